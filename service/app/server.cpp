@@ -1,0 +1,311 @@
+#include "app/server.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <optional>
+#include <thread>
+#include <vector>
+
+#include "http/connection_tracker.hpp"
+#include "http/router.hpp"
+#include "http/server_metrics.hpp"
+#include "http/session.hpp"
+#include "log/logger.hpp"
+#include "metrics/registry.hpp"
+#include "ops/ops_routes.hpp"
+#include "redis/client_metrics.hpp"
+#include "redis/connection.hpp"
+#include "services.hpp"
+
+namespace supportd::app {
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+// Every route supportd serves, top to bottom.
+std::vector<http::route> route_table() {
+  return {
+      {"GET", "/healthz", &ops::healthz},
+      {"GET", "/readyz", &ops::readyz},
+      {"GET", "/metrics", &ops::metrics},
+  };
+}
+
+std::string describe(const tcp::endpoint& endpoint) {
+  auto address = endpoint.address().to_string();
+  if (endpoint.address().is_v6()) {
+    address = "[" + address + "]";
+  }
+  return address + ":" + std::to_string(endpoint.port());
+}
+
+}  // namespace
+
+struct worker {
+  // Declared before the io_context: sessions still suspended when it is destroyed unregister
+  // from the tracker as their frames go.
+  http::connection_tracker tracker;
+  std::unique_ptr<redis::connection> redis;
+  std::optional<services> svc;
+  net::io_context io{1};
+  std::thread thread;
+
+  ~worker() {
+    // The connection's timers belong to the io_context: it goes first.
+    redis.reset();
+  }
+};
+
+struct listener {
+  tcp::acceptor acceptor;
+  bool tls;
+};
+
+struct server::state {
+  config::settings settings;
+  std::optional<http::tls_context_store> tls;
+  metrics::registry registry;
+  http::server_metrics http_metrics = http::server_metrics::create(registry);
+  redis::client_metrics redis_metrics = redis::client_metrics::create(registry);
+  http::router routes{route_table()};
+  http::session_settings session;
+  std::atomic<bool> draining{false};
+  std::vector<std::unique_ptr<worker>> workers;
+  std::vector<std::unique_ptr<listener>> listeners;
+  std::optional<net::signal_set> signals;
+  std::size_t next_worker = 0;
+
+  worker& first() { return *workers.front(); }
+
+  worker& pick_worker() {
+    auto& w = *workers[next_worker];
+    next_worker = (next_worker + 1) % workers.size();
+    return w;
+  }
+
+  void register_process_metrics() {
+    registry.add_gauge("supportd_build_info", "supportd's version; always 1.", {"version"})
+        .with({SUPPORTD_VERSION})
+        .set(1);
+    registry
+        .add_gauge("supportd_start_time_seconds", "When this process started, in Unix seconds.")
+        .with({})
+        .set(std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count());
+    registry.add_computed_gauge(
+        "supportd_redis_up", "1 when every worker's Redis connection is ready, else 0.", [this] {
+          for (const auto& w : workers) {
+            if (!w->redis->ready()) {
+              return 0.0;
+            }
+          }
+          return 1.0;
+        });
+  }
+
+  bool bind(const config::host_port& where, bool with_tls) {
+    error_code ec;
+    auto address = net::ip::make_address(where.host, ec);
+    if (ec) {
+      log::error("cannot listen: not an IP address", {{"address", where.host}});
+      return false;
+    }
+    tcp::endpoint endpoint(address, where.port);
+    auto l = std::make_unique<listener>(listener{tcp::acceptor(first().io), with_tls});
+    auto& a = l->acceptor;
+    a.open(endpoint.protocol(), ec);
+    if (!ec) {
+      a.set_option(tcp::acceptor::reuse_address(true), ec);
+    }
+    if (!ec) {
+      a.bind(endpoint, ec);
+    }
+    if (!ec) {
+      a.listen(net::socket_base::max_listen_connections, ec);
+    }
+    if (ec) {
+      log::error("cannot listen",
+                 {{"scheme", with_tls ? "https" : "http"}, {"address", describe(endpoint)},
+                  {"error", ec.message()}});
+      return false;
+    }
+    log::info("listening", {{"scheme", with_tls ? "https" : "http"},
+                            {"address", describe(a.local_endpoint())}});
+    listeners.push_back(std::move(l));
+    return true;
+  }
+
+  awaitable<void> accept_loop(listener& l) {
+    for (;;) {
+      auto& w = pick_worker();
+      auto [ec, socket] = co_await l.acceptor.async_accept(w.io, use_tuple);
+      if (ec) {
+        if (ec == net::error::operation_aborted || !l.acceptor.is_open()) {
+          co_return;
+        }
+        // Out of descriptors, most likely: back off briefly rather than spin.
+        log::warn("accept failed", {{"error", ec.message()}});
+        net::steady_timer pause(first().io, std::chrono::milliseconds(50));
+        co_await pause.async_wait(use_tuple);
+        continue;
+      }
+      if (static_cast<std::size_t>(http_metrics.open_connections.value()) >=
+          settings.max_connections) {
+        http_metrics.rejected_connections.inc();
+        socket.close(ec);
+        continue;
+      }
+      socket.set_option(tcp::no_delay(true), ec);
+      if (l.tls) {
+        net::co_spawn(w.io, http::serve_tls(std::move(socket), tls->current(), session, w.tracker, *w.svc),
+                      net::detached);
+      } else {
+        net::co_spawn(w.io, http::serve_plain(std::move(socket), session, w.tracker, *w.svc),
+                      net::detached);
+      }
+    }
+  }
+
+  void wait_for_signal() {
+    signals->async_wait([this](error_code ec, int signal) {
+      if (ec) {
+        return;
+      }
+      if (signal == SIGHUP) {
+        reload_tls();
+        wait_for_signal();
+        return;
+      }
+      begin_shutdown(signal);
+    });
+  }
+
+  void reload_tls() {
+    if (!tls) {
+      log::info("SIGHUP: HTTPS is off, nothing to reload");
+      return;
+    }
+    try {
+      tls->replace(http::make_server_tls_context(settings.tls_cert_file, settings.tls_key_file));
+      log::info("tls certificate reloaded");
+    } catch (const std::exception& e) {
+      log::error("tls certificate reload failed; keeping the current one", {{"error", e.what()}});
+    }
+  }
+
+  void begin_shutdown(int signal) {
+    if (draining.exchange(true)) {
+      return;
+    }
+    log::info("shutting down", {{"signal", signal},
+                                {"open_connections", http_metrics.open_connections.value()}});
+    for (auto& l : listeners) {
+      error_code ignored;
+      l->acceptor.close(ignored);
+    }
+    for (auto& w : workers) {
+      net::post(w->io, [&w = *w] { w.tracker.close_idle(); });
+    }
+    net::co_spawn(first().io, finish_shutdown(), net::detached);
+  }
+
+  awaitable<void> finish_shutdown() {
+    const auto deadline = std::chrono::steady_clock::now() + settings.drain_timeout;
+    net::steady_timer tick(first().io);
+    while (http_metrics.open_connections.value() > 0 &&
+           std::chrono::steady_clock::now() < deadline) {
+      // Connections that finished their request since the last tick are idle now, or gone.
+      for (auto& w : workers) {
+        net::post(w->io, [&w = *w] { w.tracker.close_idle(); });
+      }
+      tick.expires_after(std::chrono::milliseconds(20));
+      co_await tick.async_wait(use_tuple);
+    }
+    log::info("drained", {{"open_connections", http_metrics.open_connections.value()}});
+    signals->cancel();
+    for (auto& w : workers) {
+      net::post(w->io, [&w = *w] {
+        w.redis->close();
+        w.io.stop();
+      });
+    }
+  }
+};
+
+server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::context> tls)
+    : state_(std::make_unique<state>()) {
+  auto& s = *state_;
+  s.settings = std::move(settings);
+  if (tls) {
+    s.tls.emplace(std::move(tls));
+  }
+  s.session = http::session_settings{
+      .max_body_bytes = s.settings.max_body_bytes,
+      .max_header_bytes = s.settings.max_header_bytes,
+      .header_timeout = s.settings.header_timeout,
+      .idle_timeout = s.settings.idle_timeout,
+      .routes = &s.routes,
+      .metrics = &s.http_metrics,
+      .draining = &s.draining,
+  };
+  redis::connection::options redis_options{.endpoint = s.settings.redis,
+                                           .command_timeout = s.settings.redis_timeout};
+  for (unsigned i = 0; i < s.settings.threads; ++i) {
+    auto w = std::make_unique<worker>();
+    w->redis = std::make_unique<redis::connection>(w->io, redis_options, &s.redis_metrics);
+    w->svc.emplace(services{s.settings, *w->redis, s.registry, s.draining});
+    s.workers.push_back(std::move(w));
+  }
+  s.register_process_metrics();
+}
+
+server::~server() = default;
+
+int server::run() {
+  auto& s = *state_;
+  if (s.settings.listen_https && !s.bind(*s.settings.listen_https, true)) {
+    return 1;
+  }
+  if (s.settings.listen_http && !s.bind(*s.settings.listen_http, false)) {
+    return 1;
+  }
+  s.signals.emplace(s.first().io, SIGINT, SIGTERM, SIGHUP);
+  s.wait_for_signal();
+
+  for (auto& w : s.workers) {
+    w->redis->start();
+  }
+  for (auto& l : s.listeners) {
+    net::co_spawn(s.first().io, s.accept_loop(*l), net::detached);
+  }
+  for (std::size_t i = 1; i < s.workers.size(); ++i) {
+    auto& w = *s.workers[i];
+    w.thread = std::thread([&w] {
+      auto guard = net::make_work_guard(w.io);
+      w.io.run();
+    });
+  }
+  {
+    auto guard = net::make_work_guard(s.first().io);
+    s.first().io.run();
+  }
+  for (auto& w : s.workers) {
+    if (w->thread.joinable()) {
+      w->thread.join();
+    }
+  }
+  log::info("stopped");
+  return 0;
+}
+
+}  // namespace supportd::app

@@ -1,0 +1,228 @@
+#include "config/settings.hpp"
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "config/duration.hpp"
+
+namespace supportd::config {
+namespace po = boost::program_options;
+namespace {
+
+// Thrown with a message that names the setting; turned into parse_outcome::invalid.
+struct invalid_setting {
+  std::string message;
+};
+
+[[noreturn]] void fail(const std::string& flag, const std::string& why) {
+  throw invalid_setting{"--" + flag + ": " + why};
+}
+
+po::options_description describe_options() {
+  po::options_description options("supportd options (each also SUPPORTD_<NAME> in the environment)");
+  // clang-format off
+  options.add_options()
+    ("help", "print this help and exit")
+    ("version", "print the version and exit")
+    ("listen-https", po::value<std::string>()->default_value("127.0.0.1:8443"),
+     "HOST:PORT to serve HTTPS on; empty disables HTTPS")
+    ("listen-http", po::value<std::string>()->default_value(""),
+     "HOST:PORT to serve plain HTTP on (behind a TLS-terminating proxy); empty disables it")
+    ("tls-cert", po::value<std::string>()->default_value(""),
+     "PEM certificate chain file (required when HTTPS is on; re-read on SIGHUP)")
+    ("tls-key", po::value<std::string>()->default_value(""),
+     "PEM private key file (required when HTTPS is on; re-read on SIGHUP)")
+    ("redis-url", po::value<std::string>()->default_value("redis://127.0.0.1:6379/0"),
+     "redis://[:password@]host:port[/db] or unix:///path.sock")
+    ("redis-prefix", po::value<std::string>()->default_value("supportd:"),
+     "prefix of every Redis key, so deployments can share one Redis")
+    ("redis-timeout", po::value<std::string>()->default_value("2s"),
+     "deadline of one Redis command")
+    ("threads", po::value<unsigned>()->default_value(std::max(1u, std::thread::hardware_concurrency())),
+     "worker threads (default: number of cores)")
+    ("max-body-bytes", po::value<std::size_t>()->default_value(64 * 1024),
+     "largest request body accepted (larger: 413)")
+    ("max-header-bytes", po::value<std::size_t>()->default_value(8 * 1024),
+     "largest request header block accepted (larger: 431)")
+    ("max-connections", po::value<std::size_t>()->default_value(10000),
+     "open client connections at most; more are closed at once")
+    ("header-timeout", po::value<std::string>()->default_value("10s"),
+     "time a client has to send a complete request header")
+    ("idle-timeout", po::value<std::string>()->default_value("60s"),
+     "time a keep-alive connection may sit idle between requests")
+    ("drain-timeout", po::value<std::string>()->default_value("10s"),
+     "on SIGTERM/SIGINT, how long in-flight requests get to finish")
+    ("admin-token-file", po::value<std::string>()->default_value(""),
+     "file holding the bearer token for /admin/* (unset: admin API off)")
+    ("log-level", po::value<std::string>()->default_value("info"),
+     "debug, info, warn or error");
+  // clang-format on
+  return options;
+}
+
+std::string read_secret_file(const std::string& flag, const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    fail(flag, "cannot read " + path);
+  }
+  std::ostringstream content;
+  content << in.rdbuf();
+  std::string secret = content.str();
+  while (!secret.empty() && (secret.back() == '\n' || secret.back() == '\r' ||
+                             secret.back() == ' ' || secret.back() == '\t')) {
+    secret.pop_back();
+  }
+  if (secret.empty()) {
+    fail(flag, path + " is empty");
+  }
+  return secret;
+}
+
+std::optional<host_port> listen_address(const po::variables_map& vm, const std::string& flag) {
+  const auto& text = vm[flag].as<std::string>();
+  if (text.empty()) {
+    return std::nullopt;
+  }
+  auto address = parse_host_port(text);
+  if (!address) {
+    fail(flag, "expected HOST:PORT, got \"" + text + "\"");
+  }
+  return address;
+}
+
+std::chrono::milliseconds duration_setting(const po::variables_map& vm, const std::string& flag) {
+  const auto& text = vm[flag].as<std::string>();
+  auto value = parse_duration(text);
+  if (!value || value->count() == 0) {
+    fail(flag, "expected a positive duration such as 500ms, 10s or 5m, got \"" + text + "\"");
+  }
+  return *value;
+}
+
+settings build_settings(const po::variables_map& vm) {
+  settings s;
+  s.listen_https = listen_address(vm, "listen-https");
+  s.listen_http = listen_address(vm, "listen-http");
+  if (!s.listen_https && !s.listen_http) {
+    fail("listen-https", "both --listen-https and --listen-http are empty: nothing to serve");
+  }
+  s.tls_cert_file = vm["tls-cert"].as<std::string>();
+  s.tls_key_file = vm["tls-key"].as<std::string>();
+  if (s.listen_https && s.tls_cert_file.empty()) {
+    fail("tls-cert", "required when --listen-https is set");
+  }
+  if (s.listen_https && s.tls_key_file.empty()) {
+    fail("tls-key", "required when --listen-https is set");
+  }
+
+  std::string why;
+  auto redis = parse_redis_url(vm["redis-url"].as<std::string>(), why);
+  if (!redis) {
+    // The URL may hold a password: name the problem, never echo the value.
+    fail("redis-url", why);
+  }
+  s.redis = std::move(*redis);
+  s.redis_prefix = vm["redis-prefix"].as<std::string>();
+  s.redis_timeout = duration_setting(vm, "redis-timeout");
+
+  s.threads = vm["threads"].as<unsigned>();
+  if (s.threads == 0 || s.threads > 256) {
+    fail("threads", "must be from 1 to 256");
+  }
+  s.max_body_bytes = vm["max-body-bytes"].as<std::size_t>();
+  s.max_header_bytes = vm["max-header-bytes"].as<std::size_t>();
+  s.max_connections = vm["max-connections"].as<std::size_t>();
+  if (s.max_body_bytes == 0 || s.max_body_bytes > (std::size_t{1} << 30)) {
+    fail("max-body-bytes", "must be from 1 to 1073741824");
+  }
+  if (s.max_header_bytes < 512 || s.max_header_bytes > (std::size_t{1} << 20)) {
+    fail("max-header-bytes", "must be from 512 to 1048576");
+  }
+  if (s.max_connections == 0) {
+    fail("max-connections", "must be at least 1");
+  }
+  s.header_timeout = duration_setting(vm, "header-timeout");
+  s.idle_timeout = duration_setting(vm, "idle-timeout");
+  s.drain_timeout = duration_setting(vm, "drain-timeout");
+
+  if (const auto& path = vm["admin-token-file"].as<std::string>(); !path.empty()) {
+    s.admin_token = read_secret_file("admin-token-file", path);
+    if (s.admin_token.size() < 16) {
+      fail("admin-token-file", "the token must be at least 16 characters");
+    }
+  }
+  auto level = log::parse_level(vm["log-level"].as<std::string>());
+  if (!level) {
+    fail("log-level", "expected debug, info, warn or error");
+  }
+  s.log_level = *level;
+  return s;
+}
+
+}  // namespace
+
+std::string environment_name(const std::string& flag) {
+  std::string name = "SUPPORTD_";
+  for (char c : flag) {
+    name += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  }
+  return name;
+}
+
+parse_result parse_settings(int argc, const char* const* argv,
+                            const std::vector<std::string>& environment) {
+  parse_result result;
+  auto options = describe_options();
+  po::variables_map vm;
+  std::string current_flag;
+  try {
+    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+
+    // The environment fills in what the command line left unset (po::store keeps the values it
+    // already has, except defaults).
+    std::vector<std::string> from_environment;
+    for (const auto& option : options.options()) {
+      const auto& flag = option->long_name();
+      if (flag == "help" || flag == "version" || (vm.count(flag) && !vm[flag].defaulted())) {
+        continue;
+      }
+      auto prefix = environment_name(flag) + "=";
+      for (const auto& entry : environment) {
+        if (entry.starts_with(prefix)) {
+          from_environment.push_back("--" + flag + "=" + entry.substr(prefix.size()));
+        }
+      }
+    }
+    if (!from_environment.empty()) {
+      po::store(po::command_line_parser(from_environment).options(options).run(), vm);
+    }
+    po::notify(vm);
+
+    if (vm.count("help")) {
+      std::ostringstream help;
+      help << "supportd: reader donations and reminders over HTTPS, with Redis as its store.\n\n"
+           << options;
+      result.outcome = parse_outcome::help;
+      result.message = help.str();
+      return result;
+    }
+    if (vm.count("version")) {
+      result.outcome = parse_outcome::version;
+      return result;
+    }
+    result.values = build_settings(vm);
+    result.outcome = parse_outcome::run;
+  } catch (const invalid_setting& e) {
+    result.message = e.message;
+  } catch (const po::error_with_option_name& e) {
+    // Boost names the option itself in what(); values are not echoed for secret safety.
+    result.message = e.what();
+  } catch (const po::error& e) {
+    result.message = e.what();
+  }
+  return result;
+}
+
+}  // namespace supportd::config

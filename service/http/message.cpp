@@ -1,0 +1,33 @@
+#include "http/message.hpp"
+
+#include <algorithm>
+#include <cctype>
+
+namespace supportd::http {
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return std::tolower(static_cast<unsigned char>(x)) ==
+                  std::tolower(static_cast<unsigned char>(y));
+         });
+}
+
+std::string_view request::header_value(std::string_view name) const {
+  for (const auto& h : headers) {
+    if (iequals(h.name, name)) {
+      return h.value;
+    }
+  }
+  return {};
+}
+
+std::string_view request::path_param(std::string_view name) const {
+  for (const auto& [key, value] : path_params) {
+    if (key == name) {
+      return value;
+    }
+  }
+  return {};
+}
+
+}  // namespace supportd::http

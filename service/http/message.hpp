@@ -1,0 +1,66 @@
+// The request a handler sees and the response it returns: plain data, no Beast.
+//
+// Handlers stay free of Beast and Asio's socket types; the HTTP session translates to and from
+// Beast's messages. Views in `request` point into the session's buffers and are valid for the
+// duration of the handler call.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace supportd::http {
+
+struct header {
+  std::string_view name;
+  std::string_view value;
+};
+
+struct request {
+  std::string_view method;
+  std::string_view target;  // path and query as sent
+  std::string_view path;    // target without the query
+  std::string_view query;   // after '?', without it
+  std::vector<header> headers;
+  // `{name}` segments of the matched route pattern.
+  std::vector<std::pair<std::string_view, std::string_view>> path_params;
+  std::string_view body;
+  std::string_view request_id;
+  std::string_view client_address;
+  bool secure = false;  // arrived over TLS
+
+  // First value of the header `name` (case-insensitive), or empty.
+  std::string_view header_value(std::string_view name) const;
+  std::string_view path_param(std::string_view name) const;
+};
+
+struct response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  // When set, the connection is closed after this response.
+  bool close = false;
+
+  static response json(int status, std::string body) {
+    response r;
+    r.status = status;
+    r.body = std::move(body);
+    return r;
+  }
+  static response of_type(int status, std::string content_type, std::string body) {
+    response r = json(status, std::move(body));
+    r.content_type = std::move(content_type);
+    return r;
+  }
+
+  response& with_header(std::string name, std::string value) {
+    headers.emplace_back(std::move(name), std::move(value));
+    return *this;
+  }
+};
+
+bool iequals(std::string_view a, std::string_view b);
+
+}  // namespace supportd::http

@@ -1,0 +1,82 @@
+#include "http/problem.hpp"
+
+#include "log/logger.hpp"
+
+namespace supportd::http {
+namespace {
+
+void append_string(std::string& out, std::string_view key, std::string_view value) {
+  out += '"';
+  out += key;
+  out += R"(":")";
+  log::append_json_escaped(out, value);
+  out += '"';
+}
+
+}  // namespace
+
+std::string to_json(const problem& p) {
+  std::string out = "{";
+  append_string(out, "type", "https://supportd.dev/problems/" + p.code);
+  out += ',';
+  append_string(out, "title", p.title);
+  out += R"(,"status":)";
+  out += std::to_string(p.status);
+  if (!p.detail.empty()) {
+    out += ',';
+    append_string(out, "detail", p.detail);
+  }
+  out += R"(,"code":")";
+  log::append_json_escaped(out, p.code);
+  out += '"';
+  for (const auto& [key, json_value] : p.extensions) {
+    out += ",\"";
+    log::append_json_escaped(out, key);
+    out += "\":";
+    out += json_value;
+  }
+  out += '}';
+  return out;
+}
+
+response make_problem_response(const problem& p) {
+  response r;
+  r.status = p.status;
+  r.content_type = "application/problem+json";
+  r.body = to_json(p);
+  return r;
+}
+
+problem not_found() { return {404, "not_found", "Not Found", "No such resource.", {}}; }
+
+problem method_not_allowed(std::string_view allowed) {
+  return {405, "method_not_allowed", "Method Not Allowed",
+          "This resource accepts: " + std::string(allowed) + ".", {}};
+}
+
+problem bad_request(std::string detail) {
+  return {400, "bad_request", "Bad Request", std::move(detail), {}};
+}
+
+problem payload_too_large(std::size_t limit) {
+  return {413, "payload_too_large", "Payload Too Large",
+          "The request body exceeds " + std::to_string(limit) + " bytes.",
+          {{"limit_bytes", std::to_string(limit)}}};
+}
+
+problem headers_too_large(std::size_t limit) {
+  return {431, "headers_too_large", "Request Header Fields Too Large",
+          "The request header exceeds " + std::to_string(limit) + " bytes.",
+          {{"limit_bytes", std::to_string(limit)}}};
+}
+
+problem service_unavailable(std::string code, std::string detail) {
+  return {503, std::move(code), "Service Unavailable", std::move(detail), {}};
+}
+
+problem internal_error() {
+  return {500, "internal_error", "Internal Server Error",
+          "Something went wrong on our side; the request id identifies it in our logs.", {}};
+}
+
+}  // namespace supportd::http

@@ -1,0 +1,37 @@
+// Error responses as RFC 9457 problem details (`application/problem+json`).
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "http/message.hpp"
+
+namespace supportd::http {
+
+struct problem {
+  int status = 500;
+  // A short, stable, machine-readable code; the type URI is derived from it.
+  std::string code;
+  std::string title;
+  std::string detail;
+  // Extra members, already JSON-encoded values (e.g. the list of invalid fields).
+  std::vector<std::pair<std::string, std::string>> extensions;
+};
+
+// {"type":"https://supportd.dev/problems/<code>","title":…,"status":…,"detail":…,…}
+std::string to_json(const problem& p);
+
+response make_problem_response(const problem& p);
+
+// Common problems, named for what went wrong.
+problem not_found();
+problem method_not_allowed(std::string_view allowed);
+problem bad_request(std::string detail);
+problem payload_too_large(std::size_t limit);
+problem headers_too_large(std::size_t limit);
+problem service_unavailable(std::string code, std::string detail);
+problem internal_error();
+
+}  // namespace supportd::http

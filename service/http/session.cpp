@@ -1,0 +1,315 @@
+#include "http/session.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/ssl/ssl_stream.hpp>
+
+#include "http/framing.hpp"
+#include "http/problem.hpp"
+#include "http/request_id.hpp"
+#include "log/logger.hpp"
+
+namespace supportd::http {
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+constexpr std::string_view hsts = "max-age=63072000";
+
+std::string_view method_label(std::string_view method) {
+  for (std::string_view known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
+    if (method == known) {
+      return known;
+    }
+  }
+  return "other";
+}
+
+// What went wrong reading a request header, as the answer to send (if any) before closing.
+std::optional<problem> problem_for_read_error(const error_code& ec, const session_settings& s) {
+  if (ec == bhttp::error::header_limit) {
+    return headers_too_large(s.max_header_bytes);
+  }
+  if (ec == bhttp::error::body_limit) {
+    return payload_too_large(s.max_body_bytes);
+  }
+  if (ec.category() == bhttp::make_error_code(bhttp::error::bad_method).category() &&
+      ec != bhttp::error::end_of_stream && ec != bhttp::error::partial_message) {
+    return bad_request("The request is not valid HTTP/1.1: " + ec.message() + ".");
+  }
+  return std::nullopt;  // timeout, reset, EOF: nobody to answer
+}
+
+framing_headers framing_of(const bhttp::request_parser<bhttp::string_body>& parser) {
+  framing_headers f;
+  const auto& message = parser.get();
+  f.version = message.version();
+  for (const auto& field : message.base()) {
+    if (field.name() == bhttp::field::content_length) {
+      f.content_length.push_back(field.value());
+    } else if (field.name() == bhttp::field::transfer_encoding) {
+      f.transfer_encoding.push_back(field.value());
+    }
+  }
+  return f;
+}
+
+class connection_scope {
+ public:
+  connection_scope(server_metrics& m) : m_(m) { m_.open_connections.add(1); }
+  ~connection_scope() { m_.open_connections.sub(1); }
+  connection_scope(const connection_scope&) = delete;
+  connection_scope& operator=(const connection_scope&) = delete;
+
+ private:
+  server_metrics& m_;
+};
+
+template <class Stream>
+class session {
+ public:
+  session(Stream& stream, const session_settings& settings, connection_tracker::entry& entry,
+          services& svc, bool secure, std::string client_address)
+      : stream_(stream),
+        settings_(settings),
+        entry_(entry),
+        services_(svc),
+        secure_(secure),
+        client_address_(std::move(client_address)) {}
+
+  // Answers requests until the client or the server ends the connection.
+  awaitable<void> run() {
+    bool first = true;
+    for (;;) {
+      if (settings_.draining->load(std::memory_order_relaxed)) {
+        co_return;
+      }
+      bhttp::request_parser<bhttp::string_body> parser;
+      parser.header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
+      parser.body_limit(settings_.max_body_bytes);
+
+      // A fresh request gets the header timeout; a kept-alive connection may idle longer before
+      // its next request starts. Either way the deadline covers the whole header, so a client
+      // trickling bytes (slowloris) cannot hold the slot past it.
+      const bool idle = !first && buffer_.size() == 0;
+      lowest().expires_after(idle ? settings_.idle_timeout : settings_.header_timeout);
+      entry_.idle = idle;
+      auto [read_ec, header_bytes] = co_await bhttp::async_read_header(stream_, buffer_, parser, use_tuple);
+      entry_.idle = false;
+      first = false;
+      const auto started = std::chrono::steady_clock::now();
+      if (read_ec) {
+        if (auto p = problem_for_read_error(read_ec, settings_)) {
+          co_await answer_and_close(*p, started);
+        }
+        co_return;
+      }
+
+      if (auto refused = refuse_framing(framing_of(parser))) {
+        settings_.metrics->refused_framing.with({*refused}).inc();
+        co_await answer_and_close(bad_request("Ambiguous message framing: " + std::string(*refused) + "."), started);
+        co_return;
+      }
+
+      if (!parser.is_done()) {
+        const auto& header = parser.get();
+        if (auto expect = header[bhttp::field::expect]; iequals(expect, "100-continue")) {
+          static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+          auto [ec, n] = co_await net::async_write(stream_, net::buffer(go_on), use_tuple);
+          if (ec) {
+            co_return;
+          }
+        }
+        lowest().expires_after(settings_.header_timeout);
+        auto [body_ec, body_bytes] = co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
+        if (body_ec) {
+          if (auto p = problem_for_read_error(body_ec, settings_)) {
+            co_await answer_and_close(*p, started);
+          }
+          co_return;
+        }
+      }
+
+      auto message = parser.release();
+      if (!co_await answer(message, started)) {
+        co_return;
+      }
+    }
+  }
+
+ private:
+  auto& lowest() { return beast::get_lowest_layer(stream_); }
+
+  // Handles one request; false when the connection is to be closed.
+  awaitable<bool> answer(bhttp::request<bhttp::string_body>& message,
+                         std::chrono::steady_clock::time_point started) {
+    std::string generated_id;
+    std::string_view request_id = message["X-Request-Id"];
+    if (!is_sane_request_id(request_id)) {
+      generated_id = generate_request_id();
+      request_id = generated_id;
+    }
+
+    request req;
+    req.method = message.method_string();
+    req.target = message.target();
+    auto question = req.target.find('?');
+    req.path = req.target.substr(0, question);
+    req.query = question == std::string_view::npos ? std::string_view{} : req.target.substr(question + 1);
+    req.headers.reserve(16);
+    for (const auto& field : message.base()) {
+      req.headers.push_back({field.name_string(), field.value()});
+    }
+    req.body = message.body();
+    req.request_id = request_id;
+    req.client_address = client_address_;
+    req.secure = secure_;
+
+    auto match = settings_.routes->match(req.method, req.path);
+    std::string_view route_label = match.matched ? match.matched->pattern : "unmatched";
+    response res;
+    if (match.matched) {
+      req.path_params = std::move(match.params);
+      settings_.metrics->in_flight.add(1);
+      try {
+        res = co_await match.matched->handle(req, services_);
+      } catch (const std::exception& e) {
+        log::error("handler failed", {{"route", route_label}, {"request_id", request_id}, {"error", e.what()}});
+        res = make_problem_response(internal_error());
+      }
+      settings_.metrics->in_flight.sub(1);
+    } else if (!match.allowed.empty()) {
+      res = make_problem_response(method_not_allowed(match.allowed));
+      res.with_header("Allow", match.allowed);
+    } else {
+      res = make_problem_response(not_found());
+    }
+
+    const bool keep_alive = message.keep_alive() && !res.close &&
+                            !settings_.draining->load(std::memory_order_relaxed);
+    auto ok = co_await write(res, message.version(), keep_alive, request_id);
+    record(req.method, route_label, res.status, request_id, started);
+    co_return ok && keep_alive;
+  }
+
+  awaitable<void> answer_and_close(const problem& p, std::chrono::steady_clock::time_point started) {
+    auto id = generate_request_id();
+    auto res = make_problem_response(p);
+    co_await write(res, 11, false, id);
+    record("", "unparsed", res.status, id, started);
+  }
+
+  awaitable<bool> write(const response& res, unsigned version, bool keep_alive,
+                        std::string_view request_id) {
+    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
+    out.set(bhttp::field::server, "supportd");
+    out.set(bhttp::field::content_type, res.content_type);
+    out.set("X-Request-Id", request_id);
+    out.set("X-Content-Type-Options", "nosniff");
+    if (secure_) {
+      out.set(bhttp::field::strict_transport_security, hsts);
+    }
+    for (const auto& [name, value] : res.headers) {
+      out.insert(name, value);
+    }
+    out.body() = res.body;
+    out.keep_alive(keep_alive);
+    out.prepare_payload();
+    lowest().expires_after(settings_.header_timeout);
+    auto [ec, n] = co_await bhttp::async_write(stream_, out, use_tuple);
+    co_return !ec;
+  }
+
+  void record(std::string_view method, std::string_view route, int status,
+              std::string_view request_id, std::chrono::steady_clock::time_point started) {
+    std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+    auto status_text = std::to_string(status);
+    auto& m = *settings_.metrics;
+    m.requests.with({route, method_label(method), status_text}).inc();
+    m.duration.with({route}).observe(elapsed.count());
+    if (log::enabled(log::level::info)) {
+      log::info("request", {{"method", method_label(method)},
+                            {"route", route},
+                            {"status", status},
+                            {"duration_ms", elapsed.count() * 1000},
+                            {"request_id", request_id}});
+    }
+  }
+
+  Stream& stream_;
+  const session_settings& settings_;
+  connection_tracker::entry& entry_;
+  services& services_;
+  bool secure_;
+  std::string client_address_;
+  beast::flat_buffer buffer_;
+};
+
+std::string remote_address(const tcp::socket& socket) {
+  error_code ec;
+  auto endpoint = socket.remote_endpoint(ec);
+  return ec ? std::string{} : endpoint.address().to_string();
+}
+
+// Registers the connection with its worker's tracker for as long as it lives.
+class tracked {
+ public:
+  tracked(connection_tracker& tracker, std::function<void()> close)
+      : tracker_(tracker), handle_(tracker.add(std::move(close))) {}
+  ~tracked() { tracker_.remove(handle_); }
+  tracked(const tracked&) = delete;
+  tracked& operator=(const tracked&) = delete;
+  connection_tracker::entry& entry() { return *handle_; }
+
+ private:
+  connection_tracker& tracker_;
+  connection_tracker::handle handle_;
+};
+
+}  // namespace
+
+awaitable<void> serve_plain(tcp::socket socket, const session_settings& settings,
+                            connection_tracker& tracker, services& svc) {
+  connection_scope scope(*settings.metrics);
+  auto address = remote_address(socket);
+  beast::tcp_stream stream(std::move(socket));
+  tracked registration(tracker, [&stream] { stream.socket().close(); });
+  session<beast::tcp_stream> s(stream, settings, registration.entry(), svc, false, std::move(address));
+  co_await s.run();
+  error_code ignored;
+  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<net::ssl::context> tls_context,
+                          const session_settings& settings, connection_tracker& tracker,
+                          services& svc) {
+  connection_scope scope(*settings.metrics);
+  auto address = remote_address(socket);
+  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_context);
+  tracked registration(tracker, [&stream] { beast::get_lowest_layer(stream).socket().close(); });
+
+  beast::get_lowest_layer(stream).expires_after(settings.header_timeout);
+  registration.entry().idle = true;  // nothing asked of us yet
+  auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_tuple);
+  registration.entry().idle = false;
+  if (ec) {
+    settings.metrics->tls_handshake_failures.inc();
+    log::debug("tls handshake failed", {{"error", ec.message()}});
+    co_return;
+  }
+  session<beast::ssl_stream<beast::tcp_stream>> s(stream, settings, registration.entry(), svc, true, std::move(address));
+  co_await s.run();
+  // close_notify, briefly: a client that has gone needs no goodbye.
+  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+  co_await stream.async_shutdown(use_tuple);
+}
+
+}  // namespace supportd::http

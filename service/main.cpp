@@ -1,0 +1,54 @@
+// supportd: reader donations and "remind me later" over HTTPS, with Redis as its store.
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "app/server.hpp"
+#include "config/settings.hpp"
+#include "http/tls_context.hpp"
+#include "log/logger.hpp"
+
+extern char** environ;
+
+int main(int argc, char** argv) {
+  using namespace supportd;
+
+  std::vector<std::string> environment;
+  for (char** entry = environ; *entry != nullptr; ++entry) {
+    if (std::strncmp(*entry, "SUPPORTD_", 9) == 0) {
+      environment.emplace_back(*entry);
+    }
+  }
+  auto parsed = config::parse_settings(argc, argv, environment);
+  switch (parsed.outcome) {
+    case config::parse_outcome::help:
+      std::fputs(parsed.message.c_str(), stdout);
+      return 0;
+    case config::parse_outcome::version:
+      std::printf("supportd %s\n", SUPPORTD_VERSION);
+      return 0;
+    case config::parse_outcome::invalid:
+      std::fprintf(stderr, "supportd: %s\n", parsed.message.c_str());
+      return 2;
+    case config::parse_outcome::run:
+      break;
+  }
+  auto& settings = parsed.values;
+  log::set_level(settings.log_level);
+
+  // The certificate is loaded before any port is bound, so a bad one is a bad setting.
+  std::shared_ptr<boost::asio::ssl::context> tls;
+  if (settings.listen_https) {
+    try {
+      tls = http::make_server_tls_context(settings.tls_cert_file, settings.tls_key_file);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "supportd: %s\n", e.what());
+      return 2;
+    }
+  }
+
+  log::info("starting", {{"version", SUPPORTD_VERSION}, {"threads", settings.threads}});
+  app::server server(std::move(settings), std::move(tls));
+  return server.run();
+}
