@@ -171,14 +171,32 @@ std::string environment_name(const std::string& flag) {
   return name;
 }
 
+namespace {
+
+// program_options refuses "--flag=" with an empty value, but an empty value is how a listener
+// is turned off: pass such a value as its own (empty) token instead.
+void add_argument(std::vector<std::string>& args, const std::string& arg) {
+  if (arg.starts_with("--") && arg.ends_with('=') && arg.find('=') == arg.size() - 1) {
+    args.push_back(arg.substr(0, arg.size() - 1));
+    args.emplace_back();
+  } else {
+    args.push_back(arg);
+  }
+}
+
+}  // namespace
+
 parse_result parse_settings(int argc, const char* const* argv,
                             const std::vector<std::string>& environment) {
   parse_result result;
   auto options = describe_options();
   po::variables_map vm;
-  std::string current_flag;
   try {
-    po::store(po::command_line_parser(argc, argv).options(options).run(), vm);
+    std::vector<std::string> args;
+    for (int i = 1; i < argc; ++i) {
+      add_argument(args, argv[i]);
+    }
+    po::store(po::command_line_parser(args).options(options).run(), vm);
 
     // The environment fills in what the command line left unset (po::store keeps the values it
     // already has, except defaults).
@@ -191,7 +209,7 @@ parse_result parse_settings(int argc, const char* const* argv,
       auto prefix = environment_name(flag) + "=";
       for (const auto& entry : environment) {
         if (entry.starts_with(prefix)) {
-          from_environment.push_back("--" + flag + "=" + entry.substr(prefix.size()));
+          add_argument(from_environment, "--" + flag + "=" + entry.substr(prefix.size()));
         }
       }
     }

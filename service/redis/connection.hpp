@@ -15,7 +15,6 @@
 #include <boost/system/result.hpp>
 #include <atomic>
 #include <chrono>
-#include <initializer_list>
 #include <memory>
 #include <span>
 #include <string>
@@ -58,10 +57,9 @@ class connection {
   // Connected, authenticated and the database selected.
   bool ready() const { return ready_.load(std::memory_order_relaxed); }
 
+  // Pass a named array (`std::string_view args[] = {"GET", key};`): g++ 12 rejects a braced
+  // list inside a co_await expression.
   awaitable<result> command(std::span<const std::string_view> args);
-  awaitable<result> command(std::initializer_list<std::string_view> args) {
-    return command(std::span<const std::string_view>(args.begin(), args.size()));
-  }
   // The same with its own deadline (the readiness probe wants a shorter one).
   awaitable<result> command(std::span<const std::string_view> args,
                             std::chrono::milliseconds timeout);

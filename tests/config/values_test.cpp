@@ -1,0 +1,73 @@
+// Parsing of the value kinds settings are made of: durations, listen addresses, Redis URLs.
+#include <gtest/gtest.h>
+
+#include "config/duration.hpp"
+#include "config/host_port.hpp"
+#include "config/redis_url.hpp"
+
+namespace supportd::config {
+namespace {
+
+using namespace std::chrono_literals;
+
+TEST(Duration, UnitsAndBareSeconds) {
+  EXPECT_EQ(parse_duration("250ms"), 250ms);
+  EXPECT_EQ(parse_duration("10s"), 10s);
+  EXPECT_EQ(parse_duration("10"), 10s);
+  EXPECT_EQ(parse_duration("5m"), 5min);
+  EXPECT_EQ(parse_duration("2h"), 2h);
+}
+
+TEST(Duration, RefusesJunkAndOverflow) {
+  for (auto text : {"", "s", "-1s", "1.5s", "10 s", "3d", "99999999999999h"}) {
+    EXPECT_FALSE(parse_duration(text)) << text;
+  }
+}
+
+TEST(HostPort, V4V6AndNames) {
+  EXPECT_EQ(parse_host_port("127.0.0.1:8443"), (host_port{"127.0.0.1", 8443}));
+  EXPECT_EQ(parse_host_port("[::1]:80"), (host_port{"::1", 80}));
+  EXPECT_EQ(parse_host_port("0.0.0.0:0"), (host_port{"0.0.0.0", 0}));
+  for (auto text : {"127.0.0.1", ":80", "127.0.0.1:", "127.0.0.1:65536", "::1:80", "[::1]80", "h:8x"}) {
+    EXPECT_FALSE(parse_host_port(text)) << text;
+  }
+}
+
+TEST(RedisUrl, TcpWithPasswordAndDb) {
+  std::string why;
+  auto e = parse_redis_url("redis://:s3cret@10.0.0.5:6380/3", why);
+  ASSERT_TRUE(e) << why;
+  EXPECT_EQ(e->host, "10.0.0.5");
+  EXPECT_EQ(e->port, 6380);
+  EXPECT_EQ(e->password, "s3cret");
+  EXPECT_EQ(e->db, 3);
+  EXPECT_TRUE(e->socket_path.empty());
+}
+
+TEST(RedisUrl, DefaultsPortAndDb) {
+  std::string why;
+  auto e = parse_redis_url("redis://localhost", why);
+  ASSERT_TRUE(e) << why;
+  EXPECT_EQ(e->port, 6379);
+  EXPECT_EQ(e->db, 0);
+}
+
+TEST(RedisUrl, UnixSocket) {
+  std::string why;
+  auto e = parse_redis_url("unix:///run/redis/redis.sock", why);
+  ASSERT_TRUE(e) << why;
+  EXPECT_EQ(e->socket_path, "/run/redis/redis.sock");
+  EXPECT_TRUE(e->host.empty());
+}
+
+TEST(RedisUrl, RefusesOtherForms) {
+  for (auto text : {"", "localhost:6379", "http://localhost", "redis://", "redis://h/16",
+                    "redis://h/x", "redis://h:0", "redis://h?db=1", "unix://host/x.sock"}) {
+    std::string why;
+    EXPECT_FALSE(parse_redis_url(text, why)) << text;
+    EXPECT_FALSE(why.empty()) << text;
+  }
+}
+
+}  // namespace
+}  // namespace supportd::config

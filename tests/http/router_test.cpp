@@ -1,0 +1,53 @@
+#include "http/router.hpp"
+
+#include <gtest/gtest.h>
+
+#include "http/request_id.hpp"
+
+namespace supportd::http {
+namespace {
+
+awaitable<response> a(const request&, services&) { co_return response{}; }
+awaitable<response> b(const request&, services&) { co_return response{}; }
+
+TEST(Router, MatchesMethodAndPath) {
+  router r({{"GET", "/healthz", &a}, {"POST", "/v1/pledges", &b}, {"GET", "/v1/pledges/{id}", &a}});
+  EXPECT_EQ(r.match("GET", "/healthz").matched->handle, &a);
+  EXPECT_EQ(r.match("POST", "/v1/pledges").matched->handle, &b);
+
+  auto m = r.match("GET", "/v1/pledges/pl_123");
+  ASSERT_TRUE(m.matched);
+  ASSERT_EQ(m.params.size(), 1u);
+  EXPECT_EQ(m.params[0].first, "id");
+  EXPECT_EQ(m.params[0].second, "pl_123");
+}
+
+TEST(Router, WrongMethodListsTheAllowedOnes) {
+  router r({{"GET", "/x", &a}, {"DELETE", "/x", &b}});
+  auto m = r.match("POST", "/x");
+  EXPECT_FALSE(m.matched);
+  EXPECT_EQ(m.allowed, "GET, DELETE");
+}
+
+TEST(Router, UnknownPathsAndEmptySegmentsDoNotMatch) {
+  router r({{"GET", "/v1/pledges/{id}", &a}});
+  EXPECT_FALSE(r.match("GET", "/v1/pledges/").matched);
+  EXPECT_FALSE(r.match("GET", "/v1/pledges").matched);
+  EXPECT_FALSE(r.match("GET", "/v1/pledges/a/b").matched);
+  EXPECT_TRUE(r.match("GET", "/nope").allowed.empty());
+}
+
+TEST(RequestId, SaneIdsAreKeptOthersReplaced) {
+  EXPECT_TRUE(is_sane_request_id("abc-123_x.y:z"));
+  EXPECT_FALSE(is_sane_request_id(""));
+  EXPECT_FALSE(is_sane_request_id("has space"));
+  EXPECT_FALSE(is_sane_request_id("quote\""));
+  EXPECT_FALSE(is_sane_request_id(std::string(129, 'a')));
+  auto id = generate_request_id();
+  EXPECT_EQ(id.size(), 32u);
+  EXPECT_TRUE(is_sane_request_id(id));
+  EXPECT_NE(id, generate_request_id());
+}
+
+}  // namespace
+}  // namespace supportd::http

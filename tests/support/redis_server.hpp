@@ -1,0 +1,36 @@
+// A real redis-server for a test: its own free port and temp dir, AOF on, fsync always.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "support/child_process.hpp"
+#include "support/temp_dir.hpp"
+
+namespace supportd::test {
+
+class redis_server {
+ public:
+  redis_server();
+  ~redis_server();
+
+  int port() const { return port_; }
+  std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+
+  // SIGKILL, as a crash would.
+  void kill();
+  // Starts again on the same port and data dir, after kill().
+  void restart();
+  // SIGSTOP / SIGCONT: a Redis that hangs without closing its connections.
+  void pause();
+  void resume();
+
+ private:
+  void start();
+
+  temp_dir dir_;
+  int port_;
+  std::unique_ptr<child_process> process_;
+};
+
+}  // namespace supportd::test
