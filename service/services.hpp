@@ -3,8 +3,6 @@
 // the types themselves document.
 #pragma once
 
-#include <atomic>
-
 namespace supportd {
 
 namespace config {
@@ -17,12 +15,21 @@ namespace metrics {
 class registry;
 }
 
+// The state of the whole process, as readiness sees it. Thread-safe.
+class instance_status {
+ public:
+  virtual ~instance_status() = default;
+  // Shutdown has begun: /readyz turns 503 so load balancers stop sending traffic.
+  virtual bool draining() const = 0;
+  // Every worker's Redis connection is ready, not only the one of the asking thread.
+  virtual bool redis_ready() const = 0;
+};
+
 struct services {
   const config::settings& settings;
   redis::connection& redis;
   metrics::registry& metrics;
-  // Set once shutdown begins: /readyz turns 503 so load balancers stop sending traffic.
-  const std::atomic<bool>& draining;
+  const instance_status& instance;
 };
 
 }  // namespace supportd

@@ -1,5 +1,6 @@
 #include "app/server.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -70,7 +71,7 @@ struct listener {
   bool tls;
 };
 
-struct server::state {
+struct server::state final : instance_status {
   config::settings settings;
   std::optional<http::tls_context_store> tls;
   metrics::registry registry;
@@ -78,13 +79,19 @@ struct server::state {
   redis::client_metrics redis_metrics = redis::client_metrics::create(registry);
   http::router routes{route_table()};
   http::session_settings session;
-  std::atomic<bool> draining{false};
+  std::atomic<bool> shutting_down{false};
   std::vector<std::unique_ptr<worker>> workers;
   std::vector<std::unique_ptr<listener>> listeners;
   std::optional<net::signal_set> signals;
   std::size_t next_worker = 0;
 
   worker& first() { return *workers.front(); }
+
+  bool draining() const override { return shutting_down.load(std::memory_order_relaxed); }
+  bool redis_ready() const override {
+    return std::all_of(workers.begin(), workers.end(),
+                       [](const auto& w) { return w->redis->ready(); });
+  }
 
   worker& pick_worker() {
     auto& w = *workers[next_worker];
@@ -96,21 +103,20 @@ struct server::state {
     registry.add_gauge("supportd_build_info", "supportd's version; always 1.", {"version"})
         .with({SUPPORTD_VERSION})
         .set(1);
-    registry
-        .add_gauge("supportd_start_time_seconds", "When this process started, in Unix seconds.")
+    registry.add_gauge("supportd_start_time_seconds", "When this process started, in Unix seconds.")
         .with({})
         .set(std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count());
-    registry.add_computed_gauge(
-        "supportd_redis_up", "1 when every worker's Redis connection is ready, else 0.", [this] {
-          for (const auto& w : workers) {
-            if (!w->redis->ready()) {
-              return 0.0;
-            }
-          }
-          return 1.0;
-        });
+    registry.add_computed_gauge("supportd_redis_up",
+                                "1 when every worker's Redis connection is ready, else 0.", [this] {
+                                  for (const auto& w : workers) {
+                                    if (!w->redis->ready()) {
+                                      return 0.0;
+                                    }
+                                  }
+                                  return 1.0;
+                                });
   }
 
   bool bind(const config::host_port& where, bool with_tls) {
@@ -134,13 +140,13 @@ struct server::state {
       a.listen(net::socket_base::max_listen_connections, ec);
     }
     if (ec) {
-      log::error("cannot listen",
-                 {{"scheme", with_tls ? "https" : "http"}, {"address", describe(endpoint)},
-                  {"error", ec.message()}});
+      log::error("cannot listen", {{"scheme", with_tls ? "https" : "http"},
+                                   {"address", describe(endpoint)},
+                                   {"error", ec.message()}});
       return false;
     }
-    log::info("listening", {{"scheme", with_tls ? "https" : "http"},
-                            {"address", describe(a.local_endpoint())}});
+    log::info("listening",
+              {{"scheme", with_tls ? "https" : "http"}, {"address", describe(a.local_endpoint())}});
     listeners.push_back(std::move(l));
     return true;
   }
@@ -167,8 +173,9 @@ struct server::state {
       }
       socket.set_option(tcp::no_delay(true), ec);
       if (l.tls) {
-        net::co_spawn(w.io, http::serve_tls(std::move(socket), tls->current(), session, w.tracker, *w.svc),
-                      net::detached);
+        net::co_spawn(
+            w.io, http::serve_tls(std::move(socket), tls->current(), session, w.tracker, *w.svc),
+            net::detached);
       } else {
         net::co_spawn(w.io, http::serve_plain(std::move(socket), session, w.tracker, *w.svc),
                       net::detached);
@@ -204,11 +211,11 @@ struct server::state {
   }
 
   void begin_shutdown(int signal) {
-    if (draining.exchange(true)) {
+    if (shutting_down.exchange(true)) {
       return;
     }
-    log::info("shutting down", {{"signal", signal},
-                                {"open_connections", http_metrics.open_connections.value()}});
+    log::info("shutting down",
+              {{"signal", signal}, {"open_connections", http_metrics.open_connections.value()}});
     for (auto& l : listeners) {
       error_code ignored;
       l->acceptor.close(ignored);
@@ -256,14 +263,14 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
       .idle_timeout = s.settings.idle_timeout,
       .routes = &s.routes,
       .metrics = &s.http_metrics,
-      .draining = &s.draining,
+      .draining = &s.shutting_down,
   };
   redis::connection::options redis_options{.endpoint = s.settings.redis,
                                            .command_timeout = s.settings.redis_timeout};
   for (unsigned i = 0; i < s.settings.threads; ++i) {
     auto w = std::make_unique<worker>();
     w->redis = std::make_unique<redis::connection>(w->io, redis_options, &s.redis_metrics);
-    w->svc.emplace(services{s.settings, *w->redis, s.registry, s.draining});
+    w->svc.emplace(services{s.settings, *w->redis, s.registry, s});
     s.workers.push_back(std::move(w));
   }
   s.register_process_metrics();

@@ -8,7 +8,7 @@
 namespace supportd::config {
 
 struct redis_endpoint {
-  std::string host;         // empty for a Unix socket
+  std::string host;  // empty for a Unix socket
   int port = 6379;
   std::string socket_path;  // empty for TCP
   std::string password;     // empty: no AUTH

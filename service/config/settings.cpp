@@ -21,7 +21,8 @@ struct invalid_setting {
 }
 
 po::options_description describe_options() {
-  po::options_description options("supportd options (each also SUPPORTD_<NAME> in the environment)");
+  po::options_description options(
+      "supportd options (each also SUPPORTD_<NAME> in the environment)");
   // clang-format off
   options.add_options()
     ("help", "print this help and exit")

@@ -16,7 +16,9 @@ class connection_tracker {
   };
   using handle = std::list<entry>::iterator;
 
-  handle add(std::function<void()> close) { return entries_.insert(entries_.end(), {false, std::move(close)}); }
+  handle add(std::function<void()> close) {
+    return entries_.insert(entries_.end(), {false, std::move(close)});
+  }
   void remove(handle h) { entries_.erase(h); }
 
   void close_idle() {

@@ -47,11 +47,16 @@ response make_problem_response(const problem& p) {
   return r;
 }
 
-problem not_found() { return {404, "not_found", "Not Found", "No such resource.", {}}; }
+problem not_found() {
+  return {404, "not_found", "Not Found", "No such resource.", {}};
+}
 
 problem method_not_allowed(std::string_view allowed) {
-  return {405, "method_not_allowed", "Method Not Allowed",
-          "This resource accepts: " + std::string(allowed) + ".", {}};
+  return {405,
+          "method_not_allowed",
+          "Method Not Allowed",
+          "This resource accepts: " + std::string(allowed) + ".",
+          {}};
 }
 
 problem bad_request(std::string detail) {
@@ -59,13 +64,17 @@ problem bad_request(std::string detail) {
 }
 
 problem payload_too_large(std::size_t limit) {
-  return {413, "payload_too_large", "Payload Too Large",
+  return {413,
+          "payload_too_large",
+          "Payload Too Large",
           "The request body exceeds " + std::to_string(limit) + " bytes.",
           {{"limit_bytes", std::to_string(limit)}}};
 }
 
 problem headers_too_large(std::size_t limit) {
-  return {431, "headers_too_large", "Request Header Fields Too Large",
+  return {431,
+          "headers_too_large",
+          "Request Header Fields Too Large",
           "The request header exceeds " + std::to_string(limit) + " bytes.",
           {{"limit_bytes", std::to_string(limit)}}};
 }
@@ -75,8 +84,11 @@ problem service_unavailable(std::string code, std::string detail) {
 }
 
 problem internal_error() {
-  return {500, "internal_error", "Internal Server Error",
-          "Something went wrong on our side; the request id identifies it in our logs.", {}};
+  return {500,
+          "internal_error",
+          "Internal Server Error",
+          "Something went wrong on our side; the request id identifies it in our logs.",
+          {}};
 }
 
 }  // namespace supportd::http

@@ -6,8 +6,8 @@
 namespace supportd::http {
 
 struct server_metrics {
-  metrics::family<metrics::counter>& requests;     // route, method, status
-  metrics::family<metrics::histogram>& duration;   // route
+  metrics::family<metrics::counter>& requests;    // route, method, status
+  metrics::family<metrics::histogram>& duration;  // route
   metrics::gauge& in_flight;
   metrics::gauge& open_connections;
   metrics::counter& rejected_connections;

@@ -102,7 +102,8 @@ class session {
       const bool idle = !first && buffer_.size() == 0;
       lowest().expires_after(idle ? settings_.idle_timeout : settings_.header_timeout);
       entry_.idle = idle;
-      auto [read_ec, header_bytes] = co_await bhttp::async_read_header(stream_, buffer_, parser, use_tuple);
+      auto [read_ec, header_bytes] =
+          co_await bhttp::async_read_header(stream_, buffer_, parser, use_tuple);
       entry_.idle = false;
       first = false;
       const auto started = std::chrono::steady_clock::now();
@@ -115,7 +116,8 @@ class session {
 
       if (auto refused = refuse_framing(framing_of(parser))) {
         settings_.metrics->refused_framing.with({*refused}).inc();
-        co_await answer_and_close(bad_request("Ambiguous message framing: " + std::string(*refused) + "."), started);
+        co_await answer_and_close(
+            bad_request("Ambiguous message framing: " + std::string(*refused) + "."), started);
         co_return;
       }
 
@@ -129,7 +131,8 @@ class session {
           }
         }
         lowest().expires_after(settings_.header_timeout);
-        auto [body_ec, body_bytes] = co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
+        auto [body_ec, body_bytes] =
+            co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
         if (body_ec) {
           if (auto p = problem_for_read_error(body_ec, settings_)) {
             co_await answer_and_close(*p, started);
@@ -163,7 +166,8 @@ class session {
     req.target = message.target();
     auto question = req.target.find('?');
     req.path = req.target.substr(0, question);
-    req.query = question == std::string_view::npos ? std::string_view{} : req.target.substr(question + 1);
+    req.query =
+        question == std::string_view::npos ? std::string_view{} : req.target.substr(question + 1);
     req.headers.reserve(16);
     for (const auto& field : message.base()) {
       req.headers.push_back({field.name_string(), field.value()});
@@ -182,7 +186,8 @@ class session {
       try {
         res = co_await match.matched->handle(req, services_);
       } catch (const std::exception& e) {
-        log::error("handler failed", {{"route", route_label}, {"request_id", request_id}, {"error", e.what()}});
+        log::error("handler failed",
+                   {{"route", route_label}, {"request_id", request_id}, {"error", e.what()}});
         res = make_problem_response(internal_error());
       }
       settings_.metrics->in_flight.sub(1);
@@ -193,14 +198,15 @@ class session {
       res = make_problem_response(not_found());
     }
 
-    const bool keep_alive = message.keep_alive() && !res.close &&
-                            !settings_.draining->load(std::memory_order_relaxed);
+    const bool keep_alive =
+        message.keep_alive() && !res.close && !settings_.draining->load(std::memory_order_relaxed);
     auto ok = co_await write(res, message.version(), keep_alive, request_id);
     record(req.method, route_label, res.status, request_id, started);
-    co_return ok && keep_alive;
+    co_return ok&& keep_alive;
   }
 
-  awaitable<void> answer_and_close(const problem& p, std::chrono::steady_clock::time_point started) {
+  awaitable<void> answer_and_close(const problem& p,
+                                   std::chrono::steady_clock::time_point started) {
     auto id = generate_request_id();
     auto res = make_problem_response(p);
     co_await write(res, 11, false, id);
@@ -282,7 +288,8 @@ awaitable<void> serve_plain(tcp::socket socket, const session_settings& settings
   auto address = remote_address(socket);
   beast::tcp_stream stream(std::move(socket));
   tracked registration(tracker, [&stream] { stream.socket().close(); });
-  session<beast::tcp_stream> s(stream, settings, registration.entry(), svc, false, std::move(address));
+  session<beast::tcp_stream> s(stream, settings, registration.entry(), svc, false,
+                               std::move(address));
   co_await s.run();
   error_code ignored;
   stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
@@ -305,7 +312,8 @@ awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<net::ssl::context>
     log::debug("tls handshake failed", {{"error", ec.message()}});
     co_return;
   }
-  session<beast::ssl_stream<beast::tcp_stream>> s(stream, settings, registration.entry(), svc, true, std::move(address));
+  session<beast::ssl_stream<beast::tcp_stream>> s(stream, settings, registration.entry(), svc, true,
+                                                  std::move(address));
   co_await s.run();
   // close_notify, briefly: a client that has gone needs no goodbye.
   beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));

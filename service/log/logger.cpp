@@ -30,7 +30,8 @@ std::string_view level_name(level at) {
 void append_timestamp(std::string& out) {
   auto now = std::chrono::system_clock::now();
   auto seconds = std::chrono::system_clock::to_time_t(now);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
+  auto millis =
+      std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()) % 1000;
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char buffer[32];
@@ -64,9 +65,13 @@ std::optional<level> parse_level(std::string_view text) {
   return std::nullopt;
 }
 
-void set_level(level min_level) { min_level_.store(min_level, std::memory_order_relaxed); }
+void set_level(level min_level) {
+  min_level_.store(min_level, std::memory_order_relaxed);
+}
 
-bool enabled(level at) { return at >= min_level_.load(std::memory_order_relaxed); }
+bool enabled(level at) {
+  return at >= min_level_.load(std::memory_order_relaxed);
+}
 
 void append_json_escaped(std::string& out, std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";

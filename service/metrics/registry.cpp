@@ -86,8 +86,8 @@ double histogram::sum() const {
 }
 
 std::span<const double> latency_buckets() {
-  static constexpr double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
-                                      0.05,   0.1,   0.25,   0.5,   1,    2.5, 5, 10};
+  static constexpr double bounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                      0.1,    0.25,  0.5,    1,     2.5,  5,     10};
   return bounds;
 }
 
@@ -207,8 +207,8 @@ family<counter>& registry::add_counter(std::string name, std::string help,
 
 family<gauge>& registry::add_gauge(std::string name, std::string help,
                                    std::vector<std::string> labels) {
-  auto f = std::make_unique<family<gauge>>(std::move(name), std::move(help), "gauge",
-                                           std::move(labels));
+  auto f =
+      std::make_unique<family<gauge>>(std::move(name), std::move(help), "gauge", std::move(labels));
   auto& ref = *f;
   std::lock_guard lock(mutex_);
   families_.push_back(std::move(f));

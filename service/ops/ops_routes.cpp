@@ -15,12 +15,12 @@ awaitable<http::response> healthz(const http::request&, services&) {
 }
 
 awaitable<http::response> readyz(const http::request&, services& svc) {
-  if (svc.draining.load(std::memory_order_relaxed)) {
+  if (svc.instance.draining()) {
     auto r = http::make_problem_response(
         http::service_unavailable("shutting_down", "This instance is shutting down."));
     co_return r;
   }
-  if (svc.redis.ready()) {
+  if (svc.instance.redis_ready()) {
     // A readiness probe must answer fast even when Redis hangs: a short deadline of its own.
     auto deadline = std::min(svc.settings.redis_timeout, std::chrono::milliseconds(1000));
     std::string_view ping[] = {"PING"};

@@ -267,7 +267,8 @@ void connection::schedule_reconnect() {
 }
 
 void connection::on_reply(redisAsyncContext* /*ac*/, void* raw_reply, void* privdata) {
-  std::unique_ptr<std::shared_ptr<pending>> holder(static_cast<std::shared_ptr<pending>*>(privdata));
+  std::unique_ptr<std::shared_ptr<pending>> holder(
+      static_cast<std::shared_ptr<pending>*>(privdata));
   auto& op = **holder;
   if (op.owner != nullptr) {
     --op.owner->pending_;
@@ -335,7 +336,7 @@ awaitable<result> connection::send(std::span<const std::string_view> args,
     if (op->outcome->has_error()) {
       auto ec = op->outcome->error();
       metrics_->errors
-          .with({ec == errc::timeout           ? "timeout"
+          .with({ec == errc::timeout            ? "timeout"
                  : ec == errc::unexpected_reply ? "reply"
                                                 : "connection"})
           .inc();

@@ -10,10 +10,10 @@
 // supportd gives every worker thread its own connection.
 #pragma once
 
+#include <atomic>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/result.hpp>
-#include <atomic>
 #include <chrono>
 #include <memory>
 #include <span>
@@ -72,8 +72,8 @@ class connection {
   struct watch;
   struct pending;
 
-  awaitable<result> send(std::span<const std::string_view> args,
-                         std::chrono::milliseconds timeout, bool during_handshake);
+  awaitable<result> send(std::span<const std::string_view> args, std::chrono::milliseconds timeout,
+                         bool during_handshake);
   awaitable<void> handshake();
   void connect();
   void schedule_reconnect();

@@ -41,8 +41,8 @@ TEST(Settings, PlainHttpOnlyStartsWithDefaults) {
 
 TEST(Settings, EnvironmentFillsInAndFlagsWin) {
   auto r = parse({"--listen-https=", "--listen-http=127.0.0.1:9000"},
-                 {"SUPPORTD_LISTEN_HTTP=127.0.0.1:7000", "SUPPORTD_REDIS_PREFIX=staging:",
-                  "SUPPORTD_MAX_BODY_BYTES=1024"});
+                 {"SUPPORTD_LISTEN_HTTP=127.0.0.1:7000",
+                  "SUPPORTD_REDIS_PREFIX=staging:", "SUPPORTD_MAX_BODY_BYTES=1024"});
   ASSERT_EQ(r.outcome, parse_outcome::run) << r.message;
   EXPECT_EQ(r.values.listen_http->port, 9000);  // the flag wins
   EXPECT_EQ(r.values.redis_prefix, "staging:");
@@ -65,7 +65,8 @@ TEST(Settings, BadValuesNameTheirSetting) {
       {{"--listen-https=", "--listen-http=localhost"}, "--listen-http: "},
       {{"--listen-https=", "--listen-http=127.0.0.1:1", "--redis-url=http://x"}, "--redis-url: "},
       {{"--listen-https=", "--listen-http=127.0.0.1:1", "--threads=0"}, "--threads: "},
-      {{"--listen-https=", "--listen-http=127.0.0.1:1", "--header-timeout=soon"}, "--header-timeout: "},
+      {{"--listen-https=", "--listen-http=127.0.0.1:1", "--header-timeout=soon"},
+       "--header-timeout: "},
       {{"--listen-https=", "--listen-http=127.0.0.1:1", "--log-level=loud"}, "--log-level: "},
       {{"--listen-https=", "--listen-http=127.0.0.1:1", "--admin-token-file=/nonexistent/x"},
        "--admin-token-file: "},
@@ -79,7 +80,8 @@ TEST(Settings, BadValuesNameTheirSetting) {
 }
 
 TEST(Settings, RedisPasswordIsNeverEchoed) {
-  auto r = parse({"--listen-https=", "--listen-http=127.0.0.1:1", "--redis-url=redis://:hunter2@/9"});
+  auto r =
+      parse({"--listen-https=", "--listen-http=127.0.0.1:1", "--redis-url=redis://:hunter2@/9"});
   EXPECT_EQ(r.outcome, parse_outcome::invalid);
   EXPECT_EQ(r.message.find("hunter2"), std::string::npos) << r.message;
 }
@@ -88,7 +90,8 @@ TEST(Settings, AdminTokenComesFromItsFile) {
   test::temp_dir dir;
   auto path = dir.path() / "token";
   std::ofstream(path) << "0123456789abcdef-secret\n";
-  auto r = parse({"--listen-https=", "--listen-http=127.0.0.1:1", "--admin-token-file=" + path.string()});
+  auto r = parse(
+      {"--listen-https=", "--listen-http=127.0.0.1:1", "--admin-token-file=" + path.string()});
   ASSERT_EQ(r.outcome, parse_outcome::run) << r.message;
   EXPECT_EQ(r.values.admin_token, "0123456789abcdef-secret");
 }

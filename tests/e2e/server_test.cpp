@@ -24,7 +24,8 @@ class Server : public ::testing::Test {
 
   bool has_log_line(const std::string& fragment, std::chrono::milliseconds timeout = 5s) {
     return service->process()
-        .wait_for_line([&](const std::string& l) { return l.find(fragment) != std::string::npos; }, timeout)
+        .wait_for_line([&](const std::string& l) { return l.find(fragment) != std::string::npos; },
+                       timeout)
         .has_value();
   }
 
@@ -54,21 +55,24 @@ TEST_F(Server, HealthOverHttpsWithHstsAndKeepAlive) {
 TEST_F(Server, OnlyTls12And13WithModernCiphers) {
   start();
   auto handshake = [&](const std::string& options) {
-    std::string command = "echo | openssl s_client -connect 127.0.0.1:" + std::to_string(service->https_port()) +
-                          " " + options + " >/dev/null 2>&1";
+    std::string command =
+        "echo | openssl s_client -connect 127.0.0.1:" + std::to_string(service->https_port()) +
+        " " + options + " >/dev/null 2>&1";
     return std::system(command.c_str()) == 0;
   };
   EXPECT_TRUE(handshake("-tls1_3"));
   EXPECT_TRUE(handshake("-tls1_2 -cipher ECDHE-ECDSA-AES128-GCM-SHA256"));
   EXPECT_FALSE(handshake("-tls1_1 -cipher DEFAULT:@SECLEVEL=0"));
   EXPECT_FALSE(handshake("-tls1_2 -cipher AES128-SHA:@SECLEVEL=0"));  // no ECDHE, no AEAD
-  EXPECT_FALSE(handshake("-tls1_2 -cipher ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"));
+  EXPECT_FALSE(
+      handshake("-tls1_2 -cipher ECDHE-RSA-AES128-SHA:ECDHE-ECDSA-AES128-SHA:@SECLEVEL=0"));
 }
 
 TEST_F(Server, RequestIdIsEchoedWhenSaneAndLoggedWithoutSecrets) {
   start();
   raw_client client(service->http_port(), false);
-  auto r = client.get("/healthz?token=topsecret", "X-Request-Id: trace-abc.123\r\nAuthorization: Bearer hunter2\r\n");
+  auto r = client.get("/healthz?token=topsecret",
+                      "X-Request-Id: trace-abc.123\r\nAuthorization: Bearer hunter2\r\n");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->header("x-request-id"), "trace-abc.123");
   auto bad = client.get("/healthz", "X-Request-Id: <script>\r\n");
@@ -104,7 +108,7 @@ TEST_F(Server, UnknownRoutesAndMethodsAreProblems) {
   EXPECT_EQ(wrong->status, 405);
   EXPECT_EQ(wrong->header("allow"), "GET");
   // The connection stays healthy after a client error.
-  EXPECT_EQ(client.get("/healthz")->status, 200);
+  EXPECT_EQ(status(client.get("/healthz")), 200);
 }
 
 TEST_F(Server, OversizedHeaderIs431AndBodyIs413) {
@@ -133,7 +137,8 @@ TEST_F(Server, OversizedHeaderIs431AndBodyIs413) {
 TEST_F(Server, SmugglingFramingsAre400AndClose) {
   start();
   const std::vector<std::string> attacks = {
-      "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n",
+      "POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nTransfer-Encoding: "
+      "chunked\r\n\r\n0\r\n\r\n",
       "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n",
       "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n",
       "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
@@ -167,13 +172,23 @@ TEST_F(Server, SlowlorisLosesItsSlot) {
 
 TEST_F(Server, ConnectionCapClosesTheExtraOnes) {
   start({"--max-connections=2"});
+  // Wait until the connections of the readiness check are gone and `a` is the only one open.
   raw_client a(service->http_port(), false);
+  auto deadline = std::chrono::steady_clock::now() + 5s;
+  for (;;) {
+    auto metrics = a.get("/metrics");
+    ASSERT_TRUE(metrics);
+    if (metrics->body.find("supportd_http_open_connections 1\n") != std::string::npos) {
+      break;
+    }
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline);
+    std::this_thread::sleep_for(20ms);
+  }
   raw_client b(service->http_port(), false);
-  ASSERT_EQ(a.get("/healthz")->status, 200);
-  ASSERT_EQ(b.get("/healthz")->status, 200);
+  ASSERT_EQ(status(b.get("/healthz")), 200);
   raw_client c(service->http_port(), false);
   EXPECT_FALSE(c.get("/healthz"));
-  EXPECT_EQ(a.get("/healthz")->status, 200);  // the first two are unaffected
+  EXPECT_EQ(status(a.get("/healthz")), 200);  // the first two are unaffected
 }
 
 TEST_F(Server, MetricsExposeHttpRedisAndBuildInfo) {
@@ -183,12 +198,13 @@ TEST_F(Server, MetricsExposeHttpRedisAndBuildInfo) {
   auto r = client.get("/metrics");
   ASSERT_TRUE(r);
   EXPECT_EQ(r->header("content-type"), "text/plain; version=0.0.4; charset=utf-8");
-  for (auto expected : {R"(supportd_http_requests_total{route="/healthz",method="GET",status="200"})",
-                        "supportd_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"}",
-                        "supportd_http_requests_in_flight ", "supportd_http_open_connections ",
-                        "supportd_redis_commands_total ", "supportd_redis_command_duration_seconds_count ",
-                        "supportd_redis_up 1", "supportd_tls_handshake_failures_total ",
-                        "supportd_build_info{version="}) {
+  for (auto expected :
+       {R"(supportd_http_requests_total{route="/healthz",method="GET",status="200"})",
+        "supportd_http_request_duration_seconds_bucket{route=\"/healthz\",le=\"+Inf\"}",
+        "supportd_http_requests_in_flight ", "supportd_http_open_connections ",
+        "supportd_redis_commands_total ", "supportd_redis_command_duration_seconds_count ",
+        "supportd_redis_up 1", "supportd_tls_handshake_failures_total ",
+        "supportd_build_info{version="}) {
     EXPECT_NE(r->body.find(expected), std::string::npos) << expected;
   }
 }
@@ -198,22 +214,22 @@ TEST_F(Server, ReadinessFollowsRedisThroughACrashAndRestart) {
   raw_client client(service->http_port(), false);
   redis.kill();
   auto deadline = std::chrono::steady_clock::now() + 5s;
-  int status = 0;
-  while (std::chrono::steady_clock::now() < deadline && status != 503) {
+  int readiness = 0;
+  while (std::chrono::steady_clock::now() < deadline && readiness != 503) {
     auto r = client.get("/readyz");
     ASSERT_TRUE(r);
-    status = r->status;
+    readiness = r->status;
     // Liveness does not depend on Redis.
-    EXPECT_EQ(client.get("/healthz")->status, 200);
+    EXPECT_EQ(status(client.get("/healthz")), 200);
   }
-  ASSERT_EQ(status, 503);
+  ASSERT_EQ(readiness, 503);
   auto down = client.get("/readyz");
   EXPECT_EQ(down->header("retry-after"), "1");
   EXPECT_EQ(boost::json::parse(down->body).at("code").as_string(), "redis_unavailable");
 
   redis.restart();
   EXPECT_TRUE(service->wait_ready(10s));
-  EXPECT_EQ(client.get("/readyz")->status, 200);
+  EXPECT_EQ(status(client.get("/readyz")), 200);
 }
 
 TEST_F(Server, HungRedisMakesReadinessFailFast) {
@@ -234,15 +250,15 @@ TEST_F(Server, StartsWithoutRedisAndBecomesReadyWhenItComes) {
   int port = free_port();
   supportd_process lonely("redis://127.0.0.1:" + std::to_string(port) + "/0");
   raw_client client(lonely.http_port(), false);
-  EXPECT_EQ(client.get("/healthz")->status, 200);
-  EXPECT_EQ(client.get("/readyz")->status, 503);
+  EXPECT_EQ(status(client.get("/healthz")), 200);
+  EXPECT_EQ(status(client.get("/readyz")), 503);
 }
 
 TEST_F(Server, SighupReloadsTheCertificateWithoutDroppingConnections) {
   start();
   raw_client before(service->https_port(), true);
   ASSERT_EQ(before.peer_common_name(), "first");
-  ASSERT_EQ(before.get("/healthz")->status, 200);
+  ASSERT_EQ(status(before.get("/healthz")), 200);
 
   make_certificate(service->cert_file(), service->key_file(), "second");
   service->process().signal(SIGHUP);
@@ -250,8 +266,8 @@ TEST_F(Server, SighupReloadsTheCertificateWithoutDroppingConnections) {
 
   raw_client after(service->https_port(), true);
   EXPECT_EQ(after.peer_common_name(), "second");
-  EXPECT_EQ(after.get("/healthz")->status, 200);
-  EXPECT_EQ(before.get("/healthz")->status, 200);  // the old connection lives on
+  EXPECT_EQ(status(after.get("/healthz")), 200);
+  EXPECT_EQ(status(before.get("/healthz")), 200);  // the old connection lives on
 }
 
 TEST_F(Server, BadCertificateOnReloadKeepsTheOldOne) {
@@ -266,7 +282,7 @@ TEST_F(Server, BadCertificateOnReloadKeepsTheOldOne) {
 TEST_F(Server, SigtermDrainsInFlightRequestsAndExitsZero) {
   start();
   raw_client idle(service->http_port(), false);
-  ASSERT_EQ(idle.get("/healthz")->status, 200);
+  ASSERT_EQ(status(idle.get("/healthz")), 200);
 
   // A request whose body is still arriving when the signal comes.
   raw_client busy(service->http_port(), false);
@@ -290,8 +306,8 @@ TEST_F(Server, BadSettingsExitWithStatus2BeforeBinding) {
   int port = free_port();
   const std::vector<std::vector<std::string>> cases = {
       {SUPPORTD_BINARY, "--no-such-flag"},
-      {SUPPORTD_BINARY, "--listen-https=127.0.0.1:" + std::to_string(port), "--tls-cert=/nonexistent.pem",
-       "--tls-key=/nonexistent.pem"},
+      {SUPPORTD_BINARY, "--listen-https=127.0.0.1:" + std::to_string(port),
+       "--tls-cert=/nonexistent.pem", "--tls-key=/nonexistent.pem"},
       {SUPPORTD_BINARY, "--listen-https=", "--listen-http=127.0.0.1:" + std::to_string(port),
        "--redis-url=mysql://x"},
   };
@@ -305,7 +321,8 @@ TEST_F(Server, BadSettingsExitWithStatus2BeforeBinding) {
   }
   child_process version({SUPPORTD_BINARY, "--version"});
   EXPECT_EQ(version.wait(5s), 0);
-  EXPECT_TRUE(version.wait_for_line([](const std::string& l) { return l.starts_with("supportd 0."); }, 1s));
+  EXPECT_TRUE(
+      version.wait_for_line([](const std::string& l) { return l.starts_with("supportd 0."); }, 1s));
 }
 
 }  // namespace

@@ -8,7 +8,10 @@ namespace supportd::http {
 namespace {
 
 TEST(Problem, IsRfc9457Json) {
-  problem p{422, "invalid_fields", "Unprocessable", "Quote \" and \\ and\nnewline",
+  problem p{422,
+            "invalid_fields",
+            "Unprocessable",
+            "Quote \" and \\ and\nnewline",
             {{"fields", R"(["amount","email"])"}}};
   auto r = make_problem_response(p);
   EXPECT_EQ(r.status, 422);

@@ -7,8 +7,12 @@
 namespace supportd::http {
 namespace {
 
-awaitable<response> a(const request&, services&) { co_return response{}; }
-awaitable<response> b(const request&, services&) { co_return response{}; }
+awaitable<response> a(const request&, services&) {
+  co_return response{};
+}
+awaitable<response> b(const request&, services&) {
+  co_return response{};
+}
 
 TEST(Router, MatchesMethodAndPath) {
   router r({{"GET", "/healthz", &a}, {"POST", "/v1/pledges", &b}, {"GET", "/v1/pledges/{id}", &a}});

@@ -21,10 +21,13 @@ class RedisConnection : public ::testing::Test {
     auto endpoint = config::parse_redis_url(server.url(), why);
     ASSERT_TRUE(endpoint) << why;
     conn = std::make_unique<connection>(
-        io, connection::options{.endpoint = *endpoint, .command_timeout = timeout, .max_pending = max_pending},
+        io,
+        connection::options{
+            .endpoint = *endpoint, .command_timeout = timeout, .max_pending = max_pending},
         &stats);
     conn->start();
-    ASSERT_TRUE(test::run_until(io, [&] { return conn->ready(); }, 5s));
+    ASSERT_TRUE(test::run_until(
+        io, [&] { return conn->ready(); }, 5s));
   }
 
   result call(std::initializer_list<std::string_view> args) {
@@ -68,7 +71,8 @@ TEST_F(RedisConnection, ManyCommandsInFlightShareTheConnection) {
   for (int i = 0; i < 2000; ++i) {
     net::co_spawn(io, increment(*conn, ok), net::detached);
   }
-  ASSERT_TRUE(test::run_until(io, [&] { return ok == 2000; }, 10s));
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return ok == 2000; }, 10s));
   EXPECT_EQ(as_integer(call({"GET", "counter"}).value()).error(), errc::unexpected_reply);
   EXPECT_EQ(as_string(call({"GET", "counter"}).value()).value(), "2000");
 }
@@ -98,7 +102,8 @@ awaitable<result> ping(connection& c) {
 
 TEST_F(RedisConnection, FailsFastBeforeConnecting) {
   std::string why;
-  connection c(io, connection::options{.endpoint = *config::parse_redis_url(server.url(), why)}, &stats);
+  connection c(io, connection::options{.endpoint = *config::parse_redis_url(server.url(), why)},
+               &stats);
   auto started = std::chrono::steady_clock::now();
   auto r = test::run(io, ping(c));
   EXPECT_EQ(r.error(), errc::not_connected);
@@ -109,12 +114,14 @@ TEST_F(RedisConnection, RecoversAfterRedisIsKilledAndRestarted) {
   connect();
   ASSERT_TRUE(call({"SET", "durable", "yes"}));
   server.kill();
-  ASSERT_TRUE(test::run_until(io, [&] { return !conn->ready(); }, 2s));
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return !conn->ready(); }, 2s));
   auto down = call({"PING"});
   EXPECT_TRUE(is_unavailable(down.error())) << down.error().message();
 
   server.restart();
-  ASSERT_TRUE(test::run_until(io, [&] { return conn->ready(); }, 5s));
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return conn->ready(); }, 5s));
   // appendfsync always: the acknowledged write survived the crash.
   EXPECT_EQ(as_string(call({"GET", "durable"}).value()).value(), "yes");
   EXPECT_GE(stats.reconnects.value(), 1u);
@@ -148,7 +155,8 @@ TEST_F(RedisConnection, BoundedInFlightWhileRedisHangs) {
   for (int i = 0; i < 15; ++i) {
     net::co_spawn(io, ping_into(*conn, outcomes), net::detached);
   }
-  ASSERT_TRUE(test::run_until(io, [&] { return outcomes.size() == 15; }, 5s));
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return outcomes.size() == 15; }, 5s));
   server.resume();
   EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), errc::overloaded), 5);
   EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), errc::timeout), 10);

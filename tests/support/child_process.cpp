@@ -101,6 +101,10 @@ std::optional<int> child_process::wait(std::chrono::milliseconds timeout) {
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
+  // The child is gone: read the rest of what it wrote before anyone looks at lines().
+  if (reader_.joinable()) {
+    reader_.join();
+  }
   return status_;
 }
 

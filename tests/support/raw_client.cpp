@@ -54,8 +54,9 @@ raw_client::~raw_client() {
 void raw_client::send(const std::string& bytes) {
   std::size_t sent = 0;
   while (sent < bytes.size() && fd_ >= 0) {
-    long n = ssl_ != nullptr ? SSL_write(ssl_, bytes.data() + sent, static_cast<int>(bytes.size() - sent))
-                             : ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    long n = ssl_ != nullptr
+                 ? SSL_write(ssl_, bytes.data() + sent, static_cast<int>(bytes.size() - sent))
+                 : ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
     if (n <= 0) {
       return;
     }
@@ -85,7 +86,8 @@ std::optional<raw_response> raw_client::read_response(std::chrono::milliseconds 
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto remaining = [&] {
     return std::max(std::chrono::milliseconds(0),
-                    std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now()));
+                    std::chrono::duration_cast<std::chrono::milliseconds>(
+                        deadline - std::chrono::steady_clock::now()));
   };
   char chunk[16384];
   std::size_t header_end;
@@ -115,14 +117,16 @@ std::optional<raw_response> raw_client::read_response(std::chrono::milliseconds 
     auto colon = line.find(':');
     if (colon != std::string::npos) {
       std::string name = line.substr(0, colon);
-      std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+      std::transform(name.begin(), name.end(), name.begin(),
+                     [](unsigned char c) { return std::tolower(c); });
       auto value = line.substr(colon + 1);
       value.erase(0, value.find_first_not_of(' '));
       response.headers[name] = value;
     }
     pos = end + 2;
   }
-  std::size_t length = response.headers.count("content-length") ? std::stoul(response.headers["content-length"]) : 0;
+  std::size_t length =
+      response.headers.count("content-length") ? std::stoul(response.headers["content-length"]) : 0;
   while (buffered_.size() < length) {
     auto n = read_some(chunk, sizeof chunk, remaining());
     if (n <= 0) {
@@ -139,7 +143,8 @@ bool raw_client::closed_by_peer(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   char chunk[4096];
   while (std::chrono::steady_clock::now() < deadline) {
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     auto n = read_some(chunk, sizeof chunk, left);
     if (n == 0) {
       return true;
@@ -151,7 +156,8 @@ bool raw_client::closed_by_peer(std::chrono::milliseconds timeout) {
   return false;
 }
 
-std::optional<raw_response> raw_client::get(const std::string& path, const std::string& extra_headers) {
+std::optional<raw_response> raw_client::get(const std::string& path,
+                                            const std::string& extra_headers) {
   send("GET " + path + " HTTP/1.1\r\nHost: localhost\r\n" + extra_headers + "\r\n");
   return read_response();
 }

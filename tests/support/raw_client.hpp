@@ -22,6 +22,11 @@ struct raw_response {
   }
 };
 
+// The status of a response, or 0 when there was none (connection closed or timed out).
+inline int status(const std::optional<raw_response>& r) {
+  return r ? r->status : 0;
+}
+
 class raw_client {
  public:
   // Connects to 127.0.0.1:port; with `tls`, completes a handshake (the server's certificate is
@@ -34,7 +39,8 @@ class raw_client {
   bool connected() const { return fd_ >= 0; }
   void send(const std::string& bytes);
   // Reads one response (Content-Length framed); nullopt if the connection closed or timed out.
-  std::optional<raw_response> read_response(std::chrono::milliseconds timeout = std::chrono::seconds(10));
+  std::optional<raw_response> read_response(
+      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // True when the server closes the connection within `timeout` (reads reach EOF).
   bool closed_by_peer(std::chrono::milliseconds timeout);
   // "GET <path>" with Host and the given extra header lines, then read the response.

@@ -6,7 +6,9 @@
 
 namespace supportd::test {
 
-redis_server::redis_server() : port_(free_port()) { start(); }
+redis_server::redis_server() : port_(free_port()) {
+  start();
+}
 
 redis_server::~redis_server() {
   if (process_) {
@@ -17,12 +19,14 @@ redis_server::~redis_server() {
 }
 
 void redis_server::start() {
-  process_ = std::make_unique<child_process>(std::vector<std::string>{
-      "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir",
-      dir_.path().string(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
-      "--daemonize", "no"});
+  process_ = std::make_unique<child_process>(
+      std::vector<std::string>{"redis-server", "--port", std::to_string(port_), "--bind",
+                               "127.0.0.1", "--dir", dir_.path().string(), "--appendonly", "yes",
+                               "--appendfsync", "always", "--save", "", "--daemonize", "no"});
   auto ready = process_->wait_for_line(
-      [](const std::string& line) { return line.find("Ready to accept connections") != std::string::npos; },
+      [](const std::string& line) {
+        return line.find("Ready to accept connections") != std::string::npos;
+      },
       std::chrono::seconds(10));
   if (!ready) {
     throw std::runtime_error("redis-server did not start");
@@ -34,10 +38,16 @@ void redis_server::kill() {
   process_->wait(std::chrono::seconds(5));
 }
 
-void redis_server::restart() { start(); }
+void redis_server::restart() {
+  start();
+}
 
-void redis_server::pause() { process_->signal(SIGSTOP); }
+void redis_server::pause() {
+  process_->signal(SIGSTOP);
+}
 
-void redis_server::resume() { process_->signal(SIGCONT); }
+void redis_server::resume() {
+  process_->signal(SIGCONT);
+}
 
 }  // namespace supportd::test

@@ -11,10 +11,11 @@ namespace supportd::test {
 
 void make_certificate(const std::filesystem::path& cert, const std::filesystem::path& key,
                       const std::string& common_name) {
-  std::string command = "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
-                        " -keyout '" + key.string() + "' -out '" + cert.string() +
-                        "' -subj '/CN=" + common_name +
-                        "' -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1";
+  std::string command =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
+      " -keyout '" +
+      key.string() + "' -out '" + cert.string() + "' -subj '/CN=" + common_name +
+      "' -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1";
   if (std::system(command.c_str()) != 0) {
     throw std::runtime_error("openssl could not make a certificate");
   }
@@ -40,7 +41,8 @@ int listening_port(child_process& process, const std::string& scheme) {
   std::regex port_pattern(R"re(:(\d+)")re");
   std::string text = *line;
   std::string last;
-  for (auto it = std::sregex_iterator(text.begin(), text.end(), port_pattern); it != std::sregex_iterator(); ++it) {
+  for (auto it = std::sregex_iterator(text.begin(), text.end(), port_pattern);
+       it != std::sregex_iterator(); ++it) {
     last = (*it)[1];
   }
   return std::stoi(last);
@@ -48,7 +50,8 @@ int listening_port(child_process& process, const std::string& scheme) {
 
 }  // namespace
 
-supportd_process::supportd_process(const std::string& redis_url, std::vector<std::string> extra_args) {
+supportd_process::supportd_process(const std::string& redis_url,
+                                   std::vector<std::string> extra_args) {
   make_certificate(cert_file(), key_file(), "first");
   std::vector<std::string> argv = {SUPPORTD_BINARY,
                                    "--listen-https=127.0.0.1:0",
