@@ -171,6 +171,9 @@ struct server::state final : instance_status {
         socket.close(ec);
         continue;
       }
+      // Counted here, not when the session starts on its worker: the cap must hold under a burst
+      // of accepts, and shutdown must not miss a connection whose session has yet to start.
+      http_metrics.open_connections.add(1);
       socket.set_option(tcp::no_delay(true), ec);
       if (l.tls) {
         net::co_spawn(

@@ -44,7 +44,8 @@ route_match router::match(std::string_view method, std::string_view path) const 
     if (!match_pattern(r.pattern, path, params)) {
       continue;
     }
-    if (r.method == method) {
+    // HEAD is answered by the GET route; the session sends the header only.
+    if (r.method == method || (method == "HEAD" && r.method == "GET")) {
       result.matched = &r;
       result.params = std::move(params);
       return result;

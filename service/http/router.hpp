@@ -1,5 +1,5 @@
 // The route table: method + path pattern -> handler. Patterns are literal segments and `{name}`
-// placeholders that match one non-empty segment.
+// placeholders that match one non-empty segment. HEAD matches GET routes.
 #pragma once
 
 #include <span>

@@ -1,5 +1,6 @@
 #include "http/session.hpp"
 
+#include <array>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -62,12 +63,13 @@ framing_headers framing_of(const bhttp::request_parser<bhttp::string_body>& pars
   return f;
 }
 
-class connection_scope {
+// Gives back the connection slot that the listener took when it accepted the connection.
+class connection_slot {
  public:
-  connection_scope(server_metrics& m) : m_(m) { m_.open_connections.add(1); }
-  ~connection_scope() { m_.open_connections.sub(1); }
-  connection_scope(const connection_scope&) = delete;
-  connection_scope& operator=(const connection_scope&) = delete;
+  explicit connection_slot(server_metrics& m) : m_(m) {}
+  ~connection_slot() { m_.open_connections.sub(1); }
+  connection_slot(const connection_slot&) = delete;
+  connection_slot& operator=(const connection_slot&) = delete;
 
  private:
   server_metrics& m_;
@@ -92,20 +94,29 @@ class session {
       if (settings_.draining->load(std::memory_order_relaxed)) {
         co_return;
       }
+      // Wait for the request's first byte: a new connection gets the header timeout for it, a
+      // kept-alive one may idle longer. While waiting the connection counts as idle, so
+      // shutdown may close it.
+      if (buffer_.size() == 0) {
+        lowest().expires_after(first ? settings_.header_timeout : settings_.idle_timeout);
+        entry_.idle = true;
+        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), use_tuple);
+        entry_.idle = false;
+        if (ec) {
+          co_return;
+        }
+        buffer_.commit(n);
+      }
+      first = false;
+
+      // From the first byte on, the whole header (and then the body) must arrive within the
+      // header timeout: a client trickling bytes (slowloris) loses the slot when it passes.
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
       parser.body_limit(settings_.max_body_bytes);
-
-      // A fresh request gets the header timeout; a kept-alive connection may idle longer before
-      // its next request starts. Either way the deadline covers the whole header, so a client
-      // trickling bytes (slowloris) cannot hold the slot past it.
-      const bool idle = !first && buffer_.size() == 0;
-      lowest().expires_after(idle ? settings_.idle_timeout : settings_.header_timeout);
-      entry_.idle = idle;
+      lowest().expires_after(settings_.header_timeout);
       auto [read_ec, header_bytes] =
           co_await bhttp::async_read_header(stream_, buffer_, parser, use_tuple);
-      entry_.idle = false;
-      first = false;
       const auto started = std::chrono::steady_clock::now();
       if (read_ec) {
         if (auto p = problem_for_read_error(read_ec, settings_)) {
@@ -115,9 +126,7 @@ class session {
       }
 
       if (auto refused = refuse_framing(framing_of(parser))) {
-        settings_.metrics->refused_framing.with({*refused}).inc();
-        co_await answer_and_close(
-            bad_request("Ambiguous message framing: " + std::string(*refused) + "."), started);
+        co_await refuse(*refused, started);
         co_return;
       }
 
@@ -130,13 +139,20 @@ class session {
             co_return;
           }
         }
-        lowest().expires_after(settings_.header_timeout);
+        const auto fields_before_body = std::distance(header.begin(), header.end());
         auto [body_ec, body_bytes] =
             co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
         if (body_ec) {
           if (auto p = problem_for_read_error(body_ec, settings_)) {
             co_await answer_and_close(*p, started);
           }
+          co_return;
+        }
+        // Beast adds chunked trailer fields to the header, where they would pass for fields
+        // the client (and any proxy's checks) never saw up front.
+        const auto& complete = parser.get();
+        if (std::distance(complete.begin(), complete.end()) != fields_before_body) {
+          co_await refuse("trailer fields after a chunked body", started);
           co_return;
         }
       }
@@ -200,20 +216,43 @@ class session {
 
     const bool keep_alive =
         message.keep_alive() && !res.close && !settings_.draining->load(std::memory_order_relaxed);
-    auto ok = co_await write(res, message.version(), keep_alive, request_id);
+    const bool head = message.method() == bhttp::verb::head;
+    auto ok = co_await write(res, message.version(), keep_alive, head, request_id);
     record(req.method, route_label, res.status, request_id, started);
     co_return ok&& keep_alive;
   }
 
+  awaitable<void> refuse(std::string_view reason, std::chrono::steady_clock::time_point started) {
+    settings_.metrics->refused_framing.with({reason}).inc();
+    co_await answer_and_close(
+        bad_request("Ambiguous message framing: " + std::string(reason) + "."), started);
+  }
+
+  // Answers a request that cannot be read on, then closes. What the client is still sending is
+  // read and dropped for a moment first: closing with unread input would reset the connection
+  // and could destroy the answer before the client reads it.
   awaitable<void> answer_and_close(const problem& p,
                                    std::chrono::steady_clock::time_point started) {
     auto id = generate_request_id();
     auto res = make_problem_response(p);
-    co_await write(res, 11, false, id);
+    const bool written = co_await write(res, 11, false, false, id);
     record("", "unparsed", res.status, id, started);
+    if (!written) {
+      co_return;
+    }
+    error_code ec;
+    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
+    lowest().expires_after(std::chrono::seconds(1));
+    std::array<char, 4096> discard;
+    while (!ec) {
+      auto [read_ec, n] = co_await lowest().async_read_some(net::buffer(discard), use_tuple);
+      ec = read_ec;
+    }
   }
 
-  awaitable<bool> write(const response& res, unsigned version, bool keep_alive,
+  // A response to HEAD announces its body's length but does not send it: bytes after the
+  // header would be read as the start of the next response.
+  awaitable<bool> write(const response& res, unsigned version, bool keep_alive, bool head,
                         std::string_view request_id) {
     bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
     out.set(bhttp::field::server, "supportd");
@@ -226,9 +265,13 @@ class session {
     for (const auto& [name, value] : res.headers) {
       out.insert(name, value);
     }
-    out.body() = res.body;
     out.keep_alive(keep_alive);
-    out.prepare_payload();
+    if (head) {
+      out.content_length(res.body.size());
+    } else {
+      out.body() = res.body;
+      out.prepare_payload();
+    }
     lowest().expires_after(settings_.header_timeout);
     auto [ec, n] = co_await bhttp::async_write(stream_, out, use_tuple);
     co_return !ec;
@@ -284,7 +327,7 @@ class tracked {
 
 awaitable<void> serve_plain(tcp::socket socket, const session_settings& settings,
                             connection_tracker& tracker, services& svc) {
-  connection_scope scope(*settings.metrics);
+  connection_slot slot(*settings.metrics);
   auto address = remote_address(socket);
   beast::tcp_stream stream(std::move(socket));
   tracked registration(tracker, [&stream] { stream.socket().close(); });
@@ -298,13 +341,13 @@ awaitable<void> serve_plain(tcp::socket socket, const session_settings& settings
 awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<net::ssl::context> tls_context,
                           const session_settings& settings, connection_tracker& tracker,
                           services& svc) {
-  connection_scope scope(*settings.metrics);
+  connection_slot slot(*settings.metrics);
   auto address = remote_address(socket);
   beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_context);
   tracked registration(tracker, [&stream] { beast::get_lowest_layer(stream).socket().close(); });
 
   beast::get_lowest_layer(stream).expires_after(settings.header_timeout);
-  registration.entry().idle = true;  // nothing asked of us yet
+  registration.entry().idle = true;  // no request yet: shutdown may close it
   auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_tuple);
   registration.entry().idle = false;
   if (ec) {

@@ -30,7 +30,8 @@ struct session_settings {
 };
 
 // Serve one accepted connection until it closes. Runs on the socket's executor; `tracker` and
-// `services` belong to that executor's worker.
+// `services` belong to that executor's worker. The caller has counted the connection in
+// `settings.metrics->open_connections`; the session takes it off when it ends.
 awaitable<void> serve_plain(net::ip::tcp::socket socket, const session_settings& settings,
                             connection_tracker& tracker, services& svc);
 awaitable<void> serve_tls(net::ip::tcp::socket socket,

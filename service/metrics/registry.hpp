@@ -129,6 +129,13 @@ class family final : public family_base {
   std::function<std::unique_ptr<Metric>()> make_child_;
 };
 
+template <>
+void family<counter>::render_samples(std::string& out) const;
+template <>
+void family<gauge>::render_samples(std::string& out) const;
+template <>
+void family<histogram>::render_samples(std::string& out) const;
+
 class registry {
  public:
   family<counter>& add_counter(std::string name, std::string help,

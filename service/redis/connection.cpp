@@ -114,7 +114,8 @@ connection::connection(net::io_context& io, options opts, client_metrics* metric
       options_(std::move(opts)),
       metrics_(metrics),
       reconnect_timer_(io),
-      connect_timer_(io) {}
+      connect_timer_(io),
+      resolver_(io) {}
 
 connection::~connection() {
   close();
@@ -131,6 +132,7 @@ void connection::close() {
   ready_ = false;
   reconnect_timer_.cancel();
   connect_timer_.cancel();
+  resolver_.cancel();
   if (context_ != nullptr) {
     auto* context = context_;
     // Runs every waiting callback with no reply (connection_lost), then cleanup.
@@ -140,12 +142,46 @@ void connection::close() {
 }
 
 void connection::connect() {
+  if (closing_ || context_ != nullptr || resolving_) {
+    return;
+  }
+  const auto& ep = options_.endpoint;
+  if (!ep.socket_path.empty()) {
+    open({});
+    return;
+  }
+  error_code not_literal;
+  net::ip::make_address(ep.host, not_literal);
+  if (!not_literal) {
+    open(ep.host);
+    return;
+  }
+  // hiredis would resolve a host name with a blocking getaddrinfo on this worker's thread,
+  // stalling every request on it while DNS is slow: resolve asynchronously first.
+  resolving_ = true;
+  resolver_.async_resolve(
+      ep.host, std::to_string(ep.port),
+      [this, alive = alive_](error_code ec, net::ip::tcp::resolver::results_type results) {
+        if (!*alive) {
+          return;
+        }
+        resolving_ = false;
+        if (ec || results.empty()) {
+          log::warn("redis host name does not resolve", {{"error", ec.message()}});
+          schedule_reconnect();
+          return;
+        }
+        open(results.begin()->endpoint().address().to_string());
+      });
+}
+
+void connection::open(const std::string& address) {
   if (closing_ || context_ != nullptr) {
     return;
   }
   const auto& ep = options_.endpoint;
   redisAsyncContext* context = ep.socket_path.empty()
-                                   ? redisAsyncConnect(ep.host.c_str(), ep.port)
+                                   ? redisAsyncConnect(address.c_str(), ep.port)
                                    : redisAsyncConnectUnix(ep.socket_path.c_str());
   if (context == nullptr) {
     schedule_reconnect();
@@ -187,7 +223,13 @@ void connection::on_connect(const redisAsyncContext* ac, int status) {
     log::debug("redis connect refused", {{"error", std::string_view(ac->errstr)}});
     return;
   }
-  net::co_spawn(self->io_, self->handshake(), net::detached);
+  // Not from inside hiredis's callback: the handshake may free the context, which hiredis is
+  // still using until the callback returns.
+  net::post(self->io_, [self, alive = self->alive_] {
+    if (*alive) {
+      net::co_spawn(self->io_, self->handshake(), net::detached);
+    }
+  });
 }
 
 awaitable<void> connection::handshake() {
@@ -222,6 +264,7 @@ awaitable<void> connection::handshake() {
   connect_timer_.cancel();
   ready_ = true;
   failed_attempts_ = 0;
+  timeouts_in_a_row_ = 0;
   if (ever_connected_ && metrics_ != nullptr) {
     metrics_->reconnects.inc();
   }
@@ -328,6 +371,16 @@ awaitable<result> connection::send(std::span<const std::string_view> args,
   co_await op->timer.async_wait(net::as_tuple(net::use_awaitable));
   if (!op->outcome) {
     op->outcome = result(make_error_code(errc::timeout));
+    // A Redis that stops answering without closing the connection (hung, or a dead peer
+    // behind a silent network) is dropped after a few timeouts in a row: the reconnect path
+    // then fails fast and reports Redis down, instead of every request waiting out its deadline.
+    if (++timeouts_in_a_row_ >= options_.timeouts_before_reconnect && ready_ &&
+        context_ != nullptr) {
+      log::warn("redis does not answer; reconnecting");
+      redisAsyncFree(context_);
+    }
+  } else if (*op->outcome) {
+    timeouts_in_a_row_ = 0;
   }
   if (metrics_ != nullptr) {
     metrics_->commands.inc();

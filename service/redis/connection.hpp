@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/result.hpp>
 #include <chrono>
@@ -42,6 +43,8 @@ class connection {
     // Commands waiting for replies at most; more fail with errc::overloaded. Bounds memory when
     // Redis stops answering.
     std::size_t max_pending = 50'000;
+    // Consecutive command timeouts after which the connection is dropped and made anew.
+    int timeouts_before_reconnect = 3;
   };
 
   connection(net::io_context& io, options opts, client_metrics* metrics);
@@ -76,6 +79,7 @@ class connection {
                          bool during_handshake);
   awaitable<void> handshake();
   void connect();
+  void open(const std::string& address);
   void schedule_reconnect();
   void on_context_freed();
 
@@ -89,6 +93,9 @@ class connection {
   std::shared_ptr<watch> watch_;
   net::steady_timer reconnect_timer_;
   net::steady_timer connect_timer_;
+  net::ip::tcp::resolver resolver_;
+  bool resolving_ = false;
+  int timeouts_in_a_row_ = 0;
   std::size_t pending_ = 0;
   int failed_attempts_ = 0;
   // Read by the metrics scrape from other threads.

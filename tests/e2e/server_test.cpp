@@ -158,6 +158,47 @@ TEST_F(Server, SmugglingFramingsAre400AndClose) {
   }
 }
 
+TEST_F(Server, HeadSendsTheHeaderOnlySoTheNextResponseIsNotCorrupted) {
+  start();
+  raw_client client(service->http_port(), false);
+  client.send("HEAD /healthz HTTP/1.1\r\nHost: x\r\n\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n\r\n");
+  // This client does not know the first was HEAD, so it takes Content-Length bytes after the
+  // header as a body: they must already be the GET's response, not a leaked HEAD body.
+  auto head = client.read_response();
+  ASSERT_TRUE(head);
+  EXPECT_EQ(head->status, 200);
+  EXPECT_EQ(head->header("content-length"), "15");
+  EXPECT_EQ(head->body, "HTTP/1.1 200 OK");
+}
+
+TEST_F(Server, ChunkedTrailersAreRefused) {
+  start();
+  raw_client client(service->http_port(), false);
+  client.send(
+      "POST /healthz HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+      "3\r\nabc\r\n0\r\nX-Request-Id: smuggled\r\n\r\n");
+  auto r = client.read_response();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->header("x-request-id"), "smuggled");
+  EXPECT_TRUE(client.closed_by_peer(2s));
+}
+
+TEST_F(Server, SlowlorisLosesItsSlotOnAKeptAliveConnectionToo) {
+  start({"--header-timeout=500ms", "--idle-timeout=30s"});
+  raw_client slow(service->http_port(), false);
+  ASSERT_EQ(status(slow.get("/healthz")), 200);
+  slow.send("GET /healthz HTTP/1.1\r\n");
+  auto started = std::chrono::steady_clock::now();
+  bool closed = false;
+  for (int i = 0; i < 20 && !closed; ++i) {
+    slow.send("X-Drip: 1\r\n");
+    closed = slow.closed_by_peer(100ms);
+  }
+  EXPECT_TRUE(closed);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
+}
+
 TEST_F(Server, SlowlorisLosesItsSlot) {
   start({"--header-timeout=500ms"});
   raw_client slow(service->http_port(), false);

@@ -159,7 +159,38 @@ TEST_F(RedisConnection, BoundedInFlightWhileRedisHangs) {
       io, [&] { return outcomes.size() == 15; }, 5s));
   server.resume();
   EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), errc::overloaded), 5);
-  EXPECT_EQ(std::count(outcomes.begin(), outcomes.end(), errc::timeout), 10);
+  EXPECT_EQ(std::count_if(
+                outcomes.begin(), outcomes.end(),
+                [](const error_code& ec) { return is_unavailable(ec) && ec != errc::overloaded; }),
+            10);
+}
+
+TEST_F(RedisConnection, HungRedisIsDroppedAfterRepeatedTimeoutsAndComesBack) {
+  connect(200ms);
+  server.pause();
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(call({"PING"}).error(), errc::timeout);
+  }
+  // Dropped: no more waiting out deadlines, Redis is reported down at once.
+  EXPECT_FALSE(conn->ready());
+  auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(call({"PING"}).error(), errc::not_connected);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 50ms);
+  server.resume();
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return conn->ready(); }, 5s));
+  EXPECT_TRUE(expect_status(call({"PING"}).value(), "PONG"));
+}
+
+TEST_F(RedisConnection, HostNamesAreResolvedWithoutBlocking) {
+  std::string why;
+  auto endpoint =
+      config::parse_redis_url("redis://localhost:" + std::to_string(server.port()), why);
+  conn = std::make_unique<connection>(io, connection::options{.endpoint = *endpoint}, &stats);
+  conn->start();
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return conn->ready(); }, 5s));
+  EXPECT_TRUE(expect_status(call({"PING"}).value(), "PONG"));
 }
 
 }  // namespace
