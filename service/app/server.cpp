@@ -186,6 +186,21 @@ struct server::state final : instance_status {
     }
   }
 
+  // A worker's housekeeping, ten times a second: close the connections that passed their
+  // deadline (sessions have no timers of their own) and write out buffered request logs.
+  awaitable<void> tick(worker& w) {
+    net::steady_timer timer(w.io);
+    for (;;) {
+      timer.expires_after(std::chrono::milliseconds(100));
+      auto [ec] = co_await timer.async_wait(use_tuple);
+      if (ec) {
+        co_return;
+      }
+      w.tracker.close_expired(http::connection_tracker::clock::now());
+      log::flush_thread();
+    }
+  }
+
   void wait_for_signal() {
     signals->async_wait([this](error_code ec, int signal) {
       if (ec) {
@@ -294,6 +309,7 @@ int server::run() {
 
   for (auto& w : s.workers) {
     w->redis->start();
+    net::co_spawn(w->io, s.tick(*w), net::detached);
   }
   for (auto& l : s.listeners) {
     net::co_spawn(s.first().io, s.accept_loop(*l), net::detached);
@@ -301,13 +317,17 @@ int server::run() {
   for (std::size_t i = 1; i < s.workers.size(); ++i) {
     auto& w = *s.workers[i];
     w.thread = std::thread([&w] {
+      log::buffer_thread();
       auto guard = net::make_work_guard(w.io);
       w.io.run();
+      log::flush_thread();
     });
   }
   {
+    log::buffer_thread();
     auto guard = net::make_work_guard(s.first().io);
     s.first().io.run();
+    log::flush_thread();
   }
   for (auto& w : s.workers) {
     if (w->thread.joinable()) {

@@ -5,6 +5,7 @@
 // duration of the handler call.
 #pragma once
 
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -22,7 +23,7 @@ struct request {
   std::string_view target;  // path and query as sent
   std::string_view path;    // target without the query
   std::string_view query;   // after '?', without it
-  std::vector<header> headers;
+  std::span<const header> headers;
   // `{name}` segments of the matched route pattern.
   std::vector<std::pair<std::string_view, std::string_view>> path_params;
   std::string_view body;
@@ -37,7 +38,8 @@ struct request {
 
 struct response {
   int status = 200;
-  std::string content_type = "application/json";
+  // Points to a string literal (or other storage that outlives the response).
+  std::string_view content_type = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   // When set, the connection is closed after this response.
@@ -49,9 +51,9 @@ struct response {
     r.body = std::move(body);
     return r;
   }
-  static response of_type(int status, std::string content_type, std::string body) {
+  static response of_type(int status, std::string_view content_type, std::string body) {
     response r = json(status, std::move(body));
-    r.content_type = std::move(content_type);
+    r.content_type = content_type;
     return r;
   }
 

@@ -12,17 +12,16 @@ bool is_sane_request_id(std::string_view id) {
   });
 }
 
-std::string generate_request_id() {
+std::string_view generate_request_id(std::array<char, 32>& storage) {
   thread_local std::mt19937_64 engine{std::random_device{}()};
   static constexpr char hex[] = "0123456789abcdef";
-  std::string id(32, '0');
-  for (std::size_t i = 0; i < id.size(); i += 16) {
+  for (std::size_t i = 0; i < storage.size(); i += 16) {
     auto bits = engine();
     for (std::size_t j = 0; j < 16; ++j, bits >>= 4) {
-      id[i + j] = hex[bits & 0xf];
+      storage[i + j] = hex[bits & 0xf];
     }
   }
-  return id;
+  return {storage.data(), storage.size()};
 }
 
 }  // namespace supportd::http

@@ -6,13 +6,15 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http.hpp>
-#include <boost/beast/ssl/ssl_stream.hpp>
+#include <tuple>
+#include <type_traits>
+#include <unordered_map>
 
 #include "http/framing.hpp"
 #include "http/problem.hpp"
 #include "http/request_id.hpp"
+#include "http/response_head.hpp"
 #include "log/logger.hpp"
 
 namespace supportd::http {
@@ -23,7 +25,6 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-constexpr std::string_view hsts = "max-age=63072000";
 
 std::string_view method_label(std::string_view method) {
   for (std::string_view known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {
@@ -75,16 +76,59 @@ class connection_slot {
   server_metrics& m_;
 };
 
+// Looks up the labelled metric children of a request once per thread and label set; the
+// request path then costs two relaxed atomic adds, not label-key allocations and a lock.
+class request_metrics_cache {
+ public:
+  struct children {
+    metrics::counter* requests;
+    metrics::histogram* duration;
+  };
+
+  children& lookup(server_metrics& m, std::string_view route, std::string_view method, int status) {
+    key k{&m, route.data(), method.data(), status};
+    auto it = cache_.find(k);
+    if (it == cache_.end()) {
+      auto status_text = std::to_string(status);
+      it = cache_
+               .emplace(k, children{&m.requests.with({route, method, status_text}),
+                                    &m.duration.with({route})})
+               .first;
+    }
+    return it->second;
+  }
+
+ private:
+  // Route patterns and method labels are string literals: their addresses identify them.
+  struct key {
+    const void* metrics;
+    const char* route;
+    const char* method;
+    int status;
+    bool operator==(const key&) const = default;
+  };
+  struct key_hash {
+    std::size_t operator()(const key& k) const {
+      auto h = std::hash<const void*>{}(k.route);
+      h ^= std::hash<const void*>{}(k.method) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+      h ^= std::hash<const void*>{}(k.metrics) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+      return h ^ static_cast<std::size_t>(k.status);
+    }
+  };
+  std::unordered_map<key, children, key_hash> cache_;
+};
+
 template <class Stream>
 class session {
  public:
+  static constexpr bool secure = !std::is_same_v<Stream, tcp::socket>;
+
   session(Stream& stream, const session_settings& settings, connection_tracker::entry& entry,
-          services& svc, bool secure, std::string client_address)
+          services& svc, std::string client_address)
       : stream_(stream),
         settings_(settings),
         entry_(entry),
         services_(svc),
-        secure_(secure),
         client_address_(std::move(client_address)) {}
 
   // Answers requests until the client or the server ends the connection.
@@ -94,18 +138,8 @@ class session {
       if (settings_.draining->load(std::memory_order_relaxed)) {
         co_return;
       }
-      // Wait for the request's first byte: a new connection gets the header timeout for it, a
-      // kept-alive one may idle longer. While waiting the connection counts as idle, so
-      // shutdown may close it.
-      if (buffer_.size() == 0) {
-        lowest().expires_after(first ? settings_.header_timeout : settings_.idle_timeout);
-        entry_.idle = true;
-        auto [ec, n] = co_await stream_.async_read_some(buffer_.prepare(4096), use_tuple);
-        entry_.idle = false;
-        if (ec) {
-          co_return;
-        }
-        buffer_.commit(n);
+      if (buffer_.size() == 0 && !co_await wait_for_request(first)) {
+        co_return;
       }
       first = false;
 
@@ -114,7 +148,7 @@ class session {
       bhttp::request_parser<bhttp::string_body> parser;
       parser.header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
       parser.body_limit(settings_.max_body_bytes);
-      lowest().expires_after(settings_.header_timeout);
+      expires_after(settings_.header_timeout);
       auto [read_ec, header_bytes] =
           co_await bhttp::async_read_header(stream_, buffer_, parser, use_tuple);
       const auto started = std::chrono::steady_clock::now();
@@ -165,16 +199,48 @@ class session {
   }
 
  private:
-  auto& lowest() { return beast::get_lowest_layer(stream_); }
+  tcp::socket& lowest() {
+    if constexpr (secure) {
+      return stream_.next_layer();
+    } else {
+      return stream_;
+    }
+  }
+
+  // The worker's sweep closes the connection if the current phase is not done by then.
+  void expires_after(std::chrono::milliseconds d) {
+    entry_.deadline = connection_tracker::clock::now() + d;
+  }
+
+  // Waits for the first byte of the next request. A new connection gets the header timeout
+  // for it, a kept-alive one the idle timeout; meanwhile the connection counts as idle, so
+  // shutdown may close it. False when the connection is gone.
+  awaitable<bool> wait_for_request(bool first) {
+    expires_after(first ? settings_.header_timeout : settings_.idle_timeout);
+    entry_.idle = true;
+    error_code ec;
+    if constexpr (secure) {
+      // TLS may hold decrypted bytes already; a read (not a socket wait) sees them.
+      std::size_t n = 0;
+      std::tie(ec, n) = co_await stream_.async_read_some(buffer_.prepare(2048), use_tuple);
+      buffer_.commit(n);
+    } else {
+      // An idle plain connection holds no read buffer: it waits for readability. Thousands of
+      // idle keep-alive connections cost little memory this way.
+      buffer_.shrink_to_fit();
+      std::tie(ec) = co_await stream_.async_wait(tcp::socket::wait_read, use_tuple);
+    }
+    entry_.idle = false;
+    co_return !ec;
+  }
 
   // Handles one request; false when the connection is to be closed.
   awaitable<bool> answer(bhttp::request<bhttp::string_body>& message,
                          std::chrono::steady_clock::time_point started) {
-    std::string generated_id;
+    std::array<char, 32> generated_id;
     std::string_view request_id = message["X-Request-Id"];
     if (!is_sane_request_id(request_id)) {
-      generated_id = generate_request_id();
-      request_id = generated_id;
+      request_id = generate_request_id(generated_id);
     }
 
     request req;
@@ -184,14 +250,15 @@ class session {
     req.path = req.target.substr(0, question);
     req.query =
         question == std::string_view::npos ? std::string_view{} : req.target.substr(question + 1);
-    req.headers.reserve(16);
+    headers_.clear();
     for (const auto& field : message.base()) {
-      req.headers.push_back({field.name_string(), field.value()});
+      headers_.push_back({field.name_string(), field.value()});
     }
+    req.headers = headers_;
     req.body = message.body();
     req.request_id = request_id;
     req.client_address = client_address_;
-    req.secure = secure_;
+    req.secure = secure;
 
     auto match = settings_.routes->match(req.method, req.path);
     std::string_view route_label = match.matched ? match.matched->pattern : "unmatched";
@@ -217,7 +284,7 @@ class session {
     const bool keep_alive =
         message.keep_alive() && !res.close && !settings_.draining->load(std::memory_order_relaxed);
     const bool head = message.method() == bhttp::verb::head;
-    auto ok = co_await write(res, message.version(), keep_alive, head, request_id);
+    auto ok = co_await write(res, {message.version(), keep_alive, secure, request_id}, head);
     record(req.method, route_label, res.status, request_id, started);
     co_return ok&& keep_alive;
   }
@@ -233,16 +300,17 @@ class session {
   // and could destroy the answer before the client reads it.
   awaitable<void> answer_and_close(const problem& p,
                                    std::chrono::steady_clock::time_point started) {
-    auto id = generate_request_id();
+    std::array<char, 32> id_storage;
+    auto id = generate_request_id(id_storage);
     auto res = make_problem_response(p);
-    const bool written = co_await write(res, 11, false, false, id);
+    const bool written = co_await write(res, {11, false, secure, id}, false);
     record("", "unparsed", res.status, id, started);
     if (!written) {
       co_return;
     }
     error_code ec;
-    lowest().socket().shutdown(tcp::socket::shutdown_send, ec);
-    lowest().expires_after(std::chrono::seconds(1));
+    lowest().shutdown(tcp::socket::shutdown_send, ec);
+    expires_after(std::chrono::seconds(1));
     std::array<char, 4096> discard;
     while (!ec) {
       auto [read_ec, n] = co_await lowest().async_read_some(net::buffer(discard), use_tuple);
@@ -250,42 +318,30 @@ class session {
     }
   }
 
-  // A response to HEAD announces its body's length but does not send it: bytes after the
-  // header would be read as the start of the next response.
-  awaitable<bool> write(const response& res, unsigned version, bool keep_alive, bool head,
-                        std::string_view request_id) {
-    bhttp::response<bhttp::string_body> out{static_cast<bhttp::status>(res.status), version};
-    out.set(bhttp::field::server, "supportd");
-    out.set(bhttp::field::content_type, res.content_type);
-    out.set("X-Request-Id", request_id);
-    out.set("X-Content-Type-Options", "nosniff");
-    if (secure_) {
-      out.set(bhttp::field::strict_transport_security, hsts);
+  // One contiguous write of head and body. A response to HEAD announces its body's length but
+  // does not send it: bytes after the header would be read as the start of the next response.
+  awaitable<bool> write(const response& res, const response_framing& framing, bool head) {
+    std::string out;
+    out.reserve(256 + (head ? 0 : res.body.size()));
+    append_response_head(out, res, framing);
+    if (!head) {
+      out += res.body;
     }
-    for (const auto& [name, value] : res.headers) {
-      out.insert(name, value);
-    }
-    out.keep_alive(keep_alive);
-    if (head) {
-      out.content_length(res.body.size());
-    } else {
-      out.body() = res.body;
-      out.prepare_payload();
-    }
-    lowest().expires_after(settings_.header_timeout);
-    auto [ec, n] = co_await bhttp::async_write(stream_, out, use_tuple);
+    expires_after(settings_.header_timeout);
+    auto [ec, n] = co_await net::async_write(stream_, net::buffer(out), use_tuple);
     co_return !ec;
   }
 
   void record(std::string_view method, std::string_view route, int status,
               std::string_view request_id, std::chrono::steady_clock::time_point started) {
     std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
-    auto status_text = std::to_string(status);
-    auto& m = *settings_.metrics;
-    m.requests.with({route, method_label(method), status_text}).inc();
-    m.duration.with({route}).observe(elapsed.count());
+    thread_local request_metrics_cache cache;
+    auto method_name = method_label(method);
+    auto& children = cache.lookup(*settings_.metrics, route, method_name, status);
+    children.requests->inc();
+    children.duration->observe(elapsed.count());
     if (log::enabled(log::level::info)) {
-      log::info("request", {{"method", method_label(method)},
+      log::info("request", {{"method", method_name},
                             {"route", route},
                             {"status", status},
                             {"duration_ms", elapsed.count() * 1000},
@@ -297,9 +353,10 @@ class session {
   const session_settings& settings_;
   connection_tracker::entry& entry_;
   services& services_;
-  bool secure_;
   std::string client_address_;
   beast::flat_buffer buffer_;
+  // Reused from request to request.
+  std::vector<header> headers_;
 };
 
 std::string remote_address(const tcp::socket& socket) {
@@ -329,37 +386,42 @@ awaitable<void> serve_plain(tcp::socket socket, const session_settings& settings
                             connection_tracker& tracker, services& svc) {
   connection_slot slot(*settings.metrics);
   auto address = remote_address(socket);
-  beast::tcp_stream stream(std::move(socket));
-  tracked registration(tracker, [&stream] { stream.socket().close(); });
-  session<beast::tcp_stream> s(stream, settings, registration.entry(), svc, false,
-                               std::move(address));
+  tracked registration(tracker, [&socket] {
+    error_code ignored;
+    socket.close(ignored);
+  });
+  session<tcp::socket> s(socket, settings, registration.entry(), svc, std::move(address));
   co_await s.run();
   error_code ignored;
-  stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  socket.shutdown(tcp::socket::shutdown_send, ignored);
 }
 
 awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<net::ssl::context> tls_context,
                           const session_settings& settings, connection_tracker& tracker,
                           services& svc) {
+  using tls_stream = net::ssl::stream<tcp::socket>;
   connection_slot slot(*settings.metrics);
   auto address = remote_address(socket);
-  beast::ssl_stream<beast::tcp_stream> stream(beast::tcp_stream(std::move(socket)), *tls_context);
-  tracked registration(tracker, [&stream] { beast::get_lowest_layer(stream).socket().close(); });
+  tls_stream stream(std::move(socket), *tls_context);
+  tracked registration(tracker, [&stream] {
+    error_code ignored;
+    stream.next_layer().close(ignored);
+  });
+  auto& entry = registration.entry();
 
-  beast::get_lowest_layer(stream).expires_after(settings.header_timeout);
-  registration.entry().idle = true;  // no request yet: shutdown may close it
+  entry.deadline = connection_tracker::clock::now() + settings.header_timeout;
+  entry.idle = true;  // no request yet: shutdown may close it
   auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_tuple);
-  registration.entry().idle = false;
+  entry.idle = false;
   if (ec) {
     settings.metrics->tls_handshake_failures.inc();
     log::debug("tls handshake failed", {{"error", ec.message()}});
     co_return;
   }
-  session<beast::ssl_stream<beast::tcp_stream>> s(stream, settings, registration.entry(), svc, true,
-                                                  std::move(address));
+  session<tls_stream> s(stream, settings, entry, svc, std::move(address));
   co_await s.run();
   // close_notify, briefly: a client that has gone needs no goodbye.
-  beast::get_lowest_layer(stream).expires_after(std::chrono::seconds(1));
+  entry.deadline = connection_tracker::clock::now() + std::chrono::seconds(1);
   co_await stream.async_shutdown(use_tuple);
 }
 

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
@@ -54,7 +55,28 @@ void write_all(std::string_view line) {
   }
 }
 
+// Batched lines of a thread that asked for batching.
+struct thread_batch {
+  bool enabled = false;
+  std::string lines;
+};
+thread_local thread_batch batch;
+
+constexpr std::size_t batch_limit = 32 * 1024;
+
 }  // namespace
+
+void buffer_thread() {
+  batch.enabled = true;
+  batch.lines.reserve(batch_limit + 1024);
+}
+
+void flush_thread() {
+  if (!batch.lines.empty()) {
+    write_all(batch.lines);
+    batch.lines.clear();
+  }
+}
 
 std::optional<level> parse_level(std::string_view text) {
   for (auto candidate : {level::debug, level::info, level::warn, level::error}) {
@@ -127,16 +149,27 @@ void write(level at, std::string_view message, std::initializer_list<field> fiel
       append_json_escaped(line, *s);
       line += '"';
     } else if (auto* i = std::get_if<std::int64_t>(&f.value)) {
-      line += std::to_string(*i);
+      char buffer[24];
+      auto [end, ec] = std::to_chars(buffer, buffer + sizeof buffer, *i);
+      line.append(buffer, end);
     } else if (auto* d = std::get_if<double>(&f.value)) {
-      char buffer[32];
-      auto n = std::snprintf(buffer, sizeof buffer, "%.3f", *d);
-      line.append(buffer, static_cast<std::size_t>(n));
+      char buffer[64];
+      auto [end, ec] =
+          std::to_chars(buffer, buffer + sizeof buffer, *d, std::chars_format::fixed, 3);
+      line.append(buffer, ec == std::errc{} ? end : buffer);
     } else {
       line += std::get<bool>(f.value) ? "true" : "false";
     }
   }
   line += "}\n";
+  if (batch.enabled && at <= level::info) {
+    batch.lines += line;
+    if (batch.lines.size() >= batch_limit) {
+      flush_thread();
+    }
+    return;
+  }
+  flush_thread();
   write_all(line);
 }
 

@@ -1,7 +1,12 @@
 // Structured logs: one JSON object per line on standard output.
 //
-// Thread-safe: each line goes out in a single write(2), so lines from different threads never
-// interleave. Callers pass only fields that are safe to log: never bodies, emails or secrets.
+// Thread-safe: lines go out in whole writes, so lines from different threads never interleave.
+// A thread that calls buffer_thread() (the worker threads) collects its debug and info lines and
+// writes them in batches, when the batch grows or at flush_thread() (each worker's tick, a tenth
+// of a second): a busy server then makes one write per batch, not per request. Warnings and
+// errors are written at once, after the batch before them.
+//
+// Callers pass only fields that are safe to log: never bodies, emails or secrets.
 #pragma once
 
 #include <cstdint>
@@ -33,6 +38,9 @@ struct field {
 };
 
 void set_level(level min_level);
+
+void buffer_thread();
+void flush_thread();
 bool enabled(level at);
 
 // Writes {"ts":…,"level":…,"msg":…, fields…}.

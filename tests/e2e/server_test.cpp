@@ -56,8 +56,8 @@ TEST_F(Server, OnlyTls12And13WithModernCiphers) {
   start();
   auto handshake = [&](const std::string& options) {
     std::string command =
-        "openssl s_client -connect 127.0.0.1:" + std::to_string(service->https_port()) +
-        " " + options + " </dev/null >/dev/null 2>&1";
+        "openssl s_client -connect 127.0.0.1:" + std::to_string(service->https_port()) + " " +
+        options + " </dev/null >/dev/null 2>&1";
     return std::system(command.c_str()) == 0;
   };
   EXPECT_TRUE(handshake("-tls1_3"));

@@ -47,10 +47,11 @@ TEST(RequestId, SaneIdsAreKeptOthersReplaced) {
   EXPECT_FALSE(is_sane_request_id("has space"));
   EXPECT_FALSE(is_sane_request_id("quote\""));
   EXPECT_FALSE(is_sane_request_id(std::string(129, 'a')));
-  auto id = generate_request_id();
+  std::array<char, 32> a, b;
+  auto id = generate_request_id(a);
   EXPECT_EQ(id.size(), 32u);
   EXPECT_TRUE(is_sane_request_id(id));
-  EXPECT_NE(id, generate_request_id());
+  EXPECT_NE(id, generate_request_id(b));
 }
 
 }  // namespace
