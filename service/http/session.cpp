@@ -138,8 +138,28 @@ class session {
       if (settings_.draining->load(std::memory_order_relaxed)) {
         co_return;
       }
-      if (buffer_.size() == 0 && !co_await wait_for_request(first)) {
-        co_return;
+      if (buffer_.size() == 0) {
+        // Wait for the first byte of the next request. A new connection gets the header
+        // timeout for it, a kept-alive one the idle timeout; meanwhile the connection counts as
+        // idle, so shutdown may close it.
+        expires_after(first ? settings_.header_timeout : settings_.idle_timeout);
+        entry_.idle = true;
+        error_code ec;
+        if constexpr (secure) {
+          // TLS may hold decrypted bytes already; a read (not a socket wait) sees them.
+          std::size_t n = 0;
+          std::tie(ec, n) = co_await stream_.async_read_some(buffer_.prepare(2048), use_tuple);
+          buffer_.commit(n);
+        } else {
+          // An idle plain connection holds no read buffer: it waits for readability.
+          // Thousands of idle keep-alive connections cost little memory this way.
+          buffer_.shrink_to_fit();
+          std::tie(ec) = co_await stream_.async_wait(tcp::socket::wait_read, use_tuple);
+        }
+        entry_.idle = false;
+        if (ec) {
+          co_return;
+        }
       }
       first = false;
 
@@ -212,28 +232,6 @@ class session {
     entry_.deadline = connection_tracker::clock::now() + d;
   }
 
-  // Waits for the first byte of the next request. A new connection gets the header timeout
-  // for it, a kept-alive one the idle timeout; meanwhile the connection counts as idle, so
-  // shutdown may close it. False when the connection is gone.
-  awaitable<bool> wait_for_request(bool first) {
-    expires_after(first ? settings_.header_timeout : settings_.idle_timeout);
-    entry_.idle = true;
-    error_code ec;
-    if constexpr (secure) {
-      // TLS may hold decrypted bytes already; a read (not a socket wait) sees them.
-      std::size_t n = 0;
-      std::tie(ec, n) = co_await stream_.async_read_some(buffer_.prepare(2048), use_tuple);
-      buffer_.commit(n);
-    } else {
-      // An idle plain connection holds no read buffer: it waits for readability. Thousands of
-      // idle keep-alive connections cost little memory this way.
-      buffer_.shrink_to_fit();
-      std::tie(ec) = co_await stream_.async_wait(tcp::socket::wait_read, use_tuple);
-    }
-    entry_.idle = false;
-    co_return !ec;
-  }
-
   // Handles one request; false when the connection is to be closed.
   awaitable<bool> answer(bhttp::request<bhttp::string_body>& message,
                          std::chrono::steady_clock::time_point started) {
@@ -284,9 +282,12 @@ class session {
     const bool keep_alive =
         message.keep_alive() && !res.close && !settings_.draining->load(std::memory_order_relaxed);
     const bool head = message.method() == bhttp::verb::head;
-    auto ok = co_await write(res, {message.version(), keep_alive, secure, request_id}, head);
+    serialize(res, {message.version(), keep_alive, secure, request_id}, head);
+    expires_after(settings_.header_timeout);
+    auto [ec, n] = co_await net::async_write(stream_, net::buffer(out_), use_tuple);
+    release_output();
     record(req.method, route_label, res.status, request_id, started);
-    co_return ok&& keep_alive;
+    co_return !ec && keep_alive;
   }
 
   awaitable<void> refuse(std::string_view reason, std::chrono::steady_clock::time_point started) {
@@ -303,9 +304,12 @@ class session {
     std::array<char, 32> id_storage;
     auto id = generate_request_id(id_storage);
     auto res = make_problem_response(p);
-    const bool written = co_await write(res, {11, false, secure, id}, false);
+    serialize(res, {11, false, secure, id}, false);
+    expires_after(settings_.header_timeout);
+    auto [write_ec, n] = co_await net::async_write(stream_, net::buffer(out_), use_tuple);
+    release_output();
     record("", "unparsed", res.status, id, started);
-    if (!written) {
+    if (write_ec) {
       co_return;
     }
     error_code ec;
@@ -318,18 +322,23 @@ class session {
     }
   }
 
-  // One contiguous write of head and body. A response to HEAD announces its body's length but
-  // does not send it: bytes after the header would be read as the start of the next response.
-  awaitable<bool> write(const response& res, const response_framing& framing, bool head) {
-    std::string out;
-    out.reserve(256 + (head ? 0 : res.body.size()));
-    append_response_head(out, res, framing);
+  // Head and body into one buffer, for one write. A response to HEAD announces its body's
+  // length but does not send it: bytes after the header would be read as the start of the
+  // next response.
+  void serialize(const response& res, const response_framing& framing, bool head) {
+    out_.clear();
+    append_response_head(out_, res, framing);
     if (!head) {
-      out += res.body;
+      out_ += res.body;
     }
-    expires_after(settings_.header_timeout);
-    auto [ec, n] = co_await net::async_write(stream_, net::buffer(out), use_tuple);
-    co_return !ec;
+  }
+
+  // The output buffer is reused from response to response, unless a large one would keep
+  // holding its memory on an idle connection.
+  void release_output() {
+    if (out_.capacity() > 4096) {
+      std::string().swap(out_);
+    }
   }
 
   void record(std::string_view method, std::string_view route, int status,
@@ -357,6 +366,7 @@ class session {
   beast::flat_buffer buffer_;
   // Reused from request to request.
   std::vector<header> headers_;
+  std::string out_;
 };
 
 std::string remote_address(const tcp::socket& socket) {

@@ -131,8 +131,14 @@ void write(level at, std::string_view message, std::initializer_list<field> fiel
   if (!enabled(at)) {
     return;
   }
-  std::string line;
-  line.reserve(256);
+  // Batched lines are formatted straight into the batch; others into a reused buffer.
+  const bool batched = batch.enabled && at <= level::info;
+  thread_local std::string unbatched;
+  std::string& line = batched ? batch.lines : unbatched;
+  if (!batched) {
+    flush_thread();
+    line.clear();
+  }
   line += R"({"ts":")";
   append_timestamp(line);
   line += R"(","level":")";
@@ -162,15 +168,11 @@ void write(level at, std::string_view message, std::initializer_list<field> fiel
     }
   }
   line += "}\n";
-  if (batch.enabled && at <= level::info) {
-    batch.lines += line;
-    if (batch.lines.size() >= batch_limit) {
-      flush_thread();
-    }
-    return;
+  if (!batched) {
+    write_all(line);
+  } else if (batch.lines.size() >= batch_limit) {
+    flush_thread();
   }
-  flush_thread();
-  write_all(line);
 }
 
 }  // namespace supportd::log
