@@ -1,0 +1,302 @@
+#include "pledges/pledge_request.hpp"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <boost/url/parse.hpp>
+
+#include "http/form.hpp"
+#include "pledges/card_screen.hpp"
+
+namespace supportd::pledges {
+namespace {
+
+using http::for_each_form_field;
+
+constexpr std::size_t max_text = 200;
+constexpr std::size_t max_url = 2000;
+
+// Stores a field's value, screening it first: a card-number-like value is dropped.
+void assign(pledge_fields& f, std::string_view key, std::string_view value) {
+  if (looks_like_card_number(value)) {
+    f.card_number_seen = true;
+    return;
+  }
+  std::string* slot = nullptr;
+  if (key == "amount")
+    slot = &f.amount;
+  else if (key == "currency")
+    slot = &f.currency;
+  else if (key == "interval")
+    slot = &f.interval;
+  else if (key == "email")
+    slot = &f.email;
+  else if (key == "name")
+    slot = &f.name;
+  else if (key == "payment_method")
+    slot = &f.payment_method;
+  else if (key == "campaign")
+    slot = &f.campaign;
+  else if (key == "component")
+    slot = &f.component;
+  else if (key == "page_url")
+    slot = &f.page_url;
+  else if (key == "referrer")
+    slot = &f.referrer;
+  else if (key == "locale")
+    slot = &f.locale;
+  else if (key == "success_url")
+    slot = &f.success_url;
+  else if (key == "cancel_url")
+    slot = &f.cancel_url;
+  if (slot != nullptr) {
+    *slot = value;
+  }
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() &&
+         (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
+    s.remove_prefix(1);
+  }
+  while (!s.empty() &&
+         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
+    s.remove_suffix(1);
+  }
+  return s;
+}
+
+bool printable(std::string_view s) {
+  return std::none_of(s.begin(), s.end(), [](char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+  });
+}
+
+// Short identifiers for attribution and payment methods: letters, digits, - _ . /
+bool is_token(std::string_view s) {
+  return s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '-' || c == '_' || c == '.' || c == '/';
+         });
+}
+
+bool is_locale(std::string_view s) {
+  // BCP 47-ish: "en", "en-GB", "pt-BR", "zh-Hant-TW".
+  if (s.empty() || s.size() > 35) {
+    return false;
+  }
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+}  // namespace
+
+std::variant<pledge_fields, field_error> parse_json_fields(std::string_view body) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(body, ec);
+  if (ec || !value.is_object()) {
+    return field_error{"body", "invalid", "The body must be a JSON object."};
+  }
+  pledge_fields f;
+  for (const auto& [key, member] : value.as_object()) {
+    if (member.is_string()) {
+      assign(f, key, member.as_string());
+    } else if (key == "amount_minor") {
+      if (member.is_int64()) {
+        f.amount_minor = member.as_int64();
+      } else if (member.is_uint64()) {
+        f.amount_minor = std::numeric_limits<std::int64_t>::max();
+      } else {
+        return field_error{"amount_minor", "invalid", "amount_minor must be an integer."};
+      }
+    } else if (member.is_number()) {
+      // A number where a string was expected: screen it too (a card number sent as a number).
+      auto text = boost::json::serialize(member);
+      if (looks_like_card_number(text)) {
+        f.card_number_seen = true;
+      } else if (key == "amount") {
+        return field_error{
+            "amount", "invalid",
+            "amount must be a decimal string such as \"5.00\", or use amount_minor."};
+      }
+    }
+  }
+  return f;
+}
+
+std::variant<pledge_fields, field_error> parse_form_fields(std::string_view body) {
+  pledge_fields f;
+  if (!for_each_form_field(
+          body, [&](std::string_view key, std::string_view value) { assign(f, key, value); })) {
+    return field_error{"body", "invalid", "The body is not valid form encoding."};
+  }
+  return f;
+}
+
+std::optional<std::string> origin_of(std::string_view url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") ||
+      parsed->encoded_host().empty() || parsed->has_userinfo()) {
+    return std::nullopt;
+  }
+  std::string origin =
+      std::string(parsed->scheme()) + "://" + std::string(parsed->encoded_host_and_port());
+  std::transform(origin.begin(), origin.end(), origin.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return origin;
+}
+
+std::optional<std::string> normalize_email(std::string_view email) {
+  auto trimmed = trim(email);
+  if (trimmed.size() < 3 || trimmed.size() > 254 || !printable(trimmed)) {
+    return std::nullopt;
+  }
+  auto at = trimmed.find('@');
+  if (at == std::string_view::npos || at == 0 || at > 64 ||
+      trimmed.find('@', at + 1) != std::string_view::npos) {
+    return std::nullopt;
+  }
+  auto domain = trimmed.substr(at + 1);
+  if (domain.size() < 3 || domain.find('.') == std::string_view::npos || domain.front() == '.' ||
+      domain.back() == '.' || domain.find("..") != std::string_view::npos) {
+    return std::nullopt;
+  }
+  if (std::any_of(trimmed.begin(), trimmed.end(),
+                  [](char c) { return c == ' ' || c == ',' || c == '<' || c == '>'; })) {
+    return std::nullopt;
+  }
+  std::string normalized(trimmed);
+  std::transform(normalized.begin(), normalized.end(), normalized.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return normalized;
+}
+
+std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_fields& f,
+                                                              const pledge_rules& rules,
+                                                              std::string_view country) {
+  std::vector<field_error> errors;
+  valid_pledge p;
+
+  if (f.card_number_seen) {
+    errors.push_back({"body", "card_number",
+                      "A value looks like a card number. Never send card details here: you will "
+                      "enter them on the payment page."});
+  }
+
+  auto c = find_currency(f.currency);
+  if (f.currency.empty()) {
+    errors.push_back({"currency", "required", "currency is required (ISO 4217, e.g. USD)."});
+  } else if (!c) {
+    errors.push_back({"currency", "unsupported", "This currency is not supported."});
+  }
+
+  auto every = parse_interval(f.interval);
+  if (!every) {
+    errors.push_back({"interval", f.interval.empty() ? "required" : "invalid",
+                      "interval must be once, month or year."});
+  }
+
+  std::optional<std::int64_t> minor;
+  if (f.amount_minor && !f.amount.empty()) {
+    errors.push_back({"amount", "invalid", "Give amount or amount_minor, not both."});
+  } else if (f.amount_minor) {
+    minor = f.amount_minor;
+    if (*minor <= 0) {
+      errors.push_back({"amount_minor", "too_small", "amount_minor must be positive."});
+      minor.reset();
+    }
+  } else if (f.amount.empty()) {
+    errors.push_back({"amount", "required", "amount is required."});
+  } else if (c) {
+    auto parsed = parse_major_amount(f.amount, *c);
+    if (parsed.minor) {
+      minor = parsed.minor;
+    } else if (parsed.error == amount_error::too_many_decimals) {
+      errors.push_back({"amount", "invalid",
+                        std::string(c->code) + " takes at most " + std::to_string(c->exponent) +
+                            " decimal places."});
+    } else if (parsed.error == amount_error::too_large) {
+      errors.push_back({"amount", "too_large", "The amount is too large."});
+    } else {
+      errors.push_back({"amount", "invalid", "amount must be a number such as 5 or 5.00."});
+    }
+  }
+  if (minor && c && every) {
+    auto range = rules.limits.range(*c, *every);
+    const std::string field = f.amount_minor ? "amount_minor" : "amount";
+    if (*minor < range.min_minor) {
+      errors.push_back({field, "too_small",
+                        "The smallest " + std::string(to_string(*every)) + " amount is " +
+                            format_major_amount(range.min_minor, *c) + " " + std::string(c->code) +
+                            "."});
+    } else if (*minor > range.max_minor) {
+      errors.push_back({field, "too_large",
+                        "The largest " + std::string(to_string(*every)) + " amount is " +
+                            format_major_amount(range.max_minor, *c) + " " + std::string(c->code) +
+                            "."});
+    } else {
+      p.amount_minor = *minor;
+    }
+  }
+
+  if (f.email.empty()) {
+    errors.push_back({"email", "required", "email is required."});
+  } else if (auto email = normalize_email(f.email)) {
+    p.email = std::move(*email);
+  } else {
+    errors.push_back({"email", "invalid", "email is not a valid address."});
+  }
+
+  auto check_text = [&](const std::string& value, std::string_view field, std::size_t limit) {
+    if (value.size() > limit || !printable(value)) {
+      errors.push_back({std::string(field), "invalid",
+                        std::string(field) + " must be at most " + std::to_string(limit) +
+                            " printable characters."});
+    }
+  };
+  check_text(f.name, "name", max_text);
+  check_text(f.page_url, "page_url", max_url);
+  check_text(f.referrer, "referrer", max_url);
+  for (auto [value, field] :
+       {std::pair{&f.payment_method, "payment_method"}, std::pair{&f.campaign, "campaign"},
+        std::pair{&f.component, "component"}}) {
+    if (!is_token(*value)) {
+      errors.push_back({field, "invalid", std::string(field) + " must be a short identifier."});
+    }
+  }
+  if (!f.locale.empty() && !is_locale(f.locale)) {
+    errors.push_back({"locale", "invalid", "locale must be a language tag such as en-GB."});
+  }
+
+  for (auto [value, field] :
+       {std::pair{&f.success_url, "success_url"}, std::pair{&f.cancel_url, "cancel_url"}}) {
+    if (value->empty()) {
+      errors.push_back({field, "required", std::string(field) + " is required."});
+      continue;
+    }
+    auto origin = value->size() <= max_url ? origin_of(*value) : std::nullopt;
+    if (!origin || std::find(rules.allowed_origins.begin(), rules.allowed_origins.end(), *origin) ==
+                       rules.allowed_origins.end()) {
+      errors.push_back({field, "origin_not_allowed",
+                        std::string(field) + " must be an http(s) URL on an allowed origin."});
+    }
+  }
+
+  if (!errors.empty()) {
+    return errors;
+  }
+  p.money = *c;
+  p.every = *every;
+  p.name = f.name;
+  p.payment_method = f.payment_method.empty() ? "card" : f.payment_method;
+  p.source = {f.campaign, f.component, f.page_url, f.referrer, std::string(country)};
+  p.locale = f.locale;
+  p.success_url = f.success_url;
+  p.cancel_url = f.cancel_url;
+  return p;
+}
+
+}  // namespace supportd::pledges

@@ -1,0 +1,162 @@
+#include "pledges/pledge_request.hpp"
+
+#include <gtest/gtest.h>
+
+namespace supportd::pledges {
+namespace {
+
+pledge_rules rules() {
+  pledge_rules r;
+  r.allowed_origins = {"https://news.example"};
+  return r;
+}
+
+pledge_fields good() {
+  pledge_fields f;
+  f.amount = "5";
+  f.currency = "USD";
+  f.interval = "month";
+  f.email = "  Reader@Example.ORG ";
+  f.success_url = "https://news.example/thanks";
+  f.cancel_url = "https://news.example/support";
+  f.campaign = "winter-2026";
+  f.component = "banner";
+  return f;
+}
+
+std::vector<std::string> bad_fields(const pledge_fields& f, const pledge_rules& r = rules()) {
+  auto result = validate(f, r, "");
+  std::vector<std::string> names;
+  if (auto* errors = std::get_if<std::vector<field_error>>(&result)) {
+    for (const auto& e : *errors) {
+      names.push_back(e.field + ":" + e.code);
+    }
+  }
+  return names;
+}
+
+TEST(PledgeRequest, AGoodPledgeIsNormalized) {
+  auto result = validate(good(), rules(), "GB");
+  ASSERT_TRUE(std::holds_alternative<valid_pledge>(result));
+  auto p = std::get<valid_pledge>(result);
+  EXPECT_EQ(p.amount_minor, 500);
+  EXPECT_EQ(p.money.code, "USD");
+  EXPECT_EQ(p.every, interval::month);
+  EXPECT_EQ(p.email, "reader@example.org");
+  EXPECT_EQ(p.payment_method, "card");
+  EXPECT_EQ(p.source.country, "GB");
+}
+
+TEST(PledgeRequest, EveryBadFieldIsNamed) {
+  pledge_fields f;
+  f.amount = "five";
+  f.currency = "XXX";
+  f.interval = "weekly";
+  f.email = "not-an-email";
+  f.success_url = "https://evil.example/";
+  f.cancel_url = "javascript:alert(1)";
+  f.locale = "en GB";
+  EXPECT_EQ(bad_fields(f),
+            (std::vector<std::string>{"currency:unsupported", "interval:invalid", "email:invalid",
+                                      "locale:invalid", "success_url:origin_not_allowed",
+                                      "cancel_url:origin_not_allowed"}));
+}
+
+TEST(PledgeRequest, MinimumsFollowTheIntervalAndTheProvider) {
+  auto f = good();
+  f.amount = "1.99";
+  EXPECT_EQ(bad_fields(f), (std::vector<std::string>{"amount:too_small"}));  // monthly from $2
+  f.amount = "2";
+  EXPECT_TRUE(bad_fields(f).empty());
+  f.interval = "once";
+  f.amount = "1";
+  EXPECT_TRUE(bad_fields(f).empty());
+  f.amount = "0.99";
+  EXPECT_EQ(bad_fields(f), (std::vector<std::string>{"amount:too_small"}));
+  f.amount = "10000.01";
+  EXPECT_EQ(bad_fields(f), (std::vector<std::string>{"amount:too_large"}));
+
+  // Configured below the provider's minimum charge, the provider's minimum wins.
+  std::string why;
+  auto r = rules();
+  r.limits = *pledge_limits::parse("*:once:0.01:100", why);
+  f.amount = "0.49";
+  EXPECT_EQ(bad_fields(f, r), (std::vector<std::string>{"amount:too_small"}));
+  f.amount = "0.50";
+  EXPECT_TRUE(bad_fields(f, r).empty());
+}
+
+TEST(PledgeRequest, ZeroAndThreeDecimalCurrencies) {
+  auto f = good();
+  f.currency = "JPY";
+  f.amount = "500";
+  auto p = std::get<valid_pledge>(validate(f, rules(), ""));
+  EXPECT_EQ(p.amount_minor, 500);
+  f.amount = "1";
+  EXPECT_EQ(bad_fields(f), (std::vector<std::string>{"amount:too_small"}));  // Stripe: 50 JPY
+  f.currency = "KWD";
+  f.amount = "2.500";
+  EXPECT_EQ(std::get<valid_pledge>(validate(f, rules(), "")).amount_minor, 2500);
+}
+
+TEST(PledgeRequest, AmountMinorFromJson) {
+  auto f = good();
+  f.amount.clear();
+  f.amount_minor = 700;
+  EXPECT_EQ(std::get<valid_pledge>(validate(f, rules(), "")).amount_minor, 700);
+  f.amount = "7";
+  EXPECT_EQ(bad_fields(f), (std::vector<std::string>{"amount:invalid"}));
+  f.amount.clear();
+  f.amount_minor = 0;
+  EXPECT_EQ(bad_fields(f), (std::vector<std::string>{"amount_minor:too_small"}));
+}
+
+TEST(PledgeRequest, CardNumbersAnywhereAreRefusedAndDropped) {
+  auto parsed =
+      parse_json_fields(R"({"amount":"5","currency":"USD","interval":"month","email":"a@b.org",)"
+                        R"("name":"4242 4242 4242 4242","success_url":"https://news.example/",)"
+                        R"("cancel_url":"https://news.example/","note":"4111111111111111"})");
+  auto& f = std::get<pledge_fields>(parsed);
+  EXPECT_TRUE(f.card_number_seen);
+  EXPECT_EQ(f.name, "");  // the value is never kept
+  EXPECT_EQ(bad_fields(f), (std::vector<std::string>{"body:card_number"}));
+
+  auto number = std::get<pledge_fields>(parse_json_fields(R"({"cc":4242424242424242})"));
+  EXPECT_TRUE(number.card_number_seen);
+}
+
+TEST(PledgeRequest, FormAndJsonUseTheSameNames) {
+  auto form = std::get<pledge_fields>(parse_form_fields(
+      "amount=5.00&currency=EUR&interval=year&email=a%40b.org&success_url=https%3A%2F%2Fnews."
+      "example%2Fok&cancel_url=https%3A%2F%2Fnews.example%2Fno&payment_method=paypal"));
+  EXPECT_EQ(form.email, "a@b.org");
+  EXPECT_EQ(form.success_url, "https://news.example/ok");
+  auto p = std::get<valid_pledge>(validate(form, rules(), ""));
+  EXPECT_EQ(p.amount_minor, 500);
+  EXPECT_EQ(p.payment_method, "paypal");
+  EXPECT_EQ(std::get<field_error>(parse_json_fields("[1,2]")).field, "body");
+  EXPECT_EQ(std::get<field_error>(parse_json_fields(R"({"amount":5})")).field, "amount");
+}
+
+TEST(PledgeRequest, Origins) {
+  EXPECT_EQ(origin_of("https://News.Example:8443/x?y#z"), "https://news.example:8443");
+  EXPECT_FALSE(origin_of("ftp://news.example/"));
+  EXPECT_FALSE(origin_of("https://user@news.example/"));
+  EXPECT_FALSE(origin_of("//news.example/"));
+}
+
+TEST(PledgeLimits, ParseAndOverride) {
+  std::string why;
+  auto limits = pledge_limits::parse("*:month:2:800,GBP:month:2:166", why);
+  ASSERT_TRUE(limits) << why;
+  EXPECT_EQ(limits->range(*find_currency("USD"), interval::month).max_minor, 80000);
+  EXPECT_EQ(limits->range(*find_currency("GBP"), interval::month).max_minor, 16600);
+  EXPECT_EQ(limits->range(*find_currency("GBP"), interval::once).max_minor, 1000000);
+  for (auto bad :
+       {"USD:month:2", "XXX:month:1:2", "USD:weekly:1:2", "USD:month:5:2", "USD:month:a:2"}) {
+    EXPECT_FALSE(pledge_limits::parse(bad, why)) << bad;
+  }
+}
+
+}  // namespace
+}  // namespace supportd::pledges
