@@ -1,6 +1,7 @@
 // supportd: reader donations and "remind me later" over HTTPS, with Redis as its store.
 #include <cstdio>
 #include <cstring>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -49,6 +50,12 @@ int main(int argc, char** argv) {
   }
 
   log::info("starting", {{"version", SUPPORTD_VERSION}, {"threads", settings.threads}});
-  app::server server(std::move(settings), std::move(tls));
-  return server.run();
+  std::unique_ptr<app::server> server;
+  try {
+    server = std::make_unique<app::server>(std::move(settings), std::move(tls));
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "supportd: %s\n", e.what());
+    return 2;
+  }
+  return server->run();
 }

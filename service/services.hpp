@@ -14,6 +14,10 @@ class connection;
 namespace metrics {
 class registry;
 }
+namespace pledges {
+class checkout_provider;
+struct pledge_metrics;
+}  // namespace pledges
 
 // The state of the whole process, as readiness sees it. Thread-safe.
 class instance_status {
@@ -30,6 +34,9 @@ struct services {
   redis::connection& redis;
   metrics::registry& metrics;
   const instance_status& instance;
+  // Null when no provider is configured: the pledge endpoints then answer 503.
+  pledges::checkout_provider* checkout;
+  pledges::pledge_metrics& pledge_stats;
 };
 
 }  // namespace supportd

@@ -21,6 +21,11 @@
 #include "log/logger.hpp"
 #include "metrics/registry.hpp"
 #include "ops/ops_routes.hpp"
+#include "pledges/pledge_metrics.hpp"
+#include "pledges/pledge_routes.hpp"
+#include "providers/circuit_breaker.hpp"
+#include "providers/provider_metrics.hpp"
+#include "providers/stripe/stripe_client.hpp"
 #include "redis/client_metrics.hpp"
 #include "redis/connection.hpp"
 #include "services.hpp"
@@ -38,6 +43,11 @@ std::vector<http::route> route_table() {
       {"GET", "/healthz", &ops::healthz},
       {"GET", "/readyz", &ops::readyz},
       {"GET", "/metrics", &ops::metrics},
+      {"POST", "/v1/pledges", &pledges::create_pledge},
+      {"OPTIONS", "/v1/pledges", &pledges::pledge_preflight},
+      {"GET", "/v1/pledges/{id}", &pledges::get_pledge},
+      {"POST", "/v1/pledges/{id}/cancel", &pledges::cancel_pledge},
+      {"GET", "/v1/pledges/{id}/cancel", &pledges::cancel_page},
   };
 }
 
@@ -56,12 +66,14 @@ struct worker {
   // from the tracker as their frames go.
   http::connection_tracker tracker;
   std::unique_ptr<redis::connection> redis;
+  std::unique_ptr<providers::stripe::stripe_client> stripe;
   std::optional<services> svc;
   net::io_context io{1};
   std::thread thread;
 
   ~worker() {
-    // The connection's timers belong to the io_context: it goes first.
+    // Their sockets and timers belong to the io_context: they go first.
+    stripe.reset();
     redis.reset();
   }
 };
@@ -77,6 +89,11 @@ struct server::state final : instance_status {
   metrics::registry registry;
   http::server_metrics http_metrics = http::server_metrics::create(registry);
   redis::client_metrics redis_metrics = redis::client_metrics::create(registry);
+  pledges::pledge_metrics pledge_metrics = pledges::pledge_metrics::create(registry);
+  providers::provider_metrics provider_metrics = providers::provider_metrics::create(registry);
+  // Shared by every worker's Stripe client: five failed calls in a row open it for 30 s.
+  providers::circuit_breaker stripe_breaker{5, std::chrono::seconds(30)};
+  providers::stripe::client_settings stripe_settings;
   http::router routes{route_table()};
   http::session_settings session;
   std::atomic<bool> shutting_down{false};
@@ -285,10 +302,22 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
   };
   redis::connection::options redis_options{.endpoint = s.settings.redis,
                                            .command_timeout = s.settings.redis_timeout};
+  std::shared_ptr<net::ssl::context> stripe_tls;
+  if (!s.settings.stripe_secret_key.empty()) {
+    s.stripe_settings.api = *providers::base_url::parse(s.settings.stripe_api_base);
+    s.stripe_settings.secret_key = s.settings.stripe_secret_key;
+    s.stripe_settings.product_name = s.settings.stripe_product_name;
+    stripe_tls = providers::make_client_tls_context(s.settings.stripe_ca_file);
+  }
   for (unsigned i = 0; i < s.settings.threads; ++i) {
     auto w = std::make_unique<worker>();
     w->redis = std::make_unique<redis::connection>(w->io, redis_options, &s.redis_metrics);
-    w->svc.emplace(services{s.settings, *w->redis, s.registry, s});
+    if (stripe_tls) {
+      w->stripe = std::make_unique<providers::stripe::stripe_client>(
+          w->io, s.stripe_settings, stripe_tls, s.stripe_breaker, s.provider_metrics);
+    }
+    w->svc.emplace(
+        services{s.settings, *w->redis, s.registry, s, w->stripe.get(), s.pledge_metrics});
     s.workers.push_back(std::move(w));
   }
   s.register_process_metrics();

@@ -6,6 +6,7 @@
 #include <thread>
 
 #include "config/duration.hpp"
+#include "pledges/pledge_request.hpp"
 
 namespace supportd::config {
 namespace po = boost::program_options;
@@ -58,7 +59,33 @@ po::options_description describe_options() {
     ("admin-token-file", po::value<std::string>()->default_value(""),
      "file holding the bearer token for /admin/* (unset: admin API off)")
     ("log-level", po::value<std::string>()->default_value("info"),
-     "debug, info, warn or error");
+     "debug, info, warn or error")
+    ("allowed-origins", po::value<std::string>()->default_value(""),
+     "comma-separated origins (https://news.example) allowed to call the browser APIs (CORS) "
+     "and to receive readers back (success_url, cancel_url)")
+    ("pledge-limits", po::value<std::string>()->default_value(""),
+     "CURRENCY:INTERVAL:MIN:MAX in major units, comma-separated, * for any "
+     "(default: 2 to 10000 monthly and yearly, 1 to 10000 once)")
+    ("stripe-secret-key-file", po::value<std::string>()->default_value(""),
+     "file holding the Stripe secret key (sk_… or rk_…); unset: pledges off")
+    ("stripe-api-base", po::value<std::string>()->default_value("https://api.stripe.com"),
+     "Stripe's API base URL (a local stand-in in tests)")
+    ("stripe-ca-file", po::value<std::string>()->default_value(""),
+     "extra CA certificate (PEM) to trust for Stripe's API, for tests")
+    ("stripe-product-name", po::value<std::string>()->default_value("Support"),
+     "what the checkout page says the reader pays for")
+    ("pledge-error-url", po::value<std::string>()->default_value(""),
+     "where a plain form post with invalid fields is sent back (303), with ?error=<code>")
+    ("link-secret-file", po::value<std::string>()->default_value(""),
+     "file holding the key that signs one-click links in emails; unset: such links off")
+    ("public-url", po::value<std::string>()->default_value(""),
+     "supportd's public base URL (https://support.news.example), for links it hands out")
+    ("rate-limit-per-minute", po::value<unsigned>()->default_value(120),
+     "requests per client address per minute across public POST endpoints; 0 is off")
+    ("client-ip-header", po::value<std::string>()->default_value(""),
+     "header in which a trusted proxy puts the client address (its last entry counts)")
+    ("country-header", po::value<std::string>()->default_value(""),
+     "header in which a trusted proxy puts the client's country");
   // clang-format on
   return options;
 }
@@ -79,6 +106,24 @@ std::string read_secret_file(const std::string& flag, const std::string& path) {
     fail(flag, path + " is empty");
   }
   return secret;
+}
+
+std::vector<std::string> split_list(const std::string& text) {
+  std::vector<std::string> items;
+  std::string item;
+  std::istringstream in(text);
+  while (std::getline(in, item, ',')) {
+    while (!item.empty() && item.front() == ' ') {
+      item.erase(0, 1);
+    }
+    while (!item.empty() && item.back() == ' ') {
+      item.pop_back();
+    }
+    if (!item.empty()) {
+      items.push_back(item);
+    }
+  }
+  return items;
 }
 
 std::optional<host_port> listen_address(const po::variables_map& vm, const std::string& flag) {
@@ -159,6 +204,56 @@ settings build_settings(const po::variables_map& vm) {
     fail("log-level", "expected debug, info, warn or error");
   }
   s.log_level = *level;
+
+  for (auto origin : split_list(vm["allowed-origins"].as<std::string>())) {
+    if (pledges::origin_of(origin) != origin) {
+      fail("allowed-origins",
+           "\"" + origin + "\" is not an origin (scheme://host[:port], lower case)");
+    }
+    s.allowed_origins.push_back(origin);
+  }
+  std::string limits_error;
+  auto limits = pledges::pledge_limits::parse(vm["pledge-limits"].as<std::string>(), limits_error);
+  if (!limits) {
+    fail("pledge-limits", limits_error);
+  }
+  s.pledge_limits = *limits;
+  if (const auto& path = vm["stripe-secret-key-file"].as<std::string>(); !path.empty()) {
+    s.stripe_secret_key = read_secret_file("stripe-secret-key-file", path);
+    if (!s.stripe_secret_key.starts_with("sk_") && !s.stripe_secret_key.starts_with("rk_")) {
+      fail("stripe-secret-key-file", "the key must start with sk_ or rk_");
+    }
+  }
+  s.stripe_api_base = vm["stripe-api-base"].as<std::string>();
+  if (auto origin = pledges::origin_of(s.stripe_api_base);
+      !origin || s.stripe_api_base.size() > origin->size() + 1) {
+    fail("stripe-api-base", "expected a base URL such as https://api.stripe.com");
+  }
+  s.stripe_ca_file = vm["stripe-ca-file"].as<std::string>();
+  if (!s.stripe_ca_file.empty() && !std::ifstream(s.stripe_ca_file)) {
+    fail("stripe-ca-file", "cannot read " + s.stripe_ca_file);
+  }
+  s.stripe_product_name = vm["stripe-product-name"].as<std::string>();
+  s.pledge_error_url = vm["pledge-error-url"].as<std::string>();
+  if (!s.pledge_error_url.empty() && !pledges::origin_of(s.pledge_error_url)) {
+    fail("pledge-error-url", "expected an http(s) URL");
+  }
+  if (const auto& path = vm["link-secret-file"].as<std::string>(); !path.empty()) {
+    s.link_secret = read_secret_file("link-secret-file", path);
+    if (s.link_secret.size() < 32) {
+      fail("link-secret-file", "the key must be at least 32 characters");
+    }
+  }
+  s.public_url = vm["public-url"].as<std::string>();
+  while (s.public_url.ends_with('/')) {
+    s.public_url.pop_back();
+  }
+  if (!s.public_url.empty() && !pledges::origin_of(s.public_url)) {
+    fail("public-url", "expected an http(s) URL");
+  }
+  s.rate_limit_per_minute = vm["rate-limit-per-minute"].as<unsigned>();
+  s.client_ip_header = vm["client-ip-header"].as<std::string>();
+  s.country_header = vm["country-header"].as<std::string>();
   return s;
 }
 

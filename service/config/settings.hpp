@@ -13,6 +13,7 @@
 #include "config/host_port.hpp"
 #include "config/redis_url.hpp"
 #include "log/logger.hpp"
+#include "pledges/pledge_limits.hpp"
 
 namespace supportd::config {
 
@@ -37,6 +38,25 @@ struct settings {
   // Empty when --admin-token-file is not set: the admin API is then off.
   std::string admin_token;
   log::level log_level = log::level::info;
+
+  // Pledges. Without a Stripe key the pledge endpoints answer 503 naming the setting.
+  std::vector<std::string> allowed_origins;
+  pledges::pledge_limits pledge_limits;
+  std::string stripe_secret_key;
+  std::string stripe_api_base = "https://api.stripe.com";
+  std::string stripe_ca_file;
+  std::string stripe_product_name = "Support";
+  std::string pledge_error_url;
+  // Signs one-click links in emails; empty: such links are off.
+  std::string link_secret;
+  // supportd's own public base URL, for the links it hands out.
+  std::string public_url;
+
+  // Requests per client address per minute across the public POST endpoints; 0 is off.
+  unsigned rate_limit_per_minute = 120;
+  // Set behind a trusted proxy: where it puts the client's address and country.
+  std::string client_ip_header;
+  std::string country_header;
 };
 
 enum class parse_outcome { run, help, version, invalid };

@@ -1,0 +1,54 @@
+#include "limits/rate_limiter.hpp"
+
+#include <chrono>
+
+#include "redis/connection.hpp"
+
+namespace supportd::limits {
+namespace {
+
+// A fixed window per minute: INCR, and the key expires with its window. The key holds the
+// client address for at most a minute.
+const redis::script count_script(R"lua(
+local n = redis.call('INCR', KEYS[1])
+if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
+return n
+)lua");
+
+}  // namespace
+
+awaitable<boost::system::result<rate_decision>> rate_limiter::hit(std::string_view scope,
+                                                                  std::string_view who) {
+  if (per_minute_ == 0) {
+    co_return rate_decision{};
+  }
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  auto window = now / 60'000;
+  auto left_ms = 60'000 - now % 60'000;
+  std::string key(prefix_);
+  key += "rate:";
+  key += scope;
+  key += ':';
+  key += who;
+  key += ':';
+  key += std::to_string(window);
+  auto ttl = std::to_string(left_ms + 1000);
+  std::string_view keys[] = {key};
+  std::string_view args[] = {ttl};
+  auto reply = co_await redis_.run(count_script, keys, args);
+  if (!reply) {
+    co_return reply.error();
+  }
+  auto count = redis::as_integer(*reply);
+  if (!count) {
+    co_return count.error();
+  }
+  if (*count > static_cast<std::int64_t>(per_minute_)) {
+    co_return rate_decision{false, static_cast<int>((left_ms + 999) / 1000)};
+  }
+  co_return rate_decision{};
+}
+
+}  // namespace supportd::limits

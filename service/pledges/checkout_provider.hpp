@@ -1,0 +1,58 @@
+// What pledges need from a payment provider: a hosted checkout for a pledge, and an end to a
+// recurring one. Stripe implements it (providers/stripe/); tests can stand in for it.
+#pragma once
+
+#include <boost/system/result.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/net.hpp"
+#include "pledges/money.hpp"
+#include "pledges/pledge.hpp"
+
+namespace supportd::pledges {
+
+struct checkout_request {
+  std::string pledge_id;
+  std::int64_t amount_minor = 0;
+  currency money{};
+  interval every = interval::once;
+  std::string customer_email;
+  std::string payment_method;
+  std::string locale;
+  std::string campaign;
+  std::string success_url;
+  std::string cancel_url;
+};
+
+struct checkout_session {
+  std::string id;
+  std::string url;  // where the reader's browser goes to pay
+};
+
+struct provider_error {
+  enum class kind {
+    unavailable,  // network, timeouts, 5xx, rate limits, circuit open: try again later (503)
+    rejected,     // the provider refused the request itself (4xx): retrying will not help
+  };
+  kind what = kind::unavailable;
+  std::string message;  // for logs: never contains secrets or personal data
+};
+
+template <class T>
+using provider_result = boost::system::result<T, provider_error>;
+
+class checkout_provider {
+ public:
+  virtual ~checkout_provider() = default;
+
+  // Idempotent per pledge: asking twice for the same pledge yields the same session.
+  virtual awaitable<provider_result<checkout_session>> create_checkout(
+      const checkout_request& r) = 0;
+
+  // Ends a subscription; ending one that has already ended succeeds.
+  virtual awaitable<provider_result<void>> cancel_subscription(std::string subscription_id) = 0;
+};
+
+}  // namespace supportd::pledges

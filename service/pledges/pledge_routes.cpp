@@ -1,0 +1,512 @@
+#include "pledges/pledge_routes.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "config/settings.hpp"
+#include "http/client_address.hpp"
+#include "http/cors.hpp"
+#include "http/form.hpp"
+#include "http/problem.hpp"
+#include "limits/rate_limiter.hpp"
+#include "log/logger.hpp"
+#include "pledges/checkout_provider.hpp"
+#include "pledges/pledge_metrics.hpp"
+#include "pledges/pledge_request.hpp"
+#include "pledges/pledge_store.hpp"
+#include "redis/errc.hpp"
+#include "security/secrets.hpp"
+#include "services.hpp"
+
+namespace supportd::pledges {
+namespace {
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+constexpr auto cancel_link_lifetime = std::chrono::hours(24 * 90);
+
+bool has_media_type(const http::request& req, std::string_view type) {
+  auto value = req.header_value("Content-Type");
+  auto semicolon = value.find(';');
+  auto media = value.substr(0, semicolon);
+  while (!media.empty() && media.back() == ' ') {
+    media.remove_suffix(1);
+  }
+  return http::iequals(media, type);
+}
+
+http::response problem(int status, std::string code, std::string title, std::string detail) {
+  return http::make_problem_response(
+      {status, std::move(code), std::move(title), std::move(detail), {}});
+}
+
+http::response redis_unavailable() {
+  auto r = http::make_problem_response(http::service_unavailable(
+      "store_unavailable", "Our data store is not answering; try again shortly."));
+  r.with_header("Retry-After", "1");
+  return r;
+}
+
+http::response pledges_off() {
+  return http::make_problem_response(http::service_unavailable(
+      "pledges_off", "Pledges are off: --stripe-secret-key-file is not set."));
+}
+
+std::string json_string_array(const std::vector<field_error>& errors) {
+  boost::json::array fields;
+  for (const auto& e : errors) {
+    fields.push_back(
+        boost::json::object{{"field", e.field}, {"code", e.code}, {"message", e.message}});
+  }
+  return boost::json::serialize(fields);
+}
+
+std::string rfc3339(std::int64_t unix_ms) {
+  auto seconds = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[64];
+  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
+  return buffer;
+}
+
+boost::json::value optional_time(std::int64_t unix_ms) {
+  return unix_ms == 0 ? boost::json::value(nullptr) : boost::json::value(rfc3339(unix_ms));
+}
+
+// The reader's (and admin's) view of a pledge.
+boost::json::object to_json(const pledge_record& p) {
+  boost::json::array events;
+  for (const auto& e : p.events) {
+    events.push_back(boost::json::object{{"at", rfc3339(e.at_unix_ms())},
+                                         {"event", e.event()},
+                                         {"from", e.from_state()},
+                                         {"to", e.to_state()},
+                                         {"source", e.source()}});
+  }
+  return boost::json::object{
+      {"id", p.id},
+      {"status", to_string(p.status)},
+      {"amount_minor", p.amount_minor},
+      {"currency", p.currency},
+      {"interval", to_string(p.every)},
+      {"payment_method", p.payment_method},
+      {"campaign", p.source.campaign},
+      {"component", p.source.component},
+      {"created_at", rfc3339(p.created_at_ms)},
+      {"updated_at", rfc3339(p.updated_at_ms)},
+      {"charges_succeeded", p.charges_succeeded},
+      {"total_given_minor", p.total_given_minor},
+      {"last_charge_at", optional_time(p.last_charge_at_ms)},
+      {"next_charge_at", optional_time(p.next_charge_at_ms)},
+      {"consecutive_failures", p.consecutive_failures},
+      {"events", std::move(events)},
+  };
+}
+
+// An invalid pledge: 422 naming every field for scripts; for a plain form, back to the form.
+http::response invalid(const std::vector<field_error>& errors, bool form,
+                       const config::settings& s) {
+  if (form && !s.pledge_error_url.empty()) {
+    http::response r;
+    r.status = 303;
+    r.content_type = "text/plain";
+    auto separator = s.pledge_error_url.find('?') == std::string::npos ? "?" : "&";
+    r.with_header("Location", s.pledge_error_url + separator +
+                                  "error=" + http::encode_form_component(errors.front().code) +
+                                  "&field=" + http::encode_form_component(errors.front().field));
+    return r;
+  }
+  return http::make_problem_response({422,
+                                      "invalid_fields",
+                                      "Unprocessable Content",
+                                      "Some fields are missing or invalid; see `errors`.",
+                                      {{"errors", json_string_array(errors)}}});
+}
+
+std::string cancel_link(const config::settings& s, const std::string& id) {
+  if (s.link_secret.empty() || s.public_url.empty()) {
+    return {};
+  }
+  auto expires = std::chrono::duration_cast<std::chrono::seconds>(
+                     (std::chrono::system_clock::now() + cancel_link_lifetime).time_since_epoch())
+                     .count();
+  return s.public_url + "/v1/pledges/" + id +
+         "/cancel?token=" + security::sign_link(s.link_secret, "cancel-pledge", id, expires);
+}
+
+enum class access { denied, reader, admin };
+
+// Bearer manage token or admin token; or, where `link_token` is given, a signed cancel link.
+access check_access(const http::request& req, const config::settings& s, const pledge_record& p,
+                    std::string_view link_token) {
+  auto authorization = req.header_value("Authorization");
+  if (authorization.size() > 7 && http::iequals(authorization.substr(0, 7), "Bearer ")) {
+    auto token = authorization.substr(7);
+    if (!s.admin_token.empty() && security::constant_time_equal(token, s.admin_token)) {
+      return access::admin;
+    }
+    if (!p.manage_token_sha256.empty() &&
+        security::constant_time_equal(security::sha256_hex(token), p.manage_token_sha256)) {
+      return access::reader;
+    }
+  }
+  if (!link_token.empty()) {
+    auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::system_clock::now().time_since_epoch())
+                   .count();
+    if (security::verify_link(s.link_secret, "cancel-pledge", p.id, link_token, now)) {
+      return access::reader;
+    }
+  }
+  return access::denied;
+}
+
+std::string query_param(std::string_view query, std::string_view name) {
+  std::string found;
+  http::for_each_form_field(query, [&](std::string_view k, std::string_view v) {
+    if (k == name && found.empty()) {
+      found = v;
+    }
+  });
+  return found;
+}
+
+bool sane_id(std::string_view id) {
+  return id.size() > 3 && id.size() <= 64 && id.starts_with("pl_") &&
+         std::all_of(id.begin(), id.end(), [](char c) {
+           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-';
+         });
+}
+
+http::response html_page(int status, std::string_view title, std::string_view body_html) {
+  std::string page =
+      "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width\"><title>";
+  page += title;
+  page += "</title><body style=\"font-family:sans-serif;max-width:32rem;margin:3rem auto\"><h1>";
+  page += title;
+  page += "</h1>";
+  page += body_html;
+  page += "</body></html>";
+  auto r = http::response::of_type(status, "text/html; charset=utf-8", std::move(page));
+  r.with_header("Content-Security-Policy",
+                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
+  r.with_header("Cache-Control", "no-store");
+  return r;
+}
+
+awaitable<void> sleep_for(std::chrono::milliseconds d) {
+  net::steady_timer timer(co_await net::this_coro::executor, d);
+  co_await timer.async_wait(use_tuple);
+}
+
+}  // namespace
+
+awaitable<http::response> pledge_preflight(const http::request& req, services& svc) {
+  co_return http::preflight(req, svc.settings.allowed_origins, "POST",
+                            "Content-Type, Idempotency-Key");
+}
+
+awaitable<http::response> create_pledge(const http::request& req, services& svc) {
+  const auto& s = svc.settings;
+  auto& refused = svc.pledge_stats.refused;
+  const auto origin = http::check_origin(req, s.allowed_origins);
+  auto answer = [&](http::response r) {
+    http::add_cors_headers(r, req, origin);
+    return r;
+  };
+  if (origin == http::origin_verdict::refused) {
+    refused.with({"origin"}).inc();
+    co_return answer(
+        problem(403, "origin_not_allowed", "Forbidden", "This origin may not post pledges."));
+  }
+  const bool form = has_media_type(req, "application/x-www-form-urlencoded");
+  if (!form && !has_media_type(req, "application/json")) {
+    co_return answer(problem(415, "unsupported_media_type", "Unsupported Media Type",
+                             "Send application/json or application/x-www-form-urlencoded."));
+  }
+  if (svc.checkout == nullptr) {
+    co_return answer(pledges_off());
+  }
+
+  const auto who = http::client_address(req, s.client_ip_header);
+  limits::rate_limiter limiter(svc.redis, s.redis_prefix, s.rate_limit_per_minute);
+  auto rate = co_await limiter.hit("public-post", who);
+  if (!rate) {
+    co_return answer(redis_unavailable());
+  }
+  if (!rate->allowed) {
+    refused.with({"rate_limited"}).inc();
+    auto r = problem(429, "rate_limited", "Too Many Requests",
+                     "Too many requests from this address; try again later.");
+    r.with_header("Retry-After", std::to_string(rate->retry_after_seconds));
+    co_return answer(std::move(r));
+  }
+
+  auto parsed = form ? parse_form_fields(req.body) : parse_json_fields(req.body);
+  if (auto* error = std::get_if<field_error>(&parsed)) {
+    refused.with({"invalid"}).inc();
+    co_return answer(invalid({*error}, form, s));
+  }
+  const auto& fields = std::get<pledge_fields>(parsed);
+  std::string country;
+  if (!s.country_header.empty()) {
+    auto value = req.header_value(s.country_header);
+    if (value.size() == 2 && std::isalpha(static_cast<unsigned char>(value[0])) &&
+        std::isalpha(static_cast<unsigned char>(value[1]))) {
+      country = value;
+    }
+  }
+  auto validated = validate(fields, pledge_rules{s.pledge_limits, s.allowed_origins}, country);
+  if (auto* errors = std::get_if<std::vector<field_error>>(&validated)) {
+    refused.with({fields.card_number_seen ? "card_number" : "invalid"}).inc();
+    co_return answer(invalid(*errors, form, s));
+  }
+  const auto& pledge = std::get<valid_pledge>(validated);
+
+  // The same Idempotency-Key with the same body answers as the first time. A plain form cannot
+  // send the header, so its double-clicks and retries are caught by the same post from the same
+  // address within the claim.
+  std::string key(req.header_value("Idempotency-Key"));
+  if (key.size() > 255 ||
+      std::any_of(key.begin(), key.end(), [](char c) { return c < 0x21 || c > 0x7e; })) {
+    co_return answer(problem(400, "bad_idempotency_key", "Bad Request",
+                             "Idempotency-Key must be 1 to 255 visible ASCII characters."));
+  }
+  if (key.empty() && form) {
+    key = "form:" + security::sha256_hex(std::string(who) + "\n" + std::string(req.body));
+  }
+  const auto request_hash =
+      security::sha256_hex(std::string(form ? "form\n" : "json\n") + std::string(req.body));
+  std::string pledge_id = "pl_" + security::random_token(12);
+  pledge_store store(svc.redis, s.redis_prefix);
+  if (!key.empty()) {
+    for (int waited = 0;; ++waited) {
+      auto claim = co_await store.reserve(key, request_hash, pledge_id, std::chrono::seconds(30));
+      if (!claim) {
+        co_return answer(redis_unavailable());
+      }
+      if (claim->what == reservation::outcome::reserved) {
+        break;
+      }
+      if (claim->what == reservation::outcome::replay) {
+        if (form) {
+          http::response r;
+          r.status = 303;
+          r.content_type = "text/plain";
+          r.with_header("Location", claim->location);
+          co_return answer(std::move(r));
+        }
+        auto r = http::response::json(claim->status, std::move(claim->body));
+        r.with_header("Idempotent-Replayed", "true");
+        co_return answer(std::move(r));
+      }
+      if (claim->what == reservation::outcome::conflict) {
+        refused.with({"idempotency_conflict"}).inc();
+        co_return answer(problem(409, "idempotency_conflict", "Conflict",
+                                 "This Idempotency-Key was used with a different request."));
+      }
+      // The same request is being handled right now (a double-click): wait for its answer.
+      if (waited >= 50) {
+        auto r = problem(409, "request_in_progress", "Conflict",
+                         "The same request is still being handled; retry shortly.");
+        r.with_header("Retry-After", "1");
+        co_return answer(std::move(r));
+      }
+      co_await sleep_for(std::chrono::milliseconds(100));
+    }
+  }
+
+  checkout_request checkout{pledge_id,        pledge.amount_minor,    pledge.money,
+                            pledge.every,     pledge.email,           pledge.payment_method,
+                            pledge.locale,    pledge.source.campaign, pledge.success_url,
+                            pledge.cancel_url};
+  auto session = co_await svc.checkout->create_checkout(checkout);
+  if (!session) {
+    if (!key.empty()) {
+      co_await store.release(key);
+    }
+    const bool rejected = session.error().what == provider_error::kind::rejected;
+    refused.with({rejected ? "provider_rejected" : "provider_unavailable"}).inc();
+    if (rejected) {
+      co_return answer(problem(502, "provider_rejected", "Bad Gateway",
+                               "The payment provider refused this pledge."));
+    }
+    auto r = problem(503, "provider_unavailable", "Service Unavailable",
+                     "The payment provider is not answering; try again shortly.");
+    r.with_header("Retry-After", "5");
+    co_return answer(std::move(r));
+  }
+
+  const auto manage_token = "mt_" + security::random_token(24);
+  pledge_record record;
+  record.id = pledge_id;
+  record.status = pledge_state::pending;
+  record.amount_minor = pledge.amount_minor;
+  record.currency = pledge.money.code;
+  record.every = pledge.every;
+  record.payment_method = pledge.payment_method;
+  record.source = pledge.source;
+  record.locale = pledge.locale;
+  record.created_at_ms = record.updated_at_ms = now_unix_ms();
+  record.checkout_session_id = session->id;
+  record.checkout_url = session->url;
+  record.manage_token_sha256 = security::sha256_hex(manage_token);
+
+  boost::json::object body{{"id", pledge_id},
+                           {"status", "pending"},
+                           {"checkout_url", session->url},
+                           {"manage_token", manage_token},
+                           {"amount_minor", pledge.amount_minor},
+                           {"currency", pledge.money.code},
+                           {"interval", to_string(pledge.every)}};
+  if (auto link = cancel_link(s, pledge_id); !link.empty()) {
+    body["cancel_link"] = link;
+  }
+  auto body_text = boost::json::serialize(body);
+  auto created = co_await store.create(record, key, 201, body_text);
+  if (!created) {
+    if (!key.empty()) {
+      co_await store.release(key);
+    }
+    co_return answer(redis_unavailable());
+  }
+  svc.pledge_stats.created
+      .with({pledge.money.code, to_string(pledge.every), component_label(pledge.source.component)})
+      .inc();
+  log::info("pledge created", {{"pledge_id", pledge_id},
+                               {"currency", pledge.money.code},
+                               {"interval", to_string(pledge.every)},
+                               {"amount_minor", pledge.amount_minor}});
+  if (form) {
+    http::response r;
+    r.status = 303;
+    r.content_type = "text/plain";
+    r.with_header("Location", session->url);
+    co_return answer(std::move(r));
+  }
+  auto r = http::response::json(201, std::move(body_text));
+  r.with_header("Location", "/v1/pledges/" + pledge_id);
+  co_return answer(std::move(r));
+}
+
+awaitable<http::response> get_pledge(const http::request& req, services& svc) {
+  auto id = req.path_param("id");
+  if (!sane_id(id)) {
+    co_return http::make_problem_response(http::not_found());
+  }
+  pledge_store store(svc.redis, svc.settings.redis_prefix);
+  auto found = co_await store.find(id);
+  if (!found) {
+    co_return redis_unavailable();
+  }
+  // Unknown pledge and wrong token look the same: ids cannot be probed.
+  if (!*found || check_access(req, svc.settings, **found, {}) == access::denied) {
+    auto r = http::make_problem_response(http::not_found());
+    if (req.header_value("Authorization").empty()) {
+      r = problem(401, "unauthorized", "Unauthorized",
+                  "Send the pledge's manage token as a Bearer token.");
+      r.with_header("WWW-Authenticate", "Bearer");
+    }
+    co_return r;
+  }
+  auto r = http::response::json(200, boost::json::serialize(to_json(**found)));
+  r.with_header("Cache-Control", "no-store");
+  co_return r;
+}
+
+awaitable<http::response> cancel_pledge(const http::request& req, services& svc) {
+  const auto& s = svc.settings;
+  auto id = req.path_param("id");
+  if (!sane_id(id)) {
+    co_return http::make_problem_response(http::not_found());
+  }
+  // A one-click link's form posts its token in the body (or keeps it in the query).
+  std::string link_token = query_param(req.query, "token");
+  const bool form = has_media_type(req, "application/x-www-form-urlencoded");
+  if (link_token.empty() && form) {
+    link_token = query_param(req.body, "token");
+  }
+  pledge_store store(svc.redis, s.redis_prefix);
+  auto found = co_await store.find(id);
+  if (!found) {
+    co_return redis_unavailable();
+  }
+  const auto who = *found ? check_access(req, s, **found, link_token) : access::denied;
+  if (who == access::denied) {
+    co_return form ? html_page(403, "This link does not work",
+                               "<p>The link has expired or is not valid. Use the newest email "
+                               "from us, or contact us and we will cancel for you.</p>")
+                   : http::make_problem_response(http::not_found());
+  }
+  const auto& pledge = **found;
+
+  const bool live_subscription =
+      !pledge.subscription_id.empty() &&
+      (pledge.status == pledge_state::active || pledge.status == pledge_state::past_due ||
+       pledge.status == pledge_state::pending);
+  if (live_subscription) {
+    if (svc.checkout == nullptr) {
+      co_return pledges_off();
+    }
+    auto ended = co_await svc.checkout->cancel_subscription(pledge.subscription_id);
+    if (!ended) {
+      auto r =
+          problem(503, "provider_unavailable", "Service Unavailable",
+                  "The payment provider is not answering; nothing was changed. Try again shortly.");
+      r.with_header("Retry-After", "5");
+      co_return r;
+    }
+  }
+  auto applied =
+      co_await store.apply(id, pledge_event::cancel_requested,
+                           who == access::admin ? "admin" : "reader", pledge.subscription_id);
+  if (!applied) {
+    co_return redis_unavailable();
+  }
+  if (applied->what == transition_result::outcome::applied) {
+    svc.pledge_stats.transitions.with({to_string(applied->before), to_string(applied->after)})
+        .inc();
+    log::info("pledge canceled",
+              {{"pledge_id", id}, {"by", who == access::admin ? "admin" : "reader"}});
+  }
+  const auto status = applied->after;
+  if (form) {
+    co_return html_page(
+        200, status == pledge_state::canceled ? "Your support is cancelled" : "Nothing to cancel",
+        status == pledge_state::canceled
+            ? "<p>No further payments will be taken. Thank you for your support.</p>"
+            : "<p>This pledge has no payments to stop.</p>");
+  }
+  co_return http::response::json(
+      200, boost::json::serialize(boost::json::object{{"id", id}, {"status", to_string(status)}}));
+}
+
+awaitable<http::response> cancel_page(const http::request& req, services& svc) {
+  auto id = req.path_param("id");
+  auto token = query_param(req.query, "token");
+  auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count();
+  if (!sane_id(id) || svc.settings.link_secret.empty() ||
+      !security::verify_link(svc.settings.link_secret, "cancel-pledge", id, token, now)) {
+    co_return html_page(403, "This link does not work",
+                        "<p>The link has expired or is not valid.</p>");
+  }
+  // Cancelling takes a button press: mail scanners that follow links must not cancel.
+  std::string body =
+      "<p>Stop your recurring support? No further payments will be taken.</p>"
+      "<form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"";
+  body += token;  // base64url and digits only: safe in an attribute
+  body += "\"><button type=\"submit\">Cancel my support</button></form>";
+  co_return html_page(200, "Cancel your support", body);
+}
+
+}  // namespace supportd::pledges

@@ -1,0 +1,108 @@
+// Pledges in Redis. Every change is one Lua script: the pledge and its audit trail change
+// together or not at all.
+//
+//   <prefix>pledge:<id>           hash: the pledge (no email: Stripe holds it)
+//   <prefix>pledge:<id>:events    list: protobuf supportd.v1.PledgeEvent, oldest first
+//   <prefix>checkout:<session>    the pledge id of a Checkout Session, for webhooks
+//   <prefix>idem:pledge:<key>     hash: an Idempotency-Key's request hash and saved response
+#pragma once
+
+#include <boost/system/result.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/net.hpp"
+#include "pledges/pledge.hpp"
+#include "pledges/pledge_state.hpp"
+#include "supportd/v1/pledge.pb.h"
+
+namespace supportd::redis {
+class connection;
+}
+
+namespace supportd::pledges {
+
+struct pledge_record {
+  std::string id;
+  pledge_state status = pledge_state::pending;
+  std::int64_t amount_minor = 0;
+  std::string currency;
+  interval every = interval::once;
+  std::string payment_method;
+  attribution source;
+  std::string locale;
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+  std::string checkout_session_id;
+  std::string checkout_url;
+  std::string subscription_id;
+  std::string manage_token_sha256;  // hex; the token itself is only ever shown to the reader
+  std::int64_t charges_succeeded = 0;
+  std::int64_t total_given_minor = 0;
+  std::int64_t last_charge_at_ms = 0;
+  std::int64_t next_charge_at_ms = 0;
+  std::int64_t consecutive_failures = 0;
+  std::vector<v1::PledgeEvent> events;
+};
+
+struct reservation {
+  enum class outcome {
+    reserved,     // this request creates the pledge
+    in_progress,  // the same request is being handled right now
+    replay,       // the same request was answered before: here is that answer
+    conflict,     // the key was used with a different request
+  };
+  outcome what = outcome::reserved;
+  std::string pledge_id;  // reserved, in_progress
+  int status = 0;         // replay
+  std::string location;   // replay: the checkout URL (for form posts)
+  std::string body;       // replay
+};
+
+struct transition_result {
+  enum class outcome { applied, ignored, missing };
+  outcome what = outcome::missing;
+  pledge_state before = pledge_state::pending;
+  pledge_state after = pledge_state::pending;
+};
+
+class pledge_store {
+ public:
+  pledge_store(redis::connection& redis, std::string_view prefix)
+      : redis_(redis), prefix_(prefix) {}
+
+  // Claims an Idempotency-Key for a request with body hash `request_hash`. A new claim lasts
+  // `claim_for` (long enough for one checkout call); a finished one is kept 24 h.
+  awaitable<boost::system::result<reservation>> reserve(std::string_view key,
+                                                        std::string_view request_hash,
+                                                        std::string_view new_pledge_id,
+                                                        std::chrono::milliseconds claim_for);
+  // Gives a claim up (the provider failed; nothing was created).
+  awaitable<boost::system::result<void>> release(std::string_view key);
+
+  // Creates the pledge with its first event and, with a key, saves the answer under it.
+  // False when the pledge exists already (then nothing changes).
+  awaitable<boost::system::result<bool>> create(const pledge_record& p, std::string_view key,
+                                                int status, std::string_view response_body);
+
+  awaitable<boost::system::result<std::optional<pledge_record>>> find(std::string_view id);
+
+  // Applies `e` through the state table, atomically against concurrent inputs (a changed state
+  // is re-read and the table asked again).
+  awaitable<boost::system::result<transition_result>> apply(std::string_view id, pledge_event e,
+                                                            std::string_view source,
+                                                            std::string_view reference);
+
+ private:
+  std::string key(std::string_view kind, std::string_view id) const;
+
+  redis::connection& redis_;
+  std::string_view prefix_;
+};
+
+std::int64_t now_unix_ms();
+
+}  // namespace supportd::pledges

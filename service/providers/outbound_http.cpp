@@ -1,0 +1,206 @@
+#include "providers/outbound_http.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/url/parse.hpp>
+#include <optional>
+#include <stdexcept>
+
+#include "http/message.hpp"
+
+namespace supportd::providers {
+namespace bhttp = boost::beast::http;
+using tcp = net::ip::tcp;
+
+namespace {
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+}
+
+std::string_view outbound_response::header(std::string_view name) const {
+  for (const auto& [key, value] : headers) {
+    if (http::iequals(key, name)) {
+      return value;
+    }
+  }
+  return {};
+}
+
+std::optional<base_url> base_url::parse(std::string_view url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") ||
+      parsed->encoded_host().empty() ||
+      (!parsed->encoded_path().empty() && parsed->encoded_path() != "/") || parsed->has_query() ||
+      parsed->has_userinfo()) {
+    return std::nullopt;
+  }
+  base_url b;
+  b.tls = parsed->scheme() == "https";
+  b.host = parsed->host();
+  b.port = parsed->has_port() ? std::string(parsed->port()) : (b.tls ? "443" : "80");
+  return b;
+}
+
+std::shared_ptr<net::ssl::context> make_client_tls_context(const std::string& extra_ca_file) {
+  auto context = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  context->set_default_verify_paths();
+  context->set_verify_mode(net::ssl::verify_peer);
+  if (!extra_ca_file.empty()) {
+    error_code ec;
+    context->load_verify_file(extra_ca_file, ec);
+    if (ec) {
+      throw std::runtime_error("cannot load CA file " + extra_ca_file + ": " + ec.message());
+    }
+  }
+  return context;
+}
+
+// One keep-alive connection. The TLS layer is set up for every connection but used only for
+// https bases; a plain connection reads and writes the socket beneath it.
+struct outbound_http::connection {
+  connection(net::io_context& io, net::ssl::context& tls) : stream(io, tls) {}
+  net::ssl::stream<tcp::socket> stream;
+  boost::beast::flat_buffer buffer;
+  tcp::socket& socket() { return stream.next_layer(); }
+};
+
+namespace {
+
+// Closes the connection's socket if the call is not done by its deadline; every pending
+// operation on it then fails, and the call returns a timeout.
+class call_deadline {
+ public:
+  call_deadline(net::io_context& io, std::chrono::milliseconds after)
+      : timer_(io),
+        target_(std::make_shared<tcp::socket*>(nullptr)),
+        fired_(std::make_shared<bool>(false)) {
+    timer_.expires_after(after);
+    timer_.async_wait([target = target_, fired = fired_](error_code ec) {
+      if (!ec && *target != nullptr) {
+        *fired = true;
+        error_code ignored;
+        (*target)->close(ignored);
+      }
+    });
+  }
+  ~call_deadline() {
+    *target_ = nullptr;
+    timer_.cancel();
+  }
+  call_deadline(const call_deadline&) = delete;
+  call_deadline& operator=(const call_deadline&) = delete;
+
+  void watch(tcp::socket& s) { *target_ = &s; }
+  bool fired() const { return *fired_; }
+
+ private:
+  net::steady_timer timer_;
+  std::shared_ptr<tcp::socket*> target_;
+  std::shared_ptr<bool> fired_;
+};
+
+template <class Stream>
+awaitable<error_code> write_and_read(Stream& stream, boost::beast::flat_buffer& buffer,
+                                     bhttp::request<bhttp::string_body>& req,
+                                     bhttp::response_parser<bhttp::string_body>& parser) {
+  auto [write_ec, written] = co_await bhttp::async_write(stream, req, use_tuple);
+  if (write_ec) {
+    co_return write_ec;
+  }
+  auto [read_ec, read] = co_await bhttp::async_read(stream, buffer, parser, use_tuple);
+  co_return read_ec;
+}
+
+}  // namespace
+
+outbound_http::outbound_http(net::io_context& io, base_url where,
+                             std::shared_ptr<net::ssl::context> tls,
+                             std::chrono::milliseconds timeout)
+    : io_(io), where_(std::move(where)), tls_(std::move(tls)), timeout_(timeout) {}
+
+outbound_http::~outbound_http() = default;
+
+awaitable<boost::system::result<outbound_response>> outbound_http::send(
+    const outbound_request& request) {
+  // A kept-alive connection the server has meanwhile closed fails at once: then the request
+  // goes once more, on a fresh connection.
+  while (!idle_.empty()) {
+    auto c = std::move(idle_.back());
+    idle_.pop_back();
+    auto result = co_await exchange(std::move(c), request);
+    if (result || result.error() == net::error::timed_out) {
+      co_return result;
+    }
+  }
+  auto fresh = std::make_unique<connection>(io_, *tls_);
+  call_deadline deadline(io_, timeout_);
+  deadline.watch(fresh->socket());
+  tcp::resolver resolver(io_);
+  auto [resolve_ec, endpoints] =
+      co_await resolver.async_resolve(where_.host, where_.port, use_tuple);
+  if (resolve_ec) {
+    co_return resolve_ec;
+  }
+  auto [connect_ec, endpoint] = co_await net::async_connect(fresh->socket(), endpoints, use_tuple);
+  if (connect_ec) {
+    co_return deadline.fired() ? error_code(net::error::timed_out) : connect_ec;
+  }
+  fresh->socket().set_option(tcp::no_delay(true));
+  if (where_.tls) {
+    SSL_set_tlsext_host_name(fresh->stream.native_handle(), where_.host.c_str());
+    fresh->stream.set_verify_callback(net::ssl::host_name_verification(where_.host));
+    auto [handshake_ec] =
+        co_await fresh->stream.async_handshake(net::ssl::stream_base::client, use_tuple);
+    if (handshake_ec) {
+      co_return deadline.fired() ? error_code(net::error::timed_out) : handshake_ec;
+    }
+  }
+  co_return co_await exchange(std::move(fresh), request);
+}
+
+awaitable<boost::system::result<outbound_response>> outbound_http::exchange(
+    std::unique_ptr<connection> owned, const outbound_request& request) {
+  auto& c = *owned;
+  call_deadline deadline(io_, timeout_);
+  deadline.watch(c.socket());
+
+  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), request.target, 11};
+  req.set(bhttp::field::host, where_.host);
+  req.set(bhttp::field::user_agent, "supportd/" SUPPORTD_VERSION);
+  for (const auto& [name, value] : request.headers) {
+    req.set(name, value);
+  }
+  req.body() = request.body;
+  req.prepare_payload();
+  req.keep_alive(true);
+
+  bhttp::response_parser<bhttp::string_body> parser;
+  parser.body_limit(1024 * 1024);
+  error_code ec = where_.tls ? co_await write_and_read(c.stream, c.buffer, req, parser)
+                             : co_await write_and_read(c.socket(), c.buffer, req, parser);
+  if (ec) {
+    co_return deadline.fired() ? error_code(net::error::timed_out) : ec;
+  }
+  auto message = parser.release();
+  outbound_response response;
+  response.status = static_cast<int>(message.result_int());
+  for (const auto& field : message.base()) {
+    response.headers.emplace_back(field.name_string(), field.value());
+  }
+  response.body = std::move(message.body());
+  if (message.keep_alive() && idle_.size() < 8) {
+    idle_.push_back(std::move(owned));
+  }
+  co_return response;
+}
+
+}  // namespace supportd::providers

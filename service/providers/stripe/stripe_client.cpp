@@ -1,0 +1,141 @@
+#include "providers/stripe/stripe_client.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <random>
+
+#include "log/logger.hpp"
+#include "providers/stripe/checkout_params.hpp"
+
+namespace supportd::providers::stripe {
+namespace {
+
+using pledges::provider_error;
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+// Stripe's error type and code, never its message (which may repeat what was sent).
+std::string describe_error(const outbound_response& r) {
+  boost::system::error_code ec;
+  auto json = boost::json::parse(r.body, ec);
+  std::string out = "HTTP " + std::to_string(r.status);
+  if (!ec && json.is_object()) {
+    if (auto* error = json.as_object().if_contains("error"); error && error->is_object()) {
+      for (auto key : {"type", "code", "param"}) {
+        if (auto* v = error->as_object().if_contains(key); v && v->is_string()) {
+          out += std::string(" ") + key + "=" + std::string(v->as_string());
+        }
+      }
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+stripe_client::stripe_client(net::io_context& io, const client_settings& settings,
+                             std::shared_ptr<net::ssl::context> tls, circuit_breaker& breaker,
+                             provider_metrics& metrics)
+    : io_(io),
+      settings_(settings),
+      http_(io, settings.api, std::move(tls), settings.timeout),
+      breaker_(breaker),
+      metrics_(metrics) {}
+
+awaitable<pledges::provider_result<outbound_response>> stripe_client::call(
+    std::string_view operation, outbound_request request) {
+  auto& calls = metrics_.calls;
+  auto& open_gauge = metrics_.breaker_open.with({"stripe"});
+  if (!breaker_.allow()) {
+    calls.with({"stripe", operation, "circuit_open"}).inc();
+    open_gauge.set(1);
+    co_return provider_error{provider_error::kind::unavailable, "Stripe circuit open"};
+  }
+  request.headers.emplace_back("Authorization", "Bearer " + settings_.secret_key);
+  request.headers.emplace_back("Stripe-Version", "2024-06-20");
+
+  const auto started = std::chrono::steady_clock::now();
+  thread_local std::mt19937 jitter{std::random_device{}()};
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
+  boost::system::result<outbound_response> last = error_code(net::error::not_connected);
+  for (int attempt = 1; attempt <= settings_.retry.max_attempts; ++attempt) {
+    if (attempt > 1) {
+      metrics_.retries.with({"stripe", operation}).inc();
+      net::steady_timer pause(io_, settings_.retry.delay_before(attempt, unit(jitter)));
+      co_await pause.async_wait(use_tuple);
+    }
+    last = co_await http_.send(request);
+    const int status = last ? last->status : 0;
+    if (status >= 200 && status < 300) {
+      break;
+    }
+    if (!retry_policy::retryable(status, last ? last->header("Stripe-Should-Retry") : "")) {
+      break;
+    }
+  }
+  std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
+  metrics_.latency.with({"stripe", operation}).observe(elapsed.count());
+
+  if (last && last->status >= 200 && last->status < 300) {
+    breaker_.record_success();
+    open_gauge.set(0);
+    calls.with({"stripe", operation, "ok"}).inc();
+    co_return std::move(*last);
+  }
+  if (last && last->status >= 400 && last->status < 500 && last->status != 409 &&
+      last->status != 429) {
+    // Stripe answered and refused: it is alive, and our request is what needs fixing.
+    breaker_.record_success();
+    open_gauge.set(0);
+    calls.with({"stripe", operation, "rejected"}).inc();
+    auto what = describe_error(*last);
+    log::warn("stripe refused a request", {{"operation", operation}, {"error", what}});
+    co_return provider_error{provider_error::kind::rejected, what};
+  }
+  breaker_.record_failure();
+  open_gauge.set(breaker_.current() == circuit_breaker::state::closed ? 0 : 1);
+  calls.with({"stripe", operation, "unavailable"}).inc();
+  auto what = last ? describe_error(*last) : last.error().message();
+  log::warn("stripe unavailable", {{"operation", operation}, {"error", what}});
+  co_return provider_error{provider_error::kind::unavailable, what};
+}
+
+awaitable<pledges::provider_result<pledges::checkout_session>> stripe_client::create_checkout(
+    const pledges::checkout_request& r) {
+  outbound_request request{"POST", "/v1/checkout/sessions", {}, {}};
+  request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  request.headers.emplace_back("Idempotency-Key", checkout_idempotency_key(r.pledge_id));
+  request.body = encode(checkout_session_params(r, settings_.product_name));
+  auto response = co_await call("create_checkout_session", std::move(request));
+  if (!response) {
+    co_return response.error();
+  }
+  boost::system::error_code ec;
+  auto json = boost::json::parse(response->body, ec);
+  const boost::json::object* session = !ec && json.is_object() ? &json.as_object() : nullptr;
+  const auto* id = session ? session->if_contains("id") : nullptr;
+  const auto* url = session ? session->if_contains("url") : nullptr;
+  if (!id || !id->is_string() || !url || !url->is_string()) {
+    co_return provider_error{provider_error::kind::unavailable,
+                             "Stripe answered a Checkout Session without id and url"};
+  }
+  co_return pledges::checkout_session{std::string(id->as_string()), std::string(url->as_string())};
+}
+
+awaitable<pledges::provider_result<void>> stripe_client::cancel_subscription(
+    std::string subscription_id) {
+  outbound_request request{"DELETE", "/v1/subscriptions/" + subscription_id, {}, {}};
+  auto response = co_await call("cancel_subscription", std::move(request));
+  if (!response && response.error().what == provider_error::kind::rejected &&
+      response.error().message.starts_with("HTTP 404")) {
+    co_return pledges::provider_result<void>{};  // already gone
+  }
+  if (!response) {
+    co_return response.error();
+  }
+  co_return pledges::provider_result<void>{};
+}
+
+}  // namespace supportd::providers::stripe

@@ -1,0 +1,49 @@
+// Stripe's API, for pledges: Checkout Sessions and subscription cancellation.
+//
+// Every call goes through the provider's circuit breaker, and is tried up to three times with
+// jittered exponential backoff on network errors, 409, 429 and 5xx (as Stripe-Should-Retry
+// says). Not thread-safe: one per worker thread; the breaker is shared.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "pledges/checkout_provider.hpp"
+#include "providers/circuit_breaker.hpp"
+#include "providers/outbound_http.hpp"
+#include "providers/provider_metrics.hpp"
+#include "providers/retry_policy.hpp"
+
+namespace supportd::providers::stripe {
+
+struct client_settings {
+  base_url api;
+  std::string secret_key;
+  std::string product_name = "Support";
+  std::chrono::milliseconds timeout{10'000};
+  retry_policy retry;
+};
+
+class stripe_client final : public pledges::checkout_provider {
+ public:
+  stripe_client(net::io_context& io, const client_settings& settings,
+                std::shared_ptr<net::ssl::context> tls, circuit_breaker& breaker,
+                provider_metrics& metrics);
+
+  awaitable<pledges::provider_result<pledges::checkout_session>> create_checkout(
+      const pledges::checkout_request& r) override;
+  awaitable<pledges::provider_result<void>> cancel_subscription(
+      std::string subscription_id) override;
+
+ private:
+  awaitable<pledges::provider_result<outbound_response>> call(std::string_view operation,
+                                                              outbound_request request);
+
+  net::io_context& io_;
+  const client_settings& settings_;
+  outbound_http http_;
+  circuit_breaker& breaker_;
+  provider_metrics& metrics_;
+};
+
+}  // namespace supportd::providers::stripe

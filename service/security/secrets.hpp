@@ -1,0 +1,31 @@
+// Small cryptographic tools for tokens and secrets, on OpenSSL.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace supportd::security {
+
+// Compares secrets in time that depends only on their lengths.
+bool constant_time_equal(std::string_view a, std::string_view b);
+
+// `bytes` random bytes from OpenSSL's CSPRNG, base64url without padding.
+std::string random_token(std::size_t bytes);
+
+std::string sha256_hex(std::string_view data);
+std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
+std::string to_hex(std::string_view bytes);
+std::string base64url(std::string_view bytes);
+std::optional<std::string> from_base64url(std::string_view text);
+
+// Signed, expiring tokens for links in emails: "<expiry unix s>.<base64url HMAC>" over
+// "<purpose>|<subject>|<expiry>". Tampering with any part, or using it for another purpose or
+// subject, or after expiry, fails verification.
+std::string sign_link(std::string_view key, std::string_view purpose, std::string_view subject,
+                      std::int64_t expires_unix);
+bool verify_link(std::string_view key, std::string_view purpose, std::string_view subject,
+                 std::string_view token, std::int64_t now_unix);
+
+}  // namespace supportd::security

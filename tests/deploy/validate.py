@@ -1,0 +1,558 @@
+#!/usr/bin/python3
+"""Static checks of deploy/: YAML and JSON parse, Kubernetes manifests are complete and agree
+with each other, every metric named in the rules and the dashboard exists (README.md, "Metrics"),
+every SUPPORTD_* variable is a real setting (README.md, "Settings").
+
+Run by tests/deploy/check from the repository root. Prints one line per check, "ok NAME" or
+"FAIL NAME: why", and exits 1 when any failed.
+"""
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+
+import yaml
+
+ROOT = os.getcwd()
+DEPLOY = os.path.join(ROOT, "deploy")
+K8S = os.path.join(DEPLOY, "kubernetes")
+
+results = []
+
+
+def check(name):
+    """Decorator: runs the function now; an AssertionError or any exception is a failure."""
+
+    def run(fn):
+        try:
+            fn()
+        except AssertionError as e:
+            results.append((False, name, str(e) or "assertion failed"))
+        except Exception as e:  # a crash in a check is that check's failure, not the run's
+            results.append((False, name, f"{type(e).__name__}: {e}"))
+        else:
+            results.append((True, name, ""))
+        return fn
+
+    return run
+
+
+def rel(path):
+    return os.path.relpath(path, ROOT)
+
+
+def load_all(path):
+    with open(path, encoding="utf-8") as f:
+        return [d for d in yaml.safe_load_all(f) if d is not None]
+
+
+def load_one(path):
+    docs = load_all(path)
+    assert len(docs) == 1, f"{rel(path)}: expected one YAML document, found {len(docs)}"
+    return docs[0]
+
+
+def readme_section(title):
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        text = f.read()
+    m = re.search(rf"^## {re.escape(title)}\s*$(.*?)(?=^## |\Z)", text, re.M | re.S)
+    assert m, f'README.md has no "## {title}" section'
+    return m.group(1)
+
+
+def readme_metrics():
+    """{name: type} from the README's metrics table."""
+    metrics = {}
+    for line in readme_section("Metrics").splitlines():
+        m = re.match(r"\|\s*`([a-zA-Z_:][a-zA-Z0-9_:]*)`\s*\|\s*(\w+)\s*\|", line)
+        if m:
+            metrics[m.group(1)] = m.group(2)
+    assert metrics, "no metrics found in README.md's Metrics table"
+    return metrics
+
+
+def readme_setting_variables():
+    """SUPPORTD_* names of every flag in the README's settings table."""
+    names = set()
+    for line in readme_section("Settings").splitlines():
+        if not line.startswith("|"):
+            continue
+        first_cell = line.split("|")[1]
+        for flag in re.findall(r"`--([a-z0-9-]+)`", first_cell):
+            names.add("SUPPORTD_" + flag.upper().replace("-", "_"))
+    assert names, "no flags found in README.md's Settings table"
+    return names
+
+
+def series_names(expr):
+    """Metric names an expression selects: identifiers outside strings, brackets and label
+    matchers that are not PromQL keywords or functions (those are followed by '(' or are known)."""
+    text = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)  # string literals
+    text = re.sub(r"\[[^\]]*\]", "", text)  # range and subquery durations
+    text = re.sub(r"\{[^}]*\}", "{}", text)  # label matchers
+    text = re.sub(r"\b(by|without|on|ignoring|group_left|group_right)\s*\([^)]*\)", " ", text)
+    keywords = {"and", "or", "unless", "by", "without", "on", "ignoring", "group_left",
+                "group_right", "offset", "bool", "inf", "nan"}
+    names = set()
+    for m in re.finditer(r"(?<![\w:.$])([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\()?", text):
+        name, call = m.group(1), m.group(2)
+        if call or name.lower() in keywords:
+            continue
+        names.add(name)
+    return names
+
+
+def known_series(metrics):
+    names = {"up"}
+    for name, kind in metrics.items():
+        names.add(name)
+        if kind == "histogram":
+            names.update({name + "_bucket", name + "_sum", name + "_count"})
+    return names
+
+
+# --- YAML everywhere -------------------------------------------------------------------------
+
+yaml_files = sorted(
+    os.path.join(d, f)
+    for d, _, files in os.walk(DEPLOY)
+    for f in files
+    if f.endswith((".yml", ".yaml")))
+
+for path in yaml_files:
+
+    @check(f"YAML parses: {rel(path)}")
+    def _(path=path):
+        assert load_all(path), f"{rel(path)} holds no document"
+
+
+# --- Kubernetes ------------------------------------------------------------------------------
+
+API_VERSIONS = {
+    "Namespace": "v1", "ServiceAccount": "v1", "ConfigMap": "v1", "Secret": "v1",
+    "Service": "v1", "Deployment": "apps/v1", "StatefulSet": "apps/v1",
+    "HorizontalPodAutoscaler": "autoscaling/v2", "PodDisruptionBudget": "policy/v1",
+    "NetworkPolicy": "networking.k8s.io/v1", "ServiceMonitor": "monitoring.coreos.com/v1",
+    "PrometheusRule": "monitoring.coreos.com/v1",
+}
+
+manifest_files = sorted(p for p in yaml_files
+                        if p.startswith(K8S + os.sep) and os.path.basename(p) != "kustomization.yaml")
+manifests = []  # (path, document)
+for path in manifest_files:
+    try:
+        manifests.extend((path, d) for d in load_all(path))
+    except Exception:
+        pass  # reported by the YAML check
+
+for path in manifest_files:
+
+    @check(f"Kubernetes manifest has apiVersion, kind, metadata.name: {rel(path)}")
+    def _(path=path):
+        docs = [d for p, d in manifests if p == path]
+        assert docs, "no documents"
+        for d in docs:
+            assert isinstance(d, dict), "a document is not a mapping"
+            assert d.get("apiVersion"), "missing apiVersion"
+            assert d.get("kind"), "missing kind"
+            assert (d.get("metadata") or {}).get("name"), f"{d['kind']} without metadata.name"
+            want = API_VERSIONS.get(d["kind"])
+            assert want is None or d["apiVersion"] == want, \
+                f"{d['kind']} should be {want}, is {d['apiVersion']}"
+
+
+def find(kind, name=None):
+    found = [d for _, d in manifests
+             if d.get("kind") == kind and (name is None or d["metadata"]["name"] == name)]
+    assert found, f"no {kind}{' ' + name if name else ''} in deploy/kubernetes"
+    return found[0]
+
+
+def matches(selector, labels):
+    return all(labels.get(k) == v for k, v in (selector or {}).items())
+
+
+def pod_spec(workload):
+    return workload["spec"]["template"]["spec"]
+
+
+def container(workload, name):
+    for c in pod_spec(workload)["containers"]:
+        if c["name"] == name:
+            return c
+    raise AssertionError(f"no container {name}")
+
+
+def duration_seconds(text):
+    m = re.fullmatch(r"(\d+)(ms|s|m|h)?", text)
+    assert m, f"bad duration {text!r}"
+    return int(m.group(1)) * {"ms": 0.001, "s": 1, "m": 60, "h": 3600, None: 1}[m.group(2)]
+
+
+def pod_env(workload):
+    """SUPPORTD_* values a pod gets: its ConfigMaps through envFrom, then env (literal values,
+    or '<secret>' for secretKeyRef)."""
+    env = {}
+    c = pod_spec(workload)["containers"][0]
+    for source in c.get("envFrom", []):
+        if "configMapRef" in source:
+            env.update(find("ConfigMap", source["configMapRef"]["name"])["data"])
+    for e in c.get("env", []):
+        env[e["name"]] = e.get("value", "<secret>")
+    return env
+
+
+@check("kustomization.yaml lists every manifest (secret.example.yaml excepted), and they exist")
+def _():
+    k = load_one(os.path.join(K8S, "kustomization.yaml"))
+    assert k.get("kind") == "Kustomization", "kind is not Kustomization"
+    listed = {os.path.normpath(os.path.join(K8S, r)) for r in k["resources"]}
+    missing = [rel(p) for p in listed if not os.path.isfile(p)]
+    assert not missing, f"listed but missing: {missing}"
+    expected = {p for p in manifest_files if os.path.basename(p) != "secret.example.yaml"}
+    unlisted = sorted(rel(p) for p in expected - listed)
+    assert not unlisted, f"not listed: {unlisted}"
+    assert os.path.join(K8S, "secret.example.yaml") not in listed, \
+        "secret.example.yaml must not be applied: its token is a placeholder"
+
+
+@check("Deployment: probes /healthz (startup, liveness) and /readyz (readiness) on the served port")
+def _():
+    d = find("Deployment", "supportd")
+    c = container(d, "supportd")
+    port_names = {p["name"]: p["containerPort"] for p in c["ports"]}
+    for probe, path in (("startupProbe", "/healthz"), ("livenessProbe", "/healthz"),
+                        ("readinessProbe", "/readyz")):
+        assert probe in c, f"no {probe}"
+        get = c[probe].get("httpGet") or {}
+        assert get.get("path") == path, f"{probe} path is {get.get('path')}, not {path}"
+        port = get.get("port")
+        assert port in port_names or port in port_names.values(), f"{probe} port {port} not served"
+    env = pod_env(d)
+    listen = env.get("SUPPORTD_LISTEN_HTTP", "")
+    assert listen.endswith(":" + str(port_names["http"])), \
+        f"SUPPORTD_LISTEN_HTTP={listen!r} is not the container port {port_names['http']}"
+    assert listen.startswith("0.0.0.0:"), "SUPPORTD_LISTEN_HTTP must listen on 0.0.0.0 for probes"
+
+
+@check("Deployment: runAsNonRoot, readOnlyRootFilesystem, no privilege escalation, caps dropped")
+def _():
+    d = find("Deployment", "supportd")
+    pod = pod_spec(d).get("securityContext", {})
+    for c in pod_spec(d)["containers"]:
+        sc = c.get("securityContext", {})
+        assert sc.get("runAsNonRoot", pod.get("runAsNonRoot")) is True, "runAsNonRoot is not true"
+        assert sc.get("readOnlyRootFilesystem") is True, "readOnlyRootFilesystem is not true"
+        assert sc.get("allowPrivilegeEscalation") is False, "allowPrivilegeEscalation is not false"
+        assert "ALL" in sc.get("capabilities", {}).get("drop", []), "capabilities not dropped"
+        uid = sc.get("runAsUser", pod.get("runAsUser"))
+        assert uid not in (None, 0), "runAsUser must be a non-zero uid"
+        res = c.get("resources", {})
+        assert res.get("requests") and res.get("limits"), "resources need requests and limits"
+    assert pod_spec(d).get("automountServiceAccountToken") is False, "service account token mounted"
+    assert pod_spec(d).get("enableServiceLinks") is False, \
+        "enableServiceLinks must be false: Service links would add SUPPORTD_* variables"
+
+
+@check("Deployment: grace period longer than preStop sleep + drain timeout")
+def _():
+    d = find("Deployment", "supportd")
+    grace = pod_spec(d)["terminationGracePeriodSeconds"]
+    drain = duration_seconds(pod_env(d).get("SUPPORTD_DRAIN_TIMEOUT", "10s"))
+    c = container(d, "supportd")
+    command = c.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command", [])
+    sleep = int(command[1]) if command[:1] == ["sleep"] else 0
+    assert grace > sleep + drain, f"terminationGracePeriodSeconds {grace} <= {sleep} + {drain}"
+
+
+@check("Deployment: the admin token is a file from the Secret, named by SUPPORTD_ADMIN_TOKEN_FILE")
+def _():
+    d = find("Deployment", "supportd")
+    c = container(d, "supportd")
+    env = {e["name"]: e for e in c.get("env", [])}
+    path = env["SUPPORTD_ADMIN_TOKEN_FILE"]["value"]
+    assert path == "/etc/supportd/secrets/admin-token", f"token file is {path}"
+    mount = next((m for m in c["volumeMounts"] if path.startswith(m["mountPath"].rstrip("/") + "/")),
+                 None)
+    assert mount and mount.get("readOnly") is True, "no read-only mount holds the token file"
+    volume = next(v for v in pod_spec(d)["volumes"] if v["name"] == mount["name"])
+    secret = volume.get("secret")
+    assert secret, "the token's volume is not a Secret"
+    items = {i["path"]: i["key"] for i in secret.get("items", [])}
+    assert items.get(os.path.basename(path)) == "admin-token", "Secret key admin-token not mapped"
+    example = find("Secret", secret["secretName"])
+    assert "admin-token" in example.get("stringData", {}), "secret.example.yaml lacks admin-token"
+    for e in env.values():
+        ref = e.get("valueFrom", {}).get("secretKeyRef")
+        if ref:
+            assert ref["name"] == secret["secretName"] and ref["key"] in example["stringData"], \
+                f"{e['name']} refers to a key the example Secret does not document"
+
+
+@check("Service, HPA, PDB, ServiceMonitor and NetworkPolicies select the right pods and ports")
+def _():
+    d = find("Deployment", "supportd")
+    pod_labels = d["spec"]["template"]["metadata"]["labels"]
+    assert matches(d["spec"]["selector"]["matchLabels"], pod_labels), "Deployment selector"
+    svc = find("Service", "supportd")
+    assert matches(svc["spec"]["selector"], pod_labels), "Service selects no supportd pod"
+    port_names = {p["name"] for p in container(d, "supportd")["ports"]}
+    for p in svc["spec"]["ports"]:
+        assert p["targetPort"] in port_names, f"Service targetPort {p['targetPort']}"
+    hpa = find("HorizontalPodAutoscaler", "supportd")
+    ref = hpa["spec"]["scaleTargetRef"]
+    assert (ref["kind"], ref["name"]) == ("Deployment", "supportd"), "HPA target"
+    assert hpa["spec"]["minReplicas"] >= 2, "HPA minReplicas below 2"
+    pdb = find("PodDisruptionBudget", "supportd")
+    assert matches(pdb["spec"]["selector"]["matchLabels"], pod_labels), "PDB selector"
+    sm = find("ServiceMonitor", "supportd")
+    assert matches(sm["spec"]["selector"]["matchLabels"], svc["metadata"]["labels"]), \
+        "ServiceMonitor selects no supportd Service"
+    svc_ports = {p["name"] for p in svc["spec"]["ports"]}
+    for e in sm["spec"]["endpoints"]:
+        assert e["port"] in svc_ports and e.get("path", "/metrics") == "/metrics", "ServiceMonitor endpoint"
+    redis = find("StatefulSet", "supportd-redis")
+    redis_labels = redis["spec"]["template"]["metadata"]["labels"]
+    assert not matches(svc["spec"]["selector"], redis_labels), "the supportd Service selects Redis"
+    assert matches(find("Service", "supportd-redis")["spec"]["selector"], redis_labels), \
+        "Service supportd-redis selects no Redis pod"
+    np = find("NetworkPolicy", "supportd")
+    assert matches(np["spec"]["podSelector"]["matchLabels"], pod_labels), "NetworkPolicy supportd"
+    egress_to = [t.get("podSelector", {}).get("matchLabels")
+                 for rule in np["spec"]["egress"] for t in rule.get("to", [])]
+    assert any(s and matches(s, redis_labels) for s in egress_to), "supportd may not reach Redis"
+    rnp = find("NetworkPolicy", "supportd-redis")
+    assert matches(rnp["spec"]["podSelector"]["matchLabels"], redis_labels), "NetworkPolicy redis"
+    sources = [f.get("podSelector", {}).get("matchLabels")
+               for rule in rnp["spec"]["ingress"] for f in rule["from"]]
+    assert any(s and matches(s, pod_labels) for s in sources), "Redis does not admit supportd"
+
+
+@check("Redis (Kubernetes): appendonly yes, appendfsync always, noeviction, on a volume")
+def _():
+    redis = find("StatefulSet", "supportd-redis")
+    c = container(redis, "redis")
+    args = " ".join(c.get("command", []) + c.get("args", []))
+    for want in ("--appendonly yes", "--appendfsync always", "--maxmemory-policy noeviction"):
+        assert want in args, f"redis arguments lack {want}"
+    mounts = {m["mountPath"] for m in c["volumeMounts"]}
+    assert "/data" in mounts and redis["spec"].get("volumeClaimTemplates"), "no persistent /data"
+    assert c["securityContext"].get("readOnlyRootFilesystem") is True
+    assert pod_spec(redis)["securityContext"].get("runAsNonRoot") is True
+
+
+@check("PrometheusRule carries exactly the groups of deploy/prometheus/rules.yml")
+def _():
+    rule = find("PrometheusRule", "supportd")
+    rules = load_one(os.path.join(DEPLOY, "prometheus", "rules.yml"))
+    assert rule["spec"]["groups"] == rules["groups"], \
+        "they differ: regenerate prometheusrule.yaml (the command is in its header)"
+
+
+# --- Settings --------------------------------------------------------------------------------
+
+def dockerfile_env(path):
+    text = open(path, encoding="utf-8").read().replace("\\\n", " ")
+    env = {}
+    for line in text.splitlines():
+        if line.strip().startswith("ENV "):
+            for m in re.finditer(r"([A-Z_][A-Z0-9_]*)=(\S*)", line):
+                env[m.group(1)] = m.group(2)
+    return env
+
+
+@check("every SUPPORTD_* variable set in deploy/ is a setting in README.md")
+def _():
+    known = readme_setting_variables()
+    used = {}
+    for _, d in manifests:
+        if d.get("kind") == "ConfigMap":
+            used.update({k: "configmap.yaml" for k in d.get("data", {})})
+        if d.get("kind") in ("Deployment", "StatefulSet"):
+            for c in pod_spec(d)["containers"]:
+                used.update({e["name"]: d["metadata"]["name"] for e in c.get("env", [])})
+    compose = load_one(os.path.join(DEPLOY, "docker-compose.yml"))
+    for name, service in compose["services"].items():
+        env = service.get("environment") or {}
+        names = env.keys() if isinstance(env, dict) else [e.split("=", 1)[0] for e in env]
+        used.update({k: f"compose {name}" for k in names})
+    used.update({k: "Dockerfile" for k in dockerfile_env(os.path.join(DEPLOY, "Dockerfile"))})
+    unknown = sorted(f"{k} ({where})" for k, where in used.items()
+                     if k.startswith("SUPPORTD_") and k not in known)
+    assert not unknown, f"not settings: {unknown}"
+    assert any(k.startswith("SUPPORTD_") for k in used), "no SUPPORTD_* variable found at all"
+
+
+# --- Docker ----------------------------------------------------------------------------------
+
+@check("Dockerfile: sources exist, tests off, plain HTTP port = EXPOSE = HEALTHCHECK, non-root user")
+def _():
+    path = os.path.join(DEPLOY, "Dockerfile")
+    text = open(path, encoding="utf-8").read()
+    joined = text.replace("\\\n", " ")
+    stages = re.findall(r"^FROM\s+(\S+)", text, re.M)
+    assert stages[:1] == ["debian:bookworm"] and stages[-1] == "debian:bookworm-slim", \
+        f"stages are {stages}"
+    for src in re.findall(r"^COPY\s+(?!--from)(\S+)", text, re.M):
+        assert os.path.exists(os.path.join(ROOT, src)), f"COPY source {src} is not in the repository"
+    assert "-DSUPPORTD_TESTS=OFF" in joined, "tests are not turned off"
+    service_cmake = open(os.path.join(ROOT, "service", "CMakeLists.txt"), encoding="utf-8").read()
+    assert re.search(r"add_executable\(supportd\b", service_cmake), "no supportd target in service/"
+    assert "build/service/supportd" in text, "binary path is not build/service/supportd"
+    env = dockerfile_env(path)
+    listen = env.get("SUPPORTD_LISTEN_HTTP", "")
+    assert listen.startswith("0.0.0.0:"), f"SUPPORTD_LISTEN_HTTP={listen!r}"
+    port = listen.rsplit(":", 1)[1]
+    assert env.get("SUPPORTD_LISTEN_HTTPS") == "", "SUPPORTD_LISTEN_HTTPS should be empty"
+    assert re.search(rf"^EXPOSE\s+{port}\b", text, re.M), f"EXPOSE {port} missing"
+    health = re.search(r"^HEALTHCHECK.*", joined, re.M)
+    assert health and f"http://127.0.0.1:{port}/healthz" in health.group(0), "HEALTHCHECK URL"
+    user = re.findall(r"^USER\s+(\S+)", text, re.M)
+    assert user and user[-1].split(":")[0] not in ("0", "root"), "runs as root"
+    ignore = os.path.join(DEPLOY, "Dockerfile.dockerignore")
+    assert os.path.isfile(ignore), "deploy/Dockerfile.dockerignore missing"
+
+
+# --- Compose ---------------------------------------------------------------------------------
+
+@check("docker-compose.yml: services supportd, redis, prometheus, grafana, wired together")
+def _():
+    compose = load_one(os.path.join(DEPLOY, "docker-compose.yml"))
+    services = compose["services"]
+    missing = {"supportd", "redis", "prometheus", "grafana"} - services.keys()
+    assert not missing, f"missing services: {sorted(missing)}"
+    build = services["supportd"]["build"]
+    context = os.path.normpath(os.path.join(DEPLOY, build["context"]))
+    assert context == ROOT, "supportd's build context is not the repository root"
+    assert os.path.isfile(os.path.join(context, build["dockerfile"])), "its dockerfile is missing"
+    env = services["supportd"]["environment"]
+    assert env["SUPPORTD_REDIS_URL"].startswith("redis://redis:"), "supportd does not use redis"
+    redis_cmd = services["redis"]["command"]
+    redis_cmd = " ".join(redis_cmd) if isinstance(redis_cmd, list) else redis_cmd
+    for want in ("--appendonly yes", "--appendfsync always"):
+        assert want in redis_cmd, f"redis command lacks {want}"
+    assert services["prometheus"]["image"].startswith("prom/prometheus")
+    assert services["grafana"]["image"].startswith("grafana/grafana")
+    for name, service in services.items():
+        for volume in service.get("volumes", []):
+            source = volume.split(":", 1)[0]
+            if source.startswith("."):
+                assert os.path.exists(os.path.join(DEPLOY, source)), \
+                    f"{name}: bind mount {source} does not exist"
+    grace = duration_seconds(services["supportd"]["stop_grace_period"])
+    assert grace > 10, "stop_grace_period must exceed the 10 s drain"
+
+
+@check("prometheus.yml scrapes supportd where compose serves it, and loads rules.yml")
+def _():
+    config = load_one(os.path.join(DEPLOY, "prometheus", "prometheus.yml"))
+    jobs = {j["job_name"]: j for j in config["scrape_configs"]}
+    job = jobs.get("supportd")
+    assert job, 'no job "supportd" (rules.yml and the dashboard select on it)'
+    targets = [t for sc in job["static_configs"] for t in sc["targets"]]
+    assert "supportd:8080" in targets, f"targets are {targets}"
+    assert job.get("metrics_path", "/metrics") == "/metrics"
+    assert "rules.yml" in config["rule_files"], "rules.yml is not loaded"
+
+
+# --- Metric names ----------------------------------------------------------------------------
+
+@check("rules.yml uses only README metrics, `up` and its own recorded series")
+def _():
+    metrics = readme_metrics()
+    rules = load_one(os.path.join(DEPLOY, "prometheus", "rules.yml"))
+    all_rules = [r for g in rules["groups"] for r in g["rules"]]
+    recorded = {r["record"] for r in all_rules if "record" in r}
+    known = known_series(metrics) | recorded
+    bad = []
+    for r in all_rules:
+        names = series_names(r["expr"])
+        if not names:
+            bad.append(f"{r.get('record') or r.get('alert')}: selects no series")
+        bad.extend(f"{r.get('record') or r.get('alert')}: {n}" for n in sorted(names - known))
+    assert not bad, f"unknown series: {bad}"
+    for r in all_rules:
+        if "alert" in r:
+            runbook = r.get("annotations", {}).get("runbook", "")
+            assert runbook == f"deploy/README.md#{r['alert'].lower()}", \
+                f"{r['alert']}: runbook annotation {runbook!r}"
+
+
+@check("deploy/README.md has a runbook section for every alert")
+def _():
+    rules = load_one(os.path.join(DEPLOY, "prometheus", "rules.yml"))
+    alerts = [r["alert"] for g in rules["groups"] for r in g["rules"] if "alert" in r]
+    text = open(os.path.join(DEPLOY, "README.md"), encoding="utf-8").read()
+    headings = set(re.findall(r"^#{2,4}\s+(\S+)\s*$", text, re.M))
+    missing = [a for a in alerts if a not in headings]
+    assert not missing, f"no section for {missing}"
+
+
+def dashboard_targets():
+    with open(os.path.join(DEPLOY, "grafana", "dashboards", "supportd.json"), encoding="utf-8") as f:
+        dashboard = json.load(f)
+    panels = []
+    for p in dashboard["panels"]:
+        panels.append(p)
+        panels.extend(p.get("panels", []))  # collapsed rows keep their panels inside
+    return dashboard, [(p, t) for p in panels for t in p.get("targets", [])]
+
+
+@check("Grafana dashboard: valid JSON, unique panel ids, every target on README metrics or `up`")
+def _():
+    dashboard, targets = dashboard_targets()
+    assert dashboard.get("uid") and dashboard.get("title") and dashboard.get("schemaVersion")
+    ids = [p["id"] for p in dashboard["panels"]]
+    assert len(ids) == len(set(ids)), "duplicate panel ids"
+    assert targets, "no panel has a target"
+    known = known_series(readme_metrics())
+    bad = []
+    for p, t in targets:
+        expr = t.get("expr", "")
+        names = series_names(re.sub(r"\$\{?\w+\}?", "x", expr))
+        if not names & known:
+            bad.append(f"{p['title']}: mentions no known metric")
+        bad.extend(f"{p['title']}: {n}" for n in sorted(names - known))
+        ds = t.get("datasource") or p.get("datasource") or {}
+        if ds.get("uid") != "${datasource}":
+            bad.append(f"{p['title']}: datasource is not the $datasource variable")
+    assert not bad, "; ".join(bad)
+
+
+@check("Grafana dashboard: every target expression is valid PromQL (promtool)")
+def _():
+    _, targets = dashboard_targets()
+    rules = []
+    for i, (p, t) in enumerate(targets):
+        expr = t["expr"].replace("$__rate_interval", "1m").replace("$__interval", "1m")
+        expr = re.sub(r"\$\{?\w+\}?", ".*", expr)
+        rules.append({"record": f"dashboard:check_{i}", "expr": expr})
+    with tempfile.NamedTemporaryFile("w", suffix=".yml", delete=False) as f:
+        yaml.safe_dump({"groups": [{"name": "dashboard", "rules": rules}]}, f)
+    try:
+        run = subprocess.run(["promtool", "check", "rules", f.name], capture_output=True, text=True)
+    finally:
+        os.unlink(f.name)
+    assert run.returncode == 0, (run.stdout + run.stderr).strip()
+
+
+@check("Grafana provisioning: Prometheus datasource, dashboards path mounted by compose")
+def _():
+    prov = os.path.join(DEPLOY, "grafana", "provisioning")
+    datasources = load_one(os.path.join(prov, "datasources", "prometheus.yml"))["datasources"]
+    assert any(d["type"] == "prometheus" and d["url"] == "http://prometheus:9090"
+               for d in datasources), "no Prometheus datasource at http://prometheus:9090"
+    providers = load_one(os.path.join(prov, "dashboards", "supportd.yml"))["providers"]
+    paths = {p["options"]["path"] for p in providers if p.get("type", "file") == "file"}
+    compose = load_one(os.path.join(DEPLOY, "docker-compose.yml"))
+    mounts = {v.split(":")[1]: v.split(":")[0] for v in compose["services"]["grafana"]["volumes"]}
+    assert mounts.get("/etc/grafana/provisioning") == "./grafana/provisioning", "provisioning mount"
+    for path in paths:
+        assert mounts.get(path) == "./grafana/dashboards", f"{path} is not the dashboards mount"
+
+
+for ok, name, why in results:
+    print(f"ok {name}" if ok else f"FAIL {name}: {why}")
+sys.exit(0 if all(ok for ok, _, _ in results) else 1)
