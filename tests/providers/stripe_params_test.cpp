@@ -1,0 +1,111 @@
+#include <gtest/gtest.h>
+
+#include <map>
+
+#include "providers/circuit_breaker.hpp"
+#include "providers/retry_policy.hpp"
+#include "providers/stripe/checkout_params.hpp"
+
+namespace supportd::providers {
+namespace {
+
+using namespace std::chrono_literals;
+
+pledges::checkout_request request(pledges::interval every) {
+  pledges::checkout_request r;
+  r.pledge_id = "pl_abc";
+  r.amount_minor = 500;
+  r.money = *pledges::find_currency("USD");
+  r.every = every;
+  r.customer_email = "reader@example.org";
+  r.payment_method = "paypal";
+  r.locale = "en-GB";
+  r.success_url = "https://news.example/thanks";
+  r.cancel_url = "https://news.example/support";
+  return r;
+}
+
+TEST(StripeCheckoutParams, MonthlyIsASubscriptionCarryingThePledgeId) {
+  auto params = stripe::checkout_session_params(request(pledges::interval::month), "Support");
+  std::map<std::string, std::string> p(params.begin(), params.end());
+  EXPECT_EQ(p["mode"], "subscription");
+  EXPECT_EQ(p["line_items[0][price_data][unit_amount]"], "500");
+  EXPECT_EQ(p["line_items[0][price_data][currency]"], "usd");
+  EXPECT_EQ(p["line_items[0][price_data][recurring][interval]"], "month");
+  EXPECT_EQ(p["subscription_data[metadata][pledge_id]"], "pl_abc");
+  EXPECT_EQ(p["client_reference_id"], "pl_abc");
+  EXPECT_EQ(p["metadata[pledge_id]"], "pl_abc");
+  EXPECT_EQ(p["customer_email"], "reader@example.org");
+  EXPECT_EQ(p["payment_method_types[0]"], "paypal");
+  EXPECT_EQ(p["locale"], "en-GB");
+  EXPECT_EQ(p.count("submit_type"), 0u);  // Stripe refuses submit_type for subscriptions
+}
+
+TEST(StripeCheckoutParams, OnceIsADonationPayment) {
+  auto r = request(pledges::interval::once);
+  r.payment_method = "carrier-pigeon";
+  r.locale = "xx";
+  auto params = stripe::checkout_session_params(r, "Support");
+  std::map<std::string, std::string> p(params.begin(), params.end());
+  EXPECT_EQ(p["mode"], "payment");
+  EXPECT_EQ(p["submit_type"], "donate");
+  EXPECT_EQ(p["payment_intent_data[metadata][pledge_id]"], "pl_abc");
+  EXPECT_EQ(p.count("line_items[0][price_data][recurring][interval]"), 0u);
+  EXPECT_EQ(p.count("payment_method_types[0]"), 0u);  // unknown to Checkout: left to Stripe
+  EXPECT_EQ(p["locale"], "auto");
+}
+
+TEST(StripeCheckoutParams, FormEncodingAndIdempotencyKey) {
+  EXPECT_EQ(
+      stripe::encode({{"metadata[pledge_id]", "pl_1"}, {"success_url", "https://x/?a=1&b=2"}}),
+      "metadata%5Bpledge_id%5D=pl_1&success_url=https%3A%2F%2Fx%2F%3Fa%3D1%26b%3D2");
+  EXPECT_EQ(stripe::checkout_idempotency_key("pl_1"), stripe::checkout_idempotency_key("pl_1"));
+  EXPECT_NE(stripe::checkout_idempotency_key("pl_1"), stripe::checkout_idempotency_key("pl_2"));
+}
+
+TEST(RetryPolicy, RetriesWhatStripeSaysIsRetryable) {
+  EXPECT_TRUE(retry_policy::retryable(0, ""));
+  EXPECT_TRUE(retry_policy::retryable(409, ""));
+  EXPECT_TRUE(retry_policy::retryable(429, ""));
+  EXPECT_TRUE(retry_policy::retryable(500, ""));
+  EXPECT_TRUE(retry_policy::retryable(503, ""));
+  EXPECT_FALSE(retry_policy::retryable(400, ""));
+  EXPECT_FALSE(retry_policy::retryable(402, ""));
+  EXPECT_FALSE(retry_policy::retryable(500, "false"));
+  EXPECT_TRUE(retry_policy::retryable(400, "true"));
+}
+
+TEST(RetryPolicy, JitteredExponentialBackoffWithinAFewSeconds) {
+  retry_policy p;
+  EXPECT_EQ(p.delay_before(2, 0.0), 250ms);
+  EXPECT_EQ(p.delay_before(2, 0.999), 499ms);
+  EXPECT_EQ(p.delay_before(3, 0.0), 500ms);
+  EXPECT_EQ(p.delay_before(20, 0.0), 2500ms);  // capped at 5 s before jitter
+}
+
+TEST(CircuitBreaker, OpensAfterConsecutiveFailuresThenTriesOnce) {
+  auto now = circuit_breaker::clock::now();
+  circuit_breaker b(3, 30s, [&] { return now; });
+  b.record_failure();
+  b.record_failure();
+  b.record_success();  // not consecutive
+  b.record_failure();
+  b.record_failure();
+  EXPECT_TRUE(b.allow());
+  b.record_failure();
+  EXPECT_EQ(b.current(), circuit_breaker::state::open);
+  EXPECT_FALSE(b.allow());
+  now += 31s;
+  EXPECT_TRUE(b.allow());   // the trial call
+  EXPECT_FALSE(b.allow());  // only one
+  b.record_failure();
+  EXPECT_FALSE(b.allow());  // open again
+  now += 31s;
+  EXPECT_TRUE(b.allow());
+  b.record_success();
+  EXPECT_EQ(b.current(), circuit_breaker::state::closed);
+  EXPECT_TRUE(b.allow());
+}
+
+}  // namespace
+}  // namespace supportd::providers

@@ -1,0 +1,93 @@
+#include "security/secrets.hpp"
+
+#include <gtest/gtest.h>
+
+#include "http/client_address.hpp"
+#include "http/cors.hpp"
+
+namespace supportd::security {
+namespace {
+
+TEST(Secrets, ConstantTimeEqual) {
+  EXPECT_TRUE(constant_time_equal("abc", "abc"));
+  EXPECT_FALSE(constant_time_equal("abc", "abd"));
+  EXPECT_FALSE(constant_time_equal("abc", "abcd"));
+  EXPECT_TRUE(constant_time_equal("", ""));
+}
+
+TEST(Secrets, Hashes) {
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  // RFC 4231 test case 2.
+  EXPECT_EQ(to_hex(hmac_sha256("Jefe", "what do ya want for nothing?")),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+}
+
+TEST(Secrets, Base64UrlRoundTrip) {
+  const std::string texts[] = {"",     "f",     "fo",     "foo",
+                               "foob", "fooba", "foobar", std::string("\xff\xfe\x00", 3)};
+  for (const auto& text : texts) {
+    EXPECT_EQ(from_base64url(base64url(text)), text);
+  }
+  EXPECT_EQ(base64url("\xfb\xff"), "-_8");
+  EXPECT_FALSE(from_base64url("a+b/"));
+  EXPECT_EQ(random_token(24).size(), 32u);
+  EXPECT_NE(random_token(24), random_token(24));
+}
+
+TEST(Secrets, SignedLinksExpireAndBindPurposeAndSubject) {
+  const std::string key = "0123456789abcdef0123456789abcdef";
+  auto token = sign_link(key, "cancel-pledge", "pl_1", 2000);
+  EXPECT_TRUE(verify_link(key, "cancel-pledge", "pl_1", token, 1999));
+  EXPECT_TRUE(verify_link(key, "cancel-pledge", "pl_1", token, 2000));
+  EXPECT_FALSE(verify_link(key, "cancel-pledge", "pl_1", token, 2001));  // expired
+  EXPECT_FALSE(verify_link(key, "cancel-pledge", "pl_2", token, 1000));  // another pledge
+  EXPECT_FALSE(verify_link(key, "unsubscribe", "pl_1", token, 1000));    // another purpose
+  EXPECT_FALSE(
+      verify_link("another key 0123456789abcdef01234", "cancel-pledge", "pl_1", token, 1000));
+  auto later = token;
+  later.replace(0, 4, "9999");  // extending the expiry breaks the signature
+  EXPECT_FALSE(verify_link(key, "cancel-pledge", "pl_1", later, 1000));
+  EXPECT_FALSE(verify_link(key, "cancel-pledge", "pl_1", "garbage", 1000));
+}
+
+TEST(Cors, ExactMatchAllowlist) {
+  std::vector<std::string> allowed = {"https://news.example"};
+  http::request req;
+  std::vector<http::header> headers = {{"Origin", "https://news.example"}};
+  req.headers = headers;
+  EXPECT_EQ(http::check_origin(req, allowed), http::origin_verdict::allowed);
+  auto ok = http::preflight(req, allowed, "POST", "Content-Type");
+  EXPECT_EQ(ok.status, 204);
+  bool allow_origin = false;
+  for (const auto& [name, value] : ok.headers) {
+    EXPECT_NE(name, "Access-Control-Allow-Credentials");
+    allow_origin |= name == "Access-Control-Allow-Origin" && value == "https://news.example";
+  }
+  EXPECT_TRUE(allow_origin);
+
+  headers = {{"Origin", "https://news.example.evil.com"}};
+  req.headers = headers;
+  EXPECT_EQ(http::check_origin(req, allowed), http::origin_verdict::refused);
+  EXPECT_EQ(http::preflight(req, allowed, "POST", "Content-Type").status, 403);
+  headers = {{"Origin", "http://news.example"}};
+  req.headers = headers;
+  EXPECT_EQ(http::check_origin(req, allowed), http::origin_verdict::refused);
+  headers.clear();
+  req.headers = headers;
+  EXPECT_EQ(http::check_origin(req, allowed), http::origin_verdict::none);
+}
+
+TEST(ClientAddress, TrustedProxyHeaderLastEntry) {
+  http::request req;
+  req.client_address = "10.0.0.1";
+  std::vector<http::header> headers = {{"X-Forwarded-For", "1.2.3.4, 203.0.113.9"}};
+  req.headers = headers;
+  EXPECT_EQ(http::client_address(req, ""), "10.0.0.1");
+  EXPECT_EQ(http::client_address(req, "X-Forwarded-For"), "203.0.113.9");
+  headers.clear();
+  req.headers = headers;
+  EXPECT_EQ(http::client_address(req, "X-Forwarded-For"), "10.0.0.1");
+}
+
+}  // namespace
+}  // namespace supportd::security
