@@ -61,6 +61,7 @@ struct subscription_record {
   std::int64_t created = 0;
   std::int64_t current_period_start = 0;
   std::int64_t current_period_end = 0;
+  std::int64_t period_index = 0;  // how many periods have begun since `created`
   bool cancel_at_period_end = false;
   std::optional<std::int64_t> cancel_at;
   std::optional<std::int64_t> canceled_at;
@@ -81,8 +82,10 @@ struct invoice_record {
   std::string billing_reason;   // subscription_create, subscription_cycle
   std::int64_t amount = 0;
   std::int64_t created = 0;
-  std::int64_t period_start = 0;
+  std::int64_t period_start = 0;  // the invoice's own period: the one before its lines'
   std::int64_t period_end = 0;
+  std::int64_t line_period_start = 0;  // the service period its lines bill for
+  std::int64_t line_period_end = 0;
   std::int64_t attempt_count = 1;
   std::optional<std::int64_t> next_payment_attempt;
   std::string payment_intent;
