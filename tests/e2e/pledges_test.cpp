@@ -1,0 +1,378 @@
+// Pledges end to end: the real supportd, a real Redis, and fake-stripe speaking Stripe's API
+// over TLS, talked to as a checkout form and a script would.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <cstdio>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "support/raw_client.hpp"
+#include "support/redis_server.hpp"
+#include "support/supportd_process.hpp"
+
+namespace supportd::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+constexpr auto shop = "http://shop.test";
+
+std::string run_command(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  char buffer[4096];
+  while (pipe != nullptr && fgets(buffer, sizeof buffer, pipe) != nullptr) {
+    out += buffer;
+  }
+  if (pipe != nullptr) {
+    pclose(pipe);
+  }
+  return out;
+}
+
+int port_from_listening_line(child_process& p) {
+  auto line = p.wait_for_line(
+      [](const std::string& l) { return l.find(R"("msg":"listening")") != std::string::npos; }, 10s);
+  if (!line) {
+    std::string all;
+    for (const auto& l : p.lines()) {
+      all += l + "\n";
+    }
+    throw std::runtime_error("fake-stripe did not start:\n" + all);
+  }
+  std::smatch m;
+  std::regex_search(*line, m, std::regex(R"re(127\.0\.0\.1:(\d+))re"));
+  return std::stoi(m[1]);
+}
+
+class Pledges : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    make_certificate(dir.path() / "stripe-cert.pem", dir.path() / "stripe-key.pem", "fake-stripe");
+    std::ofstream(dir.path() / "stripe-secret") << "sk_test_supportd\n";
+    std::ofstream(dir.path() / "link-secret") << "0123456789abcdef0123456789abcdef-links\n";
+    stripe = std::make_unique<child_process>(std::vector<std::string>{
+        FAKE_STRIPE_BINARY, "--listen", "127.0.0.1:0", "--tls-cert",
+        (dir.path() / "stripe-cert.pem").string(), "--tls-key", (dir.path() / "stripe-key.pem").string(),
+        "--secret-key", "sk_test_supportd"});
+    stripe_port = port_from_listening_line(*stripe);
+  }
+
+  void start(std::vector<std::string> extra = {}) {
+    std::vector<std::string> args = {
+        "--stripe-secret-key-file=" + (dir.path() / "stripe-secret").string(),
+        "--stripe-api-base=https://127.0.0.1:" + std::to_string(stripe_port),
+        "--stripe-ca-file=" + (dir.path() / "stripe-cert.pem").string(),
+        "--link-secret-file=" + (dir.path() / "link-secret").string(),
+        "--public-url=https://support.test",
+        std::string("--allowed-origins=") + shop,
+        "--pledge-error-url=http://shop.test/donate?form=1",
+    };
+    bool rate_limited = false;
+    for (const auto& e : extra) {
+      rate_limited |= e.starts_with("--rate-limit-per-minute");
+    }
+    if (!rate_limited) {
+      args.push_back("--rate-limit-per-minute=0");
+    }
+    args.insert(args.end(), extra.begin(), extra.end());
+    service = std::make_unique<supportd_process>(redis.url(), args);
+    ASSERT_TRUE(service->wait_ready(10s));
+  }
+
+  // A request to fake-stripe's control API (plain curl, as a tester would).
+  std::string stripe_control(const std::string& method, const std::string& path, const std::string& body = "") {
+    return run_command("curl -sk -X " + method + " https://127.0.0.1:" + std::to_string(stripe_port) + path +
+                       (body.empty() ? "" : " -H 'Content-Type: application/json' -d '" + body + "'"));
+  }
+
+  std::size_t sessions_created() {
+    auto requests = json::parse(stripe_control("GET", "/__control/requests")).as_array();
+    std::size_t n = 0;
+    for (const auto& r : requests) {
+      n += r.at("method") == "POST" && r.at("path") == "/v1/checkout/sessions";
+    }
+    return n;
+  }
+
+  std::string redis_keys() { return run_command("redis-cli -p " + std::to_string(redis.port()) + " --no-raw KEYS '*'"); }
+  std::string redis_dump() {
+    return run_command("for k in $(redis-cli -p " + std::to_string(redis.port()) +
+                       " KEYS '*'); do redis-cli -p " + std::to_string(redis.port()) +
+                       " DUMP \"$k\"; redis-cli -p " + std::to_string(redis.port()) + " HGETALL \"$k\" 2>/dev/null; done");
+  }
+
+  std::optional<raw_response> post_json(raw_client& c, const std::string& body, const std::string& extra = "") {
+    c.send("POST /v1/pledges HTTP/1.1\r\nHost: support.test\r\nContent-Type: application/json\r\n"
+           "Content-Length: " + std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body);
+    return c.read_response(20s);
+  }
+
+  std::optional<raw_response> post_form(raw_client& c, const std::string& body, const std::string& extra = "") {
+    c.send("POST /v1/pledges HTTP/1.1\r\nHost: support.test\r\n"
+           "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+           std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body);
+    return c.read_response(20s);
+  }
+
+  static std::string pledge_json(const std::string& amount = "5", const std::string& interval = "month") {
+    return R"({"amount":")" + amount + R"(","currency":"USD","interval":")" + interval +
+           R"(","email":"Reader@Example.org","campaign":"winter","component":"banner",)"
+           R"("success_url":"http://shop.test/thanks","cancel_url":"http://shop.test/donate"})";
+  }
+
+  temp_dir dir;
+  redis_server redis;
+  std::unique_ptr<child_process> stripe;
+  int stripe_port = 0;
+  std::unique_ptr<supportd_process> service;
+};
+
+TEST_F(Pledges, JsonPledgeGoesToCheckoutAndIsTracked) {
+  start();
+  raw_client client(service->http_port(), false);
+  auto created = post_json(client, pledge_json());
+  ASSERT_TRUE(created);
+  ASSERT_EQ(created->status, 201) << created->body;
+  auto body = json::parse(created->body).as_object();
+  const std::string id(body.at("id").as_string());
+  const std::string token(body.at("manage_token").as_string());
+  EXPECT_EQ(body.at("status"), "pending");
+  EXPECT_EQ(body.at("amount_minor").as_int64(), 500);
+  EXPECT_TRUE(std::string(body.at("checkout_url").as_string()).find("/pay/cs_test_") != std::string::npos);
+  EXPECT_TRUE(std::string(body.at("cancel_link").as_string()).starts_with("https://support.test/v1/pledges/" + id + "/cancel?token="));
+
+  // What Stripe received: one subscription session carrying the pledge id and the amount.
+  auto requests = json::parse(stripe_control("GET", "/__control/requests")).as_array();
+  ASSERT_EQ(requests.size(), 1u);
+  const auto& params = requests[0].at("params").as_object();
+  EXPECT_EQ(params.at("mode"), "subscription");
+  EXPECT_EQ(params.at("line_items[0][price_data][unit_amount]"), "500");
+  EXPECT_EQ(params.at("line_items[0][price_data][recurring][interval]"), "month");
+  EXPECT_EQ(params.at("subscription_data[metadata][pledge_id]"), id);
+  EXPECT_EQ(params.at("customer_email"), "reader@example.org");
+  EXPECT_EQ(requests[0].at("idempotency_key"), "supportd-checkout-" + id);
+
+  // The reader's view, with the manage token only.
+  auto seen = client.get("/v1/pledges/" + id, "Authorization: Bearer " + token + "\r\n");
+  ASSERT_EQ(status(seen), 200);
+  auto pledge = json::parse(seen->body).as_object();
+  EXPECT_EQ(pledge.at("status"), "pending");
+  EXPECT_EQ(pledge.at("currency"), "USD");
+  EXPECT_EQ(pledge.at("interval"), "month");
+  EXPECT_EQ(pledge.at("charges_succeeded").as_int64(), 0);
+  EXPECT_EQ(pledge.at("events").as_array().size(), 1u);
+  EXPECT_EQ(status(client.get("/v1/pledges/" + id)), 401);
+  EXPECT_EQ(status(client.get("/v1/pledges/" + id, "Authorization: Bearer mt_wrong\r\n")), 404);
+  EXPECT_EQ(status(client.get("/v1/pledges/pl_unknown", "Authorization: Bearer " + token + "\r\n")), 404);
+
+  // No email or token in Redis or the logs.
+  auto stored = redis_dump();
+  EXPECT_EQ(stored.find("reader@example.org"), std::string::npos);
+  EXPECT_EQ(stored.find(token), std::string::npos);
+  for (const auto& line : service->process().lines()) {
+    EXPECT_EQ(line.find("example.org"), std::string::npos) << line;
+    EXPECT_EQ(line.find(token), std::string::npos) << line;
+  }
+}
+
+TEST_F(Pledges, PlainFormPostRedirectsToCheckoutAndDoubleClicksMakeOnePledge) {
+  start();
+  const std::string form =
+      "amount=2&currency=USD&interval=month&payment_method=paypal&email=a%40b.org&"
+      "success_url=http%3A%2F%2Fshop.test%2Fthanks&cancel_url=http%3A%2F%2Fshop.test%2Fdonate";
+  raw_client first(service->http_port(), false);
+  raw_client second(service->http_port(), false);
+  auto a = post_form(first, form, std::string("Origin: ") + shop + "\r\n");
+  auto b = post_form(second, form, std::string("Origin: ") + shop + "\r\n");
+  ASSERT_EQ(status(a), 303);
+  ASSERT_EQ(status(b), 303);
+  EXPECT_EQ(a->header("location"), b->header("location"));
+  EXPECT_TRUE(a->header("location").find("/pay/cs_test_") != std::string::npos);
+  EXPECT_EQ(a->header("access-control-allow-origin"), shop);
+  EXPECT_EQ(sessions_created(), 1u);
+  auto params = json::parse(stripe_control("GET", "/__control/requests")).as_array()[0].at("params");
+  EXPECT_EQ(params.at("payment_method_types[0]"), "paypal");
+}
+
+TEST_F(Pledges, InvalidFieldsAre422NamingEachAndChangeNothing) {
+  start();
+  raw_client client(service->http_port(), false);
+  auto before = redis_keys();
+  auto r = post_json(client, R"({"amount":"1.5","currency":"USD","interval":"month","email":"nope",)"
+                             R"("success_url":"https://evil.test/","cancel_url":"http://shop.test/"})");
+  ASSERT_EQ(status(r), 422);
+  EXPECT_EQ(r->header("content-type"), "application/problem+json");
+  std::set<std::string> fields;
+  for (const auto& e : json::parse(r->body).at("errors").as_array()) {
+    fields.insert(std::string(e.at("field").as_string()));
+  }
+  EXPECT_EQ(fields, (std::set<std::string>{"amount", "email", "success_url"}));
+  EXPECT_EQ(redis_keys(), before);
+  EXPECT_EQ(sessions_created(), 0u);
+  EXPECT_EQ(status(client.get("/healthz")), 200);  // the connection stays healthy
+
+  // A plain form goes back to the form with the error code.
+  raw_client browser(service->http_port(), false);
+  auto back = post_form(browser, "amount=1&currency=USD&interval=month&email=a%40b.org");
+  ASSERT_EQ(status(back), 303);
+  EXPECT_TRUE(back->header("location").starts_with("http://shop.test/donate?form=1&error=")) << back->header("location");
+}
+
+TEST_F(Pledges, CardNumbersAreRefusedAndNeverStoredOrLogged) {
+  start();
+  raw_client client(service->http_port(), false);
+  auto r = post_json(client, R"({"amount":"5","currency":"USD","interval":"once","email":"a@b.org",)"
+                             R"("name":"4242 4242 4242 4242","success_url":"http://shop.test/",)"
+                             R"("cancel_url":"http://shop.test/"})");
+  ASSERT_EQ(status(r), 422);
+  EXPECT_EQ(json::parse(r->body).at("errors").as_array()[0].at("code"), "card_number");
+  EXPECT_EQ(redis_dump().find("4242"), std::string::npos);
+  for (const auto& line : service->process().lines()) {
+    EXPECT_EQ(line.find("4242"), std::string::npos) << line;
+  }
+}
+
+TEST_F(Pledges, IdempotencyKeyReplaysOrConflicts) {
+  start();
+  raw_client client(service->http_port(), false);
+  auto first = post_json(client, pledge_json(), "Idempotency-Key: order-77\r\n");
+  auto again = post_json(client, pledge_json(), "Idempotency-Key: order-77\r\n");
+  ASSERT_EQ(status(first), 201);
+  ASSERT_EQ(status(again), 201);
+  EXPECT_EQ(first->body, again->body);
+  EXPECT_EQ(again->header("idempotent-replayed"), "true");
+  auto other = post_json(client, pledge_json("7"), "Idempotency-Key: order-77\r\n");
+  ASSERT_EQ(status(other), 409);
+  EXPECT_EQ(json::parse(other->body).at("code"), "idempotency_conflict");
+  EXPECT_EQ(sessions_created(), 1u);
+}
+
+TEST_F(Pledges, CorsPreflightAllowedAndDenied) {
+  start();
+  raw_client client(service->http_port(), false);
+  client.send(std::string("OPTIONS /v1/pledges HTTP/1.1\r\nHost: x\r\nOrigin: ") + shop +
+              "\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type, idempotency-key\r\n\r\n");
+  auto ok = client.read_response();
+  ASSERT_EQ(status(ok), 204);
+  EXPECT_EQ(ok->header("access-control-allow-origin"), shop);
+  EXPECT_NE(ok->header("access-control-allow-headers").find("Idempotency-Key"), std::string::npos);
+  EXPECT_EQ(ok->header("access-control-allow-credentials"), "");
+
+  client.send("OPTIONS /v1/pledges HTTP/1.1\r\nHost: x\r\nOrigin: https://evil.test\r\n\r\n");
+  auto denied = client.read_response();
+  ASSERT_EQ(status(denied), 403);
+  EXPECT_EQ(denied->header("access-control-allow-origin"), "");
+  auto post = post_json(client, pledge_json(), "Origin: https://evil.test\r\n");
+  EXPECT_EQ(status(post), 403);
+  EXPECT_EQ(sessions_created(), 0u);
+}
+
+TEST_F(Pledges, ProviderErrorsAreRetriedIntoOneSession) {
+  start();
+  stripe_control("POST", "/__control/fail", R"({"count":2,"mode":"status","status":500})");
+  raw_client client(service->http_port(), false);
+  auto r = post_json(client, pledge_json());
+  ASSERT_EQ(status(r), 201) << (r ? r->body : "");
+  stripe_control("POST", "/__control/fail", R"({"count":1,"mode":"status","status":429})");
+  auto r2 = post_json(client, pledge_json("6"));
+  ASSERT_EQ(status(r2), 201);
+  stripe_control("POST", "/__control/fail", R"({"count":1,"mode":"drop"})");
+  auto r3 = post_json(client, pledge_json("7"));
+  ASSERT_EQ(status(r3), 201);
+  // Four failed attempts and three good ones; each pledge's attempts used one key.
+  auto requests = json::parse(stripe_control("GET", "/__control/requests")).as_array();
+  std::map<std::string, int> attempts;
+  for (const auto& q : requests) {
+    attempts[std::string(q.at("idempotency_key").as_string())]++;
+  }
+  EXPECT_EQ(attempts.size(), 3u);
+  auto metrics = client.get("/metrics");
+  EXPECT_NE(metrics->body.find("supportd_provider_retries_total{provider=\"stripe\",operation=\"create_checkout_session\"} 4"),
+            std::string::npos);
+}
+
+TEST_F(Pledges, ProviderDownIsAFast503AndNothingIsWritten) {
+  start();
+  stripe_control("POST", "/__control/fail", R"({"count":1000,"mode":"status","status":503})");
+  raw_client client(service->http_port(), false);
+  auto before = redis_keys();
+  for (int i = 0; i < 5; ++i) {
+    auto r = post_json(client, pledge_json(), "Idempotency-Key: k" + std::to_string(i) + "\r\n");
+    ASSERT_EQ(status(r), 503);
+    EXPECT_EQ(json::parse(r->body).at("code"), "provider_unavailable");
+  }
+  // Five failed calls opened the circuit: the next answer is immediate.
+  auto started = std::chrono::steady_clock::now();
+  auto fast = post_json(client, pledge_json(), "Idempotency-Key: k-fast\r\n");
+  EXPECT_EQ(status(fast), 503);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 200ms);
+  EXPECT_NE(client.get("/metrics")->body.find("supportd_provider_circuit_open{provider=\"stripe\"} 1"), std::string::npos);
+  // Claims were given back and no pledge was kept.
+  EXPECT_EQ(redis_keys().find("pledge:"), std::string::npos);
+  EXPECT_EQ(redis_keys().find("idem:"), std::string::npos);
+}
+
+TEST_F(Pledges, CancelByOneClickLinkNeedsNoLogin) {
+  start();
+  raw_client client(service->http_port(), false);
+  auto created = post_json(client, pledge_json());
+  ASSERT_EQ(status(created), 201);
+  auto body = json::parse(created->body).as_object();
+  const std::string id(body.at("id").as_string());
+  std::string link(body.at("cancel_link").as_string());
+  auto path = link.substr(std::string("https://support.test").size());
+  auto token = path.substr(path.find("token=") + 6);
+
+  auto page = client.get(path);
+  ASSERT_EQ(status(page), 200);
+  EXPECT_NE(page->body.find("<form method=\"post\">"), std::string::npos);
+  EXPECT_EQ(status(client.get("/v1/pledges/" + id + "/cancel?token=" + token + "x")), 403);
+
+  const std::string form = "token=" + token;
+  client.send("POST /v1/pledges/" + id + "/cancel HTTP/1.1\r\nHost: x\r\nContent-Type: "
+              "application/x-www-form-urlencoded\r\nContent-Length: " + std::to_string(form.size()) + "\r\n\r\n" + form);
+  auto done = client.read_response();
+  ASSERT_EQ(status(done), 200);
+  EXPECT_NE(done->body.find("Your support is cancelled"), std::string::npos);
+
+  auto seen = client.get("/v1/pledges/" + id, "Authorization: Bearer " + std::string(body.at("manage_token").as_string()) + "\r\n");
+  EXPECT_EQ(json::parse(seen->body).at("status"), "canceled");
+  // Cancelling again is fine and changes nothing.
+  client.send("POST /v1/pledges/" + id + "/cancel HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+              std::string(body.at("manage_token").as_string()) + "\r\nContent-Length: 0\r\n\r\n");
+  auto again = client.read_response();
+  ASSERT_EQ(status(again), 200);
+  EXPECT_EQ(json::parse(again->body).at("status"), "canceled");
+  EXPECT_EQ(json::parse(seen->body).at("events").as_array().size(), 2u);
+}
+
+TEST_F(Pledges, RateLimitPerClientAddress) {
+  start({"--rate-limit-per-minute=3"});
+  raw_client client(service->http_port(), false);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(status(post_json(client, pledge_json(std::to_string(5 + i)))), 201);
+  }
+  auto limited = post_json(client, pledge_json("9"));
+  ASSERT_EQ(status(limited), 429);
+  int retry_after = std::stoi(limited->header("retry-after"));
+  EXPECT_GE(retry_after, 1);
+  EXPECT_LE(retry_after, 60);
+}
+
+TEST_F(Pledges, WithoutAStripeKeyPledgesAreOffAndSayWhy) {
+  supportd_process plain(redis.url(), {std::string("--allowed-origins=") + shop});
+  ASSERT_TRUE(plain.wait_ready(10s));
+  raw_client client(plain.http_port(), false);
+  auto r = post_json(client, pledge_json());
+  ASSERT_EQ(status(r), 503);
+  EXPECT_NE(json::parse(r->body).at("detail").as_string().find("--stripe-secret-key-file"), std::string::npos);
+  EXPECT_EQ(status(client.get("/healthz")), 200);
+}
+
+}  // namespace
+}  // namespace supportd::test
