@@ -267,27 +267,31 @@ def _():
     assert grace > sleep + drain, f"terminationGracePeriodSeconds {grace} <= {sleep} + {drain}"
 
 
-@check("Deployment: the admin token is a file from the Secret, named by SUPPORTD_ADMIN_TOKEN_FILE")
+@check("Deployment: secrets are files from the Secret (read-only mount), named by *_FILE settings")
 def _():
     d = find("Deployment", "supportd")
     c = container(d, "supportd")
     env = {e["name"]: e for e in c.get("env", [])}
-    path = env["SUPPORTD_ADMIN_TOKEN_FILE"]["value"]
-    assert path == "/etc/supportd/secrets/admin-token", f"token file is {path}"
-    mount = next((m for m in c["volumeMounts"] if path.startswith(m["mountPath"].rstrip("/") + "/")),
-                 None)
-    assert mount and mount.get("readOnly") is True, "no read-only mount holds the token file"
-    volume = next(v for v in pod_spec(d)["volumes"] if v["name"] == mount["name"])
-    secret = volume.get("secret")
-    assert secret, "the token's volume is not a Secret"
-    items = {i["path"]: i["key"] for i in secret.get("items", [])}
-    assert items.get(os.path.basename(path)) == "admin-token", "Secret key admin-token not mapped"
-    example = find("Secret", secret["secretName"])
-    assert "admin-token" in example.get("stringData", {}), "secret.example.yaml lacks admin-token"
+    files = {k: e["value"] for k, e in env.items() if k.endswith("_FILE") and "value" in e}
+    assert files.get("SUPPORTD_ADMIN_TOKEN_FILE") == "/etc/supportd/secrets/admin-token", \
+        "SUPPORTD_ADMIN_TOKEN_FILE is not /etc/supportd/secrets/admin-token"
+    for name, path in files.items():
+        mount = next((m for m in c["volumeMounts"]
+                      if path.startswith(m["mountPath"].rstrip("/") + "/")), None)
+        assert mount and mount.get("readOnly") is True, f"{name}: no read-only mount holds {path}"
+        volume = next(v for v in pod_spec(d)["volumes"] if v["name"] == mount["name"])
+        secret = volume.get("secret")
+        assert secret, f"{name}: {path} is not on a Secret volume"
+        items = {i["path"]: i["key"] for i in secret.get("items", [])}
+        key = items.get(os.path.relpath(path, mount["mountPath"]))
+        assert key, f"{name}: no Secret key is mounted at {path}"
+        example = find("Secret", secret["secretName"])
+        assert key in example.get("stringData", {}), f"secret.example.yaml lacks {key}"
     for e in env.values():
         ref = e.get("valueFrom", {}).get("secretKeyRef")
         if ref:
-            assert ref["name"] == secret["secretName"] and ref["key"] in example["stringData"], \
+            example = find("Secret", ref["name"])
+            assert ref["key"] in example.get("stringData", {}), \
                 f"{e['name']} refers to a key the example Secret does not document"
 
 
@@ -323,6 +327,9 @@ def _():
     egress_to = [t.get("podSelector", {}).get("matchLabels")
                  for rule in np["spec"]["egress"] for t in rule.get("to", [])]
     assert any(s and matches(s, redis_labels) for s in egress_to), "supportd may not reach Redis"
+    https_out = [p for rule in np["spec"]["egress"] for p in rule.get("ports", [])
+                 if p.get("port") == 443 and p.get("protocol", "TCP") == "TCP"]
+    assert https_out, "supportd may not reach Stripe (TCP 443 out)"
     rnp = find("NetworkPolicy", "supportd-redis")
     assert matches(rnp["spec"]["podSelector"]["matchLabels"], redis_labels), "NetworkPolicy redis"
     sources = [f.get("podSelector", {}).get("matchLabels")
@@ -548,7 +555,9 @@ def _():
     paths = {p["options"]["path"] for p in providers if p.get("type", "file") == "file"}
     compose = load_one(os.path.join(DEPLOY, "docker-compose.yml"))
     mounts = {v.split(":")[1]: v.split(":")[0] for v in compose["services"]["grafana"]["volumes"]}
-    assert mounts.get("/etc/grafana/provisioning") == "./grafana/provisioning", "provisioning mount"
+    for kind in ("datasources", "dashboards"):
+        assert mounts.get(f"/etc/grafana/provisioning/{kind}") == f"./grafana/provisioning/{kind}", \
+            f"provisioning/{kind} is not mounted"
     for path in paths:
         assert mounts.get(path) == "./grafana/dashboards", f"{path} is not the dashboards mount"
 
