@@ -424,12 +424,14 @@ int currency_exponent(std::string_view currency) {
 
 std::string format_amount(std::int64_t minor_units, std::string_view currency) {
   int exponent = currency_exponent(currency);
+  auto width = static_cast<std::size_t>(exponent);
   std::string digits = std::to_string(minor_units < 0 ? -minor_units : minor_units);
   if (exponent > 0) {
-    if (digits.size() <= static_cast<std::size_t>(exponent)) {
-      digits.insert(0, static_cast<std::size_t>(exponent) + 1 - digits.size(), '0');
+    if (digits.size() <= width) {
+      digits = std::string(width + 1 - digits.size(), '0') + digits;
     }
-    digits.insert(digits.size() - static_cast<std::size_t>(exponent), ".");
+    auto whole = digits.size() - width;
+    digits = digits.substr(0, whole) + "." + digits.substr(whole);
   }
   std::string upper(currency);
   for (char& c : upper) {
