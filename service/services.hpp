@@ -18,6 +18,9 @@ namespace pledges {
 class checkout_provider;
 struct pledge_metrics;
 }  // namespace pledges
+namespace webhooks {
+struct webhook_metrics;
+}  // namespace webhooks
 
 // The state of the whole process, as readiness sees it. Thread-safe.
 class instance_status {
@@ -37,6 +40,7 @@ struct services {
   // Null when no provider is configured: the pledge endpoints then answer 503.
   pledges::checkout_provider* checkout;
   pledges::pledge_metrics& pledge_stats;
+  webhooks::webhook_metrics* webhook_stats;
 };
 
 }  // namespace supportd

@@ -29,6 +29,9 @@
 #include "redis/client_metrics.hpp"
 #include "redis/connection.hpp"
 #include "services.hpp"
+#include "webhooks/event_processor.hpp"
+#include "webhooks/webhook_metrics.hpp"
+#include "webhooks/webhook_routes.hpp"
 
 namespace supportd::app {
 using tcp = net::ip::tcp;
@@ -48,6 +51,9 @@ std::vector<http::route> route_table() {
       {"GET", "/v1/pledges/{id}", &pledges::get_pledge},
       {"POST", "/v1/pledges/{id}/cancel", &pledges::cancel_pledge},
       {"GET", "/v1/pledges/{id}/cancel", &pledges::cancel_page},
+      {"POST", "/v1/webhooks/stripe", &webhooks::receive_stripe},
+      {"GET", "/admin/dead-letters", &webhooks::list_dead_letters},
+      {"POST", "/admin/dead-letters/{id}/replay", &webhooks::replay_dead_letter},
   };
 }
 
@@ -67,12 +73,14 @@ struct worker {
   http::connection_tracker tracker;
   std::unique_ptr<redis::connection> redis;
   std::unique_ptr<providers::stripe::stripe_client> stripe;
+  std::unique_ptr<webhooks::event_processor> processor;
   std::optional<services> svc;
   net::io_context io{1};
   std::thread thread;
 
   ~worker() {
     // Their sockets and timers belong to the io_context: they go first.
+    processor.reset();
     stripe.reset();
     redis.reset();
   }
@@ -94,6 +102,7 @@ struct server::state final : instance_status {
   // Shared by every worker's Stripe client: five failed calls in a row open it for 30 s.
   providers::circuit_breaker stripe_breaker{5, std::chrono::seconds(30)};
   providers::stripe::client_settings stripe_settings;
+  webhooks::webhook_metrics webhook_metrics = webhooks::webhook_metrics::create(registry);
   http::router routes{route_table()};
   http::session_settings session;
   std::atomic<bool> shutting_down{false};
@@ -339,6 +348,9 @@ int server::run() {
   for (auto& w : s.workers) {
     w->redis->start();
     net::co_spawn(w->io, s.tick(*w), net::detached);
+    if (w->processor) {
+      net::co_spawn(w->io, w->processor->run(s.shutting_down), net::detached);
+    }
   }
   for (auto& l : s.listeners) {
     net::co_spawn(s.first().io, s.accept_loop(*l), net::detached);

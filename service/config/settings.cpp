@@ -80,6 +80,17 @@ po::options_description describe_options() {
      "file holding the key that signs one-click links in emails; unset: such links off")
     ("public-url", po::value<std::string>()->default_value(""),
      "supportd's public base URL (https://support.news.example), for links it hands out")
+    ("stripe-webhook-secret-file", po::value<std::string>()->default_value(""),
+     "file with the Stripe webhook signing secrets (whsec_…), one per line; unset: webhooks off")
+    ("stripe-webhook-tolerance", po::value<std::string>()->default_value("300s"),
+     "how old a webhook's signed timestamp may be")
+    ("stripe-livemode", po::value<std::string>()->default_value("auto"),
+     "true, false, or auto (live when the Stripe key is sk_live_/rk_live_): events of the "
+     "other mode are refused")
+    ("webhook-retry-after", po::value<std::string>()->default_value("30s"),
+     "a webhook event that failed (or whose worker died) is tried again after this")
+    ("webhook-max-attempts", po::value<int>()->default_value(5),
+     "attempts before a webhook event goes to the dead letters")
     ("rate-limit-per-minute", po::value<unsigned>()->default_value(120),
      "requests per client address per minute across public POST endpoints; 0 is off")
     ("client-ip-header", po::value<std::string>()->default_value(""),
@@ -250,6 +261,35 @@ settings build_settings(const po::variables_map& vm) {
   }
   if (!s.public_url.empty() && !pledges::origin_of(s.public_url)) {
     fail("public-url", "expected an http(s) URL");
+  }
+  if (const auto& path = vm["stripe-webhook-secret-file"].as<std::string>(); !path.empty()) {
+    std::istringstream lines(read_secret_file("stripe-webhook-secret-file", path));
+    for (std::string line; std::getline(lines, line);) {
+      while (!line.empty() && (line.back() == '\r' || line.back() == ' ')) {
+        line.pop_back();
+      }
+      if (!line.empty()) {
+        if (!line.starts_with("whsec_")) {
+          fail("stripe-webhook-secret-file", "every line must be a whsec_… secret");
+        }
+        s.stripe_webhook_secrets.push_back(line);
+      }
+    }
+  }
+  s.stripe_webhook_tolerance = duration_setting(vm, "stripe-webhook-tolerance");
+  const auto& livemode = vm["stripe-livemode"].as<std::string>();
+  if (livemode == "auto") {
+    s.stripe_livemode =
+        s.stripe_secret_key.starts_with("sk_live_") || s.stripe_secret_key.starts_with("rk_live_");
+  } else if (livemode == "true" || livemode == "false") {
+    s.stripe_livemode = livemode == "true";
+  } else {
+    fail("stripe-livemode", "expected true, false or auto");
+  }
+  s.webhook_retry_after = duration_setting(vm, "webhook-retry-after");
+  s.webhook_max_attempts = vm["webhook-max-attempts"].as<int>();
+  if (s.webhook_max_attempts < 1 || s.webhook_max_attempts > 100) {
+    fail("webhook-max-attempts", "must be from 1 to 100");
   }
   s.rate_limit_per_minute = vm["rate-limit-per-minute"].as<unsigned>();
   s.client_ip_header = vm["client-ip-header"].as<std::string>();

@@ -52,6 +52,14 @@ struct settings {
   // supportd's own public base URL, for the links it hands out.
   std::string public_url;
 
+  // Stripe webhooks: every line of the secret file is an active secret (rotation).
+  std::vector<std::string> stripe_webhook_secrets;
+  std::chrono::milliseconds stripe_webhook_tolerance{300'000};
+  // Live deployments refuse test-mode events and the other way round.
+  bool stripe_livemode = false;
+  std::chrono::milliseconds webhook_retry_after{30'000};
+  int webhook_max_attempts = 5;
+
   // Requests per client address per minute across the public POST endpoints; 0 is off.
   unsigned rate_limit_per_minute = 120;
   // Set behind a trusted proxy: where it puts the client's address and country.

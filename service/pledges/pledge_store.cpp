@@ -55,6 +55,34 @@ redis.call('RPUSH', KEYS[2], ARGV[3])
 return 'applied'
 )lua");
 
+const redis::script provider_update_script(R"lua(
+-- KEYS: pledge, its events, the event's dedupe mark, the subscription index
+-- ARGV: expected state, new state ('' unchanged), event, now ms, remember ms, subscription,
+--       increment count, then field/amount pairs, then field/value pairs
+if redis.call('EXISTS', KEYS[3]) == 1 then return {'duplicate'} end
+local state = redis.call('HGET', KEYS[1], 'status')
+if not state then return {'missing'} end
+if state ~= ARGV[1] then return {'changed', state} end
+local i = 8
+for _ = 1, tonumber(ARGV[7]) do
+  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+  i = i + 2
+end
+local fields = {}
+while i < #ARGV do
+  fields[#fields + 1] = ARGV[i]
+  fields[#fields + 1] = ARGV[i + 1]
+  i = i + 2
+end
+if #fields > 0 then redis.call('HSET', KEYS[1], unpack(fields)) end
+if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'status', ARGV[2]) end
+redis.call('HSET', KEYS[1], 'updated_at_ms', ARGV[4])
+redis.call('RPUSH', KEYS[2], ARGV[3])
+if ARGV[6] ~= '' then redis.call('SET', KEYS[4], redis.call('HGET', KEYS[1], 'id')) end
+redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
+return {'applied'}
+)lua");
+
 constexpr auto kept_answer = std::chrono::hours(24);
 
 std::int64_t to_int(const std::string& text) {
@@ -315,6 +343,95 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
       co_return transition_result{transition_result::outcome::missing, {}, {}};
     }
     reply = co_await redis_.command(read);
+  }
+  co_return make_error_code(redis::errc::overloaded);
+}
+
+awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
+    const provider_update& u, std::string_view source, std::chrono::milliseconds remember_for) {
+  provider_update_result out;
+  out.pledge_id = u.pledge_id;
+  auto seen_key = key("seen", u.event_id);
+  auto index_key = key("subscription", u.subscription_id);
+  if (out.pledge_id.empty() && !u.subscription_id.empty()) {
+    std::string_view get[] = {"GET", index_key};
+    auto found = co_await redis_.command(get);
+    if (!found) {
+      co_return found.error();
+    }
+    auto id = redis::as_optional_string(*found);
+    if (!id) {
+      co_return id.error();
+    }
+    out.pledge_id = id->value_or("");
+  }
+  if (out.pledge_id.empty()) {
+    co_return out;  // missing
+  }
+  auto pledge_key = key("pledge", out.pledge_id);
+  auto events_key = pledge_key + ":events";
+  std::string_view read[] = {"HMGET", pledge_key, "status", "interval"};
+  for (int round = 0; round < 8; ++round) {
+    auto reply = co_await redis_.command(read);
+    if (!reply) {
+      co_return reply.error();
+    }
+    if (reply->type != redis::reply::kind::array || reply->elements.size() != 2 ||
+        reply->elements[0].is_nil()) {
+      co_return out;  // missing
+    }
+    auto state = parse_state(reply->elements[0].text);
+    auto every = parse_interval(reply->elements[1].text);
+    if (!state || !every) {
+      co_return make_error_code(redis::errc::unexpected_reply);
+    }
+    auto next = u.input ? next_state(*state, *u.input, *every) : std::nullopt;
+    const auto after = next.value_or(*state);
+    auto event = encode_event(u.input ? to_string(*u.input) : std::string_view("provider_update"),
+                              to_string(*state), to_string(after), source, u.reference);
+    auto now = std::to_string(now_unix_ms());
+    auto remember = std::to_string(remember_for.count());
+    auto increments = std::to_string(u.increments.size());
+    std::vector<std::string> numbers;
+    numbers.reserve(u.increments.size());
+    for (const auto& [field, amount] : u.increments) {
+      numbers.push_back(std::to_string(amount));
+    }
+    std::vector<std::string_view> args = {
+        to_string(*state), next ? to_string(*next) : "", event, now, remember, u.subscription_id,
+        increments};
+    for (std::size_t i = 0; i < u.increments.size(); ++i) {
+      args.push_back(u.increments[i].first);
+      args.push_back(numbers[i]);
+    }
+    for (const auto& [field, value] : u.fields) {
+      args.push_back(field);
+      args.push_back(value);
+    }
+    std::string_view keys[] = {pledge_key, events_key, seen_key, index_key};
+    auto outcome = co_await redis_.run(provider_update_script, keys, args);
+    if (!outcome) {
+      co_return outcome.error();
+    }
+    auto parts = redis::as_string_array(*outcome);
+    if (!parts || parts->empty()) {
+      co_return make_error_code(redis::errc::unexpected_reply);
+    }
+    const auto& verdict = parts->front();
+    if (verdict == "applied") {
+      out.what = provider_update_result::outcome::applied;
+      out.before = *state;
+      out.after = after;
+      co_return out;
+    }
+    if (verdict == "duplicate") {
+      out.what = provider_update_result::outcome::duplicate;
+      co_return out;
+    }
+    if (verdict == "missing") {
+      co_return out;
+    }
+    // "changed": another input moved the pledge on; ask the table again.
   }
   co_return make_error_code(redis::errc::overloaded);
 }

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/net.hpp"
@@ -62,6 +63,27 @@ struct reservation {
   std::string body;       // replay
 };
 
+// A change a payment provider's event asks of a pledge (see webhooks/stripe_event.hpp).
+struct provider_update {
+  std::string event_id;   // applied once: later copies are duplicates
+  std::string reference;  // kept in the pledge's history
+  // How to find the pledge: its id, else the subscription the pledge has.
+  std::string pledge_id;
+  std::string subscription_id;
+  // The state-table input, if the event is one; the bookkeeping applies either way.
+  std::optional<pledge_event> input;
+  std::vector<std::pair<std::string, std::int64_t>> increments;
+  std::vector<std::pair<std::string, std::string>> fields;
+};
+
+struct provider_update_result {
+  enum class outcome { applied, duplicate, missing };
+  outcome what = outcome::missing;
+  std::string pledge_id;
+  pledge_state before = pledge_state::pending;
+  pledge_state after = pledge_state::pending;
+};
+
 struct transition_result {
   enum class outcome { applied, ignored, missing };
   outcome what = outcome::missing;
@@ -95,6 +117,11 @@ class pledge_store {
   awaitable<boost::system::result<transition_result>> apply(std::string_view id, pledge_event e,
                                                             std::string_view source,
                                                             std::string_view reference);
+
+  // Applies a provider's event exactly once: the state change (through the table), the
+  // bookkeeping and the event's dedupe mark (kept `remember_for`) in one script.
+  awaitable<boost::system::result<provider_update_result>> apply_provider_update(
+      const provider_update& u, std::string_view source, std::chrono::milliseconds remember_for);
 
  private:
   std::string key(std::string_view kind, std::string_view id) const;

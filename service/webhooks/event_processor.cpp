@@ -1,0 +1,133 @@
+#include "webhooks/event_processor.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+
+#include "log/logger.hpp"
+#include "pledges/pledge_metrics.hpp"
+#include "pledges/pledge_store.hpp"
+#include "webhooks/stripe_event.hpp"
+#include "webhooks/webhook_metrics.hpp"
+
+namespace supportd::webhooks {
+namespace {
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+awaitable<void> pause(std::chrono::milliseconds d) {
+  net::steady_timer timer(co_await net::this_coro::executor, d);
+  co_await timer.async_wait(use_tuple);
+}
+
+}  // namespace
+
+event_processor::event_processor(redis::connection& redis, std::string_view prefix,
+                                 webhook_metrics& metrics, pledges::pledge_metrics& pledge_stats,
+                                 std::string consumer, processor_options options)
+    : redis_(redis),
+      prefix_(prefix),
+      stream_(redis, prefix),
+      metrics_(metrics),
+      pledge_stats_(pledge_stats),
+      consumer_(std::move(consumer)),
+      options_(options) {}
+
+awaitable<void> event_processor::run(const std::atomic<bool>& stop) {
+  auto last_claim = std::chrono::steady_clock::now();
+  auto last_backlog = last_claim;
+  bool group_ready = false;
+  while (!stop.load(std::memory_order_relaxed)) {
+    if (!group_ready) {
+      group_ready = static_cast<bool>(co_await stream_.ensure_group());
+      if (!group_ready) {
+        co_await pause(std::chrono::seconds(1));  // Redis is down: try again shortly
+        continue;
+      }
+    }
+    auto batch = co_await stream_.read_new(consumer_, options_.batch);
+    const auto now = std::chrono::steady_clock::now();
+    if (batch && batch->empty() && now - last_claim > options_.retry_after / 4) {
+      last_claim = now;
+      batch = co_await stream_.claim_stale(consumer_, options_.retry_after, options_.batch);
+    }
+    if (now - last_backlog > std::chrono::seconds(1)) {
+      last_backlog = now;
+      if (auto waiting = co_await stream_.backlog()) {
+        metrics_.backlog.set(*waiting);
+      }
+    }
+    if (!batch) {
+      co_await pause(std::chrono::milliseconds(200));
+      continue;
+    }
+    if (batch->empty()) {
+      co_await pause(std::chrono::milliseconds(20));
+      continue;
+    }
+    for (const auto& entry : *batch) {
+      if (co_await process(entry)) {
+        co_await stream_.ack(entry.id);
+        continue;
+      }
+      auto attempts = co_await stream_.count_failure(entry.id);
+      if (attempts && *attempts >= options_.max_attempts) {
+        co_await stream_.dead_letter(entry, "store unavailable or update failed", *attempts);
+        metrics_.processed.with({"stripe", type_label(entry.type), "dead_letter"}).inc();
+        metrics_.dead_letters.add(1);
+        log::error("webhook event dead-lettered",
+                   {{"stream_id", entry.id}, {"type", type_label(entry.type)}});
+      }
+    }
+  }
+}
+
+awaitable<bool> event_processor::process(const stream_entry& e) {
+  auto parsed = parse_stripe_event(e.body);
+  const auto type = type_label(parsed.type);
+  if (parsed.kind == event_kind::malformed) {
+    co_await stream_.dead_letter(e, "malformed event", 1);
+    metrics_.processed.with({"stripe", "other", "dead_letter"}).inc();
+    metrics_.dead_letters.add(1);
+    co_return true;  // retrying cannot mend it
+  }
+  if (parsed.kind == event_kind::unknown_type) {
+    metrics_.processed.with({"stripe", "other", "unknown_type"}).inc();
+    co_return true;
+  }
+  pledges::pledge_store store(redis_, prefix_);
+  auto applied =
+      co_await store.apply_provider_update(parsed.update, "stripe", options_.remember_for);
+  if (!applied) {
+    log::warn("webhook event not applied; will retry",
+              {{"stream_id", e.id}, {"type", type}, {"error", applied.error().message()}});
+    co_return false;
+  }
+  using outcome = pledges::provider_update_result::outcome;
+  switch (applied->what) {
+    case outcome::missing:
+      // Nothing to apply it to (yet): kept for inspection, not dropped.
+      co_await stream_.keep_orphan(e);
+      metrics_.processed.with({"stripe", type, "orphan"}).inc();
+      log::warn("webhook event for no known pledge kept", {{"stream_id", e.id}, {"type", type}});
+      break;
+    case outcome::duplicate:
+      metrics_.processed.with({"stripe", type, "duplicate"}).inc();
+      break;
+    case outcome::applied:
+      metrics_.processed.with({"stripe", type, "applied"}).inc();
+      if (applied->before != applied->after) {
+        pledge_stats_.transitions
+            .with({pledges::to_string(applied->before), pledges::to_string(applied->after)})
+            .inc();
+      }
+      if (e.received_ms > 0) {
+        metrics_.lag.observe(static_cast<double>(pledges::now_unix_ms() - e.received_ms) / 1000.0);
+      }
+      break;
+  }
+  co_return true;
+}
+
+}  // namespace supportd::webhooks

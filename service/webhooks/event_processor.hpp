@@ -1,0 +1,53 @@
+// Applies received provider events to pledges: a consumer of the event stream, one per worker
+// thread. Exactly one effect per event over at-least-once delivery: each event's change and its
+// dedupe mark are one Redis script (pledges::pledge_store::apply_provider_update).
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+#include "core/net.hpp"
+#include "webhooks/event_stream.hpp"
+
+namespace supportd::pledges {
+struct pledge_metrics;
+}
+
+namespace supportd::webhooks {
+
+struct webhook_metrics;
+
+struct processor_options {
+  // A pending event nobody acknowledged for this long is taken over (its consumer died, or
+  // processing failed and it waits for another attempt).
+  std::chrono::milliseconds retry_after{30'000};
+  int max_attempts = 5;
+  // Longer than Stripe's three days of retries.
+  std::chrono::milliseconds remember_for = std::chrono::hours(24 * 7);
+  std::size_t batch = 64;
+};
+
+class event_processor {
+ public:
+  event_processor(redis::connection& redis, std::string_view prefix, webhook_metrics& metrics,
+                  pledges::pledge_metrics& pledge_stats, std::string consumer,
+                  processor_options options);
+
+  // Runs until `stop` is set (checked between batches).
+  awaitable<void> run(const std::atomic<bool>& stop);
+
+ private:
+  // True when the entry is done with (applied, duplicate, orphaned, unknown or dead-lettered).
+  awaitable<bool> process(const stream_entry& e);
+
+  redis::connection& redis_;
+  std::string_view prefix_;
+  event_stream stream_;
+  webhook_metrics& metrics_;
+  pledges::pledge_metrics& pledge_stats_;
+  std::string consumer_;
+  processor_options options_;
+};
+
+}  // namespace supportd::webhooks

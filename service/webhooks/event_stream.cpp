@@ -1,0 +1,263 @@
+#include "webhooks/event_stream.hpp"
+
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <charconv>
+
+#include "pledges/pledge_store.hpp"
+#include "redis/connection.hpp"
+#include "redis/errc.hpp"
+
+namespace supportd::webhooks {
+namespace {
+
+using boost::system::result;
+
+// A stream entry [id, [field, value, …]] as a stream_entry; nullopt for a deleted one.
+std::optional<stream_entry> to_entry(const redis::reply& r) {
+  if (r.type != redis::reply::kind::array || r.elements.size() != 2 ||
+      r.elements[1].type != redis::reply::kind::array) {
+    return std::nullopt;
+  }
+  stream_entry e;
+  e.id = r.elements[0].text;
+  const auto& fields = r.elements[1].elements;
+  for (std::size_t i = 0; i + 1 < fields.size(); i += 2) {
+    const auto& name = fields[i].text;
+    const auto& value = fields[i + 1].text;
+    if (name == "event_id") {
+      e.event_id = value;
+    } else if (name == "type") {
+      e.type = value;
+    } else if (name == "body") {
+      e.body = value;
+    } else if (name == "received_ms") {
+      std::from_chars(value.data(), value.data() + value.size(), e.received_ms);
+    }
+  }
+  return e;
+}
+
+std::vector<stream_entry> to_entries(const redis::reply& list) {
+  std::vector<stream_entry> out;
+  for (const auto& item : list.elements) {
+    if (auto e = to_entry(item)) {
+      out.push_back(std::move(*e));
+    }
+  }
+  return out;
+}
+
+result<void> ok_or(const redis::result& r) {
+  if (!r) {
+    return r.error();
+  }
+  if (r->is_error()) {
+    return make_error_code(redis::errc::server_error);
+  }
+  return {};
+}
+
+const redis::script replay_script(R"lua(
+-- KEYS: dead letters, stream; ARGV: dead letter id, its event id, type, body, now ms
+if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
+redis.call('XADD', KEYS[2], '*', 'event_id', ARGV[2], 'type', ARGV[3], 'body', ARGV[4], 'received_ms', ARGV[5])
+return 1
+)lua");
+
+}  // namespace
+
+event_stream::event_stream(redis::connection& redis, std::string_view prefix)
+    : redis_(redis),
+      stream_(std::string(prefix) + "stripe:events"),
+      attempts_(std::string(prefix) + "stripe:attempts"),
+      dead_(std::string(prefix) + "stripe:dead"),
+      orphans_(std::string(prefix) + "stripe:orphans") {}
+
+awaitable<result<void>> event_stream::append(std::string_view event_id, std::string_view type,
+                                             std::string_view body) {
+  auto now = std::to_string(pledges::now_unix_ms());
+  // The cap only guards memory against a runaway sender; a normal backlog is far below it.
+  std::string_view args[] = {"XADD", stream_,    "MAXLEN",      "~",    "1000000",
+                             "*",    "event_id", event_id,      "type", type,
+                             "body", body,       "received_ms", now};
+  co_return ok_or(co_await redis_.command(args));
+}
+
+awaitable<result<void>> event_stream::ensure_group() {
+  std::string_view args[] = {"XGROUP", "CREATE", stream_, group, "0", "MKSTREAM"};
+  auto r = co_await redis_.command(args);
+  if (r && r->is_error() && r->text.starts_with("BUSYGROUP")) {
+    co_return result<void>{};
+  }
+  co_return ok_or(r);
+}
+
+awaitable<result<std::vector<stream_entry>>> event_stream::read_new(std::string_view consumer,
+                                                                    std::size_t count) {
+  auto n = std::to_string(count);
+  std::string_view args[] = {"XREADGROUP", "GROUP", group, consumer, "COUNT", n,
+                             "STREAMS",    stream_, ">"};
+  auto r = co_await redis_.command(args);
+  if (!r) {
+    co_return r.error();
+  }
+  if (r->is_nil()) {
+    co_return std::vector<stream_entry>{};
+  }
+  if (r->is_error() && r->text.starts_with("NOGROUP")) {
+    auto created = co_await ensure_group();
+    if (!created) {
+      co_return created.error();
+    }
+    co_return std::vector<stream_entry>{};
+  }
+  if (r->type != redis::reply::kind::array || r->elements.empty() ||
+      r->elements[0].elements.size() != 2) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  co_return to_entries(r->elements[0].elements[1]);
+}
+
+awaitable<result<std::vector<stream_entry>>> event_stream::claim_stale(
+    std::string_view consumer, std::chrono::milliseconds idle, std::size_t count) {
+  auto idle_ms = std::to_string(idle.count());
+  auto n = std::to_string(count);
+  std::string_view args[] = {"XAUTOCLAIM", stream_, group, consumer, idle_ms, "0-0", "COUNT", n};
+  auto r = co_await redis_.command(args);
+  if (!r) {
+    co_return r.error();
+  }
+  if (r->is_error()) {
+    co_return std::vector<stream_entry>{};  // no group yet: nothing to claim
+  }
+  if (r->type != redis::reply::kind::array || r->elements.size() < 2) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  co_return to_entries(r->elements[1]);
+}
+
+awaitable<result<void>> event_stream::ack(std::string_view id) {
+  std::string_view args[] = {"XACK", stream_, group, id};
+  auto r = co_await redis_.command(args);
+  std::string_view forget[] = {"HDEL", attempts_, id};
+  co_await redis_.command(forget);
+  co_return ok_or(r);
+}
+
+awaitable<result<std::int64_t>> event_stream::count_failure(std::string_view id) {
+  std::string_view args[] = {"HINCRBY", attempts_, id, "1"};
+  auto r = co_await redis_.command(args);
+  if (!r) {
+    co_return r.error();
+  }
+  co_return redis::as_integer(*r);
+}
+
+awaitable<result<void>> event_stream::dead_letter(const stream_entry& e, std::string_view error,
+                                                  std::int64_t attempts) {
+  auto letter = boost::json::serialize(boost::json::object{{"id", e.id},
+                                                           {"event_id", e.event_id},
+                                                           {"type", e.type},
+                                                           {"error", error},
+                                                           {"attempts", attempts},
+                                                           {"received_ms", e.received_ms},
+                                                           {"body", e.body}});
+  std::string_view args[] = {"HSET", dead_, e.id, letter};
+  auto r = co_await redis_.command(args);
+  if (!ok_or(r)) {
+    co_return ok_or(r);
+  }
+  co_return co_await ack(e.id);
+}
+
+awaitable<result<void>> event_stream::keep_orphan(const stream_entry& e) {
+  std::string_view push[] = {"RPUSH", orphans_, e.body};
+  auto r = co_await redis_.command(push);
+  std::string_view trim[] = {"LTRIM", orphans_, "-10000", "-1"};
+  co_await redis_.command(trim);
+  co_return ok_or(r);
+}
+
+awaitable<result<std::int64_t>> event_stream::backlog() {
+  std::string_view args[] = {"XINFO", "GROUPS", stream_};
+  auto r = co_await redis_.command(args);
+  if (!r) {
+    co_return r.error();
+  }
+  if (r->type != redis::reply::kind::array) {
+    co_return std::int64_t{0};
+  }
+  for (const auto& g : r->elements) {
+    std::int64_t pending = 0;
+    std::int64_t lag = 0;
+    bool ours = false;
+    for (std::size_t i = 0; i + 1 < g.elements.size(); i += 2) {
+      const auto& name = g.elements[i].text;
+      const auto& value = g.elements[i + 1];
+      ours |= name == "name" && value.text == group;
+      if (name == "pending") {
+        pending = value.integer;
+      } else if (name == "lag") {
+        lag = value.integer;
+      }
+    }
+    if (ours) {
+      co_return pending + lag;
+    }
+  }
+  co_return std::int64_t{0};
+}
+
+awaitable<result<std::vector<std::pair<std::string, std::string>>>> event_stream::dead_letters() {
+  std::string_view args[] = {"HGETALL", dead_};
+  auto r = co_await redis_.command(args);
+  if (!r) {
+    co_return r.error();
+  }
+  auto flat = redis::as_string_array(*r);
+  if (!flat) {
+    co_return flat.error();
+  }
+  std::vector<std::pair<std::string, std::string>> out;
+  for (std::size_t i = 0; i + 1 < flat->size(); i += 2) {
+    out.emplace_back((*flat)[i], (*flat)[i + 1]);
+  }
+  co_return out;
+}
+
+awaitable<result<bool>> event_stream::replay(std::string_view id) {
+  std::string_view get[] = {"HGET", dead_, id};
+  auto r = co_await redis_.command(get);
+  if (!r) {
+    co_return result<bool>(boost::system::in_place_error, r.error());
+  }
+  if (r->is_nil()) {
+    co_return false;
+  }
+  boost::system::error_code ec;
+  auto letter = boost::json::parse(r->text, ec);
+  if (ec || !letter.is_object()) {
+    co_return result<bool>(boost::system::in_place_error,
+                           make_error_code(redis::errc::unexpected_reply));
+  }
+  const auto& o = letter.as_object();
+  auto text = [&](std::string_view k) -> std::string {
+    auto* v = o.if_contains(k);
+    return v && v->is_string() ? std::string(v->as_string()) : std::string{};
+  };
+  auto event_id = text("event_id");
+  auto type = text("type");
+  auto body = text("body");
+  auto now = std::to_string(pledges::now_unix_ms());
+  std::string_view keys[] = {dead_, stream_};
+  std::string_view args[] = {id, event_id, type, body, now};
+  auto replayed = co_await redis_.run(replay_script, keys, args);
+  if (!replayed) {
+    co_return result<bool>(boost::system::in_place_error, replayed.error());
+  }
+  co_return replayed->integer == 1;
+}
+
+}  // namespace supportd::webhooks

@@ -1,0 +1,71 @@
+// The durable queue of received provider events: a Redis Stream read by a consumer group, so
+// any number of workers and replicas share the work and a crashed one's events are taken over.
+//
+//   <prefix>stripe:events      the stream; fields event_id, type, body, received_ms
+//   <prefix>stripe:attempts    hash: stream id -> failed attempts
+//   <prefix>stripe:dead        hash: stream id -> JSON of the dead letter
+//   <prefix>stripe:orphans     list: events about no known pledge, kept for inspection
+#pragma once
+
+#include <boost/system/result.hpp>
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/net.hpp"
+
+namespace supportd::redis {
+class connection;
+}
+
+namespace supportd::webhooks {
+
+struct stream_entry {
+  std::string id;  // the stream's id, e.g. 1700000000000-0
+  std::string event_id;
+  std::string type;
+  std::string body;
+  std::int64_t received_ms = 0;
+};
+
+class event_stream {
+ public:
+  static constexpr std::string_view group = "supportd";
+
+  event_stream(redis::connection& redis, std::string_view prefix);
+
+  // Appends a verified event; once this succeeds it is safe to acknowledge the webhook.
+  awaitable<boost::system::result<void>> append(std::string_view event_id, std::string_view type,
+                                                std::string_view body);
+  // Creates the consumer group (and the stream) if needed.
+  awaitable<boost::system::result<void>> ensure_group();
+  // New entries for `consumer`.
+  awaitable<boost::system::result<std::vector<stream_entry>>> read_new(std::string_view consumer,
+                                                                       std::size_t count);
+  // Entries pending longer than `idle` (a crashed consumer's, or failed ones), now `consumer`'s.
+  awaitable<boost::system::result<std::vector<stream_entry>>> claim_stale(
+      std::string_view consumer, std::chrono::milliseconds idle, std::size_t count);
+  awaitable<boost::system::result<void>> ack(std::string_view id);
+  // Counts a failed attempt; the count so far.
+  awaitable<boost::system::result<std::int64_t>> count_failure(std::string_view id);
+  // Moves an entry to the dead letters (and acknowledges it).
+  awaitable<boost::system::result<void>> dead_letter(const stream_entry& e, std::string_view error,
+                                                     std::int64_t attempts);
+  awaitable<boost::system::result<void>> keep_orphan(const stream_entry& e);
+  // Entries received and not yet acknowledged by the group.
+  awaitable<boost::system::result<std::int64_t>> backlog();
+
+  awaitable<boost::system::result<std::vector<std::pair<std::string, std::string>>>> dead_letters();
+  // Appends a dead letter's event again and removes it from the dead letters; false if unknown.
+  awaitable<boost::system::result<bool>> replay(std::string_view id);
+
+ private:
+  redis::connection& redis_;
+  std::string stream_;
+  std::string attempts_;
+  std::string dead_;
+  std::string orphans_;
+};
+
+}  // namespace supportd::webhooks

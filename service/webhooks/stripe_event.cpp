@@ -1,0 +1,164 @@
+#include "webhooks/stripe_event.hpp"
+
+#include <algorithm>
+#include <array>
+#include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
+
+namespace supportd::webhooks {
+namespace {
+
+namespace json = boost::json;
+using pledges::pledge_event;
+
+constexpr std::array<std::string_view, 10> handled = {
+    "checkout.session.completed",
+    "checkout.session.async_payment_succeeded",
+    "checkout.session.async_payment_failed",
+    "checkout.session.expired",
+    "invoice.paid",
+    "invoice.payment_failed",
+    "customer.subscription.updated",
+    "customer.subscription.deleted",
+    "charge.refunded",
+    "charge.dispute.created",
+};
+
+const json::value* at_path(const json::value& root, std::initializer_list<std::string_view> path) {
+  const json::value* v = &root;
+  for (auto key : path) {
+    if (!v->is_object()) {
+      return nullptr;
+    }
+    v = v->as_object().if_contains(key);
+    if (v == nullptr) {
+      return nullptr;
+    }
+  }
+  return v;
+}
+
+std::string string_at(const json::value& root, std::initializer_list<std::string_view> path) {
+  auto* v = at_path(root, path);
+  return v && v->is_string() ? std::string(v->as_string()) : std::string{};
+}
+
+std::int64_t int_at(const json::value& root, std::initializer_list<std::string_view> path) {
+  auto* v = at_path(root, path);
+  return v && v->is_int64() ? v->as_int64() : 0;
+}
+
+std::string first_of(std::initializer_list<std::string> candidates) {
+  for (const auto& c : candidates) {
+    if (!c.empty()) {
+      return c;
+    }
+  }
+  return {};
+}
+
+}  // namespace
+
+bool is_handled_type(std::string_view type) {
+  return std::find(handled.begin(), handled.end(), type) != handled.end();
+}
+
+parsed_event parse_stripe_event(std::string_view body) {
+  parsed_event out;
+  boost::system::error_code ec;
+  auto event = json::parse(body, ec);
+  if (ec || !event.is_object()) {
+    return out;
+  }
+  auto& u = out.update;
+  u.event_id = string_at(event, {"id"});
+  out.type = string_at(event, {"type"});
+  auto* live = at_path(event, {"livemode"});
+  out.livemode = live && live->is_bool() && live->as_bool();
+  auto* object = at_path(event, {"data", "object"});
+  if (u.event_id.empty() || out.type.empty() || object == nullptr || !object->is_object()) {
+    return out;
+  }
+  const auto& o = *object;
+  const auto& type = out.type;
+  u.reference = u.event_id;
+  out.kind = is_handled_type(type) ? event_kind::known : event_kind::unknown_type;
+
+  if (type.starts_with("checkout.session.")) {
+    u.pledge_id =
+        first_of({string_at(o, {"metadata", "pledge_id"}), string_at(o, {"client_reference_id"})});
+    u.subscription_id = string_at(o, {"subscription"});
+    if (!u.subscription_id.empty()) {
+      u.fields.emplace_back("subscription_id", u.subscription_id);
+    }
+    const auto paid = string_at(o, {"payment_status"});
+    const bool settled = paid == "paid" || paid == "no_payment_required";
+    if (type == "checkout.session.completed" && settled) {
+      u.input = pledge_event::checkout_completed;
+      // One-time gifts are charged here; subscriptions count their charges on invoice.paid.
+      if (string_at(o, {"mode"}) == "payment") {
+        u.increments.emplace_back("charges_succeeded", 1);
+        u.increments.emplace_back("total_given_minor", int_at(o, {"amount_total"}));
+        u.fields.emplace_back("last_charge_at_ms",
+                              std::to_string(int_at(event, {"created"}) * 1000));
+      }
+    } else if (type == "checkout.session.async_payment_succeeded") {
+      u.input = pledge_event::async_payment_succeeded;
+      if (string_at(o, {"mode"}) == "payment") {
+        u.increments.emplace_back("charges_succeeded", 1);
+        u.increments.emplace_back("total_given_minor", int_at(o, {"amount_total"}));
+      }
+    } else if (type == "checkout.session.async_payment_failed") {
+      u.input = pledge_event::async_payment_failed;
+    } else if (type == "checkout.session.expired") {
+      u.input = pledge_event::checkout_expired;
+    }
+  } else if (type.starts_with("invoice.")) {
+    u.subscription_id = string_at(o, {"subscription"});
+    u.pledge_id =
+        first_of({string_at(o, {"subscription_details", "metadata", "pledge_id"}),
+                  string_at(o, {"parent", "subscription_details", "metadata", "pledge_id"}),
+                  string_at(o, {"metadata", "pledge_id"})});
+    if (auto* lines = at_path(o, {"lines", "data"});
+        lines && lines->is_array() && !lines->as_array().empty()) {
+      const auto& line = lines->as_array().front();
+      if (u.pledge_id.empty()) {
+        u.pledge_id = string_at(line, {"metadata", "pledge_id"});
+      }
+      if (auto end = int_at(line, {"period", "end"}); end > 0) {
+        u.fields.emplace_back("next_charge_at_ms", std::to_string(end * 1000));
+      }
+    }
+    if (type == "invoice.paid") {
+      u.input = pledge_event::renewal_paid;
+      u.increments.emplace_back("charges_succeeded", 1);
+      u.increments.emplace_back("total_given_minor", int_at(o, {"amount_paid"}));
+      u.fields.emplace_back("last_charge_at_ms", std::to_string(int_at(event, {"created"}) * 1000));
+      u.fields.emplace_back("consecutive_failures", "0");
+    } else if (type == "invoice.payment_failed") {
+      u.input = pledge_event::renewal_failed;
+      u.increments.emplace_back("consecutive_failures", 1);
+    }
+  } else if (type.starts_with("customer.subscription.")) {
+    u.subscription_id = string_at(o, {"id"});
+    u.pledge_id = string_at(o, {"metadata", "pledge_id"});
+    const auto status = string_at(o, {"status"});
+    if (type == "customer.subscription.deleted" || status == "canceled") {
+      u.input = pledge_event::subscription_ended;
+    }
+    if (auto end = int_at(o, {"current_period_end"}); end > 0 && status != "canceled") {
+      u.fields.emplace_back("next_charge_at_ms", std::to_string(end * 1000));
+    }
+  } else if (type.starts_with("charge.")) {
+    u.pledge_id = string_at(o, {"metadata", "pledge_id"});
+    if (type == "charge.refunded") {
+      u.input = pledge_event::refund_issued;
+      u.increments.emplace_back("total_refunded_minor", int_at(o, {"amount_refunded"}));
+    } else if (type == "charge.dispute.created") {
+      u.input = pledge_event::dispute_opened;
+    }
+  }
+  return out;
+}
+
+}  // namespace supportd::webhooks

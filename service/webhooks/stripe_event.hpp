@@ -1,0 +1,29 @@
+// What a Stripe event means for a pledge. Pure: parses the event JSON, no I/O.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "pledges/pledge_store.hpp"
+
+namespace supportd::webhooks {
+
+enum class event_kind { known, unknown_type, malformed };
+
+struct parsed_event {
+  event_kind kind = event_kind::malformed;
+  std::string type;
+  bool livemode = false;
+  pledges::provider_update update;
+};
+
+parsed_event parse_stripe_event(std::string_view body);
+
+// The types supportd acts on (for metric labels; others count as "other").
+bool is_handled_type(std::string_view type);
+
+}  // namespace supportd::webhooks

@@ -1,0 +1,131 @@
+#include "webhooks/webhook_routes.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "config/settings.hpp"
+#include "http/problem.hpp"
+#include "log/logger.hpp"
+#include "security/secrets.hpp"
+#include "services.hpp"
+#include "webhooks/event_stream.hpp"
+#include "webhooks/stripe_event.hpp"
+#include "webhooks/stripe_signature.hpp"
+#include "webhooks/webhook_metrics.hpp"
+
+namespace supportd::webhooks {
+namespace {
+
+http::response refuse(int status, std::string code, std::string detail) {
+  return http::make_problem_response(
+      {status, std::move(code), status == 400 ? "Bad Request" : "Error", std::move(detail), {}});
+}
+
+// The admin API wants `Authorization: Bearer <admin token>`, compared in constant time.
+std::optional<http::response> admin_refusal(const http::request& req, const config::settings& s) {
+  if (s.admin_token.empty()) {
+    return http::make_problem_response(http::service_unavailable(
+        "admin_off", "The admin API is off: --admin-token-file is not set."));
+  }
+  auto authorization = req.header_value("Authorization");
+  if (authorization.size() > 7 && http::iequals(authorization.substr(0, 7), "Bearer ") &&
+      security::constant_time_equal(authorization.substr(7), s.admin_token)) {
+    return std::nullopt;
+  }
+  auto r = http::make_problem_response(
+      {401, "unauthorized", "Unauthorized", "Send the admin token as a Bearer token.", {}});
+  r.with_header("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+}  // namespace
+
+awaitable<http::response> receive_stripe(const http::request& req, services& svc) {
+  const auto& s = svc.settings;
+  auto& m = *svc.webhook_stats;
+  if (s.stripe_webhook_secrets.empty()) {
+    co_return http::make_problem_response(http::service_unavailable(
+        "webhooks_off", "Stripe webhooks are off: --stripe-webhook-secret-file is not set."));
+  }
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  auto verdict = verify_stripe_signature(req.header_value("Stripe-Signature"), req.body,
+                                         s.stripe_webhook_secrets, now,
+                                         s.stripe_webhook_tolerance.count() / 1000);
+  if (verdict != signature_verdict::valid) {
+    m.signature_failures.with({"stripe", to_string(verdict)}).inc();
+    m.received.with({"stripe", "other", "bad_signature"}).inc();
+    co_return refuse(400, "bad_signature", "The Stripe-Signature does not verify.");
+  }
+  auto parsed = parse_stripe_event(req.body);
+  if (parsed.kind == event_kind::malformed) {
+    m.received.with({"stripe", "other", "malformed"}).inc();
+    co_return refuse(400, "malformed_event", "The body is not a Stripe event.");
+  }
+  const auto type = type_label(parsed.type);
+  if (parsed.livemode != s.stripe_livemode) {
+    m.received.with({"stripe", type, "wrong_mode"}).inc();
+    co_return refuse(400, "wrong_mode",
+                     s.stripe_livemode ? "Test-mode events are refused by a live deployment."
+                                       : "Live events are refused by a test-mode deployment.");
+  }
+  // Durable first, then the answer: once Stripe hears 200 the event cannot be lost.
+  event_stream stream(svc.redis, s.redis_prefix);
+  auto appended = co_await stream.append(parsed.update.event_id, parsed.type, req.body);
+  if (!appended) {
+    m.received.with({"stripe", type, "unavailable"}).inc();
+    auto r = http::make_problem_response(
+        http::service_unavailable("store_unavailable", "Not stored; Stripe will retry."));
+    r.with_header("Retry-After", "1");
+    co_return r;
+  }
+  m.received.with({"stripe", type, "accepted"}).inc();
+  co_return http::response::json(200, R"({"received":true})");
+}
+
+awaitable<http::response> list_dead_letters(const http::request& req, services& svc) {
+  if (auto refusal = admin_refusal(req, svc.settings)) {
+    co_return *refusal;
+  }
+  event_stream stream(svc.redis, svc.settings.redis_prefix);
+  auto letters = co_await stream.dead_letters();
+  if (!letters) {
+    co_return http::make_problem_response(
+        http::service_unavailable("store_unavailable", "Redis does not answer."));
+  }
+  boost::json::array out;
+  for (const auto& [id, letter] : *letters) {
+    boost::system::error_code ec;
+    auto parsed = boost::json::parse(letter, ec);
+    if (!ec && parsed.is_object()) {
+      parsed.as_object().erase("body");  // the event itself may hold personal data
+      out.push_back(std::move(parsed));
+    }
+  }
+  log::info("admin listed dead letters", {{"count", static_cast<std::int64_t>(out.size())}});
+  co_return http::response::json(
+      200, boost::json::serialize(boost::json::object{{"dead_letters", std::move(out)}}));
+}
+
+awaitable<http::response> replay_dead_letter(const http::request& req, services& svc) {
+  if (auto refusal = admin_refusal(req, svc.settings)) {
+    co_return *refusal;
+  }
+  auto id = req.path_param("id");
+  event_stream stream(svc.redis, svc.settings.redis_prefix);
+  auto replayed = co_await stream.replay(id);
+  if (!replayed) {
+    co_return http::make_problem_response(
+        http::service_unavailable("store_unavailable", "Redis does not answer."));
+  }
+  if (!*replayed) {
+    co_return http::make_problem_response(http::not_found());
+  }
+  svc.webhook_stats->dead_letters.sub(1);
+  log::info("admin replayed a dead letter", {{"stream_id", id}});
+  co_return http::response::json(202, R"({"replayed":true})");
+}
+
+}  // namespace supportd::webhooks

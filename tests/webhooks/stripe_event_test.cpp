@@ -1,0 +1,97 @@
+#include "webhooks/stripe_event.hpp"
+
+#include <gtest/gtest.h>
+
+namespace supportd::webhooks {
+namespace {
+
+using pledges::pledge_event;
+
+TEST(StripeEvent, CheckoutCompletedForASubscription) {
+  auto e = parse_stripe_event(R"({"id":"evt_1","object":"event","type":"checkout.session.completed",
+    "livemode":false,"created":1700000000,"data":{"object":{"object":"checkout.session","mode":"subscription",
+    "client_reference_id":"pl_a","metadata":{"pledge_id":"pl_a"},"payment_status":"paid",
+    "subscription":"sub_1","amount_total":500}}})");
+  ASSERT_EQ(e.kind, event_kind::known);
+  EXPECT_FALSE(e.livemode);
+  EXPECT_EQ(e.update.event_id, "evt_1");
+  EXPECT_EQ(e.update.pledge_id, "pl_a");
+  EXPECT_EQ(e.update.subscription_id, "sub_1");
+  EXPECT_EQ(e.update.input, pledge_event::checkout_completed);
+  EXPECT_TRUE(e.update.increments.empty());  // counted on invoice.paid
+}
+
+TEST(StripeEvent, OneTimeGiftIsCountedAtCompletion) {
+  auto e =
+      parse_stripe_event(R"({"id":"evt_2","type":"checkout.session.completed","created":1700000000,
+    "data":{"object":{"mode":"payment","client_reference_id":"pl_b","payment_status":"paid","amount_total":1500}}})");
+  EXPECT_EQ(e.update.pledge_id, "pl_b");
+  EXPECT_EQ(e.update.increments, (std::vector<std::pair<std::string, std::int64_t>>{
+                                     {"charges_succeeded", 1}, {"total_given_minor", 1500}}));
+}
+
+TEST(StripeEvent, AsyncPaymentsWaitForSettlement) {
+  auto e = parse_stripe_event(R"({"id":"evt_3","type":"checkout.session.completed",
+    "data":{"object":{"mode":"payment","client_reference_id":"pl_c","payment_status":"unpaid"}}})");
+  EXPECT_FALSE(e.update.input);
+  auto settled =
+      parse_stripe_event(R"({"id":"evt_4","type":"checkout.session.async_payment_succeeded",
+    "data":{"object":{"mode":"payment","client_reference_id":"pl_c","payment_status":"paid","amount_total":700}}})");
+  EXPECT_EQ(settled.update.input, pledge_event::async_payment_succeeded);
+}
+
+TEST(StripeEvent, InvoicesCarryRenewalBookkeeping) {
+  auto paid = parse_stripe_event(R"({"id":"evt_5","type":"invoice.paid","created":1700000000,
+    "data":{"object":{"object":"invoice","subscription":"sub_1","amount_paid":500,
+    "subscription_details":{"metadata":{"pledge_id":"pl_a"}},
+    "lines":{"data":[{"period":{"start":1700000000,"end":1702592000}}]}}}})");
+  EXPECT_EQ(paid.update.input, pledge_event::renewal_paid);
+  EXPECT_EQ(paid.update.pledge_id, "pl_a");
+  EXPECT_EQ(paid.update.increments[1],
+            (std::pair<std::string, std::int64_t>{"total_given_minor", 500}));
+  bool next = false;
+  for (const auto& [field, value] : paid.update.fields) {
+    next |= field == "next_charge_at_ms" && value == "1702592000000";
+  }
+  EXPECT_TRUE(next);
+
+  auto failed = parse_stripe_event(R"({"id":"evt_6","type":"invoice.payment_failed",
+    "data":{"object":{"subscription":"sub_1"}}})");
+  EXPECT_EQ(failed.update.input, pledge_event::renewal_failed);
+  EXPECT_EQ(failed.update.pledge_id, "");  // found through the subscription instead
+  EXPECT_EQ(failed.update.subscription_id, "sub_1");
+}
+
+TEST(StripeEvent, SubscriptionEndRefundDispute) {
+  EXPECT_EQ(
+      parse_stripe_event(
+          R"({"id":"e","type":"customer.subscription.deleted","data":{"object":{"id":"sub_1","status":"canceled"}}})")
+          .update.input,
+      pledge_event::subscription_ended);
+  EXPECT_FALSE(
+      parse_stripe_event(
+          R"({"id":"e","type":"customer.subscription.updated","data":{"object":{"id":"sub_1","status":"active"}}})")
+          .update.input);
+  EXPECT_EQ(
+      parse_stripe_event(
+          R"({"id":"e","type":"charge.refunded","data":{"object":{"metadata":{"pledge_id":"pl_a"},"amount_refunded":500}}})")
+          .update.input,
+      pledge_event::refund_issued);
+  EXPECT_EQ(
+      parse_stripe_event(
+          R"({"id":"e","type":"charge.dispute.created","data":{"object":{"metadata":{"pledge_id":"pl_a"}}}})")
+          .update.input,
+      pledge_event::dispute_opened);
+}
+
+TEST(StripeEvent, UnknownAndMalformed) {
+  EXPECT_EQ(parse_stripe_event(R"({"id":"e","type":"payout.paid","data":{"object":{}}})").kind,
+            event_kind::unknown_type);
+  EXPECT_EQ(parse_stripe_event("not json").kind, event_kind::malformed);
+  EXPECT_EQ(parse_stripe_event(R"({"type":"invoice.paid","data":{"object":{}}})").kind,
+            event_kind::malformed);
+  EXPECT_EQ(parse_stripe_event(R"({"id":"e","type":"invoice.paid"})").kind, event_kind::malformed);
+}
+
+}  // namespace
+}  // namespace supportd::webhooks
