@@ -186,9 +186,6 @@ awaitable<result<std::int64_t>> event_stream::backlog() {
   if (!r) {
     co_return r.error();
   }
-  if (r->type != redis::reply::kind::array) {
-    co_return std::int64_t{0};
-  }
   for (const auto& g : r->elements) {
     std::int64_t pending = 0;
     std::int64_t lag = 0;
@@ -207,7 +204,13 @@ awaitable<result<std::int64_t>> event_stream::backlog() {
       co_return pending + lag;
     }
   }
-  co_return std::int64_t{0};
+  // No group yet (it is made when the first consumer starts): everything is waiting.
+  std::string_view length[] = {"XLEN", stream_};
+  auto n = co_await redis_.command(length);
+  if (!n) {
+    co_return n.error();
+  }
+  co_return redis::as_integer(*n);
 }
 
 awaitable<result<std::vector<std::pair<std::string, std::string>>>> event_stream::dead_letters() {
