@@ -6,12 +6,14 @@
 #include <boost/json/serialize.hpp>
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <regex>
 #include <thread>
 
 #include "support/raw_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/supportd_process.hpp"
+#include "webhooks/stripe_signature.hpp"
 
 namespace supportd::test {
 namespace {
@@ -36,7 +38,8 @@ std::string run_command(const std::string& command) {
 
 int port_from_listening_line(child_process& p) {
   auto line = p.wait_for_line(
-      [](const std::string& l) { return l.find(R"("msg":"listening")") != std::string::npos; }, 10s);
+      [](const std::string& l) { return l.find(R"("msg":"listening")") != std::string::npos; },
+      10s);
   if (!line) {
     std::string all;
     for (const auto& l : p.lines()) {
@@ -55,15 +58,30 @@ class Pledges : public ::testing::Test {
     make_certificate(dir.path() / "stripe-cert.pem", dir.path() / "stripe-key.pem", "fake-stripe");
     std::ofstream(dir.path() / "stripe-secret") << "sk_test_supportd\n";
     std::ofstream(dir.path() / "link-secret") << "0123456789abcdef0123456789abcdef-links\n";
-    stripe = std::make_unique<child_process>(std::vector<std::string>{
-        FAKE_STRIPE_BINARY, "--listen", "127.0.0.1:0", "--tls-cert",
-        (dir.path() / "stripe-cert.pem").string(), "--tls-key", (dir.path() / "stripe-key.pem").string(),
-        "--secret-key", "sk_test_supportd"});
-    stripe_port = port_from_listening_line(*stripe);
+    // Two active webhook secrets, as during a rotation; fake-stripe signs with the second.
+    std::ofstream(dir.path() / "webhook-secrets") << "whsec_old_one\nwhsec_e2e\n";
+    stripe_port = free_port();
   }
 
+  // supportd first (fake-stripe needs its address for webhooks), then fake-stripe on the port
+  // supportd was told about.
   void start(std::vector<std::string> extra = {}) {
+    start_supportd(std::move(extra));
+    stripe = std::make_unique<child_process>(std::vector<std::string>{
+        FAKE_STRIPE_BINARY, "--listen", "127.0.0.1:" + std::to_string(stripe_port), "--tls-cert",
+        (dir.path() / "stripe-cert.pem").string(), "--tls-key",
+        (dir.path() / "stripe-key.pem").string(), "--secret-key", "sk_test_supportd",
+        "--webhook-url",
+        "http://127.0.0.1:" + std::to_string(service->http_port()) + "/v1/webhooks/stripe",
+        "--webhook-secret", "whsec_e2e", "--public-url",
+        "https://127.0.0.1:" + std::to_string(stripe_port)});
+    ASSERT_EQ(port_from_listening_line(*stripe), stripe_port);
+  }
+
+  void start_supportd(std::vector<std::string> extra) {
     std::vector<std::string> args = {
+        "--stripe-webhook-secret-file=" + (dir.path() / "webhook-secrets").string(),
+        "--webhook-retry-after=1s",
         "--stripe-secret-key-file=" + (dir.path() / "stripe-secret").string(),
         "--stripe-api-base=https://127.0.0.1:" + std::to_string(stripe_port),
         "--stripe-ca-file=" + (dir.path() / "stripe-cert.pem").string(),
@@ -85,9 +103,11 @@ class Pledges : public ::testing::Test {
   }
 
   // A request to fake-stripe's control API (plain curl, as a tester would).
-  std::string stripe_control(const std::string& method, const std::string& path, const std::string& body = "") {
-    return run_command("curl -sk -X " + method + " https://127.0.0.1:" + std::to_string(stripe_port) + path +
-                       (body.empty() ? "" : " -H 'Content-Type: application/json' -d '" + body + "'"));
+  std::string stripe_control(const std::string& method, const std::string& path,
+                             const std::string& body = "") {
+    return run_command(
+        "curl -sk -X " + method + " https://127.0.0.1:" + std::to_string(stripe_port) + path +
+        (body.empty() ? "" : " -H 'Content-Type: application/json' -d '" + body + "'"));
   }
 
   std::size_t sessions_created() {
@@ -99,27 +119,36 @@ class Pledges : public ::testing::Test {
     return n;
   }
 
-  std::string redis_keys() { return run_command("redis-cli -p " + std::to_string(redis.port()) + " --no-raw KEYS '*'"); }
+  std::string redis_keys() {
+    return run_command("redis-cli -p " + std::to_string(redis.port()) + " --no-raw KEYS '*'");
+  }
   std::string redis_dump() {
     return run_command("for k in $(redis-cli -p " + std::to_string(redis.port()) +
                        " KEYS '*'); do redis-cli -p " + std::to_string(redis.port()) +
-                       " DUMP \"$k\"; redis-cli -p " + std::to_string(redis.port()) + " HGETALL \"$k\" 2>/dev/null; done");
+                       " DUMP \"$k\"; redis-cli -p " + std::to_string(redis.port()) +
+                       " HGETALL \"$k\" 2>/dev/null; done");
   }
 
-  std::optional<raw_response> post_json(raw_client& c, const std::string& body, const std::string& extra = "") {
-    c.send("POST /v1/pledges HTTP/1.1\r\nHost: support.test\r\nContent-Type: application/json\r\n"
-           "Content-Length: " + std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body);
+  std::optional<raw_response> post_json(raw_client& c, const std::string& body,
+                                        const std::string& extra = "") {
+    c.send(
+        "POST /v1/pledges HTTP/1.1\r\nHost: support.test\r\nContent-Type: application/json\r\n"
+        "Content-Length: " +
+        std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body);
     return c.read_response(20s);
   }
 
-  std::optional<raw_response> post_form(raw_client& c, const std::string& body, const std::string& extra = "") {
-    c.send("POST /v1/pledges HTTP/1.1\r\nHost: support.test\r\n"
-           "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
-           std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body);
+  std::optional<raw_response> post_form(raw_client& c, const std::string& body,
+                                        const std::string& extra = "") {
+    c.send(
+        "POST /v1/pledges HTTP/1.1\r\nHost: support.test\r\n"
+        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body);
     return c.read_response(20s);
   }
 
-  static std::string pledge_json(const std::string& amount = "5", const std::string& interval = "month") {
+  static std::string pledge_json(const std::string& amount = "5",
+                                 const std::string& interval = "month") {
     return R"({"amount":")" + amount + R"(","currency":"USD","interval":")" + interval +
            R"(","email":"Reader@Example.org","campaign":"winter","component":"banner",)"
            R"("success_url":"http://shop.test/thanks","cancel_url":"http://shop.test/donate"})";
@@ -143,8 +172,10 @@ TEST_F(Pledges, JsonPledgeGoesToCheckoutAndIsTracked) {
   const std::string token(body.at("manage_token").as_string());
   EXPECT_EQ(body.at("status"), "pending");
   EXPECT_EQ(body.at("amount_minor").as_int64(), 500);
-  EXPECT_TRUE(std::string(body.at("checkout_url").as_string()).find("/pay/cs_test_") != std::string::npos);
-  EXPECT_TRUE(std::string(body.at("cancel_link").as_string()).starts_with("https://support.test/v1/pledges/" + id + "/cancel?token="));
+  EXPECT_TRUE(std::string(body.at("checkout_url").as_string()).find("/pay/cs_test_") !=
+              std::string::npos);
+  EXPECT_TRUE(std::string(body.at("cancel_link").as_string())
+                  .starts_with("https://support.test/v1/pledges/" + id + "/cancel?token="));
 
   // What Stripe received: one subscription session carrying the pledge id and the amount.
   auto requests = json::parse(stripe_control("GET", "/__control/requests")).as_array();
@@ -168,7 +199,8 @@ TEST_F(Pledges, JsonPledgeGoesToCheckoutAndIsTracked) {
   EXPECT_EQ(pledge.at("events").as_array().size(), 1u);
   EXPECT_EQ(status(client.get("/v1/pledges/" + id)), 401);
   EXPECT_EQ(status(client.get("/v1/pledges/" + id, "Authorization: Bearer mt_wrong\r\n")), 404);
-  EXPECT_EQ(status(client.get("/v1/pledges/pl_unknown", "Authorization: Bearer " + token + "\r\n")), 404);
+  EXPECT_EQ(status(client.get("/v1/pledges/pl_unknown", "Authorization: Bearer " + token + "\r\n")),
+            404);
 
   // No email or token in Redis or the logs.
   auto stored = redis_dump();
@@ -195,7 +227,8 @@ TEST_F(Pledges, PlainFormPostRedirectsToCheckoutAndDoubleClicksMakeOnePledge) {
   EXPECT_TRUE(a->header("location").find("/pay/cs_test_") != std::string::npos);
   EXPECT_EQ(a->header("access-control-allow-origin"), shop);
   EXPECT_EQ(sessions_created(), 1u);
-  auto params = json::parse(stripe_control("GET", "/__control/requests")).as_array()[0].at("params");
+  auto params =
+      json::parse(stripe_control("GET", "/__control/requests")).as_array()[0].at("params");
   EXPECT_EQ(params.at("payment_method_types[0]"), "paypal");
 }
 
@@ -203,8 +236,9 @@ TEST_F(Pledges, InvalidFieldsAre422NamingEachAndChangeNothing) {
   start();
   raw_client client(service->http_port(), false);
   auto before = redis_keys();
-  auto r = post_json(client, R"({"amount":"1.5","currency":"USD","interval":"month","email":"nope",)"
-                             R"("success_url":"https://evil.test/","cancel_url":"http://shop.test/"})");
+  auto r =
+      post_json(client, R"({"amount":"1.5","currency":"USD","interval":"month","email":"nope",)"
+                        R"("success_url":"https://evil.test/","cancel_url":"http://shop.test/"})");
   ASSERT_EQ(status(r), 422);
   EXPECT_EQ(r->header("content-type"), "application/problem+json");
   std::set<std::string> fields;
@@ -220,15 +254,17 @@ TEST_F(Pledges, InvalidFieldsAre422NamingEachAndChangeNothing) {
   raw_client browser(service->http_port(), false);
   auto back = post_form(browser, "amount=1&currency=USD&interval=month&email=a%40b.org");
   ASSERT_EQ(status(back), 303);
-  EXPECT_TRUE(back->header("location").starts_with("http://shop.test/donate?form=1&error=")) << back->header("location");
+  EXPECT_TRUE(back->header("location").starts_with("http://shop.test/donate?form=1&error="))
+      << back->header("location");
 }
 
 TEST_F(Pledges, CardNumbersAreRefusedAndNeverStoredOrLogged) {
   start();
   raw_client client(service->http_port(), false);
-  auto r = post_json(client, R"({"amount":"5","currency":"USD","interval":"once","email":"a@b.org",)"
-                             R"("name":"4242 4242 4242 4242","success_url":"http://shop.test/",)"
-                             R"("cancel_url":"http://shop.test/"})");
+  auto r =
+      post_json(client, R"({"amount":"5","currency":"USD","interval":"once","email":"a@b.org",)"
+                        R"("name":"4242 4242 4242 4242","success_url":"http://shop.test/",)"
+                        R"("cancel_url":"http://shop.test/"})");
   ASSERT_EQ(status(r), 422);
   EXPECT_EQ(json::parse(r->body).at("errors").as_array()[0].at("code"), "card_number");
   EXPECT_EQ(redis_dump().find("4242"), std::string::npos);
@@ -256,7 +292,8 @@ TEST_F(Pledges, CorsPreflightAllowedAndDenied) {
   start();
   raw_client client(service->http_port(), false);
   client.send(std::string("OPTIONS /v1/pledges HTTP/1.1\r\nHost: x\r\nOrigin: ") + shop +
-              "\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: content-type, idempotency-key\r\n\r\n");
+              "\r\nAccess-Control-Request-Method: POST\r\nAccess-Control-Request-Headers: "
+              "content-type, idempotency-key\r\n\r\n");
   auto ok = client.read_response();
   ASSERT_EQ(status(ok), 204);
   EXPECT_EQ(ok->header("access-control-allow-origin"), shop);
@@ -292,7 +329,8 @@ TEST_F(Pledges, ProviderErrorsAreRetriedIntoOneSession) {
   }
   EXPECT_EQ(attempts.size(), 3u);
   auto metrics = client.get("/metrics");
-  EXPECT_NE(metrics->body.find("supportd_provider_retries_total{provider=\"stripe\",operation=\"create_checkout_session\"} 4"),
+  EXPECT_NE(metrics->body.find("supportd_provider_retries_total{provider=\"stripe\",operation="
+                               "\"create_checkout_session\"} 4"),
             std::string::npos);
 }
 
@@ -311,7 +349,9 @@ TEST_F(Pledges, ProviderDownIsAFast503AndNothingIsWritten) {
   auto fast = post_json(client, pledge_json(), "Idempotency-Key: k-fast\r\n");
   EXPECT_EQ(status(fast), 503);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 200ms);
-  EXPECT_NE(client.get("/metrics")->body.find("supportd_provider_circuit_open{provider=\"stripe\"} 1"), std::string::npos);
+  EXPECT_NE(
+      client.get("/metrics")->body.find("supportd_provider_circuit_open{provider=\"stripe\"} 1"),
+      std::string::npos);
   // Claims were given back and no pledge was kept.
   EXPECT_EQ(redis_keys().find("pledge:"), std::string::npos);
   EXPECT_EQ(redis_keys().find("idem:"), std::string::npos);
@@ -334,13 +374,17 @@ TEST_F(Pledges, CancelByOneClickLinkNeedsNoLogin) {
   EXPECT_EQ(status(client.get("/v1/pledges/" + id + "/cancel?token=" + token + "x")), 403);
 
   const std::string form = "token=" + token;
-  client.send("POST /v1/pledges/" + id + "/cancel HTTP/1.1\r\nHost: x\r\nContent-Type: "
-              "application/x-www-form-urlencoded\r\nContent-Length: " + std::to_string(form.size()) + "\r\n\r\n" + form);
+  client.send("POST /v1/pledges/" + id +
+              "/cancel HTTP/1.1\r\nHost: x\r\nContent-Type: "
+              "application/x-www-form-urlencoded\r\nContent-Length: " +
+              std::to_string(form.size()) + "\r\n\r\n" + form);
   auto done = client.read_response();
   ASSERT_EQ(status(done), 200);
   EXPECT_NE(done->body.find("Your support is cancelled"), std::string::npos);
 
-  auto seen = client.get("/v1/pledges/" + id, "Authorization: Bearer " + std::string(body.at("manage_token").as_string()) + "\r\n");
+  auto seen = client.get(
+      "/v1/pledges/" + id,
+      "Authorization: Bearer " + std::string(body.at("manage_token").as_string()) + "\r\n");
   EXPECT_EQ(json::parse(seen->body).at("status"), "canceled");
   // Cancelling again is fine and changes nothing.
   client.send("POST /v1/pledges/" + id + "/cancel HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
@@ -364,15 +408,140 @@ TEST_F(Pledges, RateLimitPerClientAddress) {
   EXPECT_LE(retry_after, 60);
 }
 
-TEST_F(Pledges, WithoutAStripeKeyPledgesAreOffAndSayWhy) {
-  supportd_process plain(redis.url(), {std::string("--allowed-origins=") + shop});
-  ASSERT_TRUE(plain.wait_ready(10s));
-  raw_client client(plain.http_port(), false);
-  auto r = post_json(client, pledge_json());
-  ASSERT_EQ(status(r), 503);
-  EXPECT_NE(json::parse(r->body).at("detail").as_string().find("--stripe-secret-key-file"), std::string::npos);
-  EXPECT_EQ(status(client.get("/healthz")), 200);
+// Polls the pledge until `done` holds for it, up to 10 s; the last view.
+json::object wait_for_pledge(raw_client& client, const std::string& id, const std::string& token,
+                             const std::function<bool(const json::object&)>& done) {
+  json::object last;
+  for (int i = 0; i < 200; ++i) {
+    auto r = client.get("/v1/pledges/" + id, "Authorization: Bearer " + token + "\r\n");
+    if (r && r->status == 200) {
+      last = json::parse(r->body).as_object();
+      if (done(last)) {
+        break;
+      }
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  return last;
 }
 
-}  // namespace
-}  // namespace supportd::test
+TEST_F(Pledges, PaidCheckoutActivatesThenRenewalsFailuresAndTheEndFollow) {
+  start();
+  raw_client client(service->http_port(), false);
+  auto created = post_json(client, pledge_json());
+  ASSERT_EQ(status(created), 201);
+  auto body = json::parse(created->body).as_object();
+  const std::string id(body.at("id").as_string());
+  const std::string token(body.at("manage_token").as_string());
+  const std::string checkout(body.at("checkout_url").as_string());
+
+  // The reader pays on the hosted page; fake-stripe sends the signed webhooks Stripe would.
+  run_command("curl -sk -o /dev/null -X POST '" + checkout + "'");
+  auto active = wait_for_pledge(client, id, token, [](const json::object& p) {
+    return p.at("status") == "active" && p.at("charges_succeeded").as_int64() == 1;
+  });
+  ASSERT_EQ(active.at("status"), "active");
+  EXPECT_EQ(active.at("total_given_minor").as_int64(), 500);
+  EXPECT_FALSE(active.at("next_charge_at").is_null());
+
+  auto session_id = checkout.substr(checkout.rfind('/') + 1);
+  auto session = json::parse(
+      run_command("curl -sk -H 'Authorization: Bearer sk_test_supportd' https://127.0.0.1:" +
+                  std::to_string(stripe_port) + "/v1/checkout/sessions/" + session_id));
+  const std::string subscription(session.at("subscription").as_string());
+
+  stripe_control("POST", "/__control/events", R"({"type":"invoice.payment_failed","subscription":")" + subscription + ""
+}
+");
+    auto past_due = wait_for_pledge(
+        client, id, token, [](const json::object& p) { return p.at("status") == "past_due"; });
+ASSERT_EQ(past_due.at("status"), "past_due");
+EXPECT_EQ(past_due.at("consecutive_failures").as_int64(), 1);
+
+  stripe_control("POST", "/__control/events", R"({"type":"invoice.paid","subscription":")" + subscription + ""
+  }
+  ");
+      auto renewed = wait_for_pledge(client, id, token, [](const json::object& p) {
+        return p.at("charges_succeeded").as_int64() == 2;
+      });
+  EXPECT_EQ(renewed.at("status"), "active");
+  EXPECT_EQ(renewed.at("consecutive_failures").as_int64(), 0);
+
+  stripe_control("POST", "/__control/events", R"({"type":"customer.subscription.deleted","subscription":")" + subscription + ""
+  }
+  ");
+      auto ended = wait_for_pledge(
+          client, id, token, [](const json::object& p) { return p.at("status") == "canceled"; });
+  EXPECT_EQ(ended.at("status"), "canceled");
+  auto metrics = client.get("/metrics") -> body;
+  EXPECT_NE(metrics.find(R"(supportd_pledge_transitions_total{from="pending",to="active"} 1)"),
+            std::string::npos);
+  EXPECT_NE(metrics.find(R"(supportd_pledge_transitions_total{from="active",to="past_due"} 1)"),
+            std::string::npos);
+  }
+
+  TEST_F(Pledges, WebhookSignaturesAreCheckedBeforeAnythingIsKept) {
+    start();
+    raw_client client(service->http_port(), false);
+    const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    const std::string event =
+        R"({"id":"evt_sig","object":"event","type":"payout.paid","livemode":false,"data":{"object":{}}})";
+    auto send = [&](const std::string& signature, const std::string& body) {
+      client.send(
+          "POST /v1/webhooks/stripe HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+          "Stripe-Signature: " +
+          signature + "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n\r\n" + body);
+      return status(client.read_response());
+    };
+    auto good = webhooks::sign_stripe_payload(event, "whsec_e2e", now);
+    EXPECT_EQ(send(good, event), 200);
+    EXPECT_EQ(send(webhooks::sign_stripe_payload(event, "whsec_old_one", now), event),
+              200);                           // rotated
+    EXPECT_EQ(send(good, event + " "), 400);  // tampered
+    EXPECT_EQ(send(webhooks::sign_stripe_payload(event, "whsec_e2e", now - 301), event),
+              400);  // stale
+    EXPECT_EQ(send(webhooks::sign_stripe_payload(event, "whsec_wrong", now), event), 400);
+    auto v0_only = "t=" + std::to_string(now) + ",v0=" + good.substr(good.find("v1=") + 3);
+    EXPECT_EQ(send(v0_only, event), 400);
+    const std::string live =
+        R"({"id":"evt_live","type":"payout.paid","livemode":true,"data":{"object":{}}})";
+    EXPECT_EQ(send(webhooks::sign_stripe_payload(live, "whsec_e2e", now), live),
+              400);  // test deployment
+
+    auto metrics = client.get("/metrics")->body;
+    EXPECT_NE(
+        metrics.find(
+            R"(supportd_webhook_signature_failures_total{provider="stripe",reason="mismatch"} 2)"),
+        std::string::npos);
+    EXPECT_NE(
+        metrics.find(
+            R"(supportd_webhook_signature_failures_total{provider="stripe",reason="stale"} 1)"),
+        std::string::npos);
+    EXPECT_NE(
+        metrics.find(
+            R"(supportd_webhook_signature_failures_total{provider="stripe",reason="malformed"} 1)"),
+        std::string::npos);
+    EXPECT_NE(
+        metrics.find(
+            R"(supportd_webhooks_received_total{provider="stripe",type="other",outcome="accepted"} 2)"),
+        std::string::npos);
+    auto stream = run_command("redis-cli -p " + std::to_string(redis.port()) +
+                              " XLEN supportd:stripe:events");
+    EXPECT_EQ(std::stoi(stream), 2);  // only the two verified deliveries were kept
+  }
+
+  TEST_F(Pledges, WithoutAStripeKeyPledgesAreOffAndSayWhy) {
+    supportd_process plain(redis.url(), {std::string("--allowed-origins=") + shop});
+    ASSERT_TRUE(plain.wait_ready(10s));
+    raw_client client(plain.http_port(), false);
+    auto r = post_json(client, pledge_json());
+    ASSERT_EQ(status(r), 503);
+    EXPECT_NE(json::parse(r->body).at("detail").as_string().find("--stripe-secret-key-file"),
+              std::string::npos);
+    EXPECT_EQ(status(client.get("/healthz")), 200);
+  }
+
+  }  // namespace
+  }  // namespace supportd::test
