@@ -21,6 +21,7 @@
 #include "log/logger.hpp"
 #include "metrics/registry.hpp"
 #include "ops/ops_routes.hpp"
+#include "ops/process_metrics.hpp"
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_routes.hpp"
 #include "providers/circuit_breaker.hpp"

@@ -38,6 +38,8 @@ po::options_description describe_options() {
      "PEM private key file (required when HTTPS is on; re-read on SIGHUP)")
     ("redis-url", po::value<std::string>()->default_value("redis://127.0.0.1:6379/0"),
      "redis://[:password@]host:port[/db] or unix:///path.sock")
+    ("redis-password-file", po::value<std::string>()->default_value(""),
+     "file holding the Redis password (instead of putting it in --redis-url)")
     ("redis-prefix", po::value<std::string>()->default_value("supportd:"),
      "prefix of every Redis key, so deployments can share one Redis")
     ("redis-timeout", po::value<std::string>()->default_value("2s"),
@@ -181,6 +183,9 @@ settings build_settings(const po::variables_map& vm) {
     fail("redis-url", why);
   }
   s.redis = std::move(*redis);
+  if (const auto& path = vm["redis-password-file"].as<std::string>(); !path.empty()) {
+    s.redis.password = read_secret_file("redis-password-file", path);
+  }
   s.redis_prefix = vm["redis-prefix"].as<std::string>();
   s.redis_timeout = duration_setting(vm, "redis-timeout");
 
