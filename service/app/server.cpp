@@ -326,8 +326,17 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
       w->stripe = std::make_unique<providers::stripe::stripe_client>(
           w->io, s.stripe_settings, stripe_tls, s.stripe_breaker, s.provider_metrics);
     }
-    w->svc.emplace(
-        services{s.settings, *w->redis, s.registry, s, w->stripe.get(), s.pledge_metrics});
+    w->svc.emplace(services{s.settings, *w->redis, s.registry, s, w->stripe.get(), s.pledge_metrics,
+                            &s.webhook_metrics});
+    if (!s.settings.stripe_webhook_secrets.empty()) {
+      // Consumers are named per process and thread; a dead process's unacknowledged events are
+      // taken over by the others after --webhook-retry-after.
+      auto consumer = std::to_string(::getpid()) + "-" + std::to_string(i);
+      w->processor = std::make_unique<webhooks::event_processor>(
+          *w->redis, s.settings.redis_prefix, s.webhook_metrics, s.pledge_metrics, consumer,
+          webhooks::processor_options{.retry_after = s.settings.webhook_retry_after,
+                                      .max_attempts = s.settings.webhook_max_attempts});
+    }
     s.workers.push_back(std::move(w));
   }
   s.register_process_metrics();

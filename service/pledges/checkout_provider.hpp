@@ -53,6 +53,10 @@ class checkout_provider {
 
   // Ends a subscription; ending one that has already ended succeeds.
   virtual awaitable<provider_result<void>> cancel_subscription(std::string subscription_id) = 0;
+
+  // Closes a checkout the reader has not finished, so it can no longer be paid. If it was
+  // finished meanwhile, ends the subscription it started instead, and returns that id.
+  virtual awaitable<provider_result<std::string>> abandon_checkout(std::string session_id) = 0;
 };
 
 }  // namespace supportd::pledges

@@ -289,7 +289,8 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   pledge_store store(svc.redis, s.redis_prefix);
   if (!key.empty()) {
     for (int waited = 0;; ++waited) {
-      auto claim = co_await store.reserve(key, request_hash, pledge_id, std::chrono::seconds(30));
+      // Longer than the slowest checkout call (three attempts of 10 s and their pauses).
+      auto claim = co_await store.reserve(key, request_hash, pledge_id, std::chrono::seconds(120));
       if (!claim) {
         co_return answer(redis_unavailable());
       }
@@ -448,16 +449,26 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
   }
   const auto& pledge = **found;
 
-  const bool live_subscription =
-      !pledge.subscription_id.empty() &&
-      (pledge.status == pledge_state::active || pledge.status == pledge_state::past_due ||
-       pledge.status == pledge_state::pending);
-  if (live_subscription) {
+  // Stop the money first, then record it: a subscription Stripe knows of is ended whatever our
+  // record says (events may be late), and an unfinished checkout is closed so it cannot be paid.
+  const bool stop_subscription =
+      !pledge.subscription_id.empty() && pledge.status != pledge_state::canceled;
+  const bool close_checkout = pledge.subscription_id.empty() &&
+                              pledge.status == pledge_state::pending &&
+                              !pledge.checkout_session_id.empty();
+  if (stop_subscription || close_checkout) {
     if (svc.checkout == nullptr) {
       co_return pledges_off();
     }
-    auto ended = co_await svc.checkout->cancel_subscription(pledge.subscription_id);
-    if (!ended) {
+    bool stopped = false;
+    if (stop_subscription) {
+      stopped =
+          static_cast<bool>(co_await svc.checkout->cancel_subscription(pledge.subscription_id));
+    } else {
+      stopped =
+          static_cast<bool>(co_await svc.checkout->abandon_checkout(pledge.checkout_session_id));
+    }
+    if (!stopped) {
       auto r =
           problem(503, "provider_unavailable", "Service Unavailable",
                   "The payment provider is not answering; nothing was changed. Try again shortly.");

@@ -33,6 +33,8 @@ const redis::script create_script(R"lua(
 -- KEYS: pledge, its events, checkout index, idempotency key
 -- ARGV: event, pledge id, session id, with key (1/0), status, location, body, kept ms, fields…
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+-- Only the request holding the claim answers under the key.
+if ARGV[4] == '1' and redis.call('HGET', KEYS[4], 'pledge_id') ~= ARGV[2] then return 0 end
 local fields = {}
 for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))

@@ -48,9 +48,14 @@ awaitable<void> event_processor::run(const std::atomic<bool>& stop) {
     }
     auto batch = co_await stream_.read_new(consumer_, options_.batch);
     const auto now = std::chrono::steady_clock::now();
-    if (batch && batch->empty() && now - last_claim > options_.retry_after / 4) {
+    // Failed and orphaned-by-crash entries are taken on their own schedule, so a steady flow
+    // of new events cannot starve them.
+    if (batch && now - last_claim > options_.retry_after / 4) {
       last_claim = now;
-      batch = co_await stream_.claim_stale(consumer_, options_.retry_after, options_.batch);
+      auto stale = co_await stream_.claim_stale(consumer_, options_.retry_after, options_.batch);
+      if (stale) {
+        batch->insert(batch->end(), stale->begin(), stale->end());
+      }
     }
     if (now - last_backlog > std::chrono::seconds(1)) {
       last_backlog = now;

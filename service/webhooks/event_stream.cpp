@@ -141,6 +141,9 @@ awaitable<result<std::vector<stream_entry>>> event_stream::claim_stale(
 awaitable<result<void>> event_stream::ack(std::string_view id) {
   std::string_view args[] = {"XACK", stream_, group, id};
   auto r = co_await redis_.command(args);
+  // Done with: the body (which may hold an email) does not stay in Redis.
+  std::string_view remove[] = {"XDEL", stream_, id};
+  co_await redis_.command(remove);
   std::string_view forget[] = {"HDEL", attempts_, id};
   co_await redis_.command(forget);
   co_return ok_or(r);

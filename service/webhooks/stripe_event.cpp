@@ -115,6 +115,9 @@ parsed_event parse_stripe_event(std::string_view body) {
     }
   } else if (type.starts_with("invoice.")) {
     u.subscription_id = string_at(o, {"subscription"});
+    if (!u.subscription_id.empty()) {
+      u.fields.emplace_back("subscription_id", u.subscription_id);
+    }
     u.pledge_id =
         first_of({string_at(o, {"subscription_details", "metadata", "pledge_id"}),
                   string_at(o, {"parent", "subscription_details", "metadata", "pledge_id"}),
@@ -142,6 +145,9 @@ parsed_event parse_stripe_event(std::string_view body) {
   } else if (type.starts_with("customer.subscription.")) {
     u.subscription_id = string_at(o, {"id"});
     u.pledge_id = string_at(o, {"metadata", "pledge_id"});
+    if (!u.subscription_id.empty()) {
+      u.fields.emplace_back("subscription_id", u.subscription_id);
+    }
     const auto status = string_at(o, {"status"});
     if (type == "customer.subscription.deleted" || status == "canceled") {
       u.input = pledge_event::subscription_ended;
@@ -153,7 +159,9 @@ parsed_event parse_stripe_event(std::string_view body) {
     u.pledge_id = string_at(o, {"metadata", "pledge_id"});
     if (type == "charge.refunded") {
       u.input = pledge_event::refund_issued;
-      u.increments.emplace_back("total_refunded_minor", int_at(o, {"amount_refunded"}));
+      // amount_refunded is the charge's running total: set, never added, so repeats and
+      // partial refunds are counted right.
+      u.fields.emplace_back("total_refunded_minor", std::to_string(int_at(o, {"amount_refunded"})));
     } else if (type == "charge.dispute.created") {
       u.input = pledge_event::dispute_opened;
     }

@@ -66,10 +66,10 @@ awaitable<http::response> receive_stripe(const http::request& req, services& svc
   }
   const auto type = type_label(parsed.type);
   if (parsed.livemode != s.stripe_livemode) {
+    // Dropped, but acknowledged: a 4xx would have Stripe retry it for three days.
     m.received.with({"stripe", type, "wrong_mode"}).inc();
-    co_return refuse(400, "wrong_mode",
-                     s.stripe_livemode ? "Test-mode events are refused by a live deployment."
-                                       : "Live events are refused by a test-mode deployment.");
+    log::warn("stripe event of the other mode dropped", {{"type", type}});
+    co_return http::response::json(200, R"({"received":true,"ignored":"wrong_mode"})");
   }
   // Durable first, then the answer: once Stripe hears 200 the event cannot be lost.
   event_stream stream(svc.redis, s.redis_prefix);

@@ -17,38 +17,79 @@ bool one_of(std::string_view s, const std::array<std::string_view, N>& set) {
 }
 
 // Stripe's parameters of Checkout Session creation (API version 2024-06-20).
-constexpr std::array top_level_params = {
-    "after_expiration"sv, "allow_promotion_codes"sv, "automatic_tax"sv,
-    "billing_address_collection"sv, "cancel_url"sv, "client_reference_id"sv,
-    "consent_collection"sv, "currency"sv, "custom_fields"sv, "custom_text"sv, "customer"sv,
-    "customer_creation"sv, "customer_email"sv, "customer_update"sv, "discounts"sv, "expand"sv,
-    "expires_at"sv, "invoice_creation"sv, "line_items"sv, "locale"sv, "metadata"sv, "mode"sv,
-    "payment_intent_data"sv, "payment_method_collection"sv, "payment_method_configuration"sv,
-    "payment_method_data"sv, "payment_method_options"sv, "payment_method_types"sv,
-    "phone_number_collection"sv, "redirect_on_completion"sv, "return_url"sv,
-    "saved_payment_method_options"sv, "setup_intent_data"sv, "shipping_address_collection"sv,
-    "shipping_options"sv, "submit_type"sv, "subscription_data"sv, "success_url"sv,
-    "tax_id_collection"sv, "ui_mode"sv};
-constexpr std::array line_item_params = {"adjustable_quantity"sv, "dynamic_tax_rates"sv,
-                                         "price"sv,  "price_data"sv,
-                                         "quantity"sv, "tax_rates"sv};
-constexpr std::array price_data_params = {"currency"sv,     "product"sv,
-                                          "product_data"sv, "recurring"sv,
-                                          "tax_behavior"sv, "unit_amount"sv,
-                                          "unit_amount_decimal"sv};
+constexpr std::array top_level_params = {"after_expiration"sv,
+                                         "allow_promotion_codes"sv,
+                                         "automatic_tax"sv,
+                                         "billing_address_collection"sv,
+                                         "cancel_url"sv,
+                                         "client_reference_id"sv,
+                                         "consent_collection"sv,
+                                         "currency"sv,
+                                         "custom_fields"sv,
+                                         "custom_text"sv,
+                                         "customer"sv,
+                                         "customer_creation"sv,
+                                         "customer_email"sv,
+                                         "customer_update"sv,
+                                         "discounts"sv,
+                                         "expand"sv,
+                                         "expires_at"sv,
+                                         "invoice_creation"sv,
+                                         "line_items"sv,
+                                         "locale"sv,
+                                         "metadata"sv,
+                                         "mode"sv,
+                                         "payment_intent_data"sv,
+                                         "payment_method_collection"sv,
+                                         "payment_method_configuration"sv,
+                                         "payment_method_data"sv,
+                                         "payment_method_options"sv,
+                                         "payment_method_types"sv,
+                                         "phone_number_collection"sv,
+                                         "redirect_on_completion"sv,
+                                         "return_url"sv,
+                                         "saved_payment_method_options"sv,
+                                         "setup_intent_data"sv,
+                                         "shipping_address_collection"sv,
+                                         "shipping_options"sv,
+                                         "submit_type"sv,
+                                         "subscription_data"sv,
+                                         "success_url"sv,
+                                         "tax_id_collection"sv,
+                                         "ui_mode"sv};
+constexpr std::array line_item_params = {
+    "adjustable_quantity"sv, "dynamic_tax_rates"sv, "price"sv,
+    "price_data"sv,          "quantity"sv,          "tax_rates"sv};
+constexpr std::array price_data_params = {
+    "currency"sv,     "product"sv,     "product_data"sv,       "recurring"sv,
+    "tax_behavior"sv, "unit_amount"sv, "unit_amount_decimal"sv};
 constexpr std::array product_data_params = {"description"sv, "images"sv, "metadata"sv, "name"sv,
                                             "tax_code"sv};
 constexpr std::array recurring_params = {"interval"sv, "interval_count"sv};
-constexpr std::array subscription_data_params = {
-    "application_fee_percent"sv, "billing_cycle_anchor"sv, "default_tax_rates"sv,
-    "description"sv, "invoice_settings"sv, "metadata"sv, "on_behalf_of"sv,
-    "proration_behavior"sv, "transfer_data"sv, "trial_end"sv, "trial_period_days"sv,
-    "trial_settings"sv};
-constexpr std::array payment_intent_data_params = {
-    "application_fee_amount"sv, "capture_method"sv, "description"sv, "metadata"sv,
-    "on_behalf_of"sv, "receipt_email"sv, "setup_future_usage"sv, "shipping"sv,
-    "statement_descriptor"sv, "statement_descriptor_suffix"sv, "transfer_data"sv,
-    "transfer_group"sv};
+constexpr std::array subscription_data_params = {"application_fee_percent"sv,
+                                                 "billing_cycle_anchor"sv,
+                                                 "default_tax_rates"sv,
+                                                 "description"sv,
+                                                 "invoice_settings"sv,
+                                                 "metadata"sv,
+                                                 "on_behalf_of"sv,
+                                                 "proration_behavior"sv,
+                                                 "transfer_data"sv,
+                                                 "trial_end"sv,
+                                                 "trial_period_days"sv,
+                                                 "trial_settings"sv};
+constexpr std::array payment_intent_data_params = {"application_fee_amount"sv,
+                                                   "capture_method"sv,
+                                                   "description"sv,
+                                                   "metadata"sv,
+                                                   "on_behalf_of"sv,
+                                                   "receipt_email"sv,
+                                                   "setup_future_usage"sv,
+                                                   "shipping"sv,
+                                                   "statement_descriptor"sv,
+                                                   "statement_descriptor_suffix"sv,
+                                                   "transfer_data"sv,
+                                                   "transfer_group"sv};
 
 // The currencies Stripe accepts for charges.
 constexpr std::array supported_currencies = {
@@ -67,10 +108,9 @@ constexpr std::array supported_currencies = {
     "top"sv, "try"sv, "ttd"sv, "twd"sv, "tzs"sv, "uah"sv, "ugx"sv, "uyu"sv, "uzs"sv, "vnd"sv,
     "vuv"sv, "wst"sv, "xaf"sv, "xcd"sv, "xof"sv, "xpf"sv, "yer"sv, "zar"sv, "zmw"sv};
 
-constexpr std::array zero_decimal_currencies = {"bif"sv, "clp"sv, "djf"sv, "gnf"sv, "jpy"sv,
-                                                "kmf"sv, "krw"sv, "mga"sv, "pyg"sv, "rwf"sv,
-                                                "ugx"sv, "vnd"sv, "vuv"sv, "xaf"sv, "xof"sv,
-                                                "xpf"sv};
+constexpr std::array zero_decimal_currencies = {
+    "bif"sv, "clp"sv, "djf"sv, "gnf"sv, "jpy"sv, "kmf"sv, "krw"sv, "mga"sv,
+    "pyg"sv, "rwf"sv, "ugx"sv, "vnd"sv, "vuv"sv, "xaf"sv, "xof"sv, "xpf"sv};
 constexpr std::array three_decimal_currencies = {"bhd"sv, "jod"sv, "kwd"sv, "omr"sv, "tnd"sv};
 
 // Stripe's minimum charge amounts, in minor units.
@@ -186,14 +226,14 @@ std::optional<stripe_error> check_metadata(const metadata_map& metadata, std::st
   }
   for (const auto& [key, value] : metadata) {
     if (key.size() > 40) {
-      return invalid_request("Invalid " + std::string(param) +
-                                 ": keys must be at most 40 characters long.",
-                             std::string(param) + "[" + key + "]");
+      return invalid_request(
+          "Invalid " + std::string(param) + ": keys must be at most 40 characters long.",
+          std::string(param) + "[" + key + "]");
     }
     if (value.size() > 500) {
-      return invalid_request("Invalid " + std::string(param) +
-                                 ": values must be at most 500 characters long.",
-                             std::string(param) + "[" + key + "]");
+      return invalid_request(
+          "Invalid " + std::string(param) + ": values must be at most 500 characters long.",
+          std::string(param) + "[" + key + "]");
     }
   }
   return std::nullopt;
@@ -211,7 +251,7 @@ metadata_map metadata_under(const form_params& params, std::string_view prefix) 
 }
 
 bool is_http_url(std::string_view url) {
-  auto rest = url.starts_with("https://") ? url.substr(8)
+  auto rest = url.starts_with("https://")  ? url.substr(8)
               : url.starts_with("http://") ? url.substr(7)
                                            : std::string_view{};
   return !rest.empty() && rest[0] != '/' &&
@@ -226,9 +266,8 @@ bool is_email(std::string_view email) {
   auto domain = email.substr(at + 1);
   auto dot = domain.rfind('.');
   return dot != std::string_view::npos && dot > 0 && dot + 1 < domain.size() &&
-         std::none_of(email.begin(), email.end(), [](char c) {
-           return c == ' ' || c == ',' || c == '<' || c == '>';
-         });
+         std::none_of(email.begin(), email.end(),
+                      [](char c) { return c == ' ' || c == ',' || c == '<' || c == '>'; });
 }
 
 // The indices used under `prefix` (`line_items` → 0, 1, …); nullopt unless 0..n-1.
@@ -278,9 +317,9 @@ std::optional<stripe_error> parse_line_item(const form_params& params, std::size
     for (auto c : supported_currencies) {
       list += (list.empty() ? "" : ", ") + std::string(c);
     }
-    return invalid_request("Invalid currency: " + *currency +
-                               ". Stripe currently supports these currencies: " + list,
-                           pd + "[currency]");
+    return invalid_request(
+        "Invalid currency: " + *currency + ". Stripe currently supports these currencies: " + list,
+        pd + "[currency]");
   }
 
   auto unit_amount = params.find(pd + "[unit_amount]");
@@ -344,8 +383,7 @@ std::optional<stripe_error> parse_line_item(const form_params& params, std::size
     if (!interval) {
       return parameter_missing(recurring + "[interval]");
     }
-    if (!one_of(std::string_view(*interval),
-                std::array{"day"sv, "week"sv, "month"sv, "year"sv})) {
+    if (!one_of(std::string_view(*interval), std::array{"day"sv, "week"sv, "month"sv, "year"sv})) {
       return invalid_enum(recurring + "[interval]", "day, month, week, or year");
     }
     item.price.interval = *interval;
@@ -354,9 +392,10 @@ std::optional<stripe_error> parse_line_item(const form_params& params, std::size
       if (!count) {
         return parameter_invalid_integer(recurring + "[interval_count]", *count_text);
       }
-      std::int64_t max = *interval == "day" ? 365 : *interval == "week" ? 52
-                                                : *interval == "month" ? 12
-                                                                       : 1;
+      std::int64_t max = *interval == "day"     ? 365
+                         : *interval == "week"  ? 52
+                         : *interval == "month" ? 12
+                                                : 1;
       if (*count < 1 || *count > max) {
         return invalid_request(
             "The maximum billing interval is one year (1 year, 12 months, 52 weeks or 365 days).",
@@ -394,7 +433,9 @@ std::string minimum_text(std::int64_t amount, std::string_view currency) {
   return std::string(symbol) + major + " " + std::string(currency);
 }
 
-const std::string* optional_param(const form_params& p, const char* key) { return p.find(key); }
+const std::string* optional_param(const form_params& p, const char* key) {
+  return p.find(key);
+}
 
 }  // namespace
 
@@ -505,19 +546,17 @@ checkout_result parse_checkout_request(const form_params& params, std::int64_t n
   bool any_recurring = false;
   for (const auto& item : req.line_items) {
     if (req.currency && *req.currency != item.price.currency) {
-      return invalid_request(
-          "All prices on a Checkout Session must use the same currency; found " + *req.currency +
-              " and " + item.price.currency + ".",
-          "line_items");
+      return invalid_request("All prices on a Checkout Session must use the same currency; found " +
+                                 *req.currency + " and " + item.price.currency + ".",
+                             "line_items");
     }
     req.currency = item.price.currency;
     req.amount_total += item.price.unit_amount * item.quantity;
     if (item.price.interval) {
       if (any_recurring) {
         for (const auto& other : req.line_items) {
-          if (other.price.interval &&
-              (*other.price.interval != *item.price.interval ||
-               other.price.interval_count != item.price.interval_count)) {
+          if (other.price.interval && (*other.price.interval != *item.price.interval ||
+                                       other.price.interval_count != item.price.interval_count)) {
             return invalid_request(
                 "Checkout does not support multiple prices with different billing intervals.",
                 "line_items");
@@ -604,8 +643,7 @@ checkout_result parse_checkout_request(const form_params& params, std::int64_t n
   }
   if (email) {
     if (!is_email(*email)) {
-      return invalid_request("Invalid email address: " + *email, "customer_email",
-                             "email_invalid");
+      return invalid_request("Invalid email address: " + *email, "customer_email", "email_invalid");
     }
     req.customer_email = *email;
   }
@@ -622,7 +660,7 @@ checkout_result parse_checkout_request(const form_params& params, std::int64_t n
     if (!at) {
       return parameter_invalid_integer("expires_at", *text);
     }
-    if (*at < now + 30 * 60 || *at > now + 24 * 60 * 60) {
+    if (*at < now + 1'800 || *at > now + 86'400) {
       return invalid_request(
           "The `expires_at` timestamp must be between 30 minutes and 24 hours from Checkout "
           "Session creation.",
@@ -655,10 +693,10 @@ checkout_result parse_checkout_request(const form_params& params, std::int64_t n
   if (auto v = params.find("payment_intent_data[description]")) {
     req.payment_intent_description = *v;
   }
-  for (auto [map, name] : {std::pair{&req.metadata, "metadata"},
-                           std::pair{&req.subscription_metadata, "subscription_data[metadata]"},
-                           std::pair{&req.payment_intent_metadata,
-                                     "payment_intent_data[metadata]"}}) {
+  for (auto [map, name] :
+       {std::pair{&req.metadata, "metadata"},
+        std::pair{&req.subscription_metadata, "subscription_data[metadata]"},
+        std::pair{&req.payment_intent_metadata, "payment_intent_data[metadata]"}}) {
     if (auto e = check_metadata(*map, name)) {
       return *e;
     }

@@ -20,8 +20,8 @@ using metadata_map = std::map<std::string, std::string>;
 struct price_spec {
   std::string currency;
   std::int64_t unit_amount = 0;
-  std::optional<std::string> product;  // an existing product's id, or…
-  std::string product_name;            // …the name of the product made with it
+  std::optional<std::string> product;   // an existing product's id, or…
+  std::string product_name;             // …the name of the product made with it
   std::optional<std::string> interval;  // day, week, month, year; none for one-time prices
   std::int64_t interval_count = 1;
 };
@@ -47,9 +47,9 @@ struct checkout_request {
   std::optional<std::int64_t> expires_at;
   std::vector<std::string> payment_method_types;
   metadata_map metadata;
-  metadata_map subscription_metadata;       // subscription_data[metadata]
+  metadata_map subscription_metadata;  // subscription_data[metadata]
   std::optional<std::string> subscription_description;
-  metadata_map payment_intent_metadata;     // payment_intent_data[metadata]
+  metadata_map payment_intent_metadata;  // payment_intent_data[metadata]
   std::optional<std::string> payment_intent_description;
 };
 

@@ -11,8 +11,7 @@ std::string scoped(const std::string& api_key, const std::string& key) {
 }  // namespace
 
 idempotency_store::lookup idempotency_store::find(const std::string& api_key,
-                                                  const std::string& key,
-                                                  const std::string& method,
+                                                  const std::string& key, const std::string& method,
                                                   const std::string& path,
                                                   const form_params& params, std::int64_t now) {
   prune(now);
@@ -41,10 +40,9 @@ idempotency_store::lookup idempotency_store::find(const std::string& api_key,
 }
 
 void idempotency_store::save(const std::string& api_key, const std::string& key,
-                             const std::string& method, const std::string& path,
-                             form_params params, saved_response response, std::int64_t now) {
-  entries_[scoped(api_key, key)] =
-      entry{method, path, std::move(params), std::move(response), now};
+                             const std::string& method, const std::string& path, form_params params,
+                             saved_response response, std::int64_t now) {
+  entries_[scoped(api_key, key)] = entry{method, path, std::move(params), std::move(response), now};
 }
 
 void idempotency_store::prune(std::int64_t now) {

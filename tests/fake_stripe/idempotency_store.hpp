@@ -23,7 +23,7 @@ struct saved_response {
 
 class idempotency_store {
  public:
-  static constexpr std::int64_t retention_seconds = 24 * 60 * 60;
+  static constexpr std::int64_t retention_seconds = 86'400;  // 24 hours
 
   struct replay {
     saved_response response;
@@ -37,8 +37,7 @@ class idempotency_store {
 
   // Keeps the response of a request that ran.
   void save(const std::string& api_key, const std::string& key, const std::string& method,
-            const std::string& path, form_params params, saved_response response,
-            std::int64_t now);
+            const std::string& path, form_params params, saved_response response, std::int64_t now);
 
   void clear() { entries_.clear(); }
   std::size_t size() const { return entries_.size(); }

@@ -17,12 +17,9 @@ json::value opt(const std::optional<std::int64_t>& v) {
 }
 
 json::object recurring_json(const price_spec& p) {
-  return {{"aggregate_usage", nullptr},
-          {"interval", *p.interval},
-          {"interval_count", p.interval_count},
-          {"meter", nullptr},
-          {"trial_period_days", nullptr},
-          {"usage_type", "licensed"}};
+  return {{"aggregate_usage", nullptr},         {"interval", *p.interval},
+          {"interval_count", p.interval_count}, {"meter", nullptr},
+          {"trial_period_days", nullptr},       {"usage_type", "licensed"}};
 }
 
 json::object price_json(const price_record& p) {
@@ -82,9 +79,8 @@ json::object list_json(json::array data, const std::string& url) {
 }
 
 json::object test_address() {
-  return {{"city", nullptr},       {"country", "US"}, {"line1", nullptr},
-          {"line2", nullptr},      {"postal_code", "10001"},
-          {"state", nullptr}};
+  return {{"city", nullptr},  {"country", "US"},        {"line1", nullptr},
+          {"line2", nullptr}, {"postal_code", "10001"}, {"state", nullptr}};
 }
 
 }  // namespace
@@ -108,7 +104,7 @@ std::int64_t add_interval(std::int64_t start, std::string_view interval, std::in
     return start + count * 86'400;
   }
   if (interval == "week") {
-    return start + count * 7 * 86'400;
+    return start + count * 604'800;
   }
   sys_seconds t{seconds{start}};
   auto day = floor<days>(t);
@@ -163,12 +159,9 @@ json::object session_json(const session_record& s) {
   o["customer"] = s.customer ? opt(s.customer) : opt(r.customer);
   o["customer_creation"] = r.mode == "subscription" ? json::value(nullptr) : "if_required";
   if (s.status == "complete") {
-    o["customer_details"] = {{"address", test_address()},
-                             {"email", opt(s.customer_email)},
-                             {"name", "Jenny Rosen"},
-                             {"phone", nullptr},
-                             {"tax_exempt", "none"},
-                             {"tax_ids", json::array()}};
+    o["customer_details"] = {{"address", test_address()}, {"email", opt(s.customer_email)},
+                             {"name", "Jenny Rosen"},     {"phone", nullptr},
+                             {"tax_exempt", "none"},      {"tax_ids", json::array()}};
   } else {
     o["customer_details"] = nullptr;
   }
@@ -301,34 +294,34 @@ json::object invoice_json(const invoice_record& i) {
   json::array lines;
   for (std::size_t n = 0; n < i.lines.size(); ++n) {
     const auto& line = i.lines[n];
-    lines.push_back(json::object{
-        {"id", line.id},
-        {"object", "line_item"},
-        {"amount", line.amount()},
-        {"amount_excluding_tax", line.amount()},
-        {"currency", i.currency},
-        {"description", line.description()},
-        {"discount_amounts", json::array()},
-        {"discountable", true},
-        {"discounts", json::array()},
-        {"invoice", i.id},
-        {"livemode", false},
-        // A subscription's invoice lines carry the subscription's metadata.
-        {"metadata", metadata_json(i.subscription_metadata)},
-        {"period", {{"end", i.line_period_end}, {"start", i.line_period_start}}},
-        {"plan", plan_json(line.price)},
-        {"price", price_json(line.price)},
-        {"proration", false},
-        {"proration_details", {{"credited_items", nullptr}}},
-        {"quantity", line.quantity},
-        {"subscription", i.subscription},
-        {"subscription_item", n < i.subscription_item_ids.size()
-                                  ? json::value(i.subscription_item_ids[n])
-                                  : json::value(nullptr)},
-        {"tax_amounts", json::array()},
-        {"tax_rates", json::array()},
-        {"type", "subscription"},
-        {"unit_amount_excluding_tax", std::to_string(line.price.spec.unit_amount)}});
+    lines.push_back(
+        json::object{{"id", line.id},
+                     {"object", "line_item"},
+                     {"amount", line.amount()},
+                     {"amount_excluding_tax", line.amount()},
+                     {"currency", i.currency},
+                     {"description", line.description()},
+                     {"discount_amounts", json::array()},
+                     {"discountable", true},
+                     {"discounts", json::array()},
+                     {"invoice", i.id},
+                     {"livemode", false},
+                     // A subscription's invoice lines carry the subscription's metadata.
+                     {"metadata", metadata_json(i.subscription_metadata)},
+                     {"period", {{"end", i.line_period_end}, {"start", i.line_period_start}}},
+                     {"plan", plan_json(line.price)},
+                     {"price", price_json(line.price)},
+                     {"proration", false},
+                     {"proration_details", {{"credited_items", nullptr}}},
+                     {"quantity", line.quantity},
+                     {"subscription", i.subscription},
+                     {"subscription_item", n < i.subscription_item_ids.size()
+                                               ? json::value(i.subscription_item_ids[n])
+                                               : json::value(nullptr)},
+                     {"tax_amounts", json::array()},
+                     {"tax_rates", json::array()},
+                     {"type", "subscription"},
+                     {"unit_amount_excluding_tax", std::to_string(line.price.spec.unit_amount)}});
   }
   json::object o{{"id", i.id}, {"object", "invoice"}};
   o["account_country"] = "US";
@@ -441,19 +434,19 @@ json::object charge_json(const charge_record& c) {
   o["disputed"] = c.disputed;
   o["failure_balance_transaction"] = nullptr;
   o["failure_code"] = c.paid ? json::value(nullptr) : "card_declined";
-  o["failure_message"] =
-      c.paid ? json::value(nullptr) : "Your card has insufficient funds.";
+  o["failure_message"] = c.paid ? json::value(nullptr) : "Your card has insufficient funds.";
   o["fraud_details"] = json::object();
   o["invoice"] = opt(c.invoice);
   o["livemode"] = false;
   o["metadata"] = metadata_json(c.metadata);
   o["on_behalf_of"] = nullptr;
-  o["outcome"] = {{"network_status", c.paid ? "approved_by_network" : "declined_by_network"},
-                  {"reason", c.paid ? json::value(nullptr) : "insufficient_funds"},
-                  {"risk_level", "normal"},
-                  {"risk_score", 32},
-                  {"seller_message", c.paid ? "Payment complete." : "The bank declined the payment."},
-                  {"type", c.paid ? "authorized" : "issuer_declined"}};
+  o["outcome"] = {
+      {"network_status", c.paid ? "approved_by_network" : "declined_by_network"},
+      {"reason", c.paid ? json::value(nullptr) : "insufficient_funds"},
+      {"risk_level", "normal"},
+      {"risk_score", 32},
+      {"seller_message", c.paid ? "Payment complete." : "The bank declined the payment."},
+      {"type", c.paid ? "authorized" : "issuer_declined"}};
   o["paid"] = c.paid;
   o["payment_intent"] = c.payment_intent;
   o["payment_method"] = c.payment_method;
@@ -484,15 +477,33 @@ json::object charge_json(const charge_record& c) {
 json::object dispute_json(const std::string& id, const charge_record& c, std::string_view reason,
                           std::int64_t created) {
   json::object evidence;
-  for (const char* field :
-       {"access_activity_log", "billing_address", "cancellation_policy",
-        "cancellation_policy_disclosure", "cancellation_rebuttal", "customer_communication",
-        "customer_email_address", "customer_name", "customer_purchase_ip", "customer_signature",
-        "duplicate_charge_documentation", "duplicate_charge_explanation", "duplicate_charge_id",
-        "product_description", "receipt", "refund_policy", "refund_policy_disclosure",
-        "refund_refusal_explanation", "service_date", "service_documentation", "shipping_address",
-        "shipping_carrier", "shipping_date", "shipping_documentation", "shipping_tracking_number",
-        "uncategorized_file", "uncategorized_text"}) {
+  for (const char* field : {"access_activity_log",
+                            "billing_address",
+                            "cancellation_policy",
+                            "cancellation_policy_disclosure",
+                            "cancellation_rebuttal",
+                            "customer_communication",
+                            "customer_email_address",
+                            "customer_name",
+                            "customer_purchase_ip",
+                            "customer_signature",
+                            "duplicate_charge_documentation",
+                            "duplicate_charge_explanation",
+                            "duplicate_charge_id",
+                            "product_description",
+                            "receipt",
+                            "refund_policy",
+                            "refund_policy_disclosure",
+                            "refund_refusal_explanation",
+                            "service_date",
+                            "service_documentation",
+                            "shipping_address",
+                            "shipping_carrier",
+                            "shipping_date",
+                            "shipping_documentation",
+                            "shipping_tracking_number",
+                            "uncategorized_file",
+                            "uncategorized_text"}) {
     evidence[field] = nullptr;
   }
   json::object o{{"id", id}, {"object", "dispute"}};
@@ -502,7 +513,7 @@ json::object dispute_json(const std::string& id, const charge_record& c, std::st
   o["created"] = created;
   o["currency"] = c.currency;
   o["evidence"] = std::move(evidence);
-  o["evidence_details"] = {{"due_by", created + 8 * 86'400},
+  o["evidence_details"] = {{"due_by", created + 691'200},
                            {"has_evidence", false},
                            {"past_due", false},
                            {"submission_count", 0}};
@@ -519,8 +530,8 @@ json::object dispute_json(const std::string& id, const charge_record& c, std::st
 
 json::object event_json(const std::string& id, std::string_view type, std::int64_t created,
                         json::object object, std::optional<json::object> previous_attributes,
-                        std::optional<std::string> request_id,
-                        std::optional<std::string> idempotency_key) {
+                        const std::optional<std::string>& request_id,
+                        const std::optional<std::string>& idempotency_key) {
   json::object data{{"object", std::move(object)}};
   if (previous_attributes) {
     data["previous_attributes"] = std::move(*previous_attributes);

@@ -92,7 +92,7 @@ struct invoice_record {
   std::string charge;
   std::vector<line_item_record> lines;  // ids are the invoice line items' (il_…)
   std::vector<std::string> subscription_item_ids;
-  metadata_map subscription_metadata;   // the subscription's when the invoice was made
+  metadata_map subscription_metadata;  // the subscription's when the invoice was made
 };
 
 struct charge_record {
@@ -127,7 +127,7 @@ boost::json::object dispute_json(const std::string& id, const charge_record& c,
 boost::json::object event_json(const std::string& id, std::string_view type, std::int64_t created,
                                boost::json::object object,
                                std::optional<boost::json::object> previous_attributes = {},
-                               std::optional<std::string> request_id = {},
-                               std::optional<std::string> idempotency_key = {});
+                               const std::optional<std::string>& request_id = {},
+                               const std::optional<std::string>& idempotency_key = {});
 
 }  // namespace fake_stripe

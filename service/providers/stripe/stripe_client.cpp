@@ -129,13 +129,45 @@ awaitable<pledges::provider_result<void>> stripe_client::cancel_subscription(
   outbound_request request{"DELETE", "/v1/subscriptions/" + subscription_id, {}, {}};
   auto response = co_await call("cancel_subscription", std::move(request));
   if (!response && response.error().what == provider_error::kind::rejected &&
-      response.error().message.starts_with("HTTP 404")) {
+      response.error().message.starts_with("HTTP 404") &&
+      response.error().message.find("code=resource_missing") != std::string::npos) {
     co_return pledges::provider_result<void>{};  // already gone
   }
   if (!response) {
     co_return response.error();
   }
   co_return pledges::provider_result<void>{};
+}
+
+awaitable<pledges::provider_result<std::string>> stripe_client::abandon_checkout(
+    std::string session_id) {
+  outbound_request expire{"POST", "/v1/checkout/sessions/" + session_id + "/expire", {}, {}};
+  auto expired = co_await call("expire_checkout_session", std::move(expire));
+  if (expired) {
+    co_return std::string{};
+  }
+  if (expired.error().what != provider_error::kind::rejected) {
+    co_return expired.error();
+  }
+  // Only open sessions expire: this one was completed meanwhile. End what it started.
+  outbound_request retrieve{"GET", "/v1/checkout/sessions/" + session_id, {}, {}};
+  auto session = co_await call("retrieve_checkout_session", std::move(retrieve));
+  if (!session) {
+    co_return session.error();
+  }
+  boost::system::error_code ec;
+  auto json = boost::json::parse(session->body, ec);
+  const auto* subscription =
+      !ec && json.is_object() ? json.as_object().if_contains("subscription") : nullptr;
+  if (subscription == nullptr || !subscription->is_string()) {
+    co_return std::string{};  // a one-time payment: nothing goes on
+  }
+  std::string id(subscription->as_string());
+  auto ended = co_await cancel_subscription(id);
+  if (!ended) {
+    co_return ended.error();
+  }
+  co_return id;
 }
 
 }  // namespace supportd::providers::stripe

@@ -34,6 +34,8 @@ class stripe_client final : public pledges::checkout_provider {
       const pledges::checkout_request& r) override;
   awaitable<pledges::provider_result<void>> cancel_subscription(
       std::string subscription_id) override;
+  awaitable<pledges::provider_result<std::string>> abandon_checkout(
+      std::string session_id) override;
 
  private:
   awaitable<pledges::provider_result<outbound_response>> call(std::string_view operation,

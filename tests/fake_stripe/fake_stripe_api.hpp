@@ -1,0 +1,162 @@
+// fake-stripe's whole behaviour, without I/O: a request in, what to answer (and which events to
+// deliver) out. The Stripe API (/v1/…), the hosted checkout page (/pay/…) and the controls tests
+// use (/__control/…). The HTTP layer (http_io) only carries bytes and waits.
+// Not thread-safe: one io_context thread owns it.
+#pragma once
+
+#include <boost/json/array.hpp>
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "form_params.hpp"
+#include "idempotency_store.hpp"
+#include "stripe_objects.hpp"
+
+namespace fake_stripe {
+
+struct http_header {
+  std::string name;
+  std::string value;
+};
+
+struct api_request {
+  std::string method;
+  std::string target;  // path and query
+  std::vector<http_header> headers;
+  std::string body;
+
+  // The first header of that name (case-insensitive); empty when absent.
+  std::string_view header(std::string_view name) const;
+};
+
+struct api_response {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::vector<http_header> headers;
+  std::string body;
+};
+
+// An event to POST to the webhook endpoint; `body` is the exact payload to sign and send.
+struct outgoing_event {
+  std::string id;
+  std::string type;
+  std::string body;
+};
+
+struct api_outcome {
+  // How the events are delivered relative to the answer: `background` like Stripe (the answer
+  // does not wait), `before_answer` (the first attempt of each ends before the answer is sent:
+  // the hosted page's redirect), `report` (the answer is the first attempt's result:
+  // /__control/events).
+  enum class delivery { background, before_answer, report };
+
+  api_response response;
+  bool drop = false;                   // close the connection without answering
+  std::chrono::milliseconds delay{0};  // wait this long before answering
+  std::vector<outgoing_event> events;
+  delivery mode = delivery::background;
+};
+
+struct api_options {
+  std::optional<std::string> secret_key;  // none: any sk_test_/rk_test_ key is accepted
+  std::string public_url;                 // base of the hosted checkout pages
+  std::function<std::int64_t()> clock;    // unix seconds; the system clock when empty
+  std::uint64_t seed = 0;                 // of the ids; 0 takes a random seed
+};
+
+class fake_stripe_api {
+ public:
+  explicit fake_stripe_api(api_options options);
+
+  api_outcome handle(const api_request& request);
+
+  // Notes one delivery attempt of an event, for GET /__control/deliveries. `status` is the
+  // endpoint's HTTP status, or none when no answer came (then `error` says why).
+  void record_delivery(const outgoing_event& event, int attempt, std::optional<int> status,
+                       const std::string& error);
+
+  // The answer to /__control/events once the first delivery attempt is known (none: there is
+  // no webhook endpoint, or it did not answer).
+  static std::string delivery_report(const outgoing_event& event, std::optional<int> status);
+
+ private:
+  struct failure {
+    std::string mode;  // status, drop, slow
+    int status = 500;
+    std::int64_t delay_ms = 0;
+    std::optional<bool> should_retry;
+    std::optional<std::string> type;
+    std::optional<std::string> code;
+    std::optional<std::string> message;
+  };
+  // What an endpoint answered; `ran` is false when it refused the request before doing
+  // anything (invalid parameters): Stripe saves no idempotent result for those.
+  struct result {
+    int status = 200;
+    std::string body;
+    bool ran = true;
+    std::vector<outgoing_event> events;
+  };
+  struct request_context {
+    std::string request_id;
+    std::optional<std::string> idempotency_key;
+  };
+
+  std::int64_t now() const;
+  std::string random_id(std::string_view prefix, std::size_t length = 24);
+
+  api_outcome handle_api(const api_request& request, std::string_view path, std::string_view query);
+  api_outcome handle_control(const api_request& request, std::string_view path);
+  api_outcome handle_hosted(const api_request& request, std::string_view path);
+
+  std::optional<stripe_error> check_auth(const api_request& request, std::string& api_key) const;
+  result route(const std::string& method, std::string_view path, const form_params& params,
+               const request_context& context);
+  result create_checkout_session(const form_params& params);
+  result retrieve_session(const std::string& id);
+  result expire_session(const std::string& id, const request_context& context);
+  result retrieve_subscription(const std::string& id);
+  result update_subscription(const std::string& id, const form_params& params,
+                             const request_context& context);
+  result cancel_subscription(const std::string& id, const form_params& params,
+                             const request_context& context);
+
+  // The hosted page's "Pay": completes the session and makes the objects Stripe would.
+  std::vector<outgoing_event> complete_session(session_record& s, const std::string& email,
+                                               bool delayed_payment);
+  void expire_if_due(session_record& s, std::vector<outgoing_event>& events);
+  charge_record& make_charge(const std::string& customer, std::optional<std::string> email,
+                             std::int64_t amount, const std::string& currency,
+                             std::optional<std::string> invoice, metadata_map metadata,
+                             std::optional<std::string> description, bool paid);
+  invoice_record& make_invoice(subscription_record& sub, std::string billing_reason, bool paid);
+
+  // POST /__control/events: the event of `type` about a session or subscription.
+  api_outcome control_event(const boost::json::object& spec);
+  outgoing_event make_event(std::string_view type, boost::json::object object,
+                            std::optional<boost::json::object> previous = {},
+                            const request_context* context = nullptr);
+
+  api_options options_;
+  std::mt19937_64 random_;
+  idempotency_store idempotency_;
+  std::deque<failure> failures_;
+  std::map<std::string, session_record> sessions_;
+  std::map<std::string, subscription_record> subscriptions_;
+  std::map<std::string, invoice_record> invoices_;
+  std::map<std::string, charge_record> charges_;
+  std::map<std::string, std::string> session_charges_;  // payment-mode session → its charge
+  std::map<std::string, outgoing_event> sent_events_;
+  boost::json::array request_log_;
+  boost::json::array delivery_log_;
+};
+
+}  // namespace fake_stripe

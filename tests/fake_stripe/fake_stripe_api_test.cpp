@@ -1,0 +1,267 @@
+#include "fake_stripe_api.hpp"
+
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+
+namespace fake_stripe {
+namespace {
+
+namespace json = boost::json;
+
+const std::string subscription_body =
+    "mode=subscription"
+    "&line_items[0][price_data][currency]=usd"
+    "&line_items[0][price_data][unit_amount]=500"
+    "&line_items[0][price_data][product_data][name]=Monthly+support"
+    "&line_items[0][price_data][recurring][interval]=month"
+    "&line_items[0][quantity]=1"
+    "&success_url=https%3A%2F%2Fnews.example%2Fthanks%3Fs%3D%7BCHECKOUT_SESSION_ID%7D"
+    "&cancel_url=https%3A%2F%2Fnews.example%2Fsupport"
+    "&client_reference_id=pl_123"
+    "&metadata[pledge_id]=pl_123"
+    "&subscription_data[metadata][pledge_id]=pl_123";
+
+const std::string payment_body =
+    "mode=payment&submit_type=donate"
+    "&line_items[0][price_data][currency]=gbp"
+    "&line_items[0][price_data][unit_amount]=300"
+    "&line_items[0][price_data][product_data][name]=One-off"
+    "&line_items[0][quantity]=1&success_url=https://news.example/thanks"
+    "&customer_email=reader%40example.com"
+    "&metadata[pledge_id]=pl_9&payment_intent_data[metadata][pledge_id]=pl_9";
+
+class FakeStripeApi : public ::testing::Test {
+ protected:
+  FakeStripeApi()
+      : api_(api_options{"sk_test_x", "http://127.0.0.1:1234", [this] { return now_; }, 42}) {}
+
+  api_outcome call(std::string method, std::string target, std::string body = {},
+                   std::vector<http_header> extra = {}) {
+    api_request r{std::move(method), std::move(target), std::move(extra), std::move(body)};
+    r.headers.push_back({"Authorization", "Bearer sk_test_x"});
+    return api_.handle(r);
+  }
+  api_outcome call_without_auth(std::string method, std::string target,
+                                std::vector<http_header> headers) {
+    return api_.handle(api_request{std::move(method), std::move(target), std::move(headers), ""});
+  }
+  static json::object body(const api_outcome& out) {
+    return json::parse(out.response.body).as_object();
+  }
+  static std::string header(const api_outcome& out, std::string_view name) {
+    for (const auto& h : out.response.headers) {
+      if (h.name == name) {
+        return h.value;
+      }
+    }
+    return "";
+  }
+  static json::object event(const outgoing_event& e) { return json::parse(e.body).as_object(); }
+
+  std::int64_t now_ = 1'700'000'000;
+  fake_stripe_api api_;
+};
+
+TEST_F(FakeStripeApi, RefusesMissingAndWrongKeys) {
+  auto out = call_without_auth("GET", "/v1/checkout/sessions/cs_test_x", {});
+  EXPECT_EQ(out.response.status, 401);
+  EXPECT_EQ(body(out).at("error").at("type"), "invalid_request_error");
+  out = call_without_auth("GET", "/v1/checkout/sessions/cs_test_x",
+                          {{"Authorization", "Bearer sk_test_wrong1234"}});
+  EXPECT_EQ(out.response.status, 401);
+  EXPECT_EQ(body(out).at("error").at("message"), "Invalid API Key provided: sk_test_*****1234");
+}
+
+TEST_F(FakeStripeApi, CreatesAndRetrievesACheckoutSession) {
+  auto out = call("POST", "/v1/checkout/sessions", subscription_body);
+  ASSERT_EQ(out.response.status, 200) << out.response.body;
+  auto s = body(out);
+  auto id = std::string(s.at("id").as_string());
+  EXPECT_TRUE(id.starts_with("cs_test_"));
+  EXPECT_EQ(s.at("object"), "checkout.session");
+  EXPECT_EQ(s.at("url"), json::value("http://127.0.0.1:1234/pay/" + id));
+  EXPECT_EQ(s.at("mode"), "subscription");
+  EXPECT_EQ(s.at("status"), "open");
+  EXPECT_EQ(s.at("payment_status"), "unpaid");
+  EXPECT_EQ(s.at("amount_total"), 500);
+  EXPECT_EQ(s.at("currency"), "usd");
+  EXPECT_EQ(s.at("client_reference_id"), "pl_123");
+  EXPECT_EQ(s.at("metadata").at("pledge_id"), "pl_123");
+  EXPECT_TRUE(s.at("subscription").is_null());
+  EXPECT_EQ(s.at("livemode"), false);
+  EXPECT_EQ(s.at("expires_at"), now_ + 86'400);
+
+  auto got = call("GET", "/v1/checkout/sessions/" + id);
+  EXPECT_EQ(got.response.status, 200);
+  EXPECT_EQ(got.response.body, out.response.body);
+
+  auto missing = call("GET", "/v1/checkout/sessions/cs_test_nope");
+  EXPECT_EQ(missing.response.status, 404);
+  EXPECT_EQ(body(missing).at("error").at("code"), "resource_missing");
+}
+
+TEST_F(FakeStripeApi, ReplaysIdempotentRequestsAndRefusesOtherParams) {
+  std::vector<http_header> key{{"Idempotency-Key", "pledge-pl_123"}};
+  auto first = call("POST", "/v1/checkout/sessions", subscription_body, key);
+  auto again = call("POST", "/v1/checkout/sessions", subscription_body, key);
+  EXPECT_EQ(again.response.status, 200);
+  EXPECT_EQ(again.response.body, first.response.body);
+  EXPECT_EQ(header(again, "Idempotent-Replayed"), "true");
+  EXPECT_EQ(header(again, "Original-Request"), header(first, "Request-Id"));
+
+  auto other = call("POST", "/v1/checkout/sessions", payment_body, key);
+  EXPECT_EQ(other.response.status, 400);
+  EXPECT_EQ(body(other).at("error").at("type"), "idempotency_error");
+
+  // Kept for 24 hours, then the key is free again.
+  now_ += 24 * 60 * 60;
+  auto later = call("POST", "/v1/checkout/sessions", payment_body, key);
+  EXPECT_EQ(later.response.status, 200);
+}
+
+TEST_F(FakeStripeApi, SavesNoResultForInvalidParamsOrInjectedFailures) {
+  std::vector<http_header> key{{"Idempotency-Key", "k1"}};
+  auto invalid = call("POST", "/v1/checkout/sessions", "mode=payment", key);
+  EXPECT_EQ(invalid.response.status, 400);
+
+  call("POST", "/__control/fail",
+       R"({"count":1,"mode":"status","status":500,"should_retry":true})");
+  auto failed = call("POST", "/v1/checkout/sessions", subscription_body, key);
+  EXPECT_EQ(failed.response.status, 500);
+  EXPECT_EQ(body(failed).at("error").at("type"), "api_error");
+  EXPECT_EQ(header(failed, "Stripe-Should-Retry"), "true");
+
+  auto ok = call("POST", "/v1/checkout/sessions", subscription_body, key);
+  EXPECT_EQ(ok.response.status, 200);
+  EXPECT_EQ(header(ok, "Idempotent-Replayed"), "");
+
+  call("POST", "/__control/fail", R"({"count":1,"mode":"drop"})");
+  EXPECT_TRUE(call("POST", "/v1/checkout/sessions", subscription_body, key).drop);
+  call("POST", "/__control/fail", R"({"count":1,"mode":"slow","delay_ms":250})");
+  auto slow = call("POST", "/v1/checkout/sessions", subscription_body, key);
+  EXPECT_EQ(slow.delay.count(), 250);
+  EXPECT_EQ(header(slow, "Idempotent-Replayed"), "true");
+
+  auto log = json::parse(call("GET", "/__control/requests").response.body).as_array();
+  ASSERT_EQ(log.size(), 5u);
+  EXPECT_EQ(log[0].at("idempotency_key"), "k1");
+  EXPECT_EQ(log[3].at("injected"), "drop");
+  EXPECT_EQ(log[2].at("params").at("line_items[0][price_data][unit_amount]"), "500");
+  EXPECT_EQ(log[2].at("params_nested").at("line_items").at(0).at("price_data").at("unit_amount"),
+            "500");
+}
+
+TEST_F(FakeStripeApi, PayingASubscriptionSendsCompletedAndInvoicePaid) {
+  auto id = std::string(
+      body(call("POST", "/v1/checkout/sessions", subscription_body)).at("id").as_string());
+  auto page = call("GET", "/pay/" + id);
+  EXPECT_EQ(page.response.status, 200);
+  EXPECT_NE(page.response.body.find("5.00"), std::string::npos);
+  EXPECT_NE(page.response.body.find("per month"), std::string::npos);
+
+  auto paid = call("POST", "/pay/" + id, "email=reader%40example.com");
+  EXPECT_EQ(paid.response.status, 303);
+  EXPECT_EQ(header(paid, "Location"), "https://news.example/thanks?s=" + id);
+  ASSERT_EQ(paid.events.size(), 2u);
+  EXPECT_EQ(paid.mode, api_outcome::delivery::before_answer);
+
+  auto completed = event(paid.events[0]);
+  EXPECT_EQ(completed.at("type"), "checkout.session.completed");
+  EXPECT_EQ(completed.at("api_version"), "2024-06-20");
+  const auto& session = completed.at("data").at("object");
+  EXPECT_EQ(session.at("status"), "complete");
+  EXPECT_EQ(session.at("payment_status"), "paid");
+  EXPECT_EQ(session.at("client_reference_id"), "pl_123");
+  auto sub_id = std::string(session.at("subscription").as_string());
+  EXPECT_TRUE(sub_id.starts_with("sub_test_"));
+
+  auto invoice = event(paid.events[1]);
+  EXPECT_EQ(invoice.at("type"), "invoice.paid");
+  const auto& inv = invoice.at("data").at("object");
+  EXPECT_EQ(inv.at("subscription"), json::value(sub_id));
+  EXPECT_EQ(inv.at("billing_reason"), "subscription_create");
+  EXPECT_EQ(inv.at("subscription_details").at("metadata").at("pledge_id"), "pl_123");
+  EXPECT_EQ(inv.at("lines").at("data").at(0).at("metadata").at("pledge_id"), "pl_123");
+  EXPECT_EQ(inv.at("amount_paid"), 500);
+
+  auto sub = body(call("GET", "/v1/subscriptions/" + sub_id));
+  EXPECT_EQ(sub.at("status"), "active");
+  EXPECT_EQ(sub.at("metadata").at("pledge_id"), "pl_123");
+
+  // A renewal, a failed one and its successful retry.
+  auto renewal = call("POST", "/__control/events",
+                      R"({"type":"invoice.paid","subscription":")" + sub_id + "\"}");
+  ASSERT_EQ(renewal.events.size(), 1u);
+  auto cycle = event(renewal.events[0]).at("data").at("object");
+  EXPECT_EQ(cycle.at("billing_reason"), "subscription_cycle");
+  EXPECT_EQ(cycle.at("lines").at("data").at(0).at("period").at("start"),
+            body(call("GET", "/v1/subscriptions/" + sub_id)).at("current_period_start"));
+  auto failed = call("POST", "/__control/events",
+                     R"({"type":"invoice.payment_failed","session":")" + id + "\"}");
+  auto failed_invoice = event(failed.events[0]).at("data").at("object");
+  EXPECT_EQ(failed_invoice.at("paid"), false);
+  EXPECT_EQ(body(call("GET", "/v1/subscriptions/" + sub_id)).at("status"), "past_due");
+
+  // Cancelling twice answers the canceled subscription both times; one deleted event.
+  auto cancel = call("DELETE", "/v1/subscriptions/" + sub_id);
+  EXPECT_EQ(body(cancel).at("status"), "canceled");
+  ASSERT_EQ(cancel.events.size(), 1u);
+  EXPECT_EQ(cancel.events[0].type, "customer.subscription.deleted");
+  auto again = call("DELETE", "/v1/subscriptions/" + sub_id);
+  EXPECT_EQ(again.response.status, 200);
+  EXPECT_EQ(body(again).at("status"), "canceled");
+  EXPECT_TRUE(again.events.empty());
+}
+
+TEST_F(FakeStripeApi, PaymentChargesCarryThePaymentIntentsMetadata) {
+  auto id =
+      std::string(body(call("POST", "/v1/checkout/sessions", payment_body)).at("id").as_string());
+  auto paid = call("POST", "/pay/" + id, "");
+  ASSERT_EQ(paid.events.size(), 1u);
+  auto session = event(paid.events[0]).at("data").at("object");
+  EXPECT_EQ(session.at("payment_status"), "paid");
+  EXPECT_EQ(session.at("customer_details").at("email"), "reader@example.com");
+
+  auto refund =
+      call("POST", "/__control/events", R"({"type":"charge.refunded","session":")" + id + "\"}");
+  ASSERT_EQ(refund.events.size(), 1u);
+  auto charge = event(refund.events[0]).at("data");
+  EXPECT_EQ(charge.at("object").at("metadata").at("pledge_id"), "pl_9");
+  EXPECT_EQ(charge.at("object").at("payment_intent"), session.at("payment_intent"));
+  EXPECT_EQ(charge.at("object").at("refunded"), true);
+  EXPECT_EQ(charge.at("previous_attributes").at("amount_refunded"), 0);
+
+  auto dispute = call("POST", "/__control/events",
+                      R"({"type":"charge.dispute.created","session":")" + id + "\"}");
+  auto object = event(dispute.events[0]).at("data").at("object");
+  EXPECT_EQ(object.at("object"), "dispute");
+  EXPECT_EQ(object.at("payment_intent"), session.at("payment_intent"));
+
+  auto no_sub =
+      call("POST", "/__control/events", R"({"type":"invoice.paid","session":")" + id + "\"}");
+  EXPECT_EQ(no_sub.response.status, 409);
+}
+
+TEST_F(FakeStripeApi, SessionsExpire) {
+  auto id =
+      std::string(body(call("POST", "/v1/checkout/sessions", payment_body)).at("id").as_string());
+  now_ += 86'400;
+  auto got = call("GET", "/v1/checkout/sessions/" + id);
+  EXPECT_EQ(body(got).at("status"), "expired");
+  EXPECT_TRUE(body(got).at("url").is_null());
+  ASSERT_EQ(got.events.size(), 1u);
+  EXPECT_EQ(got.events[0].type, "checkout.session.expired");
+  EXPECT_EQ(call("POST", "/pay/" + id, "").response.status, 410);
+}
+
+TEST_F(FakeStripeApi, UnknownUrlsAnswerLikeStripe) {
+  auto out = call("GET", "/v1/customers");
+  EXPECT_EQ(out.response.status, 404);
+  EXPECT_EQ(body(out).at("error").at("message"),
+            "Unrecognized request URL (GET: /v1/customers). Please see https://stripe.com/docs "
+            "or we can help at https://support.stripe.com/.");
+}
+
+}  // namespace
+}  // namespace fake_stripe
