@@ -317,6 +317,7 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
     s.stripe_settings.api = *providers::base_url::parse(s.settings.stripe_api_base);
     s.stripe_settings.secret_key = s.settings.stripe_secret_key;
     s.stripe_settings.product_name = s.settings.stripe_product_name;
+    s.stripe_settings.timeout = s.settings.stripe_timeout;
     stripe_tls = providers::make_client_tls_context(s.settings.stripe_ca_file);
   }
   for (unsigned i = 0; i < s.settings.threads; ++i) {

@@ -74,6 +74,8 @@ po::options_description describe_options() {
      "Stripe's API base URL (a local stand-in in tests)")
     ("stripe-ca-file", po::value<std::string>()->default_value(""),
      "extra CA certificate (PEM) to trust for Stripe's API, for tests")
+    ("stripe-timeout", po::value<std::string>()->default_value("10s"),
+     "deadline of one attempt of a Stripe API call")
     ("stripe-product-name", po::value<std::string>()->default_value("Support"),
      "what the checkout page says the reader pays for")
     ("pledge-error-url", po::value<std::string>()->default_value(""),
@@ -250,6 +252,7 @@ settings build_settings(const po::variables_map& vm) {
     fail("stripe-ca-file", "cannot read " + s.stripe_ca_file);
   }
   s.stripe_product_name = vm["stripe-product-name"].as<std::string>();
+  s.stripe_timeout = duration_setting(vm, "stripe-timeout");
   s.pledge_error_url = vm["pledge-error-url"].as<std::string>();
   if (!s.pledge_error_url.empty() && !pledges::origin_of(s.pledge_error_url)) {
     fail("pledge-error-url", "expected an http(s) URL");

@@ -46,6 +46,7 @@ struct settings {
   std::string stripe_api_base = "https://api.stripe.com";
   std::string stripe_ca_file;
   std::string stripe_product_name = "Support";
+  std::chrono::milliseconds stripe_timeout{10'000};
   std::string pledge_error_url;
   // Signs one-click links in emails; empty: such links are off.
   std::string link_secret;

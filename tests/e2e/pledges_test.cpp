@@ -341,6 +341,31 @@ TEST_F(Pledges, ProviderErrorsAreRetriedIntoOneSession) {
   EXPECT_LE(std::stoi(retries[1]), 4);
 }
 
+TEST_F(Pledges, ASlowProviderIsTimedOutAndRetriedIntoOneSession) {
+  start({"--stripe-timeout=500ms"});
+  // The first attempt takes longer than the deadline; Stripe still makes its session and saves
+  // it under the Idempotency-Key, so the retry gets that same session back.
+  stripe_control("POST", "/__control/fail", R"({"count":1,"mode":"slow","delay_ms":1500})");
+  raw_client client(service->http_port(), false);
+  auto started = std::chrono::steady_clock::now();
+  auto r = post_json(client, pledge_json());
+  ASSERT_EQ(status(r), 201) << (r ? r->body : "");
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 5s);
+  std::this_thread::sleep_for(1500ms);  // the slow first attempt completes at the stand-in
+  const auto requests = json::parse(stripe_control("GET", "/__control/requests"));
+  const auto pledge_id = std::string(json::parse(r->body).at("id").as_string());
+  for (const auto& q : requests.as_array()) {
+    EXPECT_EQ(q.at("idempotency_key").as_string(), "supportd-checkout-" + pledge_id);
+  }
+  auto body = json::parse(r->body).as_object();
+  auto checkout = std::string(body.at("checkout_url").as_string());
+  auto listed = json::parse(
+      run_command("curl -sk -H 'Authorization: Bearer sk_test_supportd' https://127.0.0.1:" +
+                  std::to_string(stripe_port) + "/v1/checkout/sessions/" +
+                  checkout.substr(checkout.rfind('/') + 1)));
+  EXPECT_EQ(listed.at("client_reference_id").as_string(), body.at("id").as_string());
+}
+
 TEST_F(Pledges, ProviderDownIsAFast503AndNothingIsWritten) {
   start();
   stripe_control("POST", "/__control/fail", R"({"count":1000,"mode":"status","status":503})");
