@@ -4,6 +4,7 @@
 
 #include <boost/json/parse.hpp>
 #include <filesystem>
+#include <fstream>
 #include <thread>
 
 #include "support/raw_client.hpp"
@@ -248,6 +249,28 @@ TEST_F(Server, MetricsExposeHttpRedisAndBuildInfo) {
         "supportd_build_info{version="}) {
     EXPECT_NE(r->body.find(expected), std::string::npos) << expected;
   }
+}
+
+TEST_F(Server, MetricsPassPromtoolsChecks) {
+  start();
+  raw_client client(service->http_port(), false);
+  client.get("/healthz");
+  client.get("/nope");
+  auto scraped = client.get("/metrics");
+  ASSERT_TRUE(scraped);
+  auto file = service->dir().path() / "metrics.txt";
+  std::ofstream(file) << scraped->body;
+  // promtool comes with Debian's prometheus package (the test command installs it).
+  std::string command = "promtool check metrics < '" + file.string() + "' 2>&1";
+  FILE* pipe = popen(command.c_str(), "r");
+  ASSERT_NE(pipe, nullptr);
+  std::string complaints;
+  char buffer[512];
+  while (fgets(buffer, sizeof buffer, pipe) != nullptr) {
+    complaints += buffer;
+  }
+  EXPECT_EQ(pclose(pipe), 0) << complaints;
+  EXPECT_EQ(complaints, "");
 }
 
 TEST_F(Server, ReadinessFollowsRedisThroughACrashAndRestart) {
