@@ -16,6 +16,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
@@ -45,6 +46,13 @@ let browser;
 let supportdBase, fakeBase, formBase, strangerBase;
 
 // --- helpers -------------------------------------------------------------------------------
+
+// A unique email for each case, in letters only: digit runs such as pid-timestamp can pass Luhn
+// and supportd rightly refuses what looks like a card number (13-19 digits, spaces or dashes).
+function uniqueEmail(tag) {
+  const letters = Array.from(randomBytes(12), (b) => String.fromCharCode(97 + (b % 26)));
+  return `${tag}.${letters.join('')}@example.org`;
+}
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -191,7 +199,18 @@ async function withPage(options, body) {
   try {
     const page = await context.newPage();
     page.setDefaultTimeout(15000);
-    return await body(page);
+    try {
+      return await body(page);
+    } catch (e) {
+      // What the reader would have seen, and what the services said, for the failure report.
+      const text = await page.locator('body').innerText({ timeout: 1000 }).catch(() => '(no body)');
+      console.error(`page at ${page.url()} shows:\n${text.slice(0, 1000)}`);
+      for (const { name, log } of children) {
+        const lines = fs.readFileSync(log, 'utf8').trimEnd().split('\n');
+        console.error(`--- last lines of ${name}.log\n${lines.slice(-15).join('\n')}`);
+      }
+      throw e;
+    }
   } finally {
     await context.close();
   }
@@ -211,10 +230,13 @@ before(async () => {
   formBase = form.base;
   strangerBase = stranger.base;
 
+  // Its own log line, not just an open port: the port could be someone else's.
+  let redisReady = false;
   const redis = startChild('redis', REDIS_BIN, [
     '--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
-    '--dir', tmp, '--daemonize', 'no']);
-  await waitFor('redis', () => tcpAccepts(redisPort), { child: redis });
+    '--dir', tmp, '--daemonize', 'no',
+  ], (line) => { if (/Ready to accept connections/.test(line)) redisReady = true; });
+  await waitFor('redis', async () => redisReady && tcpAccepts(redisPort), { child: redis });
 
   const fakeHooks = [];
   const fake = startChild('fake-stripe', FAKE_STRIPE_BIN, [
@@ -290,7 +312,7 @@ process.on('exit', () => {
 
 test('JavaScript off: the plain form goes to checkout, Pay lands on thanks, the pledge is active', async () => {
   const activeBefore = await metric('supportd_pledge_transitions_total', { from: 'pending', to: 'active' });
-  const email = `nojs-${process.pid}-${Date.now()}@example.org`;
+  const email = uniqueEmail('nojs');
 
   await withPage({ javaScriptEnabled: false }, async (page) => {
     await page.goto(`${formBase}/donate.html`);
@@ -329,7 +351,7 @@ test('JavaScript on: a CORS preflight, a JSON post, and a double click makes one
     { route: '/v1/pledges', method: 'OPTIONS', status: '204' });
   const createdBefore = await metric('supportd_http_requests_total',
     { route: '/v1/pledges', method: 'POST', status: '201' });
-  const email = `js-${process.pid}-${Date.now()}@example.org`;
+  const email = uniqueEmail('js');
 
   await withPage({}, async (page) => {
     const posts = [];
@@ -368,7 +390,7 @@ test('an origin not on the allowlist: the preflight is refused, the form says so
   const refusedBefore = await metric('supportd_http_requests_total', { route: '/v1/pledges', status: '403' });
   const postsBefore = await metric('supportd_http_requests_total', { route: '/v1/pledges', method: 'POST' });
   const sessionsBefore = (await checkoutSessionRequests()).length;
-  const email = `stranger-${process.pid}-${Date.now()}@example.org`;
+  const email = uniqueEmail('stranger');
 
   await withPage({}, async (page) => {
     const navigations = [];
