@@ -1,6 +1,8 @@
 #include "webhooks/event_processor.hpp"
 
 #include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
@@ -71,20 +73,41 @@ awaitable<void> event_processor::run(const std::atomic<bool>& stop) {
       co_await pause(std::chrono::milliseconds(20));
       continue;
     }
+    // The batch's entries are processed at once: their Redis round trips share the pipelined
+    // connection instead of waiting in turn. Entries about the same pledge are safe together:
+    // each change is a compare-and-set with its dedupe mark.
+    std::vector<std::string> done;
+    std::size_t remaining = batch->size();
+    auto executor = co_await net::this_coro::executor;
+    net::steady_timer finished(executor, net::steady_timer::time_point::max());
     for (const auto& entry : *batch) {
-      if (co_await process(entry)) {
-        co_await stream_.ack(entry.id);
-        continue;
-      }
-      auto attempts = co_await stream_.count_failure(entry.id);
-      if (attempts && *attempts >= options_.max_attempts) {
-        co_await stream_.dead_letter(entry, "store unavailable or update failed", *attempts);
-        metrics_.processed.with({"stripe", type_label(entry.type), "dead_letter"}).inc();
-        metrics_.dead_letters.add(1);
-        log::error("webhook event dead-lettered",
-                   {{"stream_id", entry.id}, {"type", type_label(entry.type)}});
-      }
+      net::co_spawn(executor, process_in_batch(entry, done, remaining, finished), net::detached);
     }
+    if (remaining > 0) {
+      co_await finished.async_wait(use_tuple);
+    }
+    co_await stream_.ack(done);
+  }
+}
+
+awaitable<void> event_processor::process_in_batch(const stream_entry& entry,
+                                                  std::vector<std::string>& done,
+                                                  std::size_t& remaining,
+                                                  net::steady_timer& finished) {
+  if (co_await process(entry)) {
+    done.push_back(entry.id);
+  } else {
+    auto attempts = co_await stream_.count_failure(entry.id);
+    if (attempts && *attempts >= options_.max_attempts) {
+      co_await stream_.dead_letter(entry, "store unavailable or update failed", *attempts);
+      metrics_.processed.with({"stripe", type_label(entry.type), "dead_letter"}).inc();
+      metrics_.dead_letters.add(1);
+      log::error("webhook event dead-lettered",
+                 {{"stream_id", entry.id}, {"type", type_label(entry.type)}});
+    }
+  }
+  if (--remaining == 0) {
+    finished.cancel();
   }
 }
 

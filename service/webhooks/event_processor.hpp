@@ -7,6 +7,9 @@
 #include <chrono>
 #include <string>
 
+#include <boost/asio/steady_timer.hpp>
+#include <vector>
+
 #include "core/net.hpp"
 #include "webhooks/event_stream.hpp"
 
@@ -40,6 +43,9 @@ class event_processor {
  private:
   // True when the entry is done with (applied, duplicate, orphaned, unknown or dead-lettered).
   awaitable<bool> process(const stream_entry& e);
+  // Processes one entry of a batch; the last one to finish wakes the batch.
+  awaitable<void> process_in_batch(const stream_entry& e, std::vector<std::string>& done,
+                                   std::size_t& remaining, net::steady_timer& finished);
 
   redis::connection& redis_;
   std::string_view prefix_;

@@ -149,6 +149,24 @@ awaitable<result<void>> event_stream::ack(std::string_view id) {
   co_return ok_or(r);
 }
 
+awaitable<result<void>> event_stream::ack(const std::vector<std::string>& ids) {
+  if (ids.empty()) {
+    co_return result<void>{};
+  }
+  std::vector<std::string_view> acknowledge = {"XACK", stream_, group};
+  std::vector<std::string_view> remove = {"XDEL", stream_};
+  std::vector<std::string_view> forget = {"HDEL", attempts_};
+  for (const auto& id : ids) {
+    acknowledge.push_back(id);
+    remove.push_back(id);
+    forget.push_back(id);
+  }
+  auto r = co_await redis_.command(acknowledge);
+  co_await redis_.command(remove);
+  co_await redis_.command(forget);
+  co_return ok_or(r);
+}
+
 awaitable<result<std::int64_t>> event_stream::count_failure(std::string_view id) {
   std::string_view args[] = {"HINCRBY", attempts_, id, "1"};
   auto r = co_await redis_.command(args);

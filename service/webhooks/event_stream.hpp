@@ -47,6 +47,8 @@ class event_stream {
   awaitable<boost::system::result<std::vector<stream_entry>>> claim_stale(
       std::string_view consumer, std::chrono::milliseconds idle, std::size_t count);
   awaitable<boost::system::result<void>> ack(std::string_view id);
+  // Acknowledges a batch in three commands.
+  awaitable<boost::system::result<void>> ack(const std::vector<std::string>& ids);
   // Counts a failed attempt; the count so far.
   awaitable<boost::system::result<std::int64_t>> count_failure(std::string_view id);
   // Moves an entry to the dead letters (and acknowledges it).

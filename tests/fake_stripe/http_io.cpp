@@ -320,6 +320,9 @@ awaitable<void> serve(tcp::acceptor& acceptor, std::shared_ptr<net::ssl::context
     if (ec) {
       continue;
     }
+    // Header and body go out in separate writes: without this, Nagle's algorithm holds the body
+    // until the client's delayed ACK, some 40 ms per response.
+    socket.set_option(tcp::no_delay(true), ec);
     net::co_spawn(acceptor.get_executor(), serve_connection(std::move(socket), tls, api, webhooks),
                   net::detached);
   }
