@@ -21,6 +21,14 @@ std::string_view request::header_value(std::string_view name) const {
   return {};
 }
 
+std::string_view request::bearer_token() const {
+  auto authorization = header_value("Authorization");
+  if (authorization.size() > 7 && iequals(authorization.substr(0, 7), "Bearer ")) {
+    return authorization.substr(7);
+  }
+  return {};
+}
+
 std::string_view request::path_param(std::string_view name) const {
   for (const auto& [key, value] : path_params) {
     if (key == name) {

@@ -33,6 +33,8 @@ struct request {
 
   // First value of the header `name` (case-insensitive), or empty.
   std::string_view header_value(std::string_view name) const;
+  // The token of `Authorization: Bearer <token>`, or empty.
+  std::string_view bearer_token() const;
   std::string_view path_param(std::string_view name) const;
 };
 
@@ -54,6 +56,15 @@ struct response {
   static response of_type(int status, std::string_view content_type, std::string body) {
     response r = json(status, std::move(body));
     r.content_type = content_type;
+    return r;
+  }
+
+  // 303 See Other: where a browser's form post goes next.
+  static response see_other(std::string location) {
+    response r;
+    r.status = 303;
+    r.content_type = "text/plain";
+    r.with_header("Location", std::move(location));
     return r;
   }
 

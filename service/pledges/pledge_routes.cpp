@@ -113,14 +113,10 @@ boost::json::object to_json(const pledge_record& p) {
 http::response invalid(const std::vector<field_error>& errors, bool form,
                        const config::settings& s) {
   if (form && !s.pledge_error_url.empty()) {
-    http::response r;
-    r.status = 303;
-    r.content_type = "text/plain";
     auto separator = s.pledge_error_url.find('?') == std::string::npos ? "?" : "&";
-    r.with_header("Location", s.pledge_error_url + separator +
-                                  "error=" + http::encode_form_component(errors.front().code) +
-                                  "&field=" + http::encode_form_component(errors.front().field));
-    return r;
+    return http::response::see_other(s.pledge_error_url + separator +
+                                     "error=" + http::encode_form_component(errors.front().code) +
+                                     "&field=" + http::encode_form_component(errors.front().field));
   }
   return http::make_problem_response({422,
                                       "invalid_fields",
@@ -145,9 +141,7 @@ enum class access { denied, reader, admin };
 // Bearer manage token or admin token; or, where `link_token` is given, a signed cancel link.
 access check_access(const http::request& req, const config::settings& s, const pledge_record& p,
                     std::string_view link_token) {
-  auto authorization = req.header_value("Authorization");
-  if (authorization.size() > 7 && http::iequals(authorization.substr(0, 7), "Bearer ")) {
-    auto token = authorization.substr(7);
+  if (auto token = req.bearer_token(); !token.empty()) {
     if (!s.admin_token.empty() && security::constant_time_equal(token, s.admin_token)) {
       return access::admin;
     }
@@ -299,11 +293,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
       }
       if (claim->what == reservation::outcome::replay) {
         if (form) {
-          http::response r;
-          r.status = 303;
-          r.content_type = "text/plain";
-          r.with_header("Location", claim->location);
-          co_return answer(std::move(r));
+          co_return answer(http::response::see_other(claim->location));
         }
         auto r = http::response::json(claim->status, std::move(claim->body));
         r.with_header("Idempotent-Replayed", "true");
@@ -387,11 +377,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
                                {"interval", to_string(pledge.every)},
                                {"amount_minor", pledge.amount_minor}});
   if (form) {
-    http::response r;
-    r.status = 303;
-    r.content_type = "text/plain";
-    r.with_header("Location", session->url);
-    co_return answer(std::move(r));
+    co_return answer(http::response::see_other(session->url));
   }
   auto r = http::response::json(201, std::move(body_text));
   r.with_header("Location", "/v1/pledges/" + pledge_id);

@@ -28,9 +28,7 @@ std::optional<http::response> admin_refusal(const http::request& req, const conf
     return http::make_problem_response(http::service_unavailable(
         "admin_off", "The admin API is off: --admin-token-file is not set."));
   }
-  auto authorization = req.header_value("Authorization");
-  if (authorization.size() > 7 && http::iequals(authorization.substr(0, 7), "Bearer ") &&
-      security::constant_time_equal(authorization.substr(7), s.admin_token)) {
+  if (security::constant_time_equal(req.bearer_token(), s.admin_token)) {
     return std::nullopt;
   }
   auto r = http::make_problem_response(
