@@ -46,6 +46,12 @@ void idempotency_store::save(const std::string& api_key, const std::string& key,
 }
 
 void idempotency_store::prune(std::int64_t now) {
+  // Keys live 24 h: a sweep a minute is plenty, and a sweep per request would make every request
+  // cost as much as all the keys held.
+  if (now - last_prune_ < 60) {
+    return;
+  }
+  last_prune_ = now;
   for (auto it = entries_.begin(); it != entries_.end();) {
     if (now - it->second.created >= retention_seconds) {
       it = entries_.erase(it);

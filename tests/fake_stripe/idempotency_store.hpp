@@ -53,6 +53,7 @@ class idempotency_store {
   void prune(std::int64_t now);
 
   std::map<std::string, entry> entries_;
+  std::int64_t last_prune_ = 0;
 };
 
 }  // namespace fake_stripe
