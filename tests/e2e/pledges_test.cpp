@@ -129,22 +129,19 @@ class Pledges : public ::testing::Test {
                        " HGETALL \"$k\" 2>/dev/null; done");
   }
 
-  std::optional<raw_response> post_json(raw_client& c, const std::string& body,
-                                        const std::string& extra = "") {
-    c.send(
-        "POST /v1/pledges HTTP/1.1\r\nHost: support.test\r\nContent-Type: application/json\r\n"
-        "Content-Length: " +
-        std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body);
+  static std::optional<raw_response> post(raw_client& c, const std::string& content_type,
+                                          const std::string& body, const std::string& extra) {
+    c.send("POST /v1/pledges HTTP/1.1\r\nHost: support.test\r\nContent-Type: " + content_type +
+           "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body);
     return c.read_response(20s);
   }
-
-  std::optional<raw_response> post_form(raw_client& c, const std::string& body,
-                                        const std::string& extra = "") {
-    c.send(
-        "POST /v1/pledges HTTP/1.1\r\nHost: support.test\r\n"
-        "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: " +
-        std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body);
-    return c.read_response(20s);
+  static std::optional<raw_response> post_json(raw_client& c, const std::string& body,
+                                               const std::string& extra = "") {
+    return post(c, "application/json", body, extra);
+  }
+  static std::optional<raw_response> post_form(raw_client& c, const std::string& body,
+                                               const std::string& extra = "") {
+    return post(c, "application/x-www-form-urlencoded", body, extra);
   }
 
   static std::string pledge_json(const std::string& amount = "5",
