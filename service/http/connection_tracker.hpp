@@ -29,7 +29,6 @@ class connection_tracker {
                            entry{false, clock::time_point::max(), std::move(close)});
   }
   void remove(handle h) { entries_.erase(h); }
-  std::size_t size() const { return entries_.size(); }
 
   void close_idle() {
     for (auto& e : entries_) {

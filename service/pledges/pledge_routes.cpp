@@ -129,11 +129,14 @@ std::string cancel_link(const config::settings& s, const std::string& id) {
   if (s.link_secret.empty() || s.public_url.empty()) {
     return {};
   }
-  auto expires = std::chrono::duration_cast<std::chrono::seconds>(
-                     (std::chrono::system_clock::now() + cancel_link_lifetime).time_since_epoch())
-                     .count();
+  auto expires = now_unix_ms() / 1000 +
+                 std::chrono::duration_cast<std::chrono::seconds>(cancel_link_lifetime).count();
   return s.public_url + "/v1/pledges/" + id +
          "/cancel?token=" + security::sign_link(s.link_secret, "cancel-pledge", id, expires);
+}
+
+bool valid_cancel_link(const config::settings& s, std::string_view id, std::string_view token) {
+  return security::verify_link(s.link_secret, "cancel-pledge", id, token, now_unix_ms() / 1000);
 }
 
 enum class access { denied, reader, admin };
@@ -150,13 +153,8 @@ access check_access(const http::request& req, const config::settings& s, const p
       return access::reader;
     }
   }
-  if (!link_token.empty()) {
-    auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                   std::chrono::system_clock::now().time_since_epoch())
-                   .count();
-    if (security::verify_link(s.link_secret, "cancel-pledge", p.id, link_token, now)) {
-      return access::reader;
-    }
+  if (!link_token.empty() && valid_cancel_link(s, p.id, link_token)) {
+    return access::reader;
   }
   return access::denied;
 }
@@ -489,11 +487,7 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
 awaitable<http::response> cancel_page(const http::request& req, services& svc) {
   auto id = req.path_param("id");
   auto token = query_param(req.query, "token");
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  if (!sane_id(id) || svc.settings.link_secret.empty() ||
-      !security::verify_link(svc.settings.link_secret, "cancel-pledge", id, token, now)) {
+  if (!sane_id(id) || !valid_cancel_link(svc.settings, id, token)) {
     co_return html_page(403, "This link does not work",
                         "<p>The link has expired or is not valid.</p>");
   }

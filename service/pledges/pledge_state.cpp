@@ -81,8 +81,4 @@ std::optional<pledge_state> next_state(pledge_state s, pledge_event e, interval 
   return std::nullopt;
 }
 
-bool is_final(pledge_state s) {
-  return s == canceled || s == refunded || s == disputed || s == abandoned || s == failed;
-}
-
 }  // namespace supportd::pledges

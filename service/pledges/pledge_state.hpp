@@ -61,7 +61,4 @@ std::span<const transition> transition_table();
 // The state after `e` in state `s`, or nullopt when `e` does not apply (nothing changes).
 std::optional<pledge_state> next_state(pledge_state s, pledge_event e, interval every);
 
-// No further transition but refund and dispute bookkeeping.
-bool is_final(pledge_state s);
-
 }  // namespace supportd::pledges

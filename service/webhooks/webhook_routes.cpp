@@ -46,9 +46,7 @@ awaitable<http::response> receive_stripe(const http::request& req, services& svc
     co_return http::make_problem_response(http::service_unavailable(
         "webhooks_off", "Stripe webhooks are off: --stripe-webhook-secret-file is not set."));
   }
-  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                       std::chrono::system_clock::now().time_since_epoch())
-                       .count();
+  const auto now = pledges::now_unix_ms() / 1000;
   auto verdict = verify_stripe_signature(req.header_value("Stripe-Signature"), req.body,
                                          s.stripe_webhook_secrets, now,
                                          s.stripe_webhook_tolerance.count() / 1000);

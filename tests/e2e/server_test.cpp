@@ -310,7 +310,7 @@ TEST_F(Server, HungRedisMakesReadinessFailFast) {
   EXPECT_TRUE(service->wait_ready(5s));
 }
 
-TEST_F(Server, StartsWithoutRedisAndBecomesReadyWhenItComes) {
+TEST_F(Server, StartsAndAnswersLivenessWithoutRedis) {
   int port = free_port();
   supportd_process lonely("redis://127.0.0.1:" + std::to_string(port) + "/0");
   raw_client client(lonely.http_port(), false);
