@@ -21,6 +21,9 @@ struct pledge_metrics;
 namespace webhooks {
 struct webhook_metrics;
 }  // namespace webhooks
+namespace reminders {
+struct reminder_metrics;
+}  // namespace reminders
 
 // The state of the whole process, as readiness sees it. Thread-safe.
 class instance_status {
@@ -41,6 +44,7 @@ struct services {
   pledges::checkout_provider* checkout;
   pledges::pledge_metrics& pledge_stats;
   webhooks::webhook_metrics* webhook_stats;
+  reminders::reminder_metrics& reminder_stats;
 };
 
 }  // namespace supportd

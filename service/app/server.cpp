@@ -20,6 +20,7 @@
 #include "http/session.hpp"
 #include "log/logger.hpp"
 #include "metrics/registry.hpp"
+#include "notify/webhook_sender.hpp"
 #include "ops/ops_routes.hpp"
 #include "ops/process_metrics.hpp"
 #include "pledges/pledge_metrics.hpp"
@@ -29,6 +30,12 @@
 #include "providers/stripe/stripe_client.hpp"
 #include "redis/client_metrics.hpp"
 #include "redis/connection.hpp"
+#include "reminders/reminder_book.hpp"
+#include "reminders/reminder_metrics.hpp"
+#include "reminders/reminder_routes.hpp"
+#include "reminders/reminder_scheduler.hpp"
+#include "reminders/reminder_store.hpp"
+#include "security/data_keys.hpp"
 #include "services.hpp"
 #include "webhooks/event_processor.hpp"
 #include "webhooks/webhook_metrics.hpp"
@@ -52,9 +59,18 @@ std::vector<http::route> route_table() {
       {"GET", "/v1/pledges/{id}", &pledges::get_pledge},
       {"POST", "/v1/pledges/{id}/cancel", &pledges::cancel_pledge},
       {"GET", "/v1/pledges/{id}/cancel", &pledges::cancel_page},
+      {"POST", "/v1/reminders", &reminders::create_reminder},
+      {"OPTIONS", "/v1/reminders", &reminders::reminder_preflight},
+      {"POST", "/v1/reminders/unsubscribe", &reminders::unsubscribe},
+      {"GET", "/v1/reminders/unsubscribe", &reminders::unsubscribe_page},
+      {"GET", "/v1/reminders/{id}", &reminders::get_reminder},
+      {"DELETE", "/v1/reminders/{id}", &reminders::delete_reminder},
       {"POST", "/v1/webhooks/stripe", &webhooks::receive_stripe},
       {"GET", "/admin/dead-letters", &webhooks::list_dead_letters},
       {"POST", "/admin/dead-letters/{id}/replay", &webhooks::replay_dead_letter},
+      {"POST", "/admin/erasure", &reminders::erase_reader},
+      {"GET", "/admin/reminders/dead-letters", &reminders::list_dead_reminders},
+      {"POST", "/admin/reminders/dead-letters/{id}/replay", &reminders::replay_dead_reminder},
   };
 }
 
@@ -75,12 +91,18 @@ struct worker {
   std::unique_ptr<redis::connection> redis;
   std::unique_ptr<providers::stripe::stripe_client> stripe;
   std::unique_ptr<webhooks::event_processor> processor;
+  std::unique_ptr<reminders::reminder_store> reminder_store;
+  std::unique_ptr<reminders::reminder_book> reminder_book;
+  std::unique_ptr<notify::webhook_sender> notify;
+  std::unique_ptr<reminders::reminder_scheduler> scheduler;
   std::optional<services> svc;
   net::io_context io{1};
   std::thread thread;
 
   ~worker() {
     // Their sockets and timers belong to the io_context: they go first.
+    scheduler.reset();
+    notify.reset();
     processor.reset();
     stripe.reset();
     redis.reset();
@@ -104,6 +126,7 @@ struct server::state final : instance_status {
   providers::circuit_breaker stripe_breaker{5, std::chrono::seconds(30)};
   providers::stripe::client_settings stripe_settings;
   webhooks::webhook_metrics webhook_metrics = webhooks::webhook_metrics::create(registry);
+  reminders::reminder_metrics reminder_metrics = reminders::reminder_metrics::create(registry);
   http::router routes{route_table()};
   http::session_settings session;
   std::atomic<bool> shutting_down{false};
@@ -320,6 +343,13 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
     s.stripe_settings.timeout = s.settings.stripe_timeout;
     stripe_tls = providers::make_client_tls_context(s.settings.stripe_ca_file);
   }
+  std::shared_ptr<net::ssl::context> notify_tls;
+  const bool deliver_reminders = s.settings.data_keys && !s.settings.notify_url.empty();
+  if (deliver_reminders) {
+    notify_tls = providers::make_client_tls_context(s.settings.notify_ca_file);
+  } else if (s.settings.data_keys) {
+    log::warn("reminders are accepted but not delivered: --notify-url is not set");
+  }
   for (unsigned i = 0; i < s.settings.threads; ++i) {
     auto w = std::make_unique<worker>();
     w->redis = std::make_unique<redis::connection>(w->io, redis_options, &s.redis_metrics);
@@ -328,7 +358,25 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
           w->io, s.stripe_settings, stripe_tls, s.stripe_breaker, s.provider_metrics);
     }
     w->svc.emplace(services{s.settings, *w->redis, s.registry, s, w->stripe.get(), s.pledge_metrics,
-                            &s.webhook_metrics});
+                            &s.webhook_metrics, s.reminder_metrics});
+    if (deliver_reminders) {
+      w->reminder_store =
+          std::make_unique<reminders::reminder_store>(*w->redis, s.settings.redis_prefix);
+      w->reminder_book = std::make_unique<reminders::reminder_book>(
+          *w->reminder_store, *s.settings.data_keys, s.settings.link_secret,
+          s.settings.reminder_retention);
+      w->notify = std::make_unique<notify::webhook_sender>(
+          w->io, *notify::endpoint::parse(s.settings.notify_url), s.settings.notify_keys,
+          notify_tls, s.settings.notify_timeout);
+      w->scheduler = std::make_unique<reminders::reminder_scheduler>(
+          *w->reminder_store, *w->reminder_book, *w->notify, &s.reminder_metrics,
+          reminders::scheduler_options{.batch = s.settings.reminder_batch,
+                                       .lease = s.settings.reminder_lease,
+                                       .idle_poll = s.settings.reminder_poll,
+                                       .public_url = s.settings.public_url,
+                                       .give_url = s.settings.give_url,
+                                       .now_ms = {}});
+    }
     if (!s.settings.stripe_webhook_secrets.empty()) {
       // Consumers are named per process and thread; a dead process's unacknowledged events are
       // taken over by the others after --webhook-retry-after.
@@ -361,6 +409,9 @@ int server::run() {
     net::co_spawn(w->io, s.tick(*w), net::detached);
     if (w->processor) {
       net::co_spawn(w->io, w->processor->run(s.shutting_down), net::detached);
+    }
+    if (w->scheduler) {
+      net::co_spawn(w->io, w->scheduler->run(s.shutting_down), net::detached);
     }
   }
   for (auto& l : s.listeners) {

@@ -1,4 +1,4 @@
-// Durations in settings: "250ms", "10s", "5m", "1h", or a bare number of seconds.
+// Durations in settings: "250ms", "10s", "5m", "1h", "30d", or a bare number of seconds.
 #pragma once
 
 #include <chrono>

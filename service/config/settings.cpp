@@ -4,9 +4,13 @@
 #include <fstream>
 #include <sstream>
 #include <thread>
+#include <variant>
 
 #include "config/duration.hpp"
+#include "notify/standard_webhooks.hpp"
 #include "pledges/pledge_request.hpp"
+#include "reminders/time_zone.hpp"
+#include "security/data_keys.hpp"
 
 namespace supportd::config {
 namespace po = boost::program_options;
@@ -95,6 +99,39 @@ po::options_description describe_options() {
      "a webhook event that failed (or whose worker died) is tried again after this")
     ("webhook-max-attempts", po::value<int>()->default_value(5),
      "attempts before a webhook event goes to the dead letters")
+    ("data-key-file", po::value<std::string>()->default_value(""),
+     "file of KEY_ID:BASE64_OF_32_BYTES lines sealing readers' emails (the first seals, all "
+     "open); unset: reminder sign-ups off")
+    ("notify-url", po::value<std::string>()->default_value(""),
+     "the site's email service: due reminders are POSTed here as Standard Webhooks; unset: "
+     "reminders are kept but not delivered")
+    ("notify-secret-file", po::value<std::string>()->default_value(""),
+     "file with the whsec_… secrets signing deliveries, one per line (each adds a signature)")
+    ("notify-ca-file", po::value<std::string>()->default_value(""),
+     "extra CA certificate (PEM) trusted for --notify-url")
+    ("notify-timeout", po::value<std::string>()->default_value("15s"),
+     "how long one delivery may take")
+    ("reminder-thanks-url", po::value<std::string>()->default_value(""),
+     "where a plain form sign-up is sent after success (303)")
+    ("reminder-error-url", po::value<std::string>()->default_value(""),
+     "where a plain form sign-up with invalid fields is sent back (303), with ?error=<code>")
+    ("give-url", po::value<std::string>()->default_value(""),
+     "the reminder's \"give now\" link (attribution is added to its query); default: the first "
+     "allowed origin")
+    ("reminder-local-hour", po::value<int>()->default_value(9),
+     "a reminder asked for on a date goes out at this hour of the reader's day")
+    ("reminder-time-zone", po::value<std::string>()->default_value("UTC"),
+     "the zone for dates and recurring reminders when the reader names none")
+    ("reminder-retention", po::value<std::string>()->default_value("30d"),
+     "how long delivered, unsubscribed and cancelled reminders stay in Redis")
+    ("reminder-batch", po::value<std::size_t>()->default_value(128),
+     "due reminders each worker claims and sends at once")
+    ("reminder-lease", po::value<std::string>()->default_value("60s"),
+     "how long a claimed reminder is held before another scheduler may take it over")
+    ("reminder-poll", po::value<std::string>()->default_value("250ms"),
+     "how often an idle scheduler looks for due reminders")
+    ("reminder-signups-per-email-per-hour", po::value<unsigned>()->default_value(10),
+     "sign-ups per reader address per hour (per process); 0 is off")
     ("rate-limit-per-minute", po::value<unsigned>()->default_value(120),
      "requests per client address per minute across public POST endpoints; 0 is off")
     ("client-ip-header", po::value<std::string>()->default_value(""),
@@ -160,6 +197,73 @@ std::chrono::milliseconds duration_setting(const po::variables_map& vm, const st
     fail(flag, "expected a positive duration such as 500ms, 10s or 5m, got \"" + text + "\"");
   }
   return *value;
+}
+
+void read_reminder_settings(const po::variables_map& vm, settings& s) {
+  if (const auto& path = vm["data-key-file"].as<std::string>(); !path.empty()) {
+    auto keys = security::data_keys::parse(read_secret_file("data-key-file", path));
+    if (auto* why = std::get_if<std::string>(&keys)) {
+      fail("data-key-file", *why);
+    }
+    s.data_keys =
+        std::make_shared<const security::data_keys>(std::move(std::get<security::data_keys>(keys)));
+    if (s.link_secret.empty()) {
+      fail("link-secret-file", "reminders (--data-key-file) need it for their links and tokens");
+    }
+  }
+  s.notify_url = vm["notify-url"].as<std::string>();
+  if (!s.notify_url.empty() && !pledges::origin_of(s.notify_url)) {
+    fail("notify-url", "expected an http(s) URL");
+  }
+  if (const auto& path = vm["notify-secret-file"].as<std::string>(); !path.empty()) {
+    auto keys = notify::parse_secret_file(read_secret_file("notify-secret-file", path));
+    if (auto* why = std::get_if<std::string>(&keys)) {
+      fail("notify-secret-file", *why);
+    }
+    s.notify_keys = std::move(std::get<std::vector<std::string>>(keys));
+  }
+  if (!s.notify_url.empty() && s.public_url.empty()) {
+    fail("public-url", "required with --notify-url: reminder emails carry unsubscribe links");
+  }
+  if (!s.notify_url.empty() && s.notify_keys.empty()) {
+    fail("notify-secret-file", "required with --notify-url: deliveries are always signed");
+  }
+  s.notify_ca_file = vm["notify-ca-file"].as<std::string>();
+  if (!s.notify_ca_file.empty() && !std::ifstream(s.notify_ca_file)) {
+    fail("notify-ca-file", "cannot read " + s.notify_ca_file);
+  }
+  s.notify_timeout = duration_setting(vm, "notify-timeout");
+  for (auto [flag, slot] : {std::pair{"reminder-thanks-url", &s.reminder_thanks_url},
+                            std::pair{"reminder-error-url", &s.reminder_error_url},
+                            std::pair{"give-url", &s.give_url}}) {
+    *slot = vm[flag].as<std::string>();
+    if (!slot->empty() && !pledges::origin_of(*slot)) {
+      fail(flag, "expected an http(s) URL");
+    }
+  }
+  if (s.give_url.empty() && !s.allowed_origins.empty()) {
+    s.give_url = s.allowed_origins.front() + "/";
+  }
+  s.reminder_local_hour = vm["reminder-local-hour"].as<int>();
+  if (s.reminder_local_hour < 0 || s.reminder_local_hour > 23) {
+    fail("reminder-local-hour", "must be from 0 to 23");
+  }
+  s.reminder_time_zone = vm["reminder-time-zone"].as<std::string>();
+  if (!reminders::time_zone::find(s.reminder_time_zone)) {
+    fail("reminder-time-zone", "not a time zone in /usr/share/zoneinfo");
+  }
+  s.reminder_retention = duration_setting(vm, "reminder-retention");
+  s.reminder_batch = vm["reminder-batch"].as<std::size_t>();
+  if (s.reminder_batch < 1 || s.reminder_batch > 1000) {
+    fail("reminder-batch", "must be from 1 to 1000");
+  }
+  s.reminder_lease = duration_setting(vm, "reminder-lease");
+  if (s.reminder_lease <= s.notify_timeout) {
+    fail("reminder-lease",
+         "must be longer than --notify-timeout, or a slow delivery is sent twice");
+  }
+  s.reminder_poll = duration_setting(vm, "reminder-poll");
+  s.reminder_signups_per_email_per_hour = vm["reminder-signups-per-email-per-hour"].as<unsigned>();
 }
 
 settings build_settings(const po::variables_map& vm) {
@@ -299,6 +403,7 @@ settings build_settings(const po::variables_map& vm) {
   if (s.webhook_max_attempts < 1 || s.webhook_max_attempts > 100) {
     fail("webhook-max-attempts", "must be from 1 to 100");
   }
+  read_reminder_settings(vm, s);
   s.rate_limit_per_minute = vm["rate-limit-per-minute"].as<unsigned>();
   s.client_ip_header = vm["client-ip-header"].as<std::string>();
   s.country_header = vm["country-header"].as<std::string>();

@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,10 @@
 #include "config/redis_url.hpp"
 #include "log/logger.hpp"
 #include "pledges/pledge_limits.hpp"
+
+namespace supportd::security {
+class data_keys;
+}
 
 namespace supportd::config {
 
@@ -60,6 +65,24 @@ struct settings {
   bool stripe_livemode = false;
   std::chrono::milliseconds webhook_retry_after{30'000};
   int webhook_max_attempts = 5;
+
+  // Reminders. Sign-ups need the data keys (addresses are stored sealed) and the link secret
+  // (manage and unsubscribe tokens); delivery needs the notify URL and its secrets.
+  std::shared_ptr<const security::data_keys> data_keys;
+  std::string notify_url;
+  std::vector<std::string> notify_keys;  // decoded whsec_ secrets, each adds a signature
+  std::string notify_ca_file;
+  std::chrono::milliseconds notify_timeout{15'000};
+  std::string reminder_thanks_url;
+  std::string reminder_error_url;
+  std::string give_url;
+  int reminder_local_hour = 9;
+  std::string reminder_time_zone = "UTC";
+  std::chrono::milliseconds reminder_retention{30LL * 24 * 3'600'000};
+  std::size_t reminder_batch = 128;
+  std::chrono::milliseconds reminder_lease{60'000};
+  std::chrono::milliseconds reminder_poll{250};
+  unsigned reminder_signups_per_email_per_hour = 10;
 
   // Requests per client address per minute across the public POST endpoints; 0 is off.
   unsigned rate_limit_per_minute = 120;

@@ -61,6 +61,18 @@ bool for_each_form_field(std::string_view body,
   return true;
 }
 
+std::string form_field(std::string_view body, std::string_view name) {
+  std::string found;
+  bool seen = false;
+  for_each_form_field(body, [&](std::string_view k, std::string_view v) {
+    if (k == name && !seen) {
+      found = v;
+      seen = true;
+    }
+  });
+  return found;
+}
+
 std::string encode_form_component(std::string_view text) {
   static constexpr char hex[] = "0123456789ABCDEF";
   std::string out;

@@ -16,6 +16,9 @@ std::optional<std::string> decode_form_component(std::string_view encoded);
 bool for_each_form_field(std::string_view body,
                          const std::function<void(std::string_view, std::string_view)>& field);
 
+// The first value of `name`, decoded; empty when absent or malformed.
+std::string form_field(std::string_view body, std::string_view name);
+
 // The encoding of one component: unreserved characters as they are, space as '+', the rest %XX.
 std::string encode_form_component(std::string_view text);
 

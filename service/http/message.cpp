@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cctype>
 
+#include "http/form.hpp"
+
 namespace supportd::http {
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -36,6 +38,19 @@ std::string_view request::path_param(std::string_view name) const {
     }
   }
   return {};
+}
+
+bool request::has_media_type(std::string_view type) const {
+  auto value = header_value("Content-Type");
+  auto media = value.substr(0, value.find(';'));
+  while (!media.empty() && media.back() == ' ') {
+    media.remove_suffix(1);
+  }
+  return iequals(media, type);
+}
+
+std::string request::query_param(std::string_view name) const {
+  return form_field(query, name);
 }
 
 }  // namespace supportd::http

@@ -36,6 +36,10 @@ struct request {
   // The token of `Authorization: Bearer <token>`, or empty.
   std::string_view bearer_token() const;
   std::string_view path_param(std::string_view name) const;
+  // The Content-Type's media type is `type` (parameters such as charset aside).
+  bool has_media_type(std::string_view type) const;
+  // The first value of `name` in the query string, decoded; empty when absent.
+  std::string query_param(std::string_view name) const;
 };
 
 struct response {

@@ -1,5 +1,9 @@
 #include "http/problem.hpp"
 
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/serialize.hpp>
+
 #include "log/logger.hpp"
 
 namespace supportd::http {
@@ -81,6 +85,24 @@ problem headers_too_large(std::size_t limit) {
 
 problem service_unavailable(std::string code, std::string detail) {
   return {503, std::move(code), "Service Unavailable", std::move(detail), {}};
+}
+
+problem invalid_fields(const std::vector<field_error>& errors) {
+  boost::json::array fields;
+  for (const auto& e : errors) {
+    fields.push_back(
+        boost::json::object{{"field", e.field}, {"code", e.code}, {"message", e.message}});
+  }
+  return {422,
+          "invalid_fields",
+          "Unprocessable Content",
+          "Some fields are missing or invalid; see `errors`.",
+          {{"errors", boost::json::serialize(fields)}}};
+}
+
+problem store_unavailable() {
+  return service_unavailable("store_unavailable",
+                             "Our data store is not answering; try again shortly.");
 }
 
 problem internal_error() {

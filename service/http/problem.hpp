@@ -20,6 +20,13 @@ struct problem {
   std::vector<std::pair<std::string, std::string>> extensions;
 };
 
+// One field of a request that failed validation.
+struct field_error {
+  std::string field;
+  std::string code;  // machine-readable: required, invalid, too_small, too_large, …
+  std::string message;
+};
+
 // {"type":"https://supportd.dev/problems/<code>","title":…,"status":…,"detail":…,…}
 std::string to_json(const problem& p);
 
@@ -33,5 +40,9 @@ problem payload_too_large(std::size_t limit);
 problem headers_too_large(std::size_t limit);
 problem service_unavailable(std::string code, std::string detail);
 problem internal_error();
+// 422 with `errors`: every bad field, so a form can mark them all at once.
+problem invalid_fields(const std::vector<field_error>& errors);
+// 503 because Redis is not answering.
+problem store_unavailable();
 
 }  // namespace supportd::http

@@ -7,8 +7,8 @@
 namespace supportd::limits {
 namespace {
 
-// A fixed window per minute: INCR, and the key expires with its window. The key holds the
-// client address for at most a minute.
+// A fixed window: INCR, and the key expires with its window. The key holds the client address
+// no longer than the window.
 const redis::script count_script(R"lua(
 local n = redis.call('INCR', KEYS[1])
 if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
@@ -19,14 +19,14 @@ return n
 
 awaitable<boost::system::result<rate_decision>> rate_limiter::hit(std::string_view scope,
                                                                   std::string_view who) {
-  if (per_minute_ == 0) {
+  if (limit_ == 0) {
     co_return rate_decision{};
   }
   auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count();
-  auto window = now / 60'000;
-  auto left_ms = 60'000 - now % 60'000;
+  auto window = now / window_ms_;
+  auto left_ms = window_ms_ - now % window_ms_;
   std::string key(prefix_);
   key += "rate:";
   key += scope;
@@ -45,7 +45,7 @@ awaitable<boost::system::result<rate_decision>> rate_limiter::hit(std::string_vi
   if (!count) {
     co_return count.error();
   }
-  if (*count > static_cast<std::int64_t>(per_minute_)) {
+  if (*count > static_cast<std::int64_t>(limit_)) {
     co_return rate_decision{false, static_cast<int>((left_ms + 999) / 1000)};
   }
   co_return rate_decision{};

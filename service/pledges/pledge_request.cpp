@@ -6,6 +6,7 @@
 #include <boost/json/value.hpp>
 #include <boost/url/parse.hpp>
 
+#include "http/field_checks.hpp"
 #include "http/form.hpp"
 #include "pledges/card_screen.hpp"
 
@@ -13,6 +14,9 @@ namespace supportd::pledges {
 namespace {
 
 using http::for_each_form_field;
+using http::is_locale;
+using http::is_token;
+using http::printable;
 
 constexpr std::size_t max_text = 200;
 constexpr std::size_t max_url = 2000;
@@ -53,43 +57,6 @@ void assign(pledge_fields& f, std::string_view key, std::string_view value) {
   if (slot != nullptr) {
     *slot = value;
   }
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' || s.front() == '\r')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
-bool printable(std::string_view s) {
-  return std::none_of(s.begin(), s.end(), [](char c) {
-    auto u = static_cast<unsigned char>(c);
-    return u < 0x20 || u == 0x7f;
-  });
-}
-
-// Short identifiers for attribution and payment methods: letters, digits, - _ . /
-bool is_token(std::string_view s) {
-  return s.size() <= 64 && std::all_of(s.begin(), s.end(), [](char c) {
-           return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '-' || c == '_' || c == '.' || c == '/';
-         });
-}
-
-bool is_locale(std::string_view s) {
-  // BCP 47-ish: "en", "en-GB", "pt-BR", "zh-Hant-TW".
-  if (s.empty() || s.size() > 35) {
-    return false;
-  }
-  return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
-  });
 }
 
 }  // namespace
@@ -147,31 +114,6 @@ std::optional<std::string> origin_of(std::string_view url) {
   std::transform(origin.begin(), origin.end(), origin.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
   return origin;
-}
-
-std::optional<std::string> normalize_email(std::string_view email) {
-  auto trimmed = trim(email);
-  if (trimmed.size() < 3 || trimmed.size() > 254 || !printable(trimmed)) {
-    return std::nullopt;
-  }
-  auto at = trimmed.find('@');
-  if (at == std::string_view::npos || at == 0 || at > 64 ||
-      trimmed.find('@', at + 1) != std::string_view::npos) {
-    return std::nullopt;
-  }
-  auto domain = trimmed.substr(at + 1);
-  if (domain.size() < 3 || domain.find('.') == std::string_view::npos || domain.front() == '.' ||
-      domain.back() == '.' || domain.find("..") != std::string_view::npos) {
-    return std::nullopt;
-  }
-  if (std::any_of(trimmed.begin(), trimmed.end(),
-                  [](char c) { return c == ' ' || c == ',' || c == '<' || c == '>'; })) {
-    return std::nullopt;
-  }
-  std::string normalized(trimmed);
-  std::transform(normalized.begin(), normalized.end(), normalized.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return normalized;
 }
 
 std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_fields& f,

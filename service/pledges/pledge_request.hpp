@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "http/field_checks.hpp"
+#include "http/problem.hpp"
 #include "pledges/money.hpp"
 #include "pledges/pledge.hpp"
 #include "pledges/pledge_limits.hpp"
@@ -35,11 +37,7 @@ struct pledge_fields {
   bool card_number_seen = false;
 };
 
-struct field_error {
-  std::string field;
-  std::string code;  // machine-readable: required, invalid, too_small, too_large, …
-  std::string message;
-};
+using http::field_error;
 
 // Parses a JSON object body. Unknown members are ignored (but still screened for card numbers).
 // A body that is not a JSON object is one field_error with field "body".
@@ -74,7 +72,6 @@ std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_field
 // "https://news.example:8443" for an http(s) URL, nullopt for anything else.
 std::optional<std::string> origin_of(std::string_view url);
 
-// Trimmed and lower-cased whole; nullopt when it is not a plausible address.
-std::optional<std::string> normalize_email(std::string_view email);
+using http::normalize_email;
 
 }  // namespace supportd::pledges

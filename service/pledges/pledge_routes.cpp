@@ -12,6 +12,7 @@
 #include "http/client_address.hpp"
 #include "http/cors.hpp"
 #include "http/form.hpp"
+#include "http/html_page.hpp"
 #include "http/problem.hpp"
 #include "limits/rate_limiter.hpp"
 #include "log/logger.hpp"
@@ -20,6 +21,9 @@
 #include "pledges/pledge_request.hpp"
 #include "pledges/pledge_store.hpp"
 #include "redis/errc.hpp"
+#include "reminders/reminder_book.hpp"
+#include "reminders/reminder_metrics.hpp"
+#include "reminders/reminder_store.hpp"
 #include "security/secrets.hpp"
 #include "services.hpp"
 
@@ -29,24 +33,13 @@ namespace {
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr auto cancel_link_lifetime = std::chrono::hours(24 * 90);
 
-bool has_media_type(const http::request& req, std::string_view type) {
-  auto value = req.header_value("Content-Type");
-  auto semicolon = value.find(';');
-  auto media = value.substr(0, semicolon);
-  while (!media.empty() && media.back() == ' ') {
-    media.remove_suffix(1);
-  }
-  return http::iequals(media, type);
-}
-
 http::response problem(int status, std::string code, std::string title, std::string detail) {
   return http::make_problem_response(
       {status, std::move(code), std::move(title), std::move(detail), {}});
 }
 
 http::response redis_unavailable() {
-  auto r = http::make_problem_response(http::service_unavailable(
-      "store_unavailable", "Our data store is not answering; try again shortly."));
+  auto r = http::make_problem_response(http::store_unavailable());
   r.with_header("Retry-After", "1");
   return r;
 }
@@ -54,15 +47,6 @@ http::response redis_unavailable() {
 http::response pledges_off() {
   return http::make_problem_response(http::service_unavailable(
       "pledges_off", "Pledges are off: --stripe-secret-key-file is not set."));
-}
-
-std::string json_string_array(const std::vector<field_error>& errors) {
-  boost::json::array fields;
-  for (const auto& e : errors) {
-    fields.push_back(
-        boost::json::object{{"field", e.field}, {"code", e.code}, {"message", e.message}});
-  }
-  return boost::json::serialize(fields);
 }
 
 std::string rfc3339(std::int64_t unix_ms) {
@@ -118,11 +102,7 @@ http::response invalid(const std::vector<field_error>& errors, bool form,
                                      "error=" + http::encode_form_component(errors.front().code) +
                                      "&field=" + http::encode_form_component(errors.front().field));
   }
-  return http::make_problem_response({422,
-                                      "invalid_fields",
-                                      "Unprocessable Content",
-                                      "Some fields are missing or invalid; see `errors`.",
-                                      {{"errors", json_string_array(errors)}}});
+  return http::make_problem_response(http::invalid_fields(errors));
 }
 
 std::string cancel_link(const config::settings& s, const std::string& id) {
@@ -159,16 +139,6 @@ access check_access(const http::request& req, const config::settings& s, const p
   return access::denied;
 }
 
-std::string query_param(std::string_view query, std::string_view name) {
-  std::string found;
-  http::for_each_form_field(query, [&](std::string_view k, std::string_view v) {
-    if (k == name && found.empty()) {
-      found = v;
-    }
-  });
-  return found;
-}
-
 bool sane_id(std::string_view id) {
   return id.size() > 3 && id.size() <= 64 && id.starts_with("pl_") &&
          std::all_of(id.begin(), id.end(), [](char c) {
@@ -177,26 +147,27 @@ bool sane_id(std::string_view id) {
          });
 }
 
-http::response html_page(int status, std::string_view title, std::string_view body_html) {
-  std::string page =
-      "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">"
-      "<meta name=\"viewport\" content=\"width=device-width\"><title>";
-  page += title;
-  page += "</title><body style=\"font-family:sans-serif;max-width:32rem;margin:3rem auto\"><h1>";
-  page += title;
-  page += "</h1>";
-  page += body_html;
-  page += "</body></html>";
-  auto r = http::response::of_type(status, "text/html; charset=utf-8", std::move(page));
-  r.with_header("Content-Security-Policy",
-                "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'");
-  r.with_header("Cache-Control", "no-store");
-  return r;
-}
-
 awaitable<void> sleep_for(std::chrono::milliseconds d) {
   net::steady_timer timer(co_await net::this_coro::executor, d);
   co_await timer.async_wait(use_tuple);
+}
+
+// Someone who just gave is not reminded to give: their pending reminder for the campaign ends.
+// A failure here must not fail the pledge (the reader is already on the way to checkout).
+awaitable<void> cancel_reminder(services& svc, std::string_view email, std::string_view campaign) {
+  const auto& s = svc.settings;
+  if (!s.data_keys) {
+    co_return;
+  }
+  reminders::reminder_store store(svc.redis, s.redis_prefix);
+  reminders::reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
+  auto now = now_unix_ms() / 1000;
+  auto cancelled = co_await book.cancel_for_pledge(email, campaign, now);
+  if (!cancelled) {
+    log::warn("could not cancel the reader's reminder", {{"error", cancelled.error().message()}});
+  } else if (*cancelled == reminders::stop_outcome::stopped) {
+    svc.reminder_stats.stopped.with({"pledge"}).inc();
+  }
 }
 
 }  // namespace
@@ -219,8 +190,8 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
     co_return answer(
         problem(403, "origin_not_allowed", "Forbidden", "This origin may not post pledges."));
   }
-  const bool form = has_media_type(req, "application/x-www-form-urlencoded");
-  if (!form && !has_media_type(req, "application/json")) {
+  const bool form = req.has_media_type("application/x-www-form-urlencoded");
+  if (!form && !req.has_media_type("application/json")) {
     co_return answer(problem(415, "unsupported_media_type", "Unsupported Media Type",
                              "Send application/json or application/x-www-form-urlencoded."));
   }
@@ -370,6 +341,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   svc.pledge_stats.created
       .with({pledge.money.code, to_string(pledge.every), component_label(pledge.source.component)})
       .inc();
+  co_await cancel_reminder(svc, pledge.email, pledge.source.campaign);
   log::info("pledge created", {{"pledge_id", pledge_id},
                                {"currency", pledge.money.code},
                                {"interval", to_string(pledge.every)},
@@ -414,10 +386,10 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
     co_return http::make_problem_response(http::not_found());
   }
   // A one-click link's form posts its token in the body (or keeps it in the query).
-  std::string link_token = query_param(req.query, "token");
-  const bool form = has_media_type(req, "application/x-www-form-urlencoded");
+  std::string link_token = req.query_param("token");
+  const bool form = req.has_media_type("application/x-www-form-urlencoded");
   if (link_token.empty() && form) {
-    link_token = query_param(req.body, "token");
+    link_token = http::form_field(req.body, "token");
   }
   pledge_store store(svc.redis, s.redis_prefix);
   auto found = co_await store.find(id);
@@ -426,10 +398,11 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
   }
   const auto who = *found ? check_access(req, s, **found, link_token) : access::denied;
   if (who == access::denied) {
-    co_return form ? html_page(403, "This link does not work",
-                               "<p>The link has expired or is not valid. Use the newest email "
-                               "from us, or contact us and we will cancel for you.</p>")
-                   : http::make_problem_response(http::not_found());
+    co_return form
+        ? http::html_page(403, "This link does not work",
+                          "<p>The link has expired or is not valid. Use the newest email "
+                          "from us, or contact us and we will cancel for you.</p>")
+        : http::make_problem_response(http::not_found());
   }
   const auto& pledge = **found;
 
@@ -474,7 +447,7 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
   }
   const auto status = applied->after;
   if (form) {
-    co_return html_page(
+    co_return http::html_page(
         200, status == pledge_state::canceled ? "Your support is cancelled" : "Nothing to cancel",
         status == pledge_state::canceled
             ? "<p>No further payments will be taken. Thank you for your support.</p>"
@@ -486,10 +459,10 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
 
 awaitable<http::response> cancel_page(const http::request& req, services& svc) {
   auto id = req.path_param("id");
-  auto token = query_param(req.query, "token");
+  auto token = req.query_param("token");
   if (!sane_id(id) || !valid_cancel_link(svc.settings, id, token)) {
-    co_return html_page(403, "This link does not work",
-                        "<p>The link has expired or is not valid.</p>");
+    co_return http::html_page(403, "This link does not work",
+                              "<p>The link has expired or is not valid.</p>");
   }
   // Cancelling takes a button press: mail scanners that follow links must not cancel.
   std::string body =
@@ -497,7 +470,7 @@ awaitable<http::response> cancel_page(const http::request& req, services& svc) {
       "<form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"";
   body += token;  // base64url and digits only: safe in an attribute
   body += "\"><button type=\"submit\">Cancel my support</button></form>";
-  co_return html_page(200, "Cancel your support", body);
+  co_return http::html_page(200, "Cancel your support", body);
 }
 
 }  // namespace supportd::pledges

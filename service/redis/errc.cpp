@@ -22,6 +22,8 @@ class redis_category final : public boost::system::error_category {
         return "Redis returned an error";
       case errc::unexpected_reply:
         return "unexpected Redis reply";
+      case errc::contended:
+        return "record changed concurrently too many times";
     }
     return "unknown Redis error";
   }

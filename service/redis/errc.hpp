@@ -13,6 +13,7 @@ enum class errc {
   overloaded,         // too many commands already waiting on this connection
   server_error,       // Redis answered with an error reply
   unexpected_reply,   // a reply of a type or shape the caller did not expect
+  contended,          // a compare-and-set kept losing to concurrent writers
 };
 
 const boost::system::error_category& category();

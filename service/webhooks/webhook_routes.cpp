@@ -7,6 +7,7 @@
 #include "config/settings.hpp"
 #include "http/problem.hpp"
 #include "log/logger.hpp"
+#include "ops/admin_access.hpp"
 #include "security/secrets.hpp"
 #include "services.hpp"
 #include "webhooks/event_stream.hpp"
@@ -20,21 +21,6 @@ namespace {
 http::response refuse(int status, std::string code, std::string detail) {
   return http::make_problem_response(
       {status, std::move(code), status == 400 ? "Bad Request" : "Error", std::move(detail), {}});
-}
-
-// The admin API wants `Authorization: Bearer <admin token>`, compared in constant time.
-std::optional<http::response> admin_refusal(const http::request& req, const config::settings& s) {
-  if (s.admin_token.empty()) {
-    return http::make_problem_response(http::service_unavailable(
-        "admin_off", "The admin API is off: --admin-token-file is not set."));
-  }
-  if (security::constant_time_equal(req.bearer_token(), s.admin_token)) {
-    return std::nullopt;
-  }
-  auto r = http::make_problem_response(
-      {401, "unauthorized", "Unauthorized", "Send the admin token as a Bearer token.", {}});
-  r.with_header("WWW-Authenticate", "Bearer");
-  return r;
 }
 
 }  // namespace
@@ -82,7 +68,7 @@ awaitable<http::response> receive_stripe(const http::request& req, services& svc
 }
 
 awaitable<http::response> list_dead_letters(const http::request& req, services& svc) {
-  if (auto refusal = admin_refusal(req, svc.settings)) {
+  if (auto refusal = ops::refuse_unless_admin(req, svc.settings)) {
     co_return *refusal;
   }
   event_stream stream(svc.redis, svc.settings.redis_prefix);
@@ -106,7 +92,7 @@ awaitable<http::response> list_dead_letters(const http::request& req, services& 
 }
 
 awaitable<http::response> replay_dead_letter(const http::request& req, services& svc) {
-  if (auto refusal = admin_refusal(req, svc.settings)) {
+  if (auto refusal = ops::refuse_unless_admin(req, svc.settings)) {
     co_return *refusal;
   }
   auto id = req.path_param("id");

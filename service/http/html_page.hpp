@@ -1,0 +1,14 @@
+// Small HTML pages for readers who follow a link from an email (cancel, unsubscribe): plain,
+// readable on a phone, no scripts, and never cached.
+#pragma once
+
+#include <string_view>
+
+#include "http/message.hpp"
+
+namespace supportd::http {
+
+// `body_html` is trusted markup: callers escape anything that came from a request.
+response html_page(int status, std::string_view title, std::string_view body_html);
+
+}  // namespace supportd::http

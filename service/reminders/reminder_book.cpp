@@ -1,0 +1,191 @@
+#include "reminders/reminder_book.hpp"
+
+#include "redis/errc.hpp"
+#include "reminders/reminder_id.hpp"
+#include "security/data_keys.hpp"
+#include "security/secrets.hpp"
+
+namespace supportd::reminders {
+namespace {
+
+using boost::system::result;
+
+// Compare-and-set rounds before giving up: each lost round means another writer changed the
+// same reminder in the meantime, which takes a determined race to repeat.
+constexpr int max_rounds = 8;
+
+// Unsubscribe links stay valid for a year: long enough for an email read late.
+constexpr std::int64_t unsubscribe_link_seconds = 366 * 24 * 3600;
+
+}  // namespace
+
+v1::Reminder finished(const v1::Reminder& r, v1::Reminder::Status status, std::int64_t now_unix) {
+  v1::Reminder out;
+  out.set_status(status);
+  out.set_campaign(r.campaign());
+  out.set_component(r.component());
+  out.set_due_at_unix(r.due_at_unix());
+  out.set_occurrence(r.occurrence());
+  out.set_updated_at_unix(now_unix);
+  return out;
+}
+
+reminder_book::reminder_book(reminder_store& store, const security::data_keys& keys,
+                             std::string_view link_secret, std::chrono::milliseconds retention)
+    : store_(store), keys_(keys), link_secret_(link_secret), retention_(retention) {}
+
+awaitable<result<signup>> reminder_book::sign_up(const valid_reminder& r, std::int64_t now_unix) {
+  signup out;
+  out.id = reminder_id(keys_, r.email, r.campaign);
+  out.due_unix = r.due_unix;
+  for (int round = 0; round < max_rounds; ++round) {
+    auto existing = co_await store_.find(out.id);
+    if (!existing) {
+      co_return existing.error();
+    }
+    v1::Reminder next;
+    next.set_status(v1::Reminder::PENDING);
+    next.set_sealed_email(keys_.seal(r.email, out.id));
+    next.set_campaign(r.campaign);
+    next.set_component(r.component);
+    next.set_page_url(r.page_url);
+    next.set_locale(r.locale);
+    next.set_consent_version(r.consent_version);
+    next.set_consented_at_unix(now_unix);
+    next.set_due_at_unix(r.due_unix);
+    next.set_every_months(static_cast<std::uint32_t>(r.every_months));
+    // The zone matters only to move a recurring reminder on; a one-off needs none stored.
+    if (r.every_months > 0) {
+      next.set_time_zone(r.time_zone);
+    }
+    next.set_updated_at_unix(now_unix);
+    std::optional<std::string> expected;
+    if (*existing) {
+      expected = (*existing)->bytes;
+      // A new occurrence even for an update: a delivery of the old one may be on its way, and
+      // the receiver must not drop this one as its duplicate.
+      next.set_occurrence((*existing)->value.occurrence() + 1);
+      out.updated = (*existing)->value.status() == v1::Reminder::PENDING;
+    } else {
+      next.set_occurrence(1);
+    }
+    placement where;
+    where.due_ms = r.due_unix * 1000;
+    auto written = co_await store_.replace(out.id, expected, next, where);
+    if (!written) {
+      co_return written.error();
+    }
+    if (*written) {
+      co_return out;
+    }
+  }
+  co_return make_error_code(redis::errc::contended);
+}
+
+awaitable<result<stop_outcome>> reminder_book::stop(std::string_view id,
+                                                    v1::Reminder::Status status,
+                                                    std::int64_t now_unix) {
+  for (int round = 0; round < max_rounds; ++round) {
+    auto existing = co_await store_.find(id);
+    if (!existing) {
+      co_return existing.error();
+    }
+    if (!*existing) {
+      co_return stop_outcome::not_found;
+    }
+    const auto& current = (*existing)->value;
+    // A dead letter still holds the address and could be replayed: stopping covers it too.
+    if (current.status() != v1::Reminder::PENDING && current.status() != v1::Reminder::DEAD) {
+      co_return stop_outcome::already_stopped;
+    }
+    placement where;
+    where.keep_for = retention_;
+    auto written =
+        co_await store_.replace(id, (*existing)->bytes, finished(current, status, now_unix), where);
+    if (!written) {
+      co_return written.error();
+    }
+    if (*written) {
+      co_return stop_outcome::stopped;
+    }
+  }
+  co_return make_error_code(redis::errc::contended);
+}
+
+awaitable<result<stop_outcome>> reminder_book::unsubscribe(std::string_view id,
+                                                           std::int64_t now_unix) {
+  co_return co_await stop(id, v1::Reminder::UNSUBSCRIBED, now_unix);
+}
+
+awaitable<result<stop_outcome>> reminder_book::cancel_for_pledge(std::string_view email,
+                                                                 std::string_view campaign,
+                                                                 std::int64_t now_unix) {
+  co_return co_await stop(reminder_id(keys_, email, campaign), v1::Reminder::CANCELLED, now_unix);
+}
+
+awaitable<result<stop_outcome>> reminder_book::remove(std::string_view id) {
+  auto existing = co_await store_.find(id);
+  if (!existing) {
+    co_return existing.error();
+  }
+  if (!*existing) {
+    co_return stop_outcome::not_found;
+  }
+  if (auto removed = co_await store_.remove(id); !removed) {
+    co_return removed.error();
+  }
+  co_return stop_outcome::stopped;
+}
+
+awaitable<result<erasure_report>> reminder_book::erase_reader(std::string_view email) {
+  erasure_report report;
+  auto ids = co_await store_.ids_starting_with(reader_part(keys_, email));
+  if (!ids) {
+    co_return ids.error();
+  }
+  for (const auto& id : *ids) {
+    auto existing = co_await store_.find(id);
+    if (!existing) {
+      co_return existing.error();
+    }
+    if (!*existing) {
+      continue;
+    }
+    // Another reader's reminder may share the prefix: remove only what opens to this address.
+    // Records without an address (finished ones) carry nothing but the pseudonymous id, and the
+    // id's second half names this reader and campaign: compare it too.
+    const auto& sealed = (*existing)->value.sealed_email();
+    bool ours = sealed.empty() ? id == reminder_id(keys_, email, (*existing)->value.campaign())
+                               : keys_.open(sealed, id) == std::optional<std::string>(email);
+    if (!ours) {
+      continue;
+    }
+    if (auto removed = co_await store_.remove(id); !removed) {
+      co_return removed.error();
+    }
+    ++report.reminders_removed;
+  }
+  co_return report;
+}
+
+std::string reminder_book::manage_token(std::string_view id) const {
+  std::string subject = "reminder-manage|";
+  subject += id;
+  return "rt_" + security::base64url(security::hmac_sha256(link_secret_, subject));
+}
+
+bool reminder_book::manage_token_matches(std::string_view id, std::string_view token) const {
+  return security::constant_time_equal(manage_token(id), token);
+}
+
+std::string reminder_book::unsubscribe_token(std::string_view id, std::int64_t now_unix) const {
+  return security::sign_link(link_secret_, "reminder-unsubscribe", id,
+                             now_unix + unsubscribe_link_seconds);
+}
+
+bool reminder_book::unsubscribe_token_matches(std::string_view id, std::string_view token,
+                                              std::int64_t now_unix) const {
+  return security::verify_link(link_secret_, "reminder-unsubscribe", id, token, now_unix);
+}
+
+}  // namespace supportd::reminders

@@ -1,0 +1,91 @@
+// What readers (and the erasure admin call) do to reminders: sign up, unsubscribe, delete,
+// have them cancelled by giving, be erased. Each is a read and a compare-and-set write on
+// reminder_store, retried when a concurrent change wins.
+//
+// Not thread-safe: one per worker thread, over that thread's Redis connection.
+#pragma once
+
+#include <boost/system/result.hpp>
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/net.hpp"
+#include "reminders/reminder_request.hpp"
+#include "reminders/reminder_store.hpp"
+
+namespace supportd::security {
+class data_keys;
+}
+
+namespace supportd::reminders {
+
+struct signup {
+  std::string id;
+  std::int64_t due_unix = 0;
+  // An existing pending reminder of this reader for this campaign was moved, not a new one added.
+  bool updated = false;
+};
+
+enum class stop_outcome {
+  stopped,          // it will not be sent
+  already_stopped,  // it had been unsubscribed, delivered, cancelled or deleted before
+  not_found,
+};
+
+struct erasure_report {
+  std::int64_t reminders_removed = 0;
+};
+
+class reminder_book {
+ public:
+  // `keys` and `link_secret` must outlive the book (they live in the settings).
+  reminder_book(reminder_store& store, const security::data_keys& keys,
+                std::string_view link_secret, std::chrono::milliseconds retention);
+
+  awaitable<boost::system::result<signup>> sign_up(const valid_reminder& r, std::int64_t now_unix);
+
+  // The reader said stop (one-click unsubscribe). Kept as a tombstone without personal data for
+  // the retention period, so the link keeps answering "unsubscribed".
+  awaitable<boost::system::result<stop_outcome>> unsubscribe(std::string_view id,
+                                                             std::int64_t now_unix);
+
+  // The reader gave: their pending reminder for that campaign is cancelled.
+  awaitable<boost::system::result<stop_outcome>> cancel_for_pledge(std::string_view email,
+                                                                   std::string_view campaign,
+                                                                   std::int64_t now_unix);
+
+  // The reader deleted it with its manage token: nothing of it stays.
+  awaitable<boost::system::result<stop_outcome>> remove(std::string_view id);
+
+  // Every reminder of the reader with this (normalised) address, gone.
+  awaitable<boost::system::result<erasure_report>> erase_reader(std::string_view email);
+
+  // Tokens: the manage token (returned at sign-up, authorises DELETE) is derived from the id and
+  // the link secret, so nothing secret is stored. Unsubscribe links are signed and expire.
+  std::string manage_token(std::string_view id) const;
+  bool manage_token_matches(std::string_view id, std::string_view token) const;
+  std::string unsubscribe_token(std::string_view id, std::int64_t now_unix) const;
+  bool unsubscribe_token_matches(std::string_view id, std::string_view token,
+                                 std::int64_t now_unix) const;
+
+  const security::data_keys& keys() const { return keys_; }
+  std::chrono::milliseconds retention() const { return retention_; }
+
+ private:
+  // Rewrites a pending reminder as a finished one with `status` and no personal data.
+  awaitable<boost::system::result<stop_outcome>> stop(std::string_view id,
+                                                      v1::Reminder::Status status,
+                                                      std::int64_t now_unix);
+
+  reminder_store& store_;
+  const security::data_keys& keys_;
+  std::string_view link_secret_;
+  std::chrono::milliseconds retention_;
+};
+
+// The same reminder finished: status set, the address and page dropped, out of every set.
+v1::Reminder finished(const v1::Reminder& r, v1::Reminder::Status status, std::int64_t now_unix);
+
+}  // namespace supportd::reminders

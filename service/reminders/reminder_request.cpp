@@ -1,0 +1,236 @@
+#include "reminders/reminder_request.hpp"
+
+#include <algorithm>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <boost/json/value.hpp>
+#include <charconv>
+
+#include "http/field_checks.hpp"
+#include "http/form.hpp"
+#include "pledges/card_screen.hpp"
+#include "reminders/schedule.hpp"
+#include "reminders/time_zone.hpp"
+
+namespace supportd::reminders {
+namespace {
+
+using http::is_locale;
+using http::is_token;
+using http::printable;
+using pledges::looks_like_card_number;
+
+constexpr std::size_t max_url = 2000;
+constexpr int max_every_months = 24;
+
+// Stores a field's value, screening it first: a card-number-like value is dropped.
+void assign(reminder_fields& f, std::string_view key, std::string_view value) {
+  if (looks_like_card_number(value)) {
+    f.card_number_seen = true;
+    return;
+  }
+  std::string* slot = nullptr;
+  if (key == "email")
+    slot = &f.email;
+  else if (key == "remind_in")
+    slot = &f.remind_in;
+  else if (key == "remind_at")
+    slot = &f.remind_at;
+  else if (key == "time_zone")
+    slot = &f.time_zone;
+  else if (key == "every_months")
+    slot = &f.every_months;
+  else if (key == "campaign")
+    slot = &f.campaign;
+  else if (key == "component")
+    slot = &f.component;
+  else if (key == "page_url")
+    slot = &f.page_url;
+  else if (key == "locale")
+    slot = &f.locale;
+  else if (key == "consent")
+    slot = &f.consent;
+  else if (key == "consent_version")
+    slot = &f.consent_version;
+  if (slot != nullptr) {
+    *slot = value;
+  }
+}
+
+std::optional<int> parse_small_int(std::string_view text) {
+  int value = 0;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size()) {
+    return std::nullopt;
+  }
+  return value;
+}
+
+}  // namespace
+
+std::variant<reminder_fields, field_error> parse_json_fields(std::string_view body) {
+  boost::system::error_code ec;
+  auto value = boost::json::parse(body, ec);
+  if (ec || !value.is_object()) {
+    return field_error{"body", "invalid", "The body must be a JSON object."};
+  }
+  reminder_fields f;
+  for (const auto& [key, member] : value.as_object()) {
+    if (member.is_string()) {
+      if (key == "consent") {
+        return field_error{"consent", "invalid", "consent must be the JSON value true."};
+      }
+      assign(f, key, member.as_string());
+    } else if (member.is_bool()) {
+      if (key == "consent") {
+        f.consent = member.as_bool() ? "true" : "false";
+      }
+    } else if (member.is_number()) {
+      auto text = boost::json::serialize(member);
+      if (looks_like_card_number(text)) {
+        f.card_number_seen = true;
+      } else if (key == "every_months") {
+        f.every_months = text;
+      }
+    }
+  }
+  return f;
+}
+
+std::variant<reminder_fields, field_error> parse_form_fields(std::string_view body) {
+  reminder_fields f;
+  if (!http::for_each_form_field(
+          body, [&](std::string_view key, std::string_view value) { assign(f, key, value); })) {
+    return field_error{"body", "invalid", "The body is not valid form encoding."};
+  }
+  // A checked HTML checkbox sends "on".
+  if (f.consent == "on") {
+    f.consent = "true";
+  }
+  return f;
+}
+
+std::variant<valid_reminder, std::vector<field_error>> validate(const reminder_fields& f,
+                                                                const reminder_rules& rules,
+                                                                std::int64_t now_unix) {
+  std::vector<field_error> errors;
+  valid_reminder r;
+
+  if (f.card_number_seen) {
+    errors.push_back({"body", "card_number",
+                      "A value looks like a card number. Card details are entered only on the "
+                      "payment provider's page, never here."});
+  }
+
+  if (f.email.empty()) {
+    errors.push_back({"email", "required", "email is required."});
+  } else if (auto email = http::normalize_email(f.email)) {
+    r.email = std::move(*email);
+  } else {
+    errors.push_back({"email", "invalid", "email is not a valid address."});
+  }
+
+  if (f.consent != "true") {
+    errors.push_back(
+        {"consent", "required", "consent must be given (true) before we may email a reminder."});
+  }
+  if (f.consent_version.empty()) {
+    errors.push_back(
+        {"consent_version", "required", "consent_version names the wording the reader agreed to."});
+  } else if (!is_token(f.consent_version)) {
+    errors.push_back({"consent_version", "invalid", "consent_version must be a short identifier."});
+  } else {
+    r.consent_version = f.consent_version;
+  }
+
+  for (auto [value, field] :
+       {std::pair{&f.campaign, "campaign"}, std::pair{&f.component, "component"}}) {
+    if (!is_token(*value)) {
+      errors.push_back({field, "invalid", std::string(field) + " must be a short identifier."});
+    }
+  }
+  r.campaign = f.campaign;
+  r.component = f.component;
+  if (f.page_url.size() > max_url || !printable(f.page_url)) {
+    errors.push_back(
+        {"page_url", "invalid",
+         "page_url must be at most " + std::to_string(max_url) + " printable characters."});
+  } else {
+    r.page_url = f.page_url;
+  }
+  if (!f.locale.empty() && !is_locale(f.locale)) {
+    errors.push_back({"locale", "invalid", "locale must be a language tag such as en-GB."});
+  } else {
+    r.locale = f.locale;
+  }
+
+  // The zone: the reader's, else the configured default.
+  r.time_zone = f.time_zone.empty() ? rules.default_time_zone : f.time_zone;
+  auto zone = time_zone::find(r.time_zone);
+  if (!zone) {
+    errors.push_back(
+        {"time_zone", "invalid", "time_zone must be an IANA time zone such as Europe/London."});
+  }
+
+  if (!f.every_months.empty()) {
+    auto months = parse_small_int(f.every_months);
+    if (!months || *months < 1 || *months > max_every_months) {
+      errors.push_back({"every_months", "invalid",
+                        "every_months must be a whole number from 1 to " +
+                            std::to_string(max_every_months) + "."});
+    } else {
+      r.every_months = *months;
+    }
+  }
+
+  // When: exactly one of remind_in and remind_at, or neither for a recurring reminder (the
+  // first one then comes after its interval).
+  std::optional<std::int64_t> due;
+  if (!f.remind_in.empty() && !f.remind_at.empty()) {
+    errors.push_back({"remind_at", "invalid", "Give remind_in or remind_at, not both."});
+  } else if (!f.remind_in.empty()) {
+    if (auto d = parse_iso_duration(f.remind_in)) {
+      due = add_duration(now_unix, *d);
+    } else {
+      errors.push_back({"remind_in", "invalid",
+                        "remind_in must be an ISO 8601 duration such as P7D, P1M or PT1H."});
+    }
+  } else if (!f.remind_at.empty()) {
+    if (auto instant = parse_rfc3339(f.remind_at)) {
+      due = *instant;
+    } else if (auto date = parse_date(f.remind_at)) {
+      if (zone) {
+        due = at_local_hour(*date, rules.local_hour, *zone);
+      }
+    } else {
+      errors.push_back({"remind_at", "invalid",
+                        "remind_at must be an RFC 3339 time (2027-01-05T09:00:00Z) or a date "
+                        "(2027-01-05)."});
+    }
+  } else if (r.every_months > 0) {
+    if (zone) {
+      due = add_months_local(now_unix, r.every_months, *zone);
+    }
+  } else if (f.every_months.empty()) {
+    errors.push_back({"remind_in", "required", "Say when: remind_in, remind_at or every_months."});
+  }
+  if (due) {
+    auto latest = add_duration(now_unix, iso_duration{.years = 2});
+    if (*due <= now_unix) {
+      errors.push_back({f.remind_in.empty() ? "remind_at" : "remind_in", "too_soon",
+                        "The reminder must be due in the future."});
+    } else if (*due > latest) {
+      errors.push_back({f.remind_in.empty() ? "remind_at" : "remind_in", "too_late",
+                        "The reminder must be due within two years."});
+    } else {
+      r.due_unix = *due;
+    }
+  }
+
+  if (!errors.empty()) {
+    return errors;
+  }
+  return r;
+}
+
+}  // namespace supportd::reminders

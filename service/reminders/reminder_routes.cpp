@@ -1,0 +1,430 @@
+#include "reminders/reminder_routes.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
+#include <chrono>
+
+#include "config/settings.hpp"
+#include "http/client_address.hpp"
+#include "http/cors.hpp"
+#include "http/field_checks.hpp"
+#include "http/form.hpp"
+#include "http/html_page.hpp"
+#include "http/problem.hpp"
+#include "limits/rate_limiter.hpp"
+#include "log/logger.hpp"
+#include "ops/admin_access.hpp"
+#include "reminders/reminder_book.hpp"
+#include "reminders/reminder_id.hpp"
+#include "reminders/reminder_metrics.hpp"
+#include "reminders/reminder_request.hpp"
+#include "reminders/reminder_store.hpp"
+#include "reminders/schedule.hpp"
+#include "security/data_keys.hpp"
+#include "security/secrets.hpp"
+#include "services.hpp"
+
+namespace supportd::reminders {
+namespace {
+
+std::int64_t now_unix() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+http::response problem(int status, std::string code, std::string title, std::string detail) {
+  return http::make_problem_response(
+      {status, std::move(code), std::move(title), std::move(detail), {}});
+}
+
+http::response store_unavailable() {
+  auto r = http::make_problem_response(http::store_unavailable());
+  r.with_header("Retry-After", "1");
+  return r;
+}
+
+http::response reminders_off() {
+  return http::make_problem_response(
+      http::service_unavailable("reminders_off", "Reminders are off: --data-key-file is not set."));
+}
+
+http::response too_many(int retry_after_seconds, std::string_view detail) {
+  auto r = problem(429, "rate_limited", "Too Many Requests", std::string(detail));
+  r.with_header("Retry-After", std::to_string(retry_after_seconds));
+  return r;
+}
+
+// An invalid sign-up: 422 naming every field for scripts; for a plain form, back to the form.
+http::response invalid(const std::vector<field_error>& errors, bool form,
+                       const config::settings& s) {
+  if (form && !s.reminder_error_url.empty()) {
+    auto separator = s.reminder_error_url.find('?') == std::string::npos ? "?" : "&";
+    return http::response::see_other(s.reminder_error_url + separator +
+                                     "error=" + http::encode_form_component(errors.front().code) +
+                                     "&field=" + http::encode_form_component(errors.front().field));
+  }
+  return http::make_problem_response(http::invalid_fields(errors));
+}
+
+std::string_view status_name(v1::Reminder::Status status) {
+  switch (status) {
+    case v1::Reminder::PENDING:
+      return "pending";
+    case v1::Reminder::DELIVERED:
+      return "delivered";
+    case v1::Reminder::UNSUBSCRIBED:
+      return "unsubscribed";
+    case v1::Reminder::CANCELLED:
+      return "cancelled";
+    case v1::Reminder::DEAD:
+      return "dead";
+    default:
+      return "unknown";
+  }
+}
+
+// Status and schedule; never the address.
+boost::json::object to_json(std::string_view id, const v1::Reminder& r) {
+  boost::json::object out{{"id", id},
+                          {"status", status_name(r.status())},
+                          {"due_at", format_rfc3339_utc(r.due_at_unix())},
+                          {"campaign", r.campaign()},
+                          {"component", r.component()}};
+  if (r.every_months() > 0) {
+    out["every_months"] = r.every_months();
+  }
+  return out;
+}
+
+// 404 for an unknown id and a wrong token alike, so ids cannot be probed; 401 without a token.
+http::response not_yours(const http::request& req) {
+  if (req.bearer_token().empty()) {
+    auto r = problem(401, "unauthorized", "Unauthorized",
+                     "Send the reminder's manage token as a Bearer token.");
+    r.with_header("WWW-Authenticate", "Bearer");
+    return r;
+  }
+  return http::make_problem_response(http::not_found());
+}
+
+bool may_manage(const http::request& req, const config::settings& s, const reminder_book& book,
+                std::string_view id) {
+  auto token = req.bearer_token();
+  if (token.empty()) {
+    return false;
+  }
+  return book.manage_token_matches(id, token) ||
+         (!s.admin_token.empty() && security::constant_time_equal(token, s.admin_token));
+}
+
+http::response link_broken() {
+  return http::html_page(403, "This link does not work",
+                         "<p>The link has expired or is not valid. Use the newest reminder email "
+                         "from us, or reply to it and we will unsubscribe you.</p>");
+}
+
+}  // namespace
+
+awaitable<http::response> reminder_preflight(const http::request& req, services& svc) {
+  co_return http::preflight(req, svc.settings.allowed_origins, "POST", "Content-Type");
+}
+
+awaitable<http::response> create_reminder(const http::request& req, services& svc) {
+  const auto& s = svc.settings;
+  auto& refused = svc.reminder_stats.refused;
+  const auto origin = http::check_origin(req, s.allowed_origins);
+  auto answer = [&](http::response r) {
+    http::add_cors_headers(r, req, origin);
+    return r;
+  };
+  if (origin == http::origin_verdict::refused) {
+    refused.with({"origin"}).inc();
+    co_return answer(problem(403, "origin_not_allowed", "Forbidden",
+                             "This origin may not sign readers up for reminders."));
+  }
+  const bool form = req.has_media_type("application/x-www-form-urlencoded");
+  if (!form && !req.has_media_type("application/json")) {
+    co_return answer(problem(415, "unsupported_media_type", "Unsupported Media Type",
+                             "Send application/json or application/x-www-form-urlencoded."));
+  }
+  if (!s.data_keys) {
+    co_return answer(reminders_off());
+  }
+
+  limits::rate_limiter per_address(svc.redis, s.redis_prefix, s.rate_limit_per_minute);
+  const auto who = http::client_address(req, s.client_ip_header);
+  auto rate = co_await per_address.hit("public-post", who);
+  if (!rate) {
+    co_return answer(store_unavailable());
+  }
+  if (!rate->allowed) {
+    refused.with({"rate_limited"}).inc();
+    co_return answer(
+        too_many(rate->retry_after_seconds, "Too many requests from this address; try later."));
+  }
+
+  auto parsed = form ? parse_form_fields(req.body) : parse_json_fields(req.body);
+  if (auto* error = std::get_if<field_error>(&parsed)) {
+    refused.with({"invalid"}).inc();
+    co_return answer(invalid({*error}, form, s));
+  }
+  const auto& fields = std::get<reminder_fields>(parsed);
+  const auto now = now_unix();
+  auto validated =
+      validate(fields, reminder_rules{s.reminder_local_hour, s.reminder_time_zone}, now);
+  if (auto* errors = std::get_if<std::vector<field_error>>(&validated)) {
+    refused.with({fields.card_number_seen ? "card_number" : "invalid"}).inc();
+    co_return answer(invalid(*errors, form, s));
+  }
+  const auto& reminder = std::get<valid_reminder>(validated);
+
+  // Per reader too, counted under a keyed hash: Redis never sees the address.
+  limits::rate_limiter per_email(svc.redis, s.redis_prefix, s.reminder_signups_per_email_per_hour,
+                                 std::chrono::hours(1));
+  auto reader = security::to_hex(s.data_keys->lookup_hash("rate-limit", reminder.email));
+  auto reader_rate = co_await per_email.hit("reminder-email", reader.substr(0, 32));
+  if (!reader_rate) {
+    co_return answer(store_unavailable());
+  }
+  if (!reader_rate->allowed) {
+    refused.with({"email_rate_limited"}).inc();
+    co_return answer(too_many(reader_rate->retry_after_seconds,
+                              "Too many sign-ups for this address; try again later."));
+  }
+
+  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
+  auto done = co_await book.sign_up(reminder, now);
+  if (!done) {
+    refused.with({"unavailable"}).inc();
+    co_return answer(store_unavailable());
+  }
+  svc.reminder_stats.signups.with({done->updated ? "updated" : "created"}).inc();
+  log::info("reminder signed up", {{"reminder_id", done->id},
+                                   {"campaign", reminder.campaign},
+                                   {"updated", done->updated ? "true" : "false"}});
+  if (form) {
+    if (!s.reminder_thanks_url.empty()) {
+      co_return answer(http::response::see_other(s.reminder_thanks_url));
+    }
+    co_return answer(http::html_page(201, "We will remind you",
+                                     "<p>Thank you. We will email you on " +
+                                         format_rfc3339_utc(done->due_unix).substr(0, 10) +
+                                         ".</p>"));
+  }
+  boost::json::object body{{"id", done->id},
+                           {"status", "pending"},
+                           {"due_at", format_rfc3339_utc(done->due_unix)},
+                           {"manage_token", book.manage_token(done->id)}};
+  if (reminder.every_months > 0) {
+    body["every_months"] = reminder.every_months;
+  }
+  auto r = http::response::json(201, boost::json::serialize(body));
+  r.with_header("Location", "/v1/reminders/" + done->id);
+  co_return answer(std::move(r));
+}
+
+awaitable<http::response> get_reminder(const http::request& req, services& svc) {
+  const auto& s = svc.settings;
+  auto id = req.path_param("id");
+  if (!s.data_keys) {
+    co_return reminders_off();
+  }
+  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
+  if (!is_reminder_id(id) || !may_manage(req, s, book, id)) {
+    co_return not_yours(req);
+  }
+  auto found = co_await store.find(id);
+  if (!found) {
+    co_return store_unavailable();
+  }
+  if (!*found) {
+    co_return http::make_problem_response(http::not_found());
+  }
+  auto r = http::response::json(200, boost::json::serialize(to_json(id, (*found)->value)));
+  r.with_header("Cache-Control", "no-store");
+  co_return r;
+}
+
+awaitable<http::response> delete_reminder(const http::request& req, services& svc) {
+  const auto& s = svc.settings;
+  auto id = req.path_param("id");
+  if (!s.data_keys) {
+    co_return reminders_off();
+  }
+  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
+  if (!is_reminder_id(id) || !may_manage(req, s, book, id)) {
+    co_return not_yours(req);
+  }
+  auto removed = co_await book.remove(id);
+  if (!removed) {
+    co_return store_unavailable();
+  }
+  if (*removed == stop_outcome::not_found) {
+    co_return http::make_problem_response(http::not_found());
+  }
+  svc.reminder_stats.stopped.with({"delete"}).inc();
+  log::info("reminder deleted", {{"reminder_id", id}});
+  http::response r;
+  r.status = 204;
+  co_return r;
+}
+
+awaitable<http::response> unsubscribe(const http::request& req, services& svc) {
+  const auto& s = svc.settings;
+  if (!s.data_keys) {
+    co_return reminders_off();
+  }
+  // The link carries both in its query; a form that lost the query may post them.
+  auto id = req.query_param("id");
+  auto token = req.query_param("token");
+  if (req.has_media_type("application/x-www-form-urlencoded")) {
+    if (id.empty()) {
+      id = http::form_field(req.body, "id");
+    }
+    if (token.empty()) {
+      token = http::form_field(req.body, "token");
+    }
+  }
+  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
+  if (!is_reminder_id(id) || !book.unsubscribe_token_matches(id, token, now_unix())) {
+    co_return link_broken();
+  }
+  auto stopped = co_await book.unsubscribe(id, now_unix());
+  if (!stopped) {
+    co_return store_unavailable();
+  }
+  if (*stopped == stop_outcome::stopped) {
+    svc.reminder_stats.stopped.with({"unsubscribe"}).inc();
+    log::info("reminder unsubscribed", {{"reminder_id", id}});
+  }
+  // Whatever it was before, nothing will be sent now: the same answer every time.
+  co_return http::html_page(200, "You are unsubscribed",
+                            "<p>We will not send you this reminder again.</p>");
+}
+
+awaitable<http::response> unsubscribe_page(const http::request& req, services& svc) {
+  const auto& s = svc.settings;
+  if (!s.data_keys) {
+    co_return reminders_off();
+  }
+  auto id = req.query_param("id");
+  auto token = req.query_param("token");
+  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
+  if (!is_reminder_id(id) || !book.unsubscribe_token_matches(id, token, now_unix())) {
+    co_return link_broken();
+  }
+  // The form posts back to this same URL (query included); id and token are base64url and
+  // digits only, safe in attributes.
+  std::string body =
+      "<p>Stop this reminder? We will not email you about it again.</p>"
+      "<form method=\"post\"><input type=\"hidden\" name=\"List-Unsubscribe\" "
+      "value=\"One-Click\"><button type=\"submit\">Unsubscribe</button></form>";
+  co_return http::html_page(200, "Unsubscribe", body);
+}
+
+awaitable<http::response> erase_reader(const http::request& req, services& svc) {
+  const auto& s = svc.settings;
+  if (auto refusal = ops::refuse_unless_admin(req, s)) {
+    co_return *refusal;
+  }
+  if (!s.data_keys) {
+    co_return reminders_off();
+  }
+  boost::system::error_code ec;
+  auto body = boost::json::parse(req.body, ec);
+  const boost::json::value* email_value = nullptr;
+  if (!ec && body.is_object()) {
+    email_value = body.as_object().if_contains("email");
+  }
+  std::optional<std::string> email;
+  if (email_value != nullptr && email_value->is_string()) {
+    email = http::normalize_email(email_value->as_string());
+  }
+  if (!email) {
+    co_return http::make_problem_response(
+        http::invalid_fields({{"email", "invalid", "Send {\"email\": \"reader@example.org\"}."}}));
+  }
+  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
+  auto report = co_await book.erase_reader(*email);
+  if (!report) {
+    co_return store_unavailable();
+  }
+  svc.reminder_stats.erasures.inc();
+  log::info("admin erased a reader", {{"reminders_removed", report->reminders_removed}});
+  boost::json::object out{
+      {"reminders_removed", report->reminders_removed},
+      {"pledges",
+       "Pledges never store the reader's email address or name; the payment provider holds "
+       "them, so erase the customer there too."},
+  };
+  co_return http::response::json(200, boost::json::serialize(out));
+}
+
+awaitable<http::response> list_dead_reminders(const http::request& req, services& svc) {
+  const auto& s = svc.settings;
+  if (auto refusal = ops::refuse_unless_admin(req, s)) {
+    co_return *refusal;
+  }
+  reminder_store store(svc.redis, s.redis_prefix);
+  auto letters = co_await store.dead_letters(100);
+  if (!letters) {
+    co_return store_unavailable();
+  }
+  boost::json::array out;
+  for (const auto& letter : *letters) {
+    auto entry = to_json(letter.id, letter.value);
+    entry["failed_attempts"] = letter.value.failed_attempts();
+    entry["last_error"] = letter.value.last_error();
+    entry["died_at"] = format_rfc3339_utc(letter.value.updated_at_unix());
+    out.push_back(std::move(entry));
+  }
+  log::info("admin listed reminder dead letters", {{"count", std::int64_t(out.size())}});
+  co_return http::response::json(200, boost::json::serialize(out));
+}
+
+awaitable<http::response> replay_dead_reminder(const http::request& req, services& svc) {
+  const auto& s = svc.settings;
+  if (auto refusal = ops::refuse_unless_admin(req, s)) {
+    co_return *refusal;
+  }
+  auto id = req.path_param("id");
+  reminder_store store(svc.redis, s.redis_prefix);
+  if (!is_reminder_id(id)) {
+    co_return http::make_problem_response(http::not_found());
+  }
+  auto found = co_await store.find(id);
+  if (!found) {
+    co_return store_unavailable();
+  }
+  if (!*found || (*found)->value.status() != v1::Reminder::DEAD) {
+    co_return http::make_problem_response(http::not_found());
+  }
+  auto next = (*found)->value;
+  next.set_status(v1::Reminder::PENDING);
+  next.set_failed_attempts(0);
+  next.clear_last_error();
+  next.set_updated_at_unix(now_unix());
+  placement where;
+  where.due_ms = now_unix() * 1000;
+  auto written = co_await store.replace(id, (*found)->bytes, next, where);
+  if (!written) {
+    co_return store_unavailable();
+  }
+  if (!*written) {
+    co_return problem(409, "changed", "Conflict", "The reminder changed meanwhile; list again.");
+  }
+  log::info("admin replayed a reminder dead letter", {{"reminder_id", id}});
+  co_return http::response::json(
+      202, boost::json::serialize(boost::json::object{{"id", id}, {"status", "pending"}}));
+}
+
+}  // namespace supportd::reminders

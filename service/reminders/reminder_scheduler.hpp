@@ -1,0 +1,72 @@
+// Delivers due reminders: claims a batch under a lease, re-checks each just before sending
+// (an unsubscribe that came after the claim wins), sends them concurrently, and records each
+// outcome with a compare-and-set (delivered, moved on to its next occurrence, retried on the
+// Standard Webhooks schedule, or dead-lettered). One per worker thread; any number of them, in
+// any number of processes, share the due set.
+#pragma once
+
+#include <atomic>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/system/result.hpp>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "core/net.hpp"
+#include "reminders/reminder_store.hpp"
+
+namespace supportd::reminders {
+
+class reminder_book;
+class reminder_sender;
+struct reminder_metrics;
+
+struct scheduler_options {
+  // Reminders claimed at once, all sent concurrently: bounds memory and connections per worker.
+  std::size_t batch = 128;
+  // Longer than a delivery can take (the sender's timeout): a lease that runs out means its
+  // scheduler died, and another one takes the reminder over.
+  std::chrono::milliseconds lease{60'000};
+  // How often an idle scheduler looks for due reminders: reminders go out this soon after
+  // their due time.
+  std::chrono::milliseconds idle_poll{250};
+  std::string public_url;  // base of unsubscribe links
+  std::string give_url;    // where "give now" points
+  // The clock, injectable for tests: unix milliseconds.
+  std::function<std::int64_t()> now_ms;
+};
+
+class reminder_scheduler {
+ public:
+  reminder_scheduler(reminder_store& store, const reminder_book& book, reminder_sender& sender,
+                     reminder_metrics* metrics, scheduler_options options);
+
+  // Runs rounds until `stop` is set (checked between rounds).
+  awaitable<void> run(const std::atomic<bool>& stop);
+
+  // The two halves of a round, apart so tests can act between them.
+  awaitable<boost::system::result<std::vector<stored_reminder>>> claim();
+  // Sends what is still as claimed and records the outcomes; returns how many were delivered.
+  awaitable<std::size_t> deliver(std::vector<stored_reminder> batch);
+
+ private:
+  awaitable<bool> deliver_one(const stored_reminder& r);
+  // deliver_one for one of a batch; the last to finish wakes the batch.
+  awaitable<void> deliver_in_batch(const stored_reminder& r, std::size_t& delivered,
+                                   std::size_t& remaining, net::steady_timer& finished);
+  // Writes what happened to `r`; a reminder changed meanwhile keeps its change.
+  awaitable<void> record(const stored_reminder& r, const struct delivery_outcome& outcome,
+                         std::int64_t now_ms);
+  awaitable<void> refresh_gauges(std::int64_t now_ms);
+
+  reminder_store& store_;
+  const reminder_book& book_;
+  reminder_sender& sender_;
+  reminder_metrics* metrics_;
+  scheduler_options options_;
+  std::int64_t gauges_refreshed_ms_ = 0;
+};
+
+}  // namespace supportd::reminders

@@ -1,0 +1,309 @@
+#include "reminders/reminder_store.hpp"
+
+#include <algorithm>
+
+#include "redis/connection.hpp"
+#include "redis/errc.hpp"
+
+namespace supportd::reminders {
+namespace {
+
+using boost::system::result;
+
+const redis::script replace_script(R"lua(
+-- KEYS: reminder, due set, lease set, dead set
+-- ARGV: id, must exist (1/0), expected bytes, new bytes, due ms or '', keep ms or '', dead at ms or ''
+local current = redis.call('GET', KEYS[1])
+if ARGV[2] == '0' then
+  if current then return 0 end
+elseif current ~= ARGV[3] then
+  return 0
+end
+if ARGV[6] ~= '' then
+  redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[6])
+else
+  redis.call('SET', KEYS[1], ARGV[4])
+end
+redis.call('ZREM', KEYS[3], ARGV[1])
+if ARGV[5] ~= '' then redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1]) else redis.call('ZREM', KEYS[2], ARGV[1]) end
+if ARGV[7] ~= '' then redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
+return 1
+)lua");
+
+// Reminder keys are derived from the ids found, so this script suits a single Redis (or a
+// replicated one), not Redis Cluster.
+const redis::script claim_script(R"lua(
+-- KEYS: due set, lease set; ARGV: now ms, lease until ms, limit, reminder key prefix
+local limit = tonumber(ARGV[3])
+-- Reminders whose scheduler died first: they have waited longest.
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, limit)
+if #ids < limit then
+  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, limit - #ids)
+  if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
+  for _, id in ipairs(due) do ids[#ids + 1] = id end
+end
+local out = {}
+for _, id in ipairs(ids) do
+  local bytes = redis.call('GET', ARGV[4] .. id)
+  if bytes then
+    redis.call('ZADD', KEYS[2], ARGV[2], id)
+    out[#out + 1] = id
+    out[#out + 1] = bytes
+  else
+    redis.call('ZREM', KEYS[2], id)
+  end
+end
+return out
+)lua");
+
+const redis::script remove_script(R"lua(
+-- KEYS: reminder, due set, lease set, dead set; ARGV: id
+local removed = redis.call('DEL', KEYS[1])
+for i = 2, 4 do redis.call('ZREM', KEYS[i], ARGV[1]) end
+return removed
+)lua");
+
+const redis::script counts_script(R"lua(
+-- KEYS: due set, lease set, dead set; ARGV: now ms
+return {redis.call('ZCARD', KEYS[1]), redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1]),
+        redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])}
+)lua");
+
+// The most reminders one claim moves: bounds the script's run time and the reply's size.
+constexpr std::size_t max_claim = 1000;
+
+std::string glob_escaped(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
+      out += '\\';
+    }
+    out += c;
+  }
+  return out;
+}
+
+result<std::vector<stored_reminder>> parse_pairs(const redis::reply& r) {
+  auto flat = redis::as_string_array(r);
+  if (!flat) {
+    return flat.error();
+  }
+  std::vector<stored_reminder> out;
+  out.reserve(flat->size() / 2);
+  for (std::size_t i = 0; i + 1 < flat->size(); i += 2) {
+    stored_reminder s;
+    s.id = std::move((*flat)[i]);
+    s.bytes = std::move((*flat)[i + 1]);
+    // A record that does not parse is still returned (with an empty value): the caller decides.
+    s.value.ParseFromString(s.bytes);
+    out.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace
+
+reminder_store::reminder_store(redis::connection& redis, std::string_view prefix)
+    : redis_(redis),
+      prefix_(prefix),
+      due_key_(prefix_ + "rem:due"),
+      lease_key_(prefix_ + "rem:lease"),
+      dead_key_(prefix_ + "rem:dead") {}
+
+std::string reminder_store::key(std::string_view id) const {
+  std::string k = prefix_;
+  k += "rem:";
+  k += id;
+  return k;
+}
+
+awaitable<result<std::optional<stored_reminder>>> reminder_store::find(std::string_view id) {
+  auto k = key(id);
+  std::string_view get[] = {"GET", k};
+  auto reply = co_await redis_.command(get);
+  if (!reply) {
+    co_return reply.error();
+  }
+  auto bytes = redis::as_optional_string(*reply);
+  if (!bytes) {
+    co_return bytes.error();
+  }
+  if (!*bytes) {
+    co_return std::optional<stored_reminder>{};
+  }
+  stored_reminder s;
+  s.id = std::string(id);
+  s.bytes = std::move(**bytes);
+  if (!s.value.ParseFromString(s.bytes)) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  co_return std::optional<stored_reminder>(std::move(s));
+}
+
+awaitable<result<bool>> reminder_store::replace(std::string_view id,
+                                                const std::optional<std::string>& expected,
+                                                const v1::Reminder& next, const placement& where) {
+  auto k = key(id);
+  auto bytes = next.SerializeAsString();
+  auto due = where.due_ms ? std::to_string(*where.due_ms) : std::string();
+  auto keep = where.keep_for ? std::to_string(std::max<std::int64_t>(1, where.keep_for->count()))
+                             : std::string();
+  auto dead = where.dead ? std::to_string(where.dead_at_ms) : std::string();
+  std::string_view keys[] = {k, due_key_, lease_key_, dead_key_};
+  std::string_view args[] = {
+      id, expected ? "1" : "0", expected ? *expected : std::string_view(), bytes, due, keep, dead};
+  auto reply = co_await redis_.run(replace_script, keys, args);
+  if (!reply) {
+    co_return result<bool>(boost::system::in_place_error, reply.error());
+  }
+  auto written = redis::as_integer(*reply);
+  if (!written) {
+    co_return result<bool>(boost::system::in_place_error, written.error());
+  }
+  co_return *written == 1;
+}
+
+awaitable<result<std::vector<stored_reminder>>> reminder_store::claim(std::int64_t now_ms,
+                                                                      std::int64_t lease_until_ms,
+                                                                      std::size_t limit) {
+  auto now = std::to_string(now_ms);
+  auto until = std::to_string(lease_until_ms);
+  auto count = std::to_string(std::clamp<std::size_t>(limit, 1, max_claim));
+  auto key_prefix = prefix_ + "rem:";
+  std::string_view keys[] = {due_key_, lease_key_};
+  std::string_view args[] = {now, until, count, key_prefix};
+  auto reply = co_await redis_.run(claim_script, keys, args);
+  if (!reply) {
+    co_return reply.error();
+  }
+  co_return parse_pairs(*reply);
+}
+
+awaitable<result<std::vector<std::optional<std::string>>>> reminder_store::current(
+    std::span<const stored_reminder> reminders) {
+  std::vector<std::optional<std::string>> out;
+  if (reminders.empty()) {
+    co_return out;
+  }
+  std::vector<std::string> keys;
+  keys.reserve(reminders.size());
+  for (const auto& r : reminders) {
+    keys.push_back(key(r.id));
+  }
+  std::vector<std::string_view> args = {"MGET"};
+  args.insert(args.end(), keys.begin(), keys.end());
+  auto reply = co_await redis_.command(args);
+  if (!reply) {
+    co_return reply.error();
+  }
+  if (reply->type != redis::reply::kind::array || reply->elements.size() != reminders.size()) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  out.reserve(reminders.size());
+  for (const auto& element : reply->elements) {
+    auto bytes = redis::as_optional_string(element);
+    if (!bytes) {
+      co_return bytes.error();
+    }
+    out.push_back(std::move(*bytes));
+  }
+  co_return out;
+}
+
+awaitable<result<void>> reminder_store::remove(std::string_view id) {
+  auto k = key(id);
+  std::string_view keys[] = {k, due_key_, lease_key_, dead_key_};
+  std::string_view args[] = {id};
+  auto reply = co_await redis_.run(remove_script, keys, args);
+  if (!reply) {
+    co_return reply.error();
+  }
+  co_return result<void>{};
+}
+
+awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
+    std::string_view id_prefix) {
+  auto key_prefix = prefix_ + "rem:";
+  auto pattern = glob_escaped(key_prefix) + glob_escaped(id_prefix) + "*";
+  std::vector<std::string> ids;
+  std::string cursor = "0";
+  do {
+    std::string_view scan[] = {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"};
+    auto reply = co_await redis_.command(scan);
+    if (!reply) {
+      co_return reply.error();
+    }
+    if (reply->type != redis::reply::kind::array || reply->elements.size() != 2) {
+      co_return make_error_code(redis::errc::unexpected_reply);
+    }
+    auto next = redis::as_string(reply->elements[0]);
+    auto keys = redis::as_string_array(reply->elements[1]);
+    if (!next || !keys) {
+      co_return make_error_code(redis::errc::unexpected_reply);
+    }
+    cursor = std::move(*next);
+    for (auto& k : *keys) {
+      // SCAN may return a key twice.
+      auto id = k.substr(key_prefix.size());
+      if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+        ids.push_back(std::move(id));
+      }
+    }
+  } while (cursor != "0");
+  co_return ids;
+}
+
+awaitable<result<std::vector<stored_reminder>>> reminder_store::dead_letters(std::size_t limit) {
+  auto stop = std::to_string(std::clamp<std::size_t>(limit, 1, max_claim) - 1);
+  std::string_view range[] = {"ZRANGE", dead_key_, "0", stop};
+  auto reply = co_await redis_.command(range);
+  if (!reply) {
+    co_return reply.error();
+  }
+  auto ids = redis::as_string_array(*reply);
+  if (!ids) {
+    co_return ids.error();
+  }
+  std::vector<stored_reminder> letters;
+  for (auto& id : *ids) {
+    stored_reminder s;
+    s.id = std::move(id);
+    letters.push_back(std::move(s));
+  }
+  auto bytes = co_await current(letters);
+  if (!bytes) {
+    co_return bytes.error();
+  }
+  std::vector<stored_reminder> out;
+  for (std::size_t i = 0; i < letters.size(); ++i) {
+    if ((*bytes)[i] && letters[i].value.ParseFromString(*(*bytes)[i])) {
+      letters[i].bytes = std::move(*(*bytes)[i]);
+      out.push_back(std::move(letters[i]));
+    }
+  }
+  co_return out;
+}
+
+awaitable<result<reminder_counts>> reminder_store::counts(std::int64_t now_ms) {
+  auto now = std::to_string(now_ms);
+  std::string_view keys[] = {due_key_, lease_key_, dead_key_};
+  std::string_view args[] = {now};
+  auto reply = co_await redis_.run(counts_script, keys, args);
+  if (!reply) {
+    co_return reply.error();
+  }
+  if (reply->type != redis::reply::kind::array || reply->elements.size() != 4) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  std::int64_t values[4] = {};
+  for (std::size_t i = 0; i < 4; ++i) {
+    auto n = redis::as_integer(reply->elements[i]);
+    if (!n) {
+      co_return n.error();
+    }
+    values[i] = *n;
+  }
+  co_return reminder_counts{values[0], values[1], values[2], values[3]};
+}
+
+}  // namespace supportd::reminders

@@ -1,0 +1,104 @@
+// Reminders in Redis. A reminder is one protobuf string; where it sits in the sorted sets says
+// what happens to it next:
+//
+//   <prefix>rem:<id>      string: supportd.v1.Reminder
+//   <prefix>rem:due       sorted set: pending reminders by due time (unix ms), oldest first
+//   <prefix>rem:lease     sorted set: reminders being delivered, by lease expiry (unix ms)
+//   <prefix>rem:dead      sorted set: reminders whose every attempt failed, by when they died
+//
+// Every change is compare-and-set on the stored bytes (one Lua script), so a sign-up, an
+// unsubscribe and a delivery's outcome racing on one reminder never lose each other's effect:
+// the loser reads again and decides again. Claiming is one script too, so any number of
+// schedulers share the due set: each reminder goes to one of them, under a lease; a scheduler
+// that dies lets its lease run out and another takes the reminder over.
+#pragma once
+
+#include <boost/system/result.hpp>
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/net.hpp"
+#include "supportd/v1/reminder.pb.h"
+
+namespace supportd::redis {
+class connection;
+}
+
+namespace supportd::reminders {
+
+// A reminder as read, with the bytes it was read as (the expected value of a later change).
+struct stored_reminder {
+  std::string id;
+  std::string bytes;
+  v1::Reminder value;
+};
+
+// Where a written reminder goes.
+struct placement {
+  // In the due set at this time; nullopt: out of it (delivered, unsubscribed, dead, …).
+  std::optional<std::int64_t> due_ms;
+  // Expires from Redis after this long (finished reminders); nullopt: kept.
+  std::optional<std::chrono::milliseconds> keep_for;
+  // Listed as a dead letter (at `dead_at_ms`).
+  bool dead = false;
+  std::int64_t dead_at_ms = 0;
+};
+
+struct reminder_counts {
+  std::int64_t pending = 0;  // in the due set
+  std::int64_t overdue = 0;  // due now or earlier and not yet claimed: the backlog
+  std::int64_t leased = 0;   // being delivered
+  std::int64_t dead = 0;
+};
+
+class reminder_store {
+ public:
+  reminder_store(redis::connection& redis, std::string_view prefix);
+
+  awaitable<boost::system::result<std::optional<stored_reminder>>> find(std::string_view id);
+
+  // Writes `next` if the reminder is still `expected` (its bytes as read; nullopt: it must not
+  // exist yet), and places it. Also ends any lease on it. False when someone changed it first.
+  awaitable<boost::system::result<bool>> replace(std::string_view id,
+                                                 const std::optional<std::string>& expected,
+                                                 const v1::Reminder& next, const placement& where);
+
+  // Moves up to `limit` reminders due by `now_ms` (and any whose lease expired, first) under a
+  // lease until `lease_until_ms`, oldest first, and returns them.
+  awaitable<boost::system::result<std::vector<stored_reminder>>> claim(std::int64_t now_ms,
+                                                                       std::int64_t lease_until_ms,
+                                                                       std::size_t limit);
+
+  // The current bytes of each reminder (nullopt: gone), to re-check just before sending.
+  awaitable<boost::system::result<std::vector<std::optional<std::string>>>> current(
+      std::span<const stored_reminder> reminders);
+
+  // Removes the reminder and every trace of it.
+  awaitable<boost::system::result<void>> remove(std::string_view id);
+
+  // Ids starting with `id_prefix` (a reader's reminders share one: see reminder_id.hpp). Scans
+  // the key space, so it is for rare work such as erasure.
+  awaitable<boost::system::result<std::vector<std::string>>> ids_starting_with(
+      std::string_view id_prefix);
+
+  // The oldest dead letters first.
+  awaitable<boost::system::result<std::vector<stored_reminder>>> dead_letters(std::size_t limit);
+
+  awaitable<boost::system::result<reminder_counts>> counts(std::int64_t now_ms);
+
+ private:
+  std::string key(std::string_view id) const;
+
+  redis::connection& redis_;
+  std::string prefix_;
+  std::string due_key_;
+  std::string lease_key_;
+  std::string dead_key_;
+};
+
+}  // namespace supportd::reminders

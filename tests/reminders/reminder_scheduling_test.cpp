@@ -1,0 +1,451 @@
+// Reminders through the real store and scheduler on a real redis-server, with an injected clock
+// and a recording stand-in for the site's email service: each due reminder delivered once even
+// with two schedulers racing; a hung scheduler's batch taken over after its lease, with the same
+// webhook-id; an unsubscribe between claim and send wins; failures retried on the Standard
+// Webhooks schedule; sign-ups, cancellation and erasure keep one reminder per reader and campaign.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/json/parse.hpp>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "metrics/registry.hpp"
+#include "redis/connection.hpp"
+#include "reminders/reminder_book.hpp"
+#include "reminders/reminder_id.hpp"
+#include "reminders/reminder_message.hpp"
+#include "reminders/reminder_metrics.hpp"
+#include "reminders/reminder_scheduler.hpp"
+#include "reminders/reminder_sender.hpp"
+#include "reminders/reminder_store.hpp"
+#include "reminders/schedule.hpp"
+#include "reminders/time_zone.hpp"
+#include "security/data_keys.hpp"
+#include "support/redis_server.hpp"
+#include "support/run_awaitable.hpp"
+
+namespace supportd::reminders {
+namespace {
+
+using namespace std::chrono_literals;
+
+// 32 bytes of 'k', base64.
+constexpr std::string_view key_file = "k1:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=\n";
+constexpr std::string_view link_secret = "a-link-secret-of-at-least-32-characters";
+constexpr std::int64_t start_ms = 1'800'000'000'000;  // 2027-01-15
+
+// Records what it is sent. Thread-safe. `answer` decides each attempt's outcome.
+class recording_sender final : public reminder_sender {
+ public:
+  awaitable<delivery_outcome> send(const delivery& d) override {
+    int attempt = 0;
+    {
+      std::lock_guard lock(mutex_);
+      attempt = ++attempts_[d.webhook_id];
+      bodies_[d.webhook_id] = d.body;
+    }
+    if (hang) {
+      // A scheduler that stops here forever, as a killed or frozen process would.
+      net::steady_timer never(co_await net::this_coro::executor,
+                              net::steady_timer::time_point::max());
+      co_await never.async_wait(net::as_tuple(net::use_awaitable));
+    }
+    if (answer) {
+      co_return answer(d, attempt);
+    }
+    delivery_outcome delivered;
+    delivered.what = delivery_outcome::kind::delivered;
+    co_return delivered;
+  }
+
+  int attempts(const std::string& webhook_id) const {
+    std::lock_guard lock(mutex_);
+    auto it = attempts_.find(webhook_id);
+    return it == attempts_.end() ? 0 : it->second;
+  }
+  std::size_t distinct() const {
+    std::lock_guard lock(mutex_);
+    return attempts_.size();
+  }
+  int total() const {
+    std::lock_guard lock(mutex_);
+    int n = 0;
+    for (const auto& [id, count] : attempts_) {
+      n += count;
+    }
+    return n;
+  }
+  std::map<std::string, int> all() const {
+    std::lock_guard lock(mutex_);
+    return attempts_;
+  }
+  std::string body(const std::string& webhook_id) const {
+    std::lock_guard lock(mutex_);
+    return bodies_.at(webhook_id);
+  }
+
+  std::function<delivery_outcome(const delivery&, int attempt)> answer;
+  bool hang = false;
+
+ private:
+  mutable std::mutex mutex_;
+  std::map<std::string, int> attempts_;
+  std::map<std::string, std::string> bodies_;
+};
+
+std::string text(const boost::json::object& o, std::string_view key) {
+  return std::string(o.at(key).as_string());
+}
+
+const security::data_keys& keys() {
+  static const auto parsed = std::get<security::data_keys>(security::data_keys::parse(key_file));
+  return parsed;
+}
+
+valid_reminder reader(int n, std::string campaign = "spring26") {
+  valid_reminder r;
+  r.email = "reader" + std::to_string(n) + "@example.org";
+  r.campaign = std::move(campaign);
+  r.component = "banner";
+  r.page_url = "https://news.example/world/2027/jan/15/an-article";
+  r.locale = "en-GB";
+  r.consent_version = "2026-11";
+  r.due_unix = start_ms / 1000 + 60;
+  r.time_zone = "UTC";
+  return r;
+}
+
+// One scheduler with its own io_context and Redis connection, as one replica's worker has.
+struct replica {
+  replica(const std::string& url, recording_sender& sender, std::atomic<std::int64_t>& clock,
+          reminder_metrics* metrics = nullptr) {
+    std::string why;
+    conn = std::make_unique<redis::connection>(
+        io, redis::connection::options{.endpoint = *config::parse_redis_url(url, why)}, nullptr);
+    conn->start();
+    test::run_until(
+        io, [&] { return conn->ready(); }, 5s);
+    store = std::make_unique<reminder_store>(*conn, "t:");
+    book = std::make_unique<reminder_book>(*store, keys(), link_secret, 24h);
+    scheduler = std::make_unique<reminder_scheduler>(
+        *store, *book, sender, metrics,
+        scheduler_options{.batch = 100,
+                          .lease = 60s,
+                          .idle_poll = 20ms,
+                          .public_url = "https://support.news.example",
+                          .give_url = "https://news.example/support",
+                          .now_ms = [&clock] { return clock.load(); }});
+  }
+  ~replica() {
+    scheduler.reset();
+    conn->close();
+  }
+
+  template <class T>
+  T run(awaitable<T> work) {
+    return test::run(io, std::move(work));
+  }
+
+  net::io_context io;
+  std::unique_ptr<redis::connection> conn;
+  std::unique_ptr<reminder_store> store;
+  std::unique_ptr<reminder_book> book;
+  std::unique_ptr<reminder_scheduler> scheduler;
+};
+
+class ReminderScheduling : public ::testing::Test {
+ protected:
+  replica& primary() { return *replicas.front(); }
+  replica& add_replica() {
+    replicas.push_back(std::make_unique<replica>(server.url(), sender, clock, &stats));
+    return *replicas.back();
+  }
+  void SetUp() override { add_replica(); }
+
+  std::string sign_up(const valid_reminder& r) {
+    auto done = primary().run(primary().book->sign_up(r, clock.load() / 1000));
+    EXPECT_TRUE(done);
+    return done ? done->id : std::string();
+  }
+  v1::Reminder stored(const std::string& id) {
+    auto found = primary().run(primary().store->find(id));
+    EXPECT_TRUE(found && *found);
+    return found && *found ? (*found)->value : v1::Reminder();
+  }
+  // One round as the scheduler runs it.
+  std::size_t round(replica& r) {
+    auto batch = r.run(r.scheduler->claim());
+    EXPECT_TRUE(batch);
+    return r.run(r.scheduler->deliver(std::move(*batch)));
+  }
+  std::string webhook_id_of(const std::string& id) { return webhook_id(id, stored(id)); }
+
+  test::redis_server server;
+  std::atomic<std::int64_t> clock{start_ms};
+  recording_sender sender;
+  metrics::registry registry;
+  reminder_metrics stats = reminder_metrics::create(registry);
+  std::vector<std::unique_ptr<replica>> replicas;
+};
+
+TEST_F(ReminderScheduling, NothingIsSentBeforeItsDueTimeAndThenOnce) {
+  auto id = sign_up(reader(1));
+  clock += 59'000;
+  EXPECT_EQ(round(primary()), 0u);
+  clock += 1'000;
+  auto hook = webhook_id_of(id);
+  EXPECT_EQ(round(primary()), 1u);
+  EXPECT_EQ(sender.attempts(hook), 1);
+  EXPECT_EQ(stored(id).status(), v1::Reminder::DELIVERED);
+  // A delivered reminder keeps no address.
+  EXPECT_TRUE(stored(id).sealed_email().empty());
+  clock += 3'600'000;
+  EXPECT_EQ(round(primary()), 0u);
+  EXPECT_EQ(sender.total(), 1);
+}
+
+TEST_F(ReminderScheduling, TheDeliveryCarriesTheReaderAndWorkingLinks) {
+  auto id = sign_up(reader(7));
+  clock += 60'000;
+  auto hook = webhook_id_of(id);
+  ASSERT_EQ(round(primary()), 1u);
+  auto body = boost::json::parse(sender.body(hook)).as_object();
+  EXPECT_EQ(text(body, "type"), "reminder.due");
+  const auto& data = body.at("data").as_object();
+  EXPECT_EQ(text(data, "reminder_id"), id);
+  EXPECT_EQ(text(data, "email"), "reader7@example.org");
+  EXPECT_EQ(text(data, "locale"), "en-GB");
+  EXPECT_EQ(data.at("give_url"),
+            "https://news.example/support?source=reminder&campaign=spring26&component=banner");
+  std::string unsubscribe(data.at("unsubscribe_url").as_string());
+  ASSERT_TRUE(unsubscribe.starts_with(
+      "https://support.news.example/v1/reminders/unsubscribe?id=" + id + "&token="));
+  auto token = unsubscribe.substr(unsubscribe.find("&token=") + 7);
+  EXPECT_TRUE(primary().book->unsubscribe_token_matches(id, token, clock.load() / 1000));
+  EXPECT_FALSE(primary().book->unsubscribe_token_matches(id + "x", token, clock.load() / 1000));
+}
+
+TEST_F(ReminderScheduling, TwoSchedulersRacingOverTenThousandDueRemindersDeliverEachOnce) {
+  constexpr int count = 10'000;
+  for (int i = 0; i < count; ++i) {
+    auto r = reader(i);
+    r.due_unix = start_ms / 1000 - (i % 100);  // due already, at various times
+    sign_up(r);
+  }
+  auto& other = add_replica();
+  std::atomic<bool> stop{false};
+  std::vector<std::thread> threads;
+  for (auto* r : {&primary(), &other}) {
+    threads.emplace_back([r, &stop] {
+      net::co_spawn(r->io, r->scheduler->run(stop), net::detached);
+      r->io.restart();
+      while (!stop) {
+        r->io.run_for(10ms);
+      }
+      // Let the last round finish so nothing is left half-recorded.
+      r->io.run_for(200ms);
+    });
+  }
+  auto deadline = std::chrono::steady_clock::now() + 60s;
+  while (sender.distinct() < count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(20ms);
+  }
+  std::this_thread::sleep_for(300ms);  // time for any duplicate to show
+  stop = true;
+  for (auto& t : threads) {
+    t.join();
+  }
+  EXPECT_EQ(sender.distinct(), static_cast<std::size_t>(count));
+  EXPECT_EQ(sender.total(), count);
+  for (const auto& [hook, attempts] : sender.all()) {
+    ASSERT_EQ(attempts, 1) << hook;
+  }
+  auto counts = primary().run(primary().store->counts(clock.load()));
+  EXPECT_EQ(counts->pending, 0);
+  EXPECT_EQ(counts->leased, 0);
+}
+
+TEST_F(ReminderScheduling, AHungSchedulersBatchIsTakenOverAfterItsLeaseWithTheSameWebhookId) {
+  auto id = sign_up(reader(1));
+  clock += 60'000;
+  auto hook = webhook_id_of(id);
+  recording_sender hung_sender;
+  hung_sender.hang = true;
+  auto hung = std::make_unique<replica>(server.url(), hung_sender, clock);
+  // The hung one claims and sends, then never records the outcome.
+  auto batch = hung->run(hung->scheduler->claim());
+  ASSERT_EQ(batch->size(), 1u);
+  net::co_spawn(hung->io, hung->scheduler->deliver(std::move(*batch)), net::detached);
+  ASSERT_TRUE(test::run_until(
+      hung->io, [&] { return hung_sender.attempts(hook) == 1; }, 5s));
+
+  // Another scheduler leaves it alone while the lease holds…
+  clock += 59'000;
+  EXPECT_EQ(round(primary()), 0u);
+  // …and takes it over once the lease has run out.
+  clock += 2'000;
+  EXPECT_EQ(round(primary()), 1u);
+  EXPECT_EQ(sender.attempts(hook), 1);  // the same webhook-id: the receiver drops the copy
+  EXPECT_EQ(stored(id).status(), v1::Reminder::DELIVERED);
+  clock += 120'000;
+  EXPECT_EQ(round(primary()), 0u);
+}
+
+TEST_F(ReminderScheduling, AnUnsubscribeBetweenClaimAndSendWins) {
+  auto id = sign_up(reader(1));
+  auto kept = sign_up(reader(2));
+  clock += 60'000;
+  auto batch = primary().run(primary().scheduler->claim());
+  ASSERT_EQ(batch->size(), 2u);
+  auto stopped = primary().run(primary().book->unsubscribe(id, clock.load() / 1000));
+  EXPECT_EQ(*stopped, stop_outcome::stopped);
+  EXPECT_EQ(primary().run(primary().scheduler->deliver(std::move(*batch))), 1u);
+  EXPECT_EQ(sender.total(), 1);
+  EXPECT_EQ(sender.attempts(webhook_id_of(kept)), 1);
+  EXPECT_EQ(stored(id).status(), v1::Reminder::UNSUBSCRIBED);
+  EXPECT_TRUE(stored(id).sealed_email().empty());
+  // Unsubscribing again is fine and changes nothing.
+  EXPECT_EQ(*primary().run(primary().book->unsubscribe(id, clock.load() / 1000)),
+            stop_outcome::already_stopped);
+}
+
+TEST_F(ReminderScheduling, AReceiverThatIsDownIsRetriedOnTheScheduleThenDelivered) {
+  auto id = sign_up(reader(1));
+  clock += 60'000;
+  auto hook = webhook_id_of(id);
+  sender.answer = [](const delivery&, int attempt) {
+    delivery_outcome o;
+    o.what = attempt <= 2 ? delivery_outcome::kind::failed : delivery_outcome::kind::delivered;
+    o.status = attempt <= 2 ? 503 : 204;
+    return o;
+  };
+  EXPECT_EQ(round(primary()), 0u);  // attempt 1 fails
+  EXPECT_EQ(stored(id).failed_attempts(), 1u);
+  clock += 4'000;
+  EXPECT_EQ(round(primary()), 0u);
+  EXPECT_EQ(sender.attempts(hook), 1);
+  clock += 1'000;  // 5 s after the first failure
+  EXPECT_EQ(round(primary()), 0u);
+  EXPECT_EQ(sender.attempts(hook), 2);
+  clock += 299'000;
+  EXPECT_EQ(round(primary()), 0u);
+  EXPECT_EQ(sender.attempts(hook), 2);
+  clock += 1'000;  // 5 min after the second failure
+  EXPECT_EQ(round(primary()), 1u);
+  EXPECT_EQ(sender.attempts(hook), 3);  // every attempt under the same webhook-id
+  EXPECT_EQ(stored(id).status(), v1::Reminder::DELIVERED);
+}
+
+TEST_F(ReminderScheduling, RetryAfterFromTheReceiverPostponesTheNextAttempt) {
+  auto id = sign_up(reader(1));
+  clock += 60'000;
+  auto hook = webhook_id_of(id);
+  sender.answer = [](const delivery&, int attempt) {
+    delivery_outcome o;
+    o.what = attempt == 1 ? delivery_outcome::kind::failed : delivery_outcome::kind::delivered;
+    o.retry_after = std::chrono::seconds(120);
+    return o;
+  };
+  round(primary());
+  clock += 119'000;
+  round(primary());
+  EXPECT_EQ(sender.attempts(hook), 1);
+  clock += 1'000;
+  EXPECT_EQ(round(primary()), 1u);
+}
+
+TEST_F(ReminderScheduling, EveryFailedAttemptEndsInTheDeadLettersAndGoneAtOnce) {
+  auto failing = sign_up(reader(1));
+  auto gone = sign_up(reader(2));
+  clock += 60'000;
+  auto gone_hook = webhook_id_of(gone);
+  sender.answer = [&](const delivery& d, int) {
+    delivery_outcome o;
+    o.what =
+        d.webhook_id == gone_hook ? delivery_outcome::kind::gone : delivery_outcome::kind::failed;
+    o.error = "HTTP 500";
+    return o;
+  };
+  for (int attempt = 0; attempt < 12; ++attempt) {
+    round(primary());
+    clock += 25 * 3'600'000LL;  // past any wait on the schedule
+  }
+  EXPECT_EQ(sender.attempts(webhook_id_of(failing)), 10);  // the Standard Webhooks ten
+  EXPECT_EQ(sender.attempts(gone_hook), 1);
+  EXPECT_EQ(stored(failing).status(), v1::Reminder::DEAD);
+  auto letters = primary().run(primary().store->dead_letters(10));
+  ASSERT_EQ(letters->size(), 2u);
+  EXPECT_EQ(stats.deliveries.with({"gone"}).value(), 1u);
+  EXPECT_EQ(stats.deliveries.with({"dead"}).value(), 1u);
+}
+
+TEST_F(ReminderScheduling, ARecurringReminderMovesToItsNextMonthWithANewWebhookId) {
+  auto r = reader(1);
+  r.every_months = 1;
+  r.time_zone = "Europe/London";
+  r.due_unix = start_ms / 1000 + 60;
+  auto id = sign_up(r);
+  clock += 60'000;
+  auto first_hook = webhook_id_of(id);
+  EXPECT_EQ(round(primary()), 1u);
+  auto next = stored(id);
+  EXPECT_EQ(next.status(), v1::Reminder::PENDING);
+  EXPECT_EQ(next.occurrence(), 2u);
+  EXPECT_EQ(next.due_at_unix(), add_months_local(r.due_unix, 1, *time_zone::find("Europe/London")));
+  EXPECT_NE(webhook_id(id, next), first_hook);
+}
+
+TEST_F(ReminderScheduling, SigningUpAgainMovesThePendingReminderInsteadOfAddingOne) {
+  auto first = sign_up(reader(1));
+  auto again = reader(1);
+  again.email = "reader1@example.org";
+  again.due_unix += 3600;
+  again.locale = "fr-FR";
+  auto second = primary().run(primary().book->sign_up(again, clock.load() / 1000));
+  EXPECT_EQ(second->id, first);
+  EXPECT_TRUE(second->updated);
+  auto other_campaign = sign_up(reader(1, "autumn26"));
+  EXPECT_NE(other_campaign, first);
+  auto counts = primary().run(primary().store->counts(clock.load()));
+  EXPECT_EQ(counts->pending, 2);
+  EXPECT_EQ(stored(first).locale(), "fr-FR");
+  EXPECT_EQ(stored(first).due_at_unix(), again.due_unix);
+}
+
+TEST_F(ReminderScheduling, APledgeCancelsThatCampaignsReminderOnly) {
+  auto same = sign_up(reader(1));
+  auto other = sign_up(reader(1, "autumn26"));
+  auto cancelled = primary().run(
+      primary().book->cancel_for_pledge("reader1@example.org", "spring26", clock.load() / 1000));
+  EXPECT_EQ(*cancelled, stop_outcome::stopped);
+  clock += 60'000;
+  EXPECT_EQ(round(primary()), 1u);
+  EXPECT_EQ(stored(same).status(), v1::Reminder::CANCELLED);
+  EXPECT_EQ(stored(other).status(), v1::Reminder::DELIVERED);
+}
+
+TEST_F(ReminderScheduling, ErasureRemovesEveryReminderOfThatReaderAndNoOneElses) {
+  auto a = sign_up(reader(1));
+  auto b = sign_up(reader(1, "autumn26"));
+  auto unsubscribed = sign_up(reader(1, "winter26"));
+  primary().run(primary().book->unsubscribe(unsubscribed, clock.load() / 1000));
+  auto someone_else = sign_up(reader(2));
+  auto report = primary().run(primary().book->erase_reader("reader1@example.org"));
+  EXPECT_EQ(report->reminders_removed, 3);
+  for (const auto& id : {a, b, unsubscribed}) {
+    EXPECT_FALSE(*primary().run(primary().store->find(id)));
+  }
+  EXPECT_TRUE(*primary().run(primary().store->find(someone_else)));
+  auto counts = primary().run(primary().store->counts(clock.load()));
+  EXPECT_EQ(counts->pending, 1);
+}
+
+}  // namespace
+}  // namespace supportd::reminders
