@@ -45,10 +45,10 @@ std::optional<endpoint> endpoint::parse(std::string_view url) {
 
 webhook_sender::webhook_sender(net::io_context& io, endpoint where, std::vector<std::string> keys,
                                std::shared_ptr<net::ssl::context> tls,
-                               std::chrono::milliseconds timeout)
+                               std::chrono::milliseconds timeout, std::size_t concurrency)
     : target_(std::move(where.target)),
       keys_(std::move(keys)),
-      http_(io, std::move(where.server), std::move(tls), timeout) {}
+      http_(io, std::move(where.server), std::move(tls), timeout, concurrency) {}
 
 awaitable<delivery_outcome> webhook_sender::send(const reminders::delivery& d) {
   providers::outbound_request request;

@@ -28,8 +28,10 @@ struct endpoint {
 class webhook_sender final : public reminders::reminder_sender {
  public:
   // `keys` are decoded whsec_ secrets (standard_webhooks.hpp), each adding a signature.
+  // `concurrency`: deliveries in flight at once, each on its own kept-alive connection.
   webhook_sender(net::io_context& io, endpoint where, std::vector<std::string> keys,
-                 std::shared_ptr<net::ssl::context> tls, std::chrono::milliseconds timeout);
+                 std::shared_ptr<net::ssl::context> tls, std::chrono::milliseconds timeout,
+                 std::size_t concurrency);
 
   awaitable<reminders::delivery_outcome> send(const reminders::delivery& d) override;
 

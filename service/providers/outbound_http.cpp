@@ -124,8 +124,12 @@ awaitable<error_code> write_and_read(Stream& stream, boost::beast::flat_buffer& 
 
 outbound_http::outbound_http(net::io_context& io, base_url where,
                              std::shared_ptr<net::ssl::context> tls,
-                             std::chrono::milliseconds timeout)
-    : io_(io), where_(std::move(where)), tls_(std::move(tls)), timeout_(timeout) {}
+                             std::chrono::milliseconds timeout, std::size_t max_idle)
+    : io_(io),
+      where_(std::move(where)),
+      tls_(std::move(tls)),
+      timeout_(timeout),
+      max_idle_(max_idle) {}
 
 outbound_http::~outbound_http() = default;
 
@@ -197,7 +201,7 @@ awaitable<boost::system::result<outbound_response>> outbound_http::exchange(
     response.headers.emplace_back(field.name_string(), field.value());
   }
   response.body = std::move(message.body());
-  if (message.keep_alive() && idle_.size() < 8) {
+  if (message.keep_alive() && idle_.size() < max_idle_) {
     idle_.push_back(std::move(owned));
   }
   co_return response;

@@ -47,9 +47,10 @@ struct base_url {
 
 class outbound_http {
  public:
-  // `tls` verifies peers against the system store plus any extra CA the caller loaded.
+  // `tls` verifies peers against the system store plus any extra CA the caller loaded. At most
+  // `max_idle` connections are kept open between calls: as many as the caller runs at once.
   outbound_http(net::io_context& io, base_url where, std::shared_ptr<net::ssl::context> tls,
-                std::chrono::milliseconds timeout);
+                std::chrono::milliseconds timeout, std::size_t max_idle = 8);
   ~outbound_http();
   outbound_http(const outbound_http&) = delete;
   outbound_http& operator=(const outbound_http&) = delete;
@@ -68,6 +69,7 @@ class outbound_http {
   base_url where_;
   std::shared_ptr<net::ssl::context> tls_;
   std::chrono::milliseconds timeout_;
+  std::size_t max_idle_;
   // Idle keep-alive connections, most recently used last.
   std::vector<std::unique_ptr<connection>> idle_;
 };

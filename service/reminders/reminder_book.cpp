@@ -69,9 +69,9 @@ awaitable<result<signup>> reminder_book::sign_up(const valid_reminder& r, std::i
     } else {
       next.set_occurrence(1);
     }
-    placement where;
-    where.due_ms = r.due_unix * 1000;
-    auto written = co_await store_.replace(out.id, expected, next, where);
+    reminder_change change{out.id, std::move(expected), std::move(next), {}};
+    change.where.due_ms = r.due_unix * 1000;
+    auto written = co_await store_.replace(std::move(change));
     if (!written) {
       co_return written.error();
     }
@@ -98,10 +98,10 @@ awaitable<result<stop_outcome>> reminder_book::stop(std::string_view id,
     if (current.status() != v1::Reminder::PENDING && current.status() != v1::Reminder::DEAD) {
       co_return stop_outcome::already_stopped;
     }
-    placement where;
-    where.keep_for = retention_;
-    auto written =
-        co_await store_.replace(id, (*existing)->bytes, finished(current, status, now_unix), where);
+    reminder_change change{
+        std::string(id), (*existing)->bytes, finished(current, status, now_unix), {}};
+    change.where.keep_for = retention_;
+    auto written = co_await store_.replace(std::move(change));
     if (!written) {
       co_return written.error();
     }

@@ -408,14 +408,13 @@ awaitable<http::response> replay_dead_reminder(const http::request& req, service
   if (!*found || (*found)->value.status() != v1::Reminder::DEAD) {
     co_return http::make_problem_response(http::not_found());
   }
-  auto next = (*found)->value;
-  next.set_status(v1::Reminder::PENDING);
-  next.set_failed_attempts(0);
-  next.clear_last_error();
-  next.set_updated_at_unix(now_unix());
-  placement where;
-  where.due_ms = now_unix() * 1000;
-  auto written = co_await store.replace(id, (*found)->bytes, next, where);
+  reminder_change change{std::string(id), (*found)->bytes, (*found)->value, {}};
+  change.next.set_status(v1::Reminder::PENDING);
+  change.next.set_failed_attempts(0);
+  change.next.clear_last_error();
+  change.next.set_updated_at_unix(now_unix());
+  change.where.due_ms = now_unix() * 1000;
+  auto written = co_await store.replace(std::move(change));
   if (!written) {
     co_return store_unavailable();
   }

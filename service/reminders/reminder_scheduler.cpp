@@ -48,6 +48,17 @@ std::int64_t next_occurrence(const v1::Reminder& r, std::int64_t now_unix) {
   return due;
 }
 
+// The reminder as a dead letter: kept with its address, for an operator to replay.
+reminder_change dead_letter(const stored_reminder& r, std::string_view error, std::int64_t now_ms) {
+  reminder_change change{r.id, r.bytes, r.value, {}};
+  change.next.set_status(v1::Reminder::DEAD);
+  change.next.set_last_error(std::string(error));
+  change.next.set_updated_at_unix(now_ms / 1000);
+  change.where.dead = true;
+  change.where.dead_at_ms = now_ms;
+  return change;
+}
+
 }  // namespace
 
 reminder_scheduler::reminder_scheduler(reminder_store& store, const reminder_book& book,
@@ -60,8 +71,19 @@ reminder_scheduler::reminder_scheduler(reminder_store& store, const reminder_boo
 }
 
 awaitable<void> reminder_scheduler::run(const std::atomic<bool>& stop) {
+  // Lanes overlap: while one waits for its batch's slowest delivery, another claims and sends.
+  auto executor = co_await net::this_coro::executor;
+  for (std::size_t lane = 1; lane < options_.lanes; ++lane) {
+    net::co_spawn(executor, run_lane(stop, false), net::detached);
+  }
+  co_await run_lane(stop, true);
+}
+
+awaitable<void> reminder_scheduler::run_lane(const std::atomic<bool>& stop, bool reports) {
   while (!stop.load(std::memory_order_relaxed)) {
-    co_await refresh_gauges(options_.now_ms());
+    if (reports) {
+      co_await refresh_gauges(options_.now_ms());
+    }
     auto batch = co_await claim();
     if (!batch) {
       co_await pause(std::chrono::seconds(1));  // Redis is down: try again shortly
@@ -99,53 +121,72 @@ awaitable<std::size_t> reminder_scheduler::deliver(std::vector<stored_reminder> 
     co_return 0;
   }
 
-  // All at once; the last to finish wakes this round.
+  // All at once; the last to finish wakes this round, which then writes every outcome in one
+  // script. A change that lost to a concurrent writer (an unsubscribe that came during the send)
+  // is dropped: whoever changed the reminder decided its fate.
   auto executor = co_await net::this_coro::executor;
   net::steady_timer finished(executor, net::steady_timer::time_point::max());
   std::size_t remaining = to_send.size();
+  std::vector<reminder_change> changes;
+  changes.reserve(to_send.size());
   std::size_t delivered = 0;
   for (const auto* r : to_send) {
-    net::co_spawn(executor, deliver_in_batch(*r, delivered, remaining, finished), net::detached);
+    net::co_spawn(executor, deliver_in_batch(*r, changes, delivered, remaining, finished),
+                  net::detached);
   }
-  co_await finished.async_wait(use_tuple);
+  // Deliveries that finished without suspending (co_spawn may start them inline) are done
+  // already; waiting for them would wait forever.
+  if (remaining > 0) {
+    co_await finished.async_wait(use_tuple);
+  }
+  co_await store_.replace_all(changes);
+  // One line per batch, not per reminder: an email service that is down fails them all.
+  std::int64_t failed = 0;
+  const std::string* last_error = nullptr;
+  for (const auto& c : changes) {
+    if (!c.next.last_error().empty()) {
+      ++failed;
+      last_error = &c.next.last_error();
+    }
+  }
+  if (failed > 0) {
+    log::warn("reminder deliveries failed", {{"failed", failed},
+                                             {"of", static_cast<std::int64_t>(changes.size())},
+                                             {"error", *last_error}});
+  }
   co_return delivered;
 }
 
 awaitable<void> reminder_scheduler::deliver_in_batch(const stored_reminder& r,
+                                                     std::vector<reminder_change>& changes,
                                                      std::size_t& delivered, std::size_t& remaining,
                                                      net::steady_timer& finished) {
-  // Awaited in a statement of its own: g++ 12 miscompiled `if (co_await deliver_one(r))` as
-  // this coroutine's first statement (the frame trapped on its first resumption).
-  const bool sent = co_await deliver_one(r);
-  if (sent) {
+  // Awaited in a statement of its own: g++ 12 miscompiled `if (co_await …)` as a coroutine's
+  // first statement here (the frame trapped on its first resumption).
+  auto change = co_await deliver_one(r);
+  if (change.delivered) {
     ++delivered;
   }
+  changes.push_back(std::move(change.change));
   if (--remaining == 0) {
     finished.cancel();
   }
   co_return;
 }
 
-awaitable<bool> reminder_scheduler::deliver_one(const stored_reminder& r) {
+awaitable<reminder_scheduler::attempt> reminder_scheduler::deliver_one(const stored_reminder& r) {
   auto now_ms = options_.now_ms();
   auto now_unix = now_ms / 1000;
   const auto& value = r.value;
   auto email = book_.keys().open(value.sealed_email(), r.id);
   if (value.status() != v1::Reminder::PENDING || !email) {
-    // Not deliverable (a record from a retired key, or damaged): an operator must look.
-    delivery_outcome broken;
-    broken.error = email ? "not pending" : "the sealed address does not open with any key";
-    if (value.status() == v1::Reminder::PENDING) {
-      v1::Reminder dead = value;
-      dead.set_status(v1::Reminder::DEAD);
-      dead.set_last_error(broken.error);
-      placement where;
-      where.dead = true;
-      where.dead_at_ms = now_ms;
-      co_await store_.replace(r.id, r.bytes, dead, where);
+    // Not deliverable (sealed under a retired key, or damaged): an operator must look.
+    std::string_view why = email ? "not pending" : "the sealed address does not open with any key";
+    log::warn("reminder not deliverable", {{"reminder", r.id}, {"error", why}});
+    if (metrics_ != nullptr) {
+      metrics_->deliveries.with({"dead"}).inc();
     }
-    log::warn("reminder not deliverable", {{"reminder", r.id}, {"error", broken.error}});
-    co_return false;
+    co_return attempt{dead_letter(r, why, now_ms), false};
   }
   if (metrics_ != nullptr && value.failed_attempts() == 0) {
     metrics_->lateness.observe(
@@ -156,16 +197,24 @@ awaitable<bool> reminder_scheduler::deliver_one(const stored_reminder& r) {
       unsubscribe_url(options_.public_url, r.id, book_.unsubscribe_token(r.id, now_unix))};
   delivery d{webhook_id(r.id, value), now_unix, message_body(r.id, value, *email, links, now_unix)};
   auto outcome = co_await sender_.send(d);
-  co_await record(r, outcome, options_.now_ms());
-  co_return outcome.what == delivery_outcome::kind::delivered;
+  if (outcome.what == delivery_outcome::kind::gone) {
+    log::error(
+        "the email service answered 410 Gone: reminders are dead-lettered until the notify URL "
+        "is fixed",
+        {{"reminder", r.id}});
+  }
+  co_return attempt{outcome_of(r, outcome, options_.now_ms()),
+                    outcome.what == delivery_outcome::kind::delivered};
 }
 
-awaitable<void> reminder_scheduler::record(const stored_reminder& r,
-                                           const delivery_outcome& outcome, std::int64_t now_ms) {
+reminder_change reminder_scheduler::outcome_of(const stored_reminder& r,
+                                               const delivery_outcome& outcome,
+                                               std::int64_t now_ms) {
   auto now_unix = now_ms / 1000;
   const auto& value = r.value;
-  v1::Reminder next;
-  placement where;
+  reminder_change change{r.id, r.bytes, {}, {}};
+  auto& next = change.next;
+  auto& where = change.where;
   std::string_view counted;
   switch (outcome.what) {
     case delivery_outcome::kind::delivered:
@@ -192,31 +241,21 @@ awaitable<void> reminder_scheduler::record(const stored_reminder& r,
         where.due_ms = now_ms + std::chrono::milliseconds(*wait).count();
       } else {
         counted = "dead";
-        next.set_status(v1::Reminder::DEAD);
-        where.dead = true;
-        where.dead_at_ms = now_ms;
+        change = dead_letter(r, outcome.error, now_ms);
+        change.next.set_failed_attempts(static_cast<std::uint32_t>(failures));
       }
       break;
     }
     case delivery_outcome::kind::gone:
       counted = "gone";
-      next = value;
-      next.set_status(v1::Reminder::DEAD);
-      next.set_last_error(outcome.error);
-      where.dead = true;
-      where.dead_at_ms = now_ms;
-      log::error(
-          "the email service answered 410 Gone: reminders are dead-lettered until the "
-          "notify URL is fixed",
-          {{"reminder", r.id}});
+      change = dead_letter(r, outcome.error, now_ms);
       break;
   }
   next.set_updated_at_unix(now_unix);
   if (metrics_ != nullptr) {
     metrics_->deliveries.with({counted}).inc();
   }
-  // Losing this race is fine: whoever changed the reminder since the claim decided its fate.
-  co_await store_.replace(r.id, r.bytes, next, where);
+  return change;
 }
 
 awaitable<void> reminder_scheduler::refresh_gauges(std::int64_t now_ms) {

@@ -15,17 +15,19 @@
 #include <vector>
 
 #include "core/net.hpp"
+#include "reminders/reminder_sender.hpp"
 #include "reminders/reminder_store.hpp"
 
 namespace supportd::reminders {
 
 class reminder_book;
-class reminder_sender;
 struct reminder_metrics;
 
 struct scheduler_options {
   // Reminders claimed at once, all sent concurrently: bounds memory and connections per worker.
   std::size_t batch = 128;
+  // Batches in flight at once per scheduler.
+  std::size_t lanes = 2;
   // Longer than a delivery can take (the sender's timeout): a lease that runs out means its
   // scheduler died, and another one takes the reminder over.
   std::chrono::milliseconds lease{60'000};
@@ -43,7 +45,7 @@ class reminder_scheduler {
   reminder_scheduler(reminder_store& store, const reminder_book& book, reminder_sender& sender,
                      reminder_metrics* metrics, scheduler_options options);
 
-  // Runs rounds until `stop` is set (checked between rounds).
+  // Runs rounds in `lanes` until `stop` is set (checked between rounds).
   awaitable<void> run(const std::atomic<bool>& stop);
 
   // The two halves of a round, apart so tests can act between them.
@@ -52,13 +54,22 @@ class reminder_scheduler {
   awaitable<std::size_t> deliver(std::vector<stored_reminder> batch);
 
  private:
-  awaitable<bool> deliver_one(const stored_reminder& r);
+  // What one delivery attempt leads to: the write that records it.
+  struct attempt {
+    reminder_change change;
+    bool delivered = false;
+  };
+
+  awaitable<void> run_lane(const std::atomic<bool>& stop, bool reports);
+  awaitable<attempt> deliver_one(const stored_reminder& r);
   // deliver_one for one of a batch; the last to finish wakes the batch.
-  awaitable<void> deliver_in_batch(const stored_reminder& r, std::size_t& delivered,
-                                   std::size_t& remaining, net::steady_timer& finished);
-  // Writes what happened to `r`; a reminder changed meanwhile keeps its change.
-  awaitable<void> record(const stored_reminder& r, const struct delivery_outcome& outcome,
-                         std::int64_t now_ms);
+  awaitable<void> deliver_in_batch(const stored_reminder& r, std::vector<reminder_change>& changes,
+                                   std::size_t& delivered, std::size_t& remaining,
+                                   net::steady_timer& finished);
+  // The change recording `outcome` for `r`: delivered (or moved to its next occurrence), to be
+  // retried on the schedule, or dead.
+  reminder_change outcome_of(const stored_reminder& r, const delivery_outcome& outcome,
+                             std::int64_t now_ms);
   awaitable<void> refresh_gauges(std::int64_t now_ms);
 
   reminder_store& store_;

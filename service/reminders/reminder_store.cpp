@@ -10,28 +10,35 @@ namespace {
 
 using boost::system::result;
 
+// Reminder keys are derived from the ids given (here and in claim_script), so these scripts
+// suit a single Redis (or a replicated one), not Redis Cluster.
 const redis::script replace_script(R"lua(
--- KEYS: reminder, due set, lease set, dead set
--- ARGV: id, must exist (1/0), expected bytes, new bytes, due ms or '', keep ms or '', dead at ms or ''
-local current = redis.call('GET', KEYS[1])
-if ARGV[2] == '0' then
-  if current then return 0 end
-elseif current ~= ARGV[3] then
-  return 0
+-- KEYS: due set, lease set, dead set; ARGV[1]: reminder key prefix, then per change:
+-- id, must exist (1/0), expected bytes, new bytes, due ms or '', keep ms or '', dead at ms or ''
+local written = {}
+for i = 2, #ARGV, 7 do
+  local id = ARGV[i]
+  local key = ARGV[1] .. id
+  local current = redis.call('GET', key)
+  local unchanged
+  if ARGV[i + 1] == '0' then unchanged = not current else unchanged = current == ARGV[i + 2] end
+  if unchanged then
+    if ARGV[i + 5] ~= '' then
+      redis.call('SET', key, ARGV[i + 3], 'PX', ARGV[i + 5])
+    else
+      redis.call('SET', key, ARGV[i + 3])
+    end
+    redis.call('ZREM', KEYS[2], id)
+    if ARGV[i + 4] ~= '' then redis.call('ZADD', KEYS[1], ARGV[i + 4], id) else redis.call('ZREM', KEYS[1], id) end
+    if ARGV[i + 6] ~= '' then redis.call('ZADD', KEYS[3], ARGV[i + 6], id) else redis.call('ZREM', KEYS[3], id) end
+    written[#written + 1] = 1
+  else
+    written[#written + 1] = 0
+  end
 end
-if ARGV[6] ~= '' then
-  redis.call('SET', KEYS[1], ARGV[4], 'PX', ARGV[6])
-else
-  redis.call('SET', KEYS[1], ARGV[4])
-end
-redis.call('ZREM', KEYS[3], ARGV[1])
-if ARGV[5] ~= '' then redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1]) else redis.call('ZREM', KEYS[2], ARGV[1]) end
-if ARGV[7] ~= '' then redis.call('ZADD', KEYS[4], ARGV[7], ARGV[1]) else redis.call('ZREM', KEYS[4], ARGV[1]) end
-return 1
+return written
 )lua");
 
-// Reminder keys are derived from the ids found, so this script suits a single Redis (or a
-// replicated one), not Redis Cluster.
 const redis::script claim_script(R"lua(
 -- KEYS: due set, lease set; ARGV: now ms, lease until ms, limit, reminder key prefix
 local limit = tonumber(ARGV[3])
@@ -140,27 +147,51 @@ awaitable<result<std::optional<stored_reminder>>> reminder_store::find(std::stri
   co_return std::optional<stored_reminder>(std::move(s));
 }
 
-awaitable<result<bool>> reminder_store::replace(std::string_view id,
-                                                const std::optional<std::string>& expected,
-                                                const v1::Reminder& next, const placement& where) {
-  auto k = key(id);
-  auto bytes = next.SerializeAsString();
-  auto due = where.due_ms ? std::to_string(*where.due_ms) : std::string();
-  auto keep = where.keep_for ? std::to_string(std::max<std::int64_t>(1, where.keep_for->count()))
-                             : std::string();
-  auto dead = where.dead ? std::to_string(where.dead_at_ms) : std::string();
-  std::string_view keys[] = {k, due_key_, lease_key_, dead_key_};
-  std::string_view args[] = {
-      id, expected ? "1" : "0", expected ? *expected : std::string_view(), bytes, due, keep, dead};
-  auto reply = co_await redis_.run(replace_script, keys, args);
-  if (!reply) {
-    co_return result<bool>(boost::system::in_place_error, reply.error());
-  }
-  auto written = redis::as_integer(*reply);
+awaitable<result<bool>> reminder_store::replace(reminder_change change) {
+  auto written = co_await replace_all(std::span<const reminder_change>(&change, 1));
   if (!written) {
     co_return result<bool>(boost::system::in_place_error, written.error());
   }
-  co_return *written == 1;
+  co_return written->front();
+}
+
+awaitable<result<std::vector<bool>>> reminder_store::replace_all(
+    std::span<const reminder_change> changes) {
+  std::vector<bool> out;
+  if (changes.empty()) {
+    co_return out;
+  }
+  // The argument strings live here while the views below point at them.
+  std::vector<std::string> texts;
+  texts.reserve(changes.size() * 4);
+  auto key_prefix = prefix_ + "rem:";
+  std::vector<std::string_view> args = {key_prefix};
+  args.reserve(1 + changes.size() * 7);
+  for (const auto& c : changes) {
+    const auto& where = c.where;
+    auto& bytes = texts.emplace_back(c.next.SerializeAsString());
+    auto& due = texts.emplace_back(where.due_ms ? std::to_string(*where.due_ms) : std::string());
+    auto& keep = texts.emplace_back(
+        where.keep_for ? std::to_string(std::max<std::int64_t>(1, where.keep_for->count()))
+                       : std::string());
+    auto& dead = texts.emplace_back(where.dead ? std::to_string(where.dead_at_ms) : std::string());
+    args.insert(args.end(), {c.id, c.expected ? "1" : "0",
+                             c.expected ? std::string_view(*c.expected) : std::string_view(), bytes,
+                             due, keep, dead});
+  }
+  std::string_view keys[] = {due_key_, lease_key_, dead_key_};
+  auto reply = co_await redis_.run(replace_script, keys, args);
+  if (!reply) {
+    co_return reply.error();
+  }
+  if (reply->type != redis::reply::kind::array || reply->elements.size() != changes.size()) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  out.reserve(changes.size());
+  for (const auto& element : reply->elements) {
+    out.push_back(element.type == redis::reply::kind::integer && element.integer == 1);
+  }
+  co_return out;
 }
 
 awaitable<result<std::vector<stored_reminder>>> reminder_store::claim(std::int64_t now_ms,

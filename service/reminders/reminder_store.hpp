@@ -49,6 +49,15 @@ struct placement {
   std::int64_t dead_at_ms = 0;
 };
 
+// One compare-and-set: write `next` if the reminder is still `expected` (its bytes as read;
+// nullopt: it must not exist yet), and place it.
+struct reminder_change {
+  std::string id;
+  std::optional<std::string> expected;
+  v1::Reminder next;
+  placement where;
+};
+
 struct reminder_counts {
   std::int64_t pending = 0;  // in the due set
   std::int64_t overdue = 0;  // due now or earlier and not yet claimed: the backlog
@@ -62,11 +71,13 @@ class reminder_store {
 
   awaitable<boost::system::result<std::optional<stored_reminder>>> find(std::string_view id);
 
-  // Writes `next` if the reminder is still `expected` (its bytes as read; nullopt: it must not
-  // exist yet), and places it. Also ends any lease on it. False when someone changed it first.
-  awaitable<boost::system::result<bool>> replace(std::string_view id,
-                                                 const std::optional<std::string>& expected,
-                                                 const v1::Reminder& next, const placement& where);
+  // Applies the change (and ends any lease on the reminder). False when someone changed the
+  // reminder first.
+  awaitable<boost::system::result<bool>> replace(reminder_change change);
+  // Several changes in one script (a delivered batch's outcomes): one round trip, one write to
+  // the append-only file. Each is applied or not on its own; the answer says which.
+  awaitable<boost::system::result<std::vector<bool>>> replace_all(
+      std::span<const reminder_change> changes);
 
   // Moves up to `limit` reminders due by `now_ms` (and any whose lease expired, first) under a
   // lease until `lease_until_ms`, oldest first, and returns them.
