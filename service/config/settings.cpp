@@ -131,7 +131,7 @@ po::options_description describe_options() {
     ("reminder-poll", po::value<std::string>()->default_value("250ms"),
      "how often an idle scheduler looks for due reminders")
     ("reminder-signups-per-email-per-hour", po::value<unsigned>()->default_value(10),
-     "sign-ups per reader address per hour (per process); 0 is off")
+     "sign-ups per reader address per hour (counted in Redis, under a keyed hash); 0 is off")
     ("rate-limit-per-minute", po::value<unsigned>()->default_value(120),
      "requests per client address per minute across public POST endpoints; 0 is off")
     ("client-ip-header", po::value<std::string>()->default_value(""),

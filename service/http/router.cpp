@@ -50,6 +50,18 @@ route_match router::match(std::string_view method, std::string_view path) const 
       result.params = std::move(params);
       return result;
     }
+    // Several patterns may match one path (/v1/reminders/unsubscribe and /v1/reminders/{id}):
+    // name each method once.
+    bool listed = false;
+    for (auto start = result.allowed.find(r.method); start != std::string::npos && !listed;
+         start = result.allowed.find(r.method, start + 1)) {
+      auto end = start + r.method.size();
+      listed = (start == 0 || result.allowed[start - 1] == ' ') &&
+               (end == result.allowed.size() || result.allowed[end] == ',');
+    }
+    if (listed) {
+      continue;
+    }
     if (!result.allowed.empty()) {
       result.allowed += ", ";
     }

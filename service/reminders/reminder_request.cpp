@@ -78,7 +78,8 @@ std::variant<reminder_fields, field_error> parse_json_fields(std::string_view bo
   for (const auto& [key, member] : value.as_object()) {
     if (member.is_string()) {
       if (key == "consent") {
-        return field_error{"consent", "invalid", "consent must be the JSON value true."};
+        f.consent_not_boolean = true;
+        continue;
       }
       assign(f, key, member.as_string());
     } else if (member.is_bool()) {
@@ -130,7 +131,9 @@ std::variant<valid_reminder, std::vector<field_error>> validate(const reminder_f
     errors.push_back({"email", "invalid", "email is not a valid address."});
   }
 
-  if (f.consent != "true") {
+  if (f.consent_not_boolean) {
+    errors.push_back({"consent", "invalid", "consent must be the JSON value true."});
+  } else if (f.consent != "true") {
     errors.push_back(
         {"consent", "required", "consent must be given (true) before we may email a reminder."});
   }
@@ -215,13 +218,19 @@ std::variant<valid_reminder, std::vector<field_error>> validate(const reminder_f
     errors.push_back({"remind_in", "required", "Say when: remind_in, remind_at or every_months."});
   }
   if (due) {
+    // Two years ahead, on the wall clock of the reader's zone too: 24 months at the same local
+    // time may fall an hour past two UTC years when DST differs between the two dates.
     auto latest = add_duration(now_unix, iso_duration{.years = 2});
+    if (zone) {
+      latest = std::max(latest, add_months_local(now_unix, max_every_months, *zone));
+    }
+    const char* field = !f.remind_in.empty()   ? "remind_in"
+                        : !f.remind_at.empty() ? "remind_at"
+                                               : "every_months";
     if (*due <= now_unix) {
-      errors.push_back({f.remind_in.empty() ? "remind_at" : "remind_in", "too_soon",
-                        "The reminder must be due in the future."});
+      errors.push_back({field, "too_soon", "The reminder must be due in the future."});
     } else if (*due > latest) {
-      errors.push_back({f.remind_in.empty() ? "remind_at" : "remind_in", "too_late",
-                        "The reminder must be due within two years."});
+      errors.push_back({field, "too_late", "The reminder must be due within two years."});
     } else {
       r.due_unix = *due;
     }

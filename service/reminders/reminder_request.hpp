@@ -27,6 +27,8 @@ struct reminder_fields {
   std::string page_url;
   std::string locale;
   std::string consent;  // JSON true, or a form's "on"/"true"
+  // JSON sent consent as something other than a boolean ("yes", "true").
+  bool consent_not_boolean = false;
   std::string consent_version;
   // True when some field held what looks like a card number; the value itself is dropped.
   bool card_number_seen = false;

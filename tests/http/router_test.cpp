@@ -26,6 +26,14 @@ TEST(Router, MatchesMethodAndPath) {
   EXPECT_EQ(m.params[0].second, "pl_123");
 }
 
+TEST(Router, AMethodOfSeveralMatchingPatternsIsListedOnce) {
+  router r({{"POST", "/v1/reminders/unsubscribe", &a},
+            {"GET", "/v1/reminders/unsubscribe", &b},
+            {"GET", "/v1/reminders/{id}", &a},
+            {"DELETE", "/v1/reminders/{id}", &b}});
+  EXPECT_EQ(r.match("PUT", "/v1/reminders/unsubscribe").allowed, "POST, GET, DELETE");
+}
+
 TEST(Router, WrongMethodListsTheAllowedOnes) {
   router r({{"GET", "/x", &a}, {"DELETE", "/x", &b}});
   auto m = r.match("POST", "/x");

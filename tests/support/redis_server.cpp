@@ -33,6 +33,16 @@ void redis_server::start() {
   }
 }
 
+std::vector<std::string> redis_server::cli(std::vector<std::string> arguments) const {
+  std::vector<std::string> argv = {"redis-cli", "-p", std::to_string(port_)};
+  argv.insert(argv.end(), arguments.begin(), arguments.end());
+  child_process command(argv);
+  if (!command.wait(std::chrono::seconds(10))) {
+    throw std::runtime_error("redis-cli did not finish");
+  }
+  return command.lines();
+}
+
 void redis_server::kill() {
   process_->signal(SIGKILL);
   process_->wait(std::chrono::seconds(5));

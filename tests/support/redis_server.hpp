@@ -3,6 +3,7 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "support/child_process.hpp"
 #include "support/temp_dir.hpp"
@@ -16,6 +17,10 @@ class redis_server {
 
   int port() const { return port_; }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
+
+  // Runs redis-cli against this server with `arguments`, each passed as one argument (no shell),
+  // and returns the lines it printed. Options such as --no-raw go before the command.
+  std::vector<std::string> cli(std::vector<std::string> arguments) const;
 
   // SIGKILL, as a crash would.
   void kill();
