@@ -63,12 +63,14 @@ def readme_section(title):
 
 
 def readme_metrics():
-    """{name: type} from the README's metrics table."""
+    """{name: type} from the README's metrics table; a row may name several metrics of one type
+    (`a`, `b` | gauge)."""
     metrics = {}
     for line in readme_section("Metrics").splitlines():
-        m = re.match(r"\|\s*`([a-zA-Z_:][a-zA-Z0-9_:]*)`\s*\|\s*(\w+)\s*\|", line)
+        m = re.match(r"\|((?:\s*`[a-zA-Z_:][a-zA-Z0-9_:]*`\s*,?)+)\|\s*(\w+)\s*\|", line)
         if m:
-            metrics[m.group(1)] = m.group(2)
+            for name in re.findall(r"`([a-zA-Z_:][a-zA-Z0-9_:]*)`", m.group(1)):
+                metrics[name] = m.group(2)
     assert metrics, "no metrics found in README.md's Metrics table"
     return metrics
 
@@ -293,6 +295,34 @@ def _():
             example = find("Secret", ref["name"])
             assert ref["key"] in example.get("stringData", {}), \
                 f"{e['name']} refers to a key the example Secret does not document"
+
+
+@check("Deployment: reminders complete (data keys + link secret; notify URL + secret + public "
+       "URL; lease > notify timeout), their secrets read-only and not world-readable")
+def _():
+    d = find("Deployment", "supportd")
+    env = pod_env(d)
+    assert "SUPPORTD_DATA_KEY_FILE" in env, "SUPPORTD_DATA_KEY_FILE is not set: reminders are off"
+    assert "SUPPORTD_LINK_SECRET_FILE" in env, "SUPPORTD_DATA_KEY_FILE needs SUPPORTD_LINK_SECRET_FILE"
+    if env.get("SUPPORTD_NOTIFY_URL"):
+        for name in ("SUPPORTD_NOTIFY_SECRET_FILE", "SUPPORTD_PUBLIC_URL"):
+            assert env.get(name), f"SUPPORTD_NOTIFY_URL needs {name}"
+    lease = duration_seconds(env.get("SUPPORTD_REMINDER_LEASE", "60s"))
+    timeout = duration_seconds(env.get("SUPPORTD_NOTIFY_TIMEOUT", "15s"))
+    assert lease > timeout, f"SUPPORTD_REMINDER_LEASE {lease} s <= SUPPORTD_NOTIFY_TIMEOUT {timeout} s"
+    c = container(d, "supportd")
+    for name in ("SUPPORTD_DATA_KEY_FILE", "SUPPORTD_NOTIFY_SECRET_FILE"):
+        path = env.get(name, "")
+        mount = next((m for m in c["volumeMounts"]
+                      if path.startswith(m["mountPath"].rstrip("/") + "/")), None)
+        assert mount and mount.get("readOnly") is True, f"{name}: no read-only mount holds {path!r}"
+        volume = next(v for v in pod_spec(d)["volumes"] if v["name"] == mount["name"])
+        secret = volume.get("secret")
+        assert secret, f"{name}: {path} is not on a Secret volume"
+        item = next((i for i in secret.get("items", [])
+                     if i["path"] == os.path.relpath(path, mount["mountPath"])), {})
+        mode = item.get("mode", secret.get("defaultMode", 0o644))
+        assert mode & 0o007 == 0, f"{name}: {path} has mode {mode:o}, readable by any user"
 
 
 @check("Service, HPA, PDB, ServiceMonitor and NetworkPolicies select the right pods and ports")
