@@ -1,0 +1,47 @@
+# Helpers shared by the benchmark scripts (sourced, not run).
+
+# One wrk run's figures from its --latency output on stdin: "requests_per_second p50_ms p99_ms
+# requests_sent".
+wrk_figures() {
+  awk '
+    function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+    /Requests\/sec/ { rps = $2 }
+    $1 == "50%" { p50 = ms($2) }
+    $1 == "99%" { p99 = ms($2) }
+    /requests in/ { sent = $1 }
+    END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, sent }'
+}
+
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# A self-signed certificate for localhost in $1.
+make_cert() {
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 \
+    -keyout "$1/key.pem" -out "$1/cert.pem" -subj /CN=localhost 2>/dev/null
+}
+
+# nginx answering a fixed 200 on plain port $2 and TLS port $3, from work dir $1, logging every
+# request in 100 ms batches as supportd does; its pid in $nginx_pid.
+start_nginx() {
+  cat >"$1/nginx.conf" <<NGINX
+worker_processes $(nproc);
+pid $1/nginx.pid;
+error_log $1/nginx-error.log;
+events { worker_connections 20000; }
+http {
+  access_log $1/nginx-access.log combined buffer=32k flush=100ms;
+  keepalive_requests 100000000;
+  keepalive_timeout 60s;
+  server {
+    listen 127.0.0.1:$2;
+    listen 127.0.0.1:$3 ssl;
+    ssl_certificate $1/cert.pem;
+    ssl_certificate_key $1/key.pem;
+    ssl_protocols TLSv1.2 TLSv1.3;
+    location / { default_type application/json; return 200 '{"status":"ok"}'; }
+  }
+}
+NGINX
+  nginx -c "$1/nginx.conf" -p "$1" -g 'daemon off;' &
+  nginx_pid=$!
+}
