@@ -1,5 +1,7 @@
 #include "reminders/reminder_book.hpp"
 
+#include <openssl/rand.h>
+
 #include "redis/errc.hpp"
 #include "reminders/reminder_id.hpp"
 #include "security/data_keys.hpp"
@@ -16,6 +18,16 @@ constexpr int max_rounds = 8;
 
 // Unsubscribe links stay valid for a year: long enough for an email read late.
 constexpr std::int64_t unsubscribe_link_seconds = 366 * 24 * 3600;
+
+// 31 random bits, never 0 (0 reads as "unset" in the record).
+std::uint32_t fresh_occurrence() {
+  std::uint32_t n = 0;
+  while (n == 0) {
+    RAND_bytes(reinterpret_cast<unsigned char*>(&n), sizeof n);
+    n &= 0x7fffffff;
+  }
+  return n;
+}
 
 }  // namespace
 
@@ -38,48 +50,32 @@ awaitable<result<signup>> reminder_book::sign_up(const valid_reminder& r, std::i
   signup out;
   out.id = reminder_id(keys_, r.email, r.campaign);
   out.due_unix = r.due_unix;
-  for (int round = 0; round < max_rounds; ++round) {
-    auto existing = co_await store_.find(out.id);
-    if (!existing) {
-      co_return existing.error();
-    }
-    v1::Reminder next;
-    next.set_status(v1::Reminder::PENDING);
-    next.set_sealed_email(keys_.seal(r.email, out.id));
-    next.set_campaign(r.campaign);
-    next.set_component(r.component);
-    next.set_page_url(r.page_url);
-    next.set_locale(r.locale);
-    next.set_consent_version(r.consent_version);
-    next.set_consented_at_unix(now_unix);
-    next.set_due_at_unix(r.due_unix);
-    next.set_every_months(static_cast<std::uint32_t>(r.every_months));
-    // The zone matters only to move a recurring reminder on; a one-off needs none stored.
-    if (r.every_months > 0) {
-      next.set_time_zone(r.time_zone);
-    }
-    next.set_updated_at_unix(now_unix);
-    std::optional<std::string> expected;
-    if (*existing) {
-      expected = (*existing)->bytes;
-      // A new occurrence even for an update: a delivery of the old one may be on its way, and
-      // the receiver must not drop this one as its duplicate.
-      next.set_occurrence((*existing)->value.occurrence() + 1);
-      out.updated = (*existing)->value.status() == v1::Reminder::PENDING;
-    } else {
-      next.set_occurrence(1);
-    }
-    reminder_change change{out.id, std::move(expected), std::move(next), {}};
-    change.where.due_ms = r.due_unix * 1000;
-    auto written = co_await store_.replace(std::move(change));
-    if (!written) {
-      co_return written.error();
-    }
-    if (*written) {
-      co_return out;
-    }
+  v1::Reminder next;
+  next.set_status(v1::Reminder::PENDING);
+  next.set_sealed_email(keys_.seal(r.email, out.id));
+  next.set_campaign(r.campaign);
+  next.set_component(r.component);
+  next.set_page_url(r.page_url);
+  next.set_locale(r.locale);
+  next.set_consent_version(r.consent_version);
+  next.set_consented_at_unix(now_unix);
+  next.set_due_at_unix(r.due_unix);
+  next.set_every_months(static_cast<std::uint32_t>(r.every_months));
+  // The zone matters only to move a recurring reminder on; a one-off needs none stored.
+  if (r.every_months > 0) {
+    next.set_time_zone(r.time_zone);
   }
-  co_return make_error_code(redis::errc::contended);
+  next.set_updated_at_unix(now_unix);
+  // A fresh occurrence number for every sign-up, even one that moves a pending reminder: a
+  // delivery of the old one may be on its way, and the receiver must not drop the new one as
+  // its duplicate. Random rather than counted, so the sign-up needs no read first.
+  next.set_occurrence(fresh_occurrence());
+  auto replaced = co_await store_.put_pending(out.id, next, r.due_unix * 1000);
+  if (!replaced) {
+    co_return replaced.error();
+  }
+  out.updated = *replaced;
+  co_return out;
 }
 
 awaitable<result<stop_outcome>> reminder_book::stop(std::string_view id,

@@ -44,6 +44,7 @@ class reminder_book {
   reminder_book(reminder_store& store, const security::data_keys& keys,
                 std::string_view link_secret, std::chrono::milliseconds retention);
 
+  // One round trip: the id names the pending reminder it replaces, if there is one.
   awaitable<boost::system::result<signup>> sign_up(const valid_reminder& r, std::int64_t now_unix);
 
   // The reader said stop (one-click unsubscribe). Kept as a tombstone without personal data for

@@ -39,6 +39,18 @@ end
 return written
 )lua");
 
+const redis::script put_pending_script(R"lua(
+-- KEYS: due set, lease set, dead set; ARGV: reminder key prefix, id, bytes, due ms
+local id = ARGV[2]
+local was_pending = redis.call('ZSCORE', KEYS[1], id) or redis.call('ZSCORE', KEYS[2], id)
+redis.call('SET', ARGV[1] .. id, ARGV[3])
+redis.call('ZREM', KEYS[2], id)
+redis.call('ZREM', KEYS[3], id)
+redis.call('ZADD', KEYS[1], ARGV[4], id)
+if was_pending then return 1 end
+return 0
+)lua");
+
 const redis::script claim_script(R"lua(
 -- KEYS: due set, lease set; ARGV: now ms, lease until ms, limit, reminder key prefix
 local limit = tonumber(ARGV[3])
@@ -145,6 +157,25 @@ awaitable<result<std::optional<stored_reminder>>> reminder_store::find(std::stri
     co_return make_error_code(redis::errc::unexpected_reply);
   }
   co_return std::optional<stored_reminder>(std::move(s));
+}
+
+awaitable<result<bool>> reminder_store::put_pending(std::string_view id,
+                                                    const v1::Reminder& pending,
+                                                    std::int64_t due_ms) {
+  auto key_prefix = prefix_ + "rem:";
+  auto bytes = pending.SerializeAsString();
+  auto due = std::to_string(due_ms);
+  std::string_view keys[] = {due_key_, lease_key_, dead_key_};
+  std::string_view args[] = {key_prefix, id, bytes, due};
+  auto reply = co_await redis_.run(put_pending_script, keys, args);
+  if (!reply) {
+    co_return result<bool>(boost::system::in_place_error, reply.error());
+  }
+  auto replaced = redis::as_integer(*reply);
+  if (!replaced) {
+    co_return result<bool>(boost::system::in_place_error, replaced.error());
+  }
+  co_return *replaced == 1;
 }
 
 awaitable<result<bool>> reminder_store::replace(reminder_change change) {

@@ -71,6 +71,13 @@ class reminder_store {
 
   awaitable<boost::system::result<std::optional<stored_reminder>>> find(std::string_view id);
 
+  // A sign-up: writes `pending` whatever was there and puts it in the due set at `due_ms` (out of
+  // the lease and dead sets). True when it replaced a pending reminder. One round trip: a
+  // delivery of the replaced one that is under way loses its compare-and-set.
+  awaitable<boost::system::result<bool>> put_pending(std::string_view id,
+                                                     const v1::Reminder& pending,
+                                                     std::int64_t due_ms);
+
   // Applies the change (and ends any lease on the reminder). False when someone changed the
   // reminder first.
   awaitable<boost::system::result<bool>> replace(reminder_change change);

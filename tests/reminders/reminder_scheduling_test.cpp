@@ -393,11 +393,12 @@ TEST_F(ReminderScheduling, ARecurringReminderMovesToItsNextMonthWithANewWebhookI
   r.due_unix = start_ms / 1000 + 60;
   auto id = sign_up(r);
   clock += 60'000;
+  const auto stored_first_occurrence = stored(id).occurrence();
   auto first_hook = webhook_id_of(id);
   EXPECT_EQ(round(primary()), 1u);
   auto next = stored(id);
   EXPECT_EQ(next.status(), v1::Reminder::PENDING);
-  EXPECT_EQ(next.occurrence(), 2u);
+  EXPECT_EQ(next.occurrence(), stored_first_occurrence + 1);
   EXPECT_EQ(next.due_at_unix(), add_months_local(r.due_unix, 1, *time_zone::find("Europe/London")));
   EXPECT_NE(webhook_id(id, next), first_hook);
 }
