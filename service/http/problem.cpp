@@ -51,6 +51,17 @@ response make_problem_response(const problem& p) {
   return r;
 }
 
+response make_problem_response(int status, std::string code, std::string title,
+                               std::string detail) {
+  return make_problem_response({status, std::move(code), std::move(title), std::move(detail), {}});
+}
+
+response store_unavailable_response() {
+  auto r = make_problem_response(store_unavailable());
+  r.with_header("Retry-After", "1");
+  return r;
+}
+
 problem not_found() {
   return {404, "not_found", "Not Found", "No such resource.", {}};
 }

@@ -31,6 +31,9 @@ struct field_error {
 std::string to_json(const problem& p);
 
 response make_problem_response(const problem& p);
+response make_problem_response(int status, std::string code, std::string title, std::string detail);
+// 503 with `Retry-After: 1`: Redis is not answering.
+response store_unavailable_response();
 
 // Common problems, named for what went wrong.
 problem not_found();

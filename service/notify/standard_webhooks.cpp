@@ -10,42 +10,6 @@ namespace {
 constexpr std::string_view secret_prefix = "whsec_";
 constexpr std::string_view version_prefix = "v1,";
 
-std::string to_base64(std::string_view raw) {
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');  // EVP_EncodeBlock adds a NUL
-  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
-                          reinterpret_cast<const unsigned char*>(raw.data()),
-                          static_cast<int>(raw.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-// Standard base64 with padding, and only the one spelling an encoder would write: the text must
-// re-encode to itself, which refuses wrong padding, the URL alphabet and stray trailing bits.
-std::optional<std::string> from_base64(std::string_view text) {
-  std::string url(text);
-  while (!url.empty() && url.back() == '=') {
-    url.pop_back();
-  }
-  for (char& c : url) {
-    c = c == '+' ? '-' : c == '/' ? '_' : c;
-  }
-  auto raw = security::from_base64url(url);
-  if (!raw || to_base64(*raw) != text) {
-    return std::nullopt;
-  }
-  return raw;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 std::string signed_content(std::string_view msg_id, std::int64_t timestamp, std::string_view body) {
   std::string content(msg_id);
   content += '.';
@@ -61,7 +25,7 @@ std::optional<std::string> decode_webhook_secret(std::string_view whsec) {
   if (!whsec.starts_with(secret_prefix)) {
     return std::nullopt;
   }
-  auto key = from_base64(whsec.substr(secret_prefix.size()));
+  auto key = security::from_base64(whsec.substr(secret_prefix.size()));
   if (!key || key->empty()) {
     return std::nullopt;
   }
@@ -74,7 +38,7 @@ std::variant<std::vector<std::string>, std::string> parse_secret_file(std::strin
   while (!text.empty()) {
     ++line_number;
     auto end = text.find('\n');
-    auto line = trim(text.substr(0, end));
+    auto line = security::trim_line(text.substr(0, end));
     text.remove_prefix(end == std::string_view::npos ? text.size() : end + 1);
     if (line.empty()) {
       continue;
@@ -101,7 +65,7 @@ std::string signature_header(std::string_view msg_id, std::int64_t timestamp, st
       header += ' ';
     }
     header += version_prefix;
-    header += to_base64(security::hmac_sha256(key, content));
+    header += security::base64(security::hmac_sha256(key, content));
   }
   return header;
 }
@@ -112,7 +76,7 @@ bool verify_signature(std::string_view header, std::string_view msg_id, std::int
   std::vector<std::string> expected;
   expected.reserve(keys.size());
   for (const auto& key : keys) {
-    expected.push_back(to_base64(security::hmac_sha256(key, content)));
+    expected.push_back(security::base64(security::hmac_sha256(key, content)));
   }
   bool matched = false;
   while (!header.empty()) {

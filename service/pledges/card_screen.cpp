@@ -45,4 +45,10 @@ bool looks_like_card_number(std::string_view text) {
   return check_run();
 }
 
+http::field_error card_number_error() {
+  return {"body", "card_number",
+          "A value looks like a card number. Card details are entered only on the payment "
+          "provider's page, never sent here."};
+}
+
 }  // namespace supportd::pledges

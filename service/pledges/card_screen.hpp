@@ -5,6 +5,8 @@
 
 #include <string_view>
 
+#include "http/problem.hpp"
+
 namespace supportd::pledges {
 
 // True when `text` holds a run of 13 to 19 digits (single spaces or dashes between them
@@ -12,5 +14,8 @@ namespace supportd::pledges {
 bool looks_like_card_number(std::string_view text);
 
 bool passes_luhn(std::string_view digits);
+
+// The error for a request that carried one (the value itself is never repeated).
+http::field_error card_number_error();
 
 }  // namespace supportd::pledges

@@ -123,9 +123,7 @@ std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_field
   valid_pledge p;
 
   if (f.card_number_seen) {
-    errors.push_back({"body", "card_number",
-                      "A value looks like a card number. Never send card details here: you will "
-                      "enter them on the payment page."});
+    errors.push_back(card_number_error());
   }
 
   auto c = find_currency(f.currency);

@@ -33,17 +33,6 @@ namespace {
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr auto cancel_link_lifetime = std::chrono::hours(24 * 90);
 
-http::response problem(int status, std::string code, std::string title, std::string detail) {
-  return http::make_problem_response(
-      {status, std::move(code), std::move(title), std::move(detail), {}});
-}
-
-http::response redis_unavailable() {
-  auto r = http::make_problem_response(http::store_unavailable());
-  r.with_header("Retry-After", "1");
-  return r;
-}
-
 http::response pledges_off() {
   return http::make_problem_response(http::service_unavailable(
       "pledges_off", "Pledges are off: --stripe-secret-key-file is not set."));
@@ -187,13 +176,14 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   };
   if (origin == http::origin_verdict::refused) {
     refused.with({"origin"}).inc();
-    co_return answer(
-        problem(403, "origin_not_allowed", "Forbidden", "This origin may not post pledges."));
+    co_return answer(http::make_problem_response(403, "origin_not_allowed", "Forbidden",
+                                                 "This origin may not post pledges."));
   }
   const bool form = req.has_media_type("application/x-www-form-urlencoded");
   if (!form && !req.has_media_type("application/json")) {
-    co_return answer(problem(415, "unsupported_media_type", "Unsupported Media Type",
-                             "Send application/json or application/x-www-form-urlencoded."));
+    co_return answer(
+        http::make_problem_response(415, "unsupported_media_type", "Unsupported Media Type",
+                                    "Send application/json or application/x-www-form-urlencoded."));
   }
   if (svc.checkout == nullptr) {
     co_return answer(pledges_off());
@@ -203,12 +193,12 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   limits::rate_limiter limiter(svc.redis, s.redis_prefix, s.rate_limit_per_minute);
   auto rate = co_await limiter.hit("public-post", who);
   if (!rate) {
-    co_return answer(redis_unavailable());
+    co_return answer(http::store_unavailable_response());
   }
   if (!rate->allowed) {
     refused.with({"rate_limited"}).inc();
-    auto r = problem(429, "rate_limited", "Too Many Requests",
-                     "Too many requests from this address; try again later.");
+    auto r = http::make_problem_response(429, "rate_limited", "Too Many Requests",
+                                         "Too many requests from this address; try again later.");
     r.with_header("Retry-After", std::to_string(rate->retry_after_seconds));
     co_return answer(std::move(r));
   }
@@ -240,8 +230,9 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   std::string key(req.header_value("Idempotency-Key"));
   if (key.size() > 255 ||
       std::any_of(key.begin(), key.end(), [](char c) { return c < 0x21 || c > 0x7e; })) {
-    co_return answer(problem(400, "bad_idempotency_key", "Bad Request",
-                             "Idempotency-Key must be 1 to 255 visible ASCII characters."));
+    co_return answer(
+        http::make_problem_response(400, "bad_idempotency_key", "Bad Request",
+                                    "Idempotency-Key must be 1 to 255 visible ASCII characters."));
   }
   if (key.empty() && form) {
     key = "form:" + security::sha256_hex(std::string(who) + "\n" + std::string(req.body));
@@ -255,7 +246,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
       // Longer than the slowest checkout call (three attempts of 10 s and their pauses).
       auto claim = co_await store.reserve(key, request_hash, pledge_id, std::chrono::seconds(120));
       if (!claim) {
-        co_return answer(redis_unavailable());
+        co_return answer(http::store_unavailable_response());
       }
       if (claim->what == reservation::outcome::reserved) {
         break;
@@ -270,13 +261,15 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
       }
       if (claim->what == reservation::outcome::conflict) {
         refused.with({"idempotency_conflict"}).inc();
-        co_return answer(problem(409, "idempotency_conflict", "Conflict",
-                                 "This Idempotency-Key was used with a different request."));
+        co_return answer(
+            http::make_problem_response(409, "idempotency_conflict", "Conflict",
+                                        "This Idempotency-Key was used with a different request."));
       }
       // The same request is being handled right now (a double-click): wait for its answer.
       if (waited >= 50) {
-        auto r = problem(409, "request_in_progress", "Conflict",
-                         "The same request is still being handled; retry shortly.");
+        auto r =
+            http::make_problem_response(409, "request_in_progress", "Conflict",
+                                        "The same request is still being handled; retry shortly.");
         r.with_header("Retry-After", "1");
         co_return answer(std::move(r));
       }
@@ -296,11 +289,12 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
     const bool rejected = session.error().what == provider_error::kind::rejected;
     refused.with({rejected ? "provider_rejected" : "provider_unavailable"}).inc();
     if (rejected) {
-      co_return answer(problem(502, "provider_rejected", "Bad Gateway",
-                               "The payment provider refused this pledge."));
+      co_return answer(http::make_problem_response(502, "provider_rejected", "Bad Gateway",
+                                                   "The payment provider refused this pledge."));
     }
-    auto r = problem(503, "provider_unavailable", "Service Unavailable",
-                     "The payment provider is not answering; try again shortly.");
+    auto r =
+        http::make_problem_response(503, "provider_unavailable", "Service Unavailable",
+                                    "The payment provider is not answering; try again shortly.");
     r.with_header("Retry-After", "5");
     co_return answer(std::move(r));
   }
@@ -336,7 +330,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
     if (!key.empty()) {
       co_await store.release(key);
     }
-    co_return answer(redis_unavailable());
+    co_return answer(http::store_unavailable_response());
   }
   svc.pledge_stats.created
       .with({pledge.money.code, to_string(pledge.every), component_label(pledge.source.component)})
@@ -362,14 +356,14 @@ awaitable<http::response> get_pledge(const http::request& req, services& svc) {
   pledge_store store(svc.redis, svc.settings.redis_prefix);
   auto found = co_await store.find(id);
   if (!found) {
-    co_return redis_unavailable();
+    co_return http::store_unavailable_response();
   }
   // Unknown pledge and wrong token look the same: ids cannot be probed.
   if (!*found || check_access(req, svc.settings, **found, {}) == access::denied) {
     auto r = http::make_problem_response(http::not_found());
     if (req.header_value("Authorization").empty()) {
-      r = problem(401, "unauthorized", "Unauthorized",
-                  "Send the pledge's manage token as a Bearer token.");
+      r = http::make_problem_response(401, "unauthorized", "Unauthorized",
+                                      "Send the pledge's manage token as a Bearer token.");
       r.with_header("WWW-Authenticate", "Bearer");
     }
     co_return r;
@@ -394,7 +388,7 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
   pledge_store store(svc.redis, s.redis_prefix);
   auto found = co_await store.find(id);
   if (!found) {
-    co_return redis_unavailable();
+    co_return http::store_unavailable_response();
   }
   const auto who = *found ? check_access(req, s, **found, link_token) : access::denied;
   if (who == access::denied) {
@@ -426,9 +420,9 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
           static_cast<bool>(co_await svc.checkout->abandon_checkout(pledge.checkout_session_id));
     }
     if (!stopped) {
-      auto r =
-          problem(503, "provider_unavailable", "Service Unavailable",
-                  "The payment provider is not answering; nothing was changed. Try again shortly.");
+      auto r = http::make_problem_response(
+          503, "provider_unavailable", "Service Unavailable",
+          "The payment provider is not answering; nothing was changed. Try again shortly.");
       r.with_header("Retry-After", "5");
       co_return r;
     }
@@ -437,7 +431,7 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
       co_await store.apply(id, pledge_event::cancel_requested,
                            who == access::admin ? "admin" : "reader", pledge.subscription_id);
   if (!applied) {
-    co_return redis_unavailable();
+    co_return http::store_unavailable_response();
   }
   if (applied->what == transition_result::outcome::applied) {
     svc.pledge_stats.transitions.with({to_string(applied->before), to_string(applied->after)})

@@ -118,9 +118,7 @@ std::variant<valid_reminder, std::vector<field_error>> validate(const reminder_f
   valid_reminder r;
 
   if (f.card_number_seen) {
-    errors.push_back({"body", "card_number",
-                      "A value looks like a card number. Card details are entered only on the "
-                      "payment provider's page, never here."});
+    errors.push_back(pledges::card_number_error());
   }
 
   if (f.email.empty()) {

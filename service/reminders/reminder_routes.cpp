@@ -35,24 +35,14 @@ std::int64_t now_unix() {
       .count();
 }
 
-http::response problem(int status, std::string code, std::string title, std::string detail) {
-  return http::make_problem_response(
-      {status, std::move(code), std::move(title), std::move(detail), {}});
-}
-
-http::response store_unavailable() {
-  auto r = http::make_problem_response(http::store_unavailable());
-  r.with_header("Retry-After", "1");
-  return r;
-}
-
 http::response reminders_off() {
   return http::make_problem_response(
       http::service_unavailable("reminders_off", "Reminders are off: --data-key-file is not set."));
 }
 
 http::response too_many(int retry_after_seconds, std::string_view detail) {
-  auto r = problem(429, "rate_limited", "Too Many Requests", std::string(detail));
+  auto r =
+      http::make_problem_response(429, "rate_limited", "Too Many Requests", std::string(detail));
   r.with_header("Retry-After", std::to_string(retry_after_seconds));
   return r;
 }
@@ -99,25 +89,25 @@ boost::json::object to_json(std::string_view id, const v1::Reminder& r) {
   return out;
 }
 
-// 404 for an unknown id and a wrong token alike, so ids cannot be probed; 401 without a token.
-http::response not_yours(const http::request& req) {
-  if (req.bearer_token().empty()) {
-    auto r = problem(401, "unauthorized", "Unauthorized",
-                     "Send the reminder's manage token as a Bearer token.");
+// Nothing (go ahead) when the caller holds the reminder's manage token or the admin token.
+// Otherwise 401 without a token, and 404 for an unknown id and a wrong token alike, so ids
+// cannot be probed.
+std::optional<http::response> refuse_unless_manager(const http::request& req,
+                                                    const config::settings& s,
+                                                    const reminder_book& book,
+                                                    std::string_view id) {
+  auto token = req.bearer_token();
+  if (token.empty()) {
+    auto r = http::make_problem_response(401, "unauthorized", "Unauthorized",
+                                         "Send the reminder's manage token as a Bearer token.");
     r.with_header("WWW-Authenticate", "Bearer");
     return r;
   }
-  return http::make_problem_response(http::not_found());
-}
-
-bool may_manage(const http::request& req, const config::settings& s, const reminder_book& book,
-                std::string_view id) {
-  auto token = req.bearer_token();
-  if (token.empty()) {
-    return false;
+  const bool admin = !s.admin_token.empty() && security::constant_time_equal(token, s.admin_token);
+  if (is_reminder_id(id) && (admin || book.manage_token_matches(id, token))) {
+    return std::nullopt;
   }
-  return book.manage_token_matches(id, token) ||
-         (!s.admin_token.empty() && security::constant_time_equal(token, s.admin_token));
+  return http::make_problem_response(http::not_found());
 }
 
 http::response link_broken() {
@@ -142,13 +132,15 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
   };
   if (origin == http::origin_verdict::refused) {
     refused.with({"origin"}).inc();
-    co_return answer(problem(403, "origin_not_allowed", "Forbidden",
-                             "This origin may not sign readers up for reminders."));
+    co_return answer(
+        http::make_problem_response(403, "origin_not_allowed", "Forbidden",
+                                    "This origin may not sign readers up for reminders."));
   }
   const bool form = req.has_media_type("application/x-www-form-urlencoded");
   if (!form && !req.has_media_type("application/json")) {
-    co_return answer(problem(415, "unsupported_media_type", "Unsupported Media Type",
-                             "Send application/json or application/x-www-form-urlencoded."));
+    co_return answer(
+        http::make_problem_response(415, "unsupported_media_type", "Unsupported Media Type",
+                                    "Send application/json or application/x-www-form-urlencoded."));
   }
   if (!s.data_keys) {
     co_return answer(reminders_off());
@@ -158,7 +150,7 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
   const auto who = http::client_address(req, s.client_ip_header);
   auto rate = co_await per_address.hit("public-post", who);
   if (!rate) {
-    co_return answer(store_unavailable());
+    co_return answer(http::store_unavailable_response());
   }
   if (!rate->allowed) {
     refused.with({"rate_limited"}).inc();
@@ -187,7 +179,7 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
   auto reader = security::to_hex(s.data_keys->lookup_hash("rate-limit", reminder.email));
   auto reader_rate = co_await per_email.hit("reminder-email", reader.substr(0, 32));
   if (!reader_rate) {
-    co_return answer(store_unavailable());
+    co_return answer(http::store_unavailable_response());
   }
   if (!reader_rate->allowed) {
     refused.with({"email_rate_limited"}).inc();
@@ -200,7 +192,7 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
   auto done = co_await book.sign_up(reminder, now);
   if (!done) {
     refused.with({"unavailable"}).inc();
-    co_return answer(store_unavailable());
+    co_return answer(http::store_unavailable_response());
   }
   svc.reminder_stats.signups.with({done->updated ? "updated" : "created"}).inc();
   log::info("reminder signed up", {{"reminder_id", done->id},
@@ -235,12 +227,12 @@ awaitable<http::response> get_reminder(const http::request& req, services& svc) 
   }
   reminder_store store(svc.redis, s.redis_prefix);
   reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  if (!is_reminder_id(id) || !may_manage(req, s, book, id)) {
-    co_return not_yours(req);
+  if (auto refusal = refuse_unless_manager(req, s, book, id)) {
+    co_return *refusal;
   }
   auto found = co_await store.find(id);
   if (!found) {
-    co_return store_unavailable();
+    co_return http::store_unavailable_response();
   }
   if (!*found) {
     co_return http::make_problem_response(http::not_found());
@@ -258,12 +250,12 @@ awaitable<http::response> delete_reminder(const http::request& req, services& sv
   }
   reminder_store store(svc.redis, s.redis_prefix);
   reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  if (!is_reminder_id(id) || !may_manage(req, s, book, id)) {
-    co_return not_yours(req);
+  if (auto refusal = refuse_unless_manager(req, s, book, id)) {
+    co_return *refusal;
   }
   auto removed = co_await book.remove(id);
   if (!removed) {
-    co_return store_unavailable();
+    co_return http::store_unavailable_response();
   }
   if (*removed == stop_outcome::not_found) {
     co_return http::make_problem_response(http::not_found());
@@ -298,7 +290,7 @@ awaitable<http::response> unsubscribe(const http::request& req, services& svc) {
   }
   auto stopped = co_await book.unsubscribe(id, now_unix());
   if (!stopped) {
-    co_return store_unavailable();
+    co_return http::store_unavailable_response();
   }
   if (*stopped == stop_outcome::stopped) {
     svc.reminder_stats.stopped.with({"unsubscribe"}).inc();
@@ -356,7 +348,7 @@ awaitable<http::response> erase_reader(const http::request& req, services& svc) 
   reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
   auto report = co_await book.erase_reader(*email);
   if (!report) {
-    co_return store_unavailable();
+    co_return http::store_unavailable_response();
   }
   svc.reminder_stats.erasures.inc();
   log::info("admin erased a reader", {{"reminders_removed", report->reminders_removed}});
@@ -377,7 +369,7 @@ awaitable<http::response> list_dead_reminders(const http::request& req, services
   reminder_store store(svc.redis, s.redis_prefix);
   auto letters = co_await store.dead_letters(100);
   if (!letters) {
-    co_return store_unavailable();
+    co_return http::store_unavailable_response();
   }
   boost::json::array out;
   for (const auto& letter : *letters) {
@@ -403,7 +395,7 @@ awaitable<http::response> replay_dead_reminder(const http::request& req, service
   }
   auto found = co_await store.find(id);
   if (!found) {
-    co_return store_unavailable();
+    co_return http::store_unavailable_response();
   }
   if (!*found || (*found)->value.status() != v1::Reminder::DEAD) {
     co_return http::make_problem_response(http::not_found());
@@ -416,10 +408,11 @@ awaitable<http::response> replay_dead_reminder(const http::request& req, service
   change.where.due_ms = now_unix() * 1000;
   auto written = co_await store.replace(std::move(change));
   if (!written) {
-    co_return store_unavailable();
+    co_return http::store_unavailable_response();
   }
   if (!*written) {
-    co_return problem(409, "changed", "Conflict", "The reminder changed meanwhile; list again.");
+    co_return http::make_problem_response(409, "changed", "Conflict",
+                                          "The reminder changed meanwhile; list again.");
   }
   log::info("admin replayed a reminder dead letter", {{"reminder_id", id}});
   co_return http::response::json(

@@ -45,40 +45,6 @@ bool valid_key_id(std::string_view id) {
   return true;
 }
 
-std::string to_base64(std::string_view raw) {
-  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');  // EVP_EncodeBlock adds a NUL
-  int n = EVP_EncodeBlock(bytes(out), bytes(raw), static_cast<int>(raw.size()));
-  out.resize(static_cast<std::size_t>(n));
-  return out;
-}
-
-// Standard base64 with padding, and only the one spelling an encoder would write: the text must
-// re-encode to itself, which refuses wrong padding, the URL alphabet and stray trailing bits.
-std::optional<std::string> from_base64(std::string_view text) {
-  std::string url(text);
-  while (!url.empty() && url.back() == '=') {
-    url.pop_back();
-  }
-  for (char& c : url) {
-    c = c == '+' ? '-' : c == '/' ? '_' : c;
-  }
-  auto raw = from_base64url(url);
-  if (!raw || to_base64(*raw) != text) {
-    return std::nullopt;
-  }
-  return raw;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) {
-    s.remove_prefix(1);
-  }
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\r')) {
-    s.remove_suffix(1);
-  }
-  return s;
-}
-
 // The blob's header ("<key id>:") is authenticated with the caller's associated data. A key id
 // holds no ':', so the pair can be recovered from their concatenation: no two differ only in
 // where one ends.
@@ -103,7 +69,7 @@ std::variant<data_keys, std::string> data_keys::parse(std::string_view file_text
   while (!file_text.empty()) {
     ++line_number;
     auto end = file_text.find('\n');
-    auto line = trim(file_text.substr(0, end));
+    auto line = security::trim_line(file_text.substr(0, end));
     file_text.remove_prefix(end == std::string_view::npos ? file_text.size() : end + 1);
     if (line.empty() || line.front() == '#') {
       continue;
@@ -121,7 +87,7 @@ std::variant<data_keys, std::string> data_keys::parse(std::string_view file_text
     if (result.find(id) != nullptr) {
       return where + "duplicate key id";
     }
-    auto secret = from_base64(line.substr(colon + 1));
+    auto secret = security::from_base64(line.substr(colon + 1));
     if (!secret) {
       return where + "key is not standard padded base64";
     }

@@ -138,4 +138,38 @@ bool verify_link(std::string_view key, std::string_view purpose, std::string_vie
   return constant_time_equal(expected, token);
 }
 
+std::string base64(std::string_view raw) {
+  std::string out(4 * ((raw.size() + 2) / 3) + 1, '\0');  // EVP_EncodeBlock adds a NUL
+  int n = EVP_EncodeBlock(reinterpret_cast<unsigned char*>(out.data()),
+                          reinterpret_cast<const unsigned char*>(raw.data()),
+                          static_cast<int>(raw.size()));
+  out.resize(static_cast<std::size_t>(n));
+  return out;
+}
+
+std::optional<std::string> from_base64(std::string_view text) {
+  std::string url(text);
+  while (!url.empty() && url.back() == '=') {
+    url.pop_back();
+  }
+  for (char& c : url) {
+    c = c == '+' ? '-' : c == '/' ? '_' : c;
+  }
+  auto raw = from_base64url(url);
+  if (!raw || base64(*raw) != text) {
+    return std::nullopt;
+  }
+  return raw;
+}
+
+std::string_view trim_line(std::string_view line) {
+  while (!line.empty() && (line.front() == ' ' || line.front() == '\t')) {
+    line.remove_prefix(1);
+  }
+  while (!line.empty() && (line.back() == ' ' || line.back() == '\t' || line.back() == '\r')) {
+    line.remove_suffix(1);
+  }
+  return line;
+}
+
 }  // namespace supportd::security

@@ -18,6 +18,12 @@ std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
 std::string to_hex(std::string_view bytes);
 std::string base64url(std::string_view bytes);
+// Standard base64 with padding. Decoding takes only the one spelling an encoder writes (the text
+// must re-encode to itself): wrong padding, the URL alphabet and stray trailing bits are refused.
+std::string base64(std::string_view bytes);
+std::optional<std::string> from_base64(std::string_view text);
+// A line of a secrets file without the spaces, tabs and carriage return around it.
+std::string_view trim_line(std::string_view line);
 std::optional<std::string> from_base64url(std::string_view text);
 
 // Signed, expiring tokens for links in emails: "<expiry unix s>.<base64url HMAC>" over

@@ -6,22 +6,19 @@
 // consent is refused.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import net from "node:net";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
+import { freePort, start, stopAll } from "../support/processes.mjs";
 
 const dir = mkdtempSync(join(tmpdir(), "supportd-reminders-"));
-const children = [];
 const secrets = [1, 2].map(() => `whsec_${randomBytes(32).toString("base64")}`);
 const origin = "https://news.example";
 let base;
 let receiver;
-let stopping = false;
 
 // Every request the receiver got, in arrival order: { at, headers, raw, payload, verified, status }.
 // `verified` holds one entry per secret: true, or the verification error's message.
@@ -29,40 +26,6 @@ const attempts = [];
 // Addresses whose first attempt of each webhook-id is answered 503 (test d).
 const flaky = new Set();
 const answeredOnce = new Set();
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function start(command, args, readyLine) {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${output}`)), 10000);
-    const onData = (data) => {
-      output += data;
-      const match = output.match(readyLine);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match);
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-    child.on("exit", (code, signal) => {
-      const error = new Error(`${command} exited (${code ?? signal}):\n${output.slice(-4000)}`);
-      reject(error);
-      // After start-up, an exit nobody asked for explains the failures that follow it.
-      if (!stopping) process.stderr.write(`${error.message}\n`);
-    });
-  });
-}
 
 function verifyWithEach(raw, headers) {
   return secrets.map((secret) => {
@@ -137,8 +100,7 @@ before(async () => {
 });
 
 after(() => {
-  stopping = true;
-  for (const child of children) child.kill("SIGTERM");
+  stopAll();
   receiver?.close();
   receiver?.closeAllConnections();
   rmSync(dir, { recursive: true, force: true });

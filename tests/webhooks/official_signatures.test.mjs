@@ -2,45 +2,15 @@
 // supportd binary, and its tampered, stale, wrong-secret and v0-only variants are refused.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import net from "node:net";
 import Stripe from "stripe";
+import { freePort, start, stopAll } from "../support/processes.mjs";
 
 const stripe = new Stripe("sk_test_unused");
 const dir = mkdtempSync(join(tmpdir(), "supportd-sig-"));
-const children = [];
 let base;
-
-function freePort() {
-  return new Promise((resolve) => {
-    const server = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function start(command, args, readyLine) {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
-  children.push(child);
-  return new Promise((resolve, reject) => {
-    let output = "";
-    const timer = setTimeout(() => reject(new Error(`${command} did not start:\n${output}`)), 10000);
-    const onData = (data) => {
-      output += data;
-      const match = output.match(readyLine);
-      if (match) {
-        clearTimeout(timer);
-        resolve(match);
-      }
-    };
-    child.stdout.on("data", onData);
-    child.stderr.on("data", onData);
-  });
-}
 
 before(async () => {
   const redisPort = await freePort();
@@ -62,7 +32,7 @@ before(async () => {
 });
 
 after(() => {
-  for (const child of children) child.kill("SIGTERM");
+  stopAll();
   rmSync(dir, { recursive: true, force: true });
 });
 
