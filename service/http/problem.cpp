@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/serialize.hpp>
 
+#include "http/form.hpp"
 #include "log/logger.hpp"
 
 namespace supportd::http {
@@ -54,6 +55,18 @@ response make_problem_response(const problem& p) {
 response make_problem_response(int status, std::string code, std::string title,
                                std::string detail) {
   return make_problem_response({status, std::move(code), std::move(title), std::move(detail), {}});
+}
+
+response invalid_fields_response(const std::vector<field_error>& errors, bool plain_form,
+                                 std::string_view form_error_url) {
+  if (plain_form && !form_error_url.empty() && !errors.empty()) {
+    std::string location(form_error_url);
+    location += location.find('?') == std::string::npos ? '?' : '&';
+    location += "error=" + encode_form_component(errors.front().code);
+    location += "&field=" + encode_form_component(errors.front().field);
+    return response::see_other(std::move(location));
+  }
+  return make_problem_response(invalid_fields(errors));
 }
 
 response store_unavailable_response() {

@@ -32,6 +32,10 @@ std::string to_json(const problem& p);
 
 response make_problem_response(const problem& p);
 response make_problem_response(int status, std::string code, std::string title, std::string detail);
+// Invalid fields: 422 with invalid_fields() for scripts; a plain HTML form post with a
+// `form_error_url` goes back there instead (303, ?error=<code>&field=<name> of the first).
+response invalid_fields_response(const std::vector<field_error>& errors, bool plain_form,
+                                 std::string_view form_error_url);
 // 503 with `Retry-After: 1`: Redis is not answering.
 response store_unavailable_response();
 

@@ -82,18 +82,6 @@ boost::json::object to_json(const pledge_record& p) {
   };
 }
 
-// An invalid pledge: 422 naming every field for scripts; for a plain form, back to the form.
-http::response invalid(const std::vector<field_error>& errors, bool form,
-                       const config::settings& s) {
-  if (form && !s.pledge_error_url.empty()) {
-    auto separator = s.pledge_error_url.find('?') == std::string::npos ? "?" : "&";
-    return http::response::see_other(s.pledge_error_url + separator +
-                                     "error=" + http::encode_form_component(errors.front().code) +
-                                     "&field=" + http::encode_form_component(errors.front().field));
-  }
-  return http::make_problem_response(http::invalid_fields(errors));
-}
-
 std::string cancel_link(const config::settings& s, const std::string& id) {
   if (s.link_secret.empty() || s.public_url.empty()) {
     return {};
@@ -206,7 +194,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   auto parsed = form ? parse_form_fields(req.body) : parse_json_fields(req.body);
   if (auto* error = std::get_if<field_error>(&parsed)) {
     refused.with({"invalid"}).inc();
-    co_return answer(invalid({*error}, form, s));
+    co_return answer(http::invalid_fields_response({*error}, form, s.pledge_error_url));
   }
   const auto& fields = std::get<pledge_fields>(parsed);
   std::string country;
@@ -220,7 +208,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   auto validated = validate(fields, pledge_rules{s.pledge_limits, s.allowed_origins}, country);
   if (auto* errors = std::get_if<std::vector<field_error>>(&validated)) {
     refused.with({fields.card_number_seen ? "card_number" : "invalid"}).inc();
-    co_return answer(invalid(*errors, form, s));
+    co_return answer(http::invalid_fields_response(*errors, form, s.pledge_error_url));
   }
   const auto& pledge = std::get<valid_pledge>(validated);
 

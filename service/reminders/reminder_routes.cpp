@@ -47,18 +47,6 @@ http::response too_many(int retry_after_seconds, std::string_view detail) {
   return r;
 }
 
-// An invalid sign-up: 422 naming every field for scripts; for a plain form, back to the form.
-http::response invalid(const std::vector<field_error>& errors, bool form,
-                       const config::settings& s) {
-  if (form && !s.reminder_error_url.empty()) {
-    auto separator = s.reminder_error_url.find('?') == std::string::npos ? "?" : "&";
-    return http::response::see_other(s.reminder_error_url + separator +
-                                     "error=" + http::encode_form_component(errors.front().code) +
-                                     "&field=" + http::encode_form_component(errors.front().field));
-  }
-  return http::make_problem_response(http::invalid_fields(errors));
-}
-
 std::string_view status_name(v1::Reminder::Status status) {
   switch (status) {
     case v1::Reminder::PENDING:
@@ -161,7 +149,7 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
   auto parsed = form ? parse_form_fields(req.body) : parse_json_fields(req.body);
   if (auto* error = std::get_if<field_error>(&parsed)) {
     refused.with({"invalid"}).inc();
-    co_return answer(invalid({*error}, form, s));
+    co_return answer(http::invalid_fields_response({*error}, form, s.reminder_error_url));
   }
   const auto& fields = std::get<reminder_fields>(parsed);
   const auto now = now_unix();
@@ -169,7 +157,7 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
       validate(fields, reminder_rules{s.reminder_local_hour, s.reminder_time_zone}, now);
   if (auto* errors = std::get_if<std::vector<field_error>>(&validated)) {
     refused.with({fields.card_number_seen ? "card_number" : "invalid"}).inc();
-    co_return answer(invalid(*errors, form, s));
+    co_return answer(http::invalid_fields_response(*errors, form, s.reminder_error_url));
   }
   const auto& reminder = std::get<valid_reminder>(validated);
 
