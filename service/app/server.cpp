@@ -11,6 +11,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
+#include <random>
 #include <thread>
 #include <vector>
 
@@ -25,6 +26,7 @@
 #include "ops/process_metrics.hpp"
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_routes.hpp"
+#include "pledges/pledge_store.hpp"
 #include "providers/circuit_breaker.hpp"
 #include "providers/provider_metrics.hpp"
 #include "providers/stripe/stripe_client.hpp"
@@ -71,6 +73,8 @@ std::vector<http::route> route_table() {
       {"POST", "/admin/erasure", &reminders::erase_reader},
       {"GET", "/admin/reminders/dead-letters", &reminders::list_dead_reminders},
       {"POST", "/admin/reminders/dead-letters/{id}/replay", &reminders::replay_dead_reminder},
+      {"GET", "/admin/summary", &ops::admin_summary},
+      {"POST", "/admin/reconcile", &ops::admin_reconcile},
   };
 }
 
@@ -251,6 +255,31 @@ struct server::state final : instance_status {
     }
   }
 
+  // The recurring pledge gauges, read from the stats hashes in Redis: as soon as Redis answers,
+  // then every 5 s (± 0.5 s, so replicas started together spread out). One task per process, on
+  // the first worker; every replica reads the same hashes, so every replica shows the same.
+  awaitable<void> refresh_recurring_gauges(worker& w) {
+    pledges::pledge_store store(*w.redis, settings.redis_prefix);
+    std::minstd_rand random(std::random_device{}());
+    std::uniform_int_distribution<int> jitter_ms(-500, 500);
+    net::steady_timer timer(w.io);
+    bool published = false;
+    while (!shutting_down.load(std::memory_order_relaxed)) {
+      auto stats = co_await store.stats();
+      if (stats) {
+        pledge_metrics.recurring->publish(stats->totals);
+        published = true;
+      }
+      // Until the first figures are in, try again soon: Redis may still be connecting.
+      timer.expires_after(published ? std::chrono::milliseconds(5000 + jitter_ms(random))
+                                    : std::chrono::milliseconds(100));
+      auto [ec] = co_await timer.async_wait(use_tuple);
+      if (ec) {
+        co_return;
+      }
+    }
+  }
+
   void wait_for_signal() {
     signals->async_wait([this](error_code ec, int signal) {
       if (ec) {
@@ -404,6 +433,7 @@ int server::run() {
   s.signals.emplace(s.first().io, SIGINT, SIGTERM, SIGHUP);
   s.wait_for_signal();
 
+  net::co_spawn(s.first().io, s.refresh_recurring_gauges(s.first()), net::detached);
   for (auto& w : s.workers) {
     w->redis->start();
     net::co_spawn(w->io, s.tick(*w), net::detached);

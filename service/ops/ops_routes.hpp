@@ -1,4 +1,5 @@
-// Liveness, readiness and metrics endpoints for load balancers, orchestrators and Prometheus.
+// Liveness, readiness and metrics endpoints for load balancers, orchestrators and Prometheus;
+// the admin summary and the rebuild of the pledge stats for ops people.
 #pragma once
 
 #include "core/net.hpp"
@@ -18,5 +19,13 @@ awaitable<http::response> readyz(const http::request& req, services& svc);
 
 // GET /metrics: Prometheus text exposition.
 awaitable<http::response> metrics(const http::request& req, services& svc);
+
+// GET /admin/summary (admin token): recurring pledges and MRR by currency (the stats hashes),
+// reminders (pending, overdue, in flight, dead) and webhooks (backlog, dead letters), from Redis.
+awaitable<http::response> admin_summary(const http::request& req, services& svc);
+
+// POST /admin/reconcile (admin token): rebuilds the pledge stats hashes from the pledges in
+// Redis (pledge_store::reconcile_stats). Not against the provider: see the README.
+awaitable<http::response> admin_reconcile(const http::request& req, services& svc);
 
 }  // namespace supportd::ops

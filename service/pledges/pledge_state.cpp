@@ -1,5 +1,6 @@
 #include "pledges/pledge_state.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace supportd::pledges {
@@ -79,6 +80,53 @@ std::optional<pledge_state> next_state(pledge_state s, pledge_event e, interval 
     }
   }
   return std::nullopt;
+}
+
+std::optional<std::int64_t> monthly_recurring_minor(pledge_state s, interval every,
+                                                    std::int64_t amount_minor) {
+  if (s != active && s != past_due) {
+    return std::nullopt;
+  }
+  switch (every) {
+    case interval::month:
+      return amount_minor;
+    case interval::year:
+      // Rounded down (towards minus infinity, as Lua's math.floor in the scripts).
+      return amount_minor >= 0 ? amount_minor / 12 : -((-amount_minor + 11) / 12);
+    case interval::once:
+      break;
+  }
+  return std::nullopt;
+}
+
+void recurring_totals::add(std::string_view currency, pledge_state s, interval every,
+                           std::int64_t amount_minor) {
+  auto share = monthly_recurring_minor(s, every, amount_minor);
+  if (!share || currency.empty()) {
+    return;
+  }
+  std::string code(currency);
+  active[code] += 1;
+  mrr_minor[code] += *share;
+}
+
+namespace {
+
+bool same_nonzero(const std::map<std::string, std::int64_t, std::less<>>& a,
+                  const std::map<std::string, std::int64_t, std::less<>>& b) {
+  auto covered = [](const auto& x, const auto& y) {
+    return std::all_of(x.begin(), x.end(), [&](const auto& entry) {
+      auto it = y.find(entry.first);
+      return entry.second == (it == y.end() ? 0 : it->second);
+    });
+  };
+  return covered(a, b) && covered(b, a);
+}
+
+}  // namespace
+
+bool recurring_totals::same_as(const recurring_totals& other) const {
+  return same_nonzero(active, other.active) && same_nonzero(mrr_minor, other.mrr_minor);
 }
 
 }  // namespace supportd::pledges

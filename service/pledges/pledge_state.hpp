@@ -9,8 +9,12 @@
 // still activates the pledge; a completion that arrives after it is a no-op).
 #pragma once
 
+#include <cstdint>
+#include <functional>
+#include <map>
 #include <optional>
 #include <span>
+#include <string>
 #include <string_view>
 
 #include "pledges/pledge.hpp"
@@ -60,5 +64,26 @@ std::span<const transition> transition_table();
 
 // The state after `e` in state `s`, or nullopt when `e` does not apply (nothing changes).
 std::optional<pledge_state> next_state(pledge_state s, pledge_event e, interval every);
+
+// What a pledge adds to the monthly recurring revenue (MRR), in minor units, or nullopt when it
+// is not an active recurring pledge. Active recurring means monthly or yearly and `active` or
+// `past_due`: a past-due subscription is still alive (the provider retries the charge) until it
+// ends, when the pledge moves on to `canceled`. A monthly pledge adds its amount; a yearly one
+// its amount / 12 rounded down, so every figure stays an integer (the totals are sums of these
+// per-pledge shares, and may be below the exact twelfth of the yearly sum by < 1 unit a pledge).
+// pledge_store's Lua scripts apply the same rule; keep the two in step.
+std::optional<std::int64_t> monthly_recurring_minor(pledge_state s, interval every,
+                                                    std::int64_t amount_minor);
+
+// Active recurring pledges and their MRR in minor units, by currency (ISO 4217 code).
+struct recurring_totals {
+  std::map<std::string, std::int64_t, std::less<>> active;
+  std::map<std::string, std::int64_t, std::less<>> mrr_minor;
+
+  // Counts one pledge, if it is active recurring.
+  void add(std::string_view currency, pledge_state s, interval every, std::int64_t amount_minor);
+  // The same figures, currencies at zero aside.
+  bool same_as(const recurring_totals& other) const;
+};
 
 }  // namespace supportd::pledges

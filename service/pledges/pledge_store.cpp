@@ -1,9 +1,11 @@
 #include "pledges/pledge_store.hpp"
 
 #include <charconv>
+#include <unordered_set>
 
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
+#include "redis/glob.hpp"
 
 namespace supportd::pledges {
 namespace {
@@ -29,8 +31,43 @@ if redis.call('HGET', KEYS[1], 'state') == 'claimed' then redis.call('DEL', KEYS
 return 1
 )lua");
 
-const redis::script create_script(R"lua(
--- KEYS: pledge, its events, checkout index, idempotency key
+// The stats hashes' rule in Lua, the same as monthly_recurring_minor() in pledge_state.cpp, and
+// the move of the hashes from a pledge's share before a change to its share after it. Prepended
+// to every script that creates a pledge or changes one.
+constexpr std::string_view stats_lua = R"lua(
+-- A pledge's currency and monthly share when it is active recurring, else false.
+local function recurring_share(pledge)
+  local p = redis.call('HMGET', pledge, 'status', 'interval', 'amount_minor', 'currency')
+  if (p[1] ~= 'active' and p[1] ~= 'past_due') or not p[4] or p[4] == '' then return false, 0 end
+  local amount = tonumber(p[3]) or 0
+  if p[2] == 'month' then return p[4], amount end
+  if p[2] == 'year' then return p[4], math.floor(amount / 12) end
+  return false, 0
+end
+-- stats: the active hash, the MRR hash, the version counter. Integers go out as '%d' text (a
+-- Lua number could become '-0' or '1e+15', which HINCRBY refuses).
+local function move_share(stats, currency_before, share_before, currency_after, share_after)
+  if currency_before == currency_after and share_before == share_after then return end
+  if currency_before then
+    redis.call('HINCRBY', stats[1], currency_before, -1)
+    redis.call('HINCRBY', stats[2], currency_before, string.format('%d', -share_before))
+  end
+  if currency_after then
+    redis.call('HINCRBY', stats[1], currency_after, 1)
+    redis.call('HINCRBY', stats[2], currency_after, string.format('%d', share_after))
+  end
+  redis.call('INCR', stats[3])
+end
+)lua";
+
+std::string with_stats(std::string_view body) {
+  std::string out(stats_lua);
+  out += body;
+  return out;
+}
+
+const redis::script create_script(with_stats(R"lua(
+-- KEYS: pledge, its events, checkout index, idempotency key, stats active, stats MRR, version
 -- ARGV: event, pledge id, session id, with key (1/0), status, location, body, kept ms, fields…
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 -- Only the request holding the claim answers under the key.
@@ -44,27 +81,35 @@ if ARGV[4] == '1' then
   redis.call('HSET', KEYS[4], 'state', 'done', 'status', ARGV[5], 'location', ARGV[6], 'body', ARGV[7])
   redis.call('PEXPIRE', KEYS[4], ARGV[8])
 end
+local currency, share = recurring_share(KEYS[1])
+move_share({KEYS[5], KEYS[6], KEYS[7]}, false, 0, currency, share)
 return 1
-)lua");
+)lua"));
 
-const redis::script transition_script(R"lua(
--- KEYS: pledge, its events; ARGV: expected state, new state, event, now ms
+const redis::script transition_script(with_stats(R"lua(
+-- KEYS: pledge, its events, stats active, stats MRR, version
+-- ARGV: expected state, new state, event, now ms
 local state = redis.call('HGET', KEYS[1], 'status')
 if not state then return 'missing' end
 if state ~= ARGV[1] then return state end
+local currency_before, share_before = recurring_share(KEYS[1])
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'updated_at_ms', ARGV[4])
 redis.call('RPUSH', KEYS[2], ARGV[3])
+local currency_after, share_after = recurring_share(KEYS[1])
+move_share({KEYS[3], KEYS[4], KEYS[5]}, currency_before, share_before, currency_after, share_after)
 return 'applied'
-)lua");
+)lua"));
 
-const redis::script provider_update_script(R"lua(
--- KEYS: pledge, its events, the event's dedupe mark, the subscription index
+const redis::script provider_update_script(with_stats(R"lua(
+-- KEYS: pledge, its events, the event's dedupe mark, the subscription index, stats active,
+--       stats MRR, version
 -- ARGV: expected state, new state ('' unchanged), event, now ms, remember ms, subscription,
 --       increment count, then field/amount pairs, then field/value pairs
 if redis.call('EXISTS', KEYS[3]) == 1 then return {'duplicate'} end
 local state = redis.call('HGET', KEYS[1], 'status')
 if not state then return {'missing'} end
 if state ~= ARGV[1] then return {'changed', state} end
+local currency_before, share_before = recurring_share(KEYS[1])
 local i = 8
 for _ = 1, tonumber(ARGV[7]) do
   redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
@@ -82,8 +127,41 @@ redis.call('HSET', KEYS[1], 'updated_at_ms', ARGV[4])
 redis.call('RPUSH', KEYS[2], ARGV[3])
 if ARGV[6] ~= '' then redis.call('SET', KEYS[4], redis.call('HGET', KEYS[1], 'id')) end
 redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
+local currency_after, share_after = recurring_share(KEYS[1])
+move_share({KEYS[5], KEYS[6], KEYS[7]}, currency_before, share_before, currency_after, share_after)
 return {'applied'}
+)lua"));
+
+const redis::script stats_script(R"lua(
+-- KEYS: stats active, stats MRR, when last rebuilt
+return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]), redis.call('GET', KEYS[3])}
 )lua");
+
+const redis::script read_pledges_script(R"lua(
+-- KEYS: pledges; for each, what the stats hashes count
+local out = {}
+for i, pledge in ipairs(KEYS) do
+  out[i] = redis.call('HMGET', pledge, 'status', 'interval', 'amount_minor', 'currency')
+end
+return out
+)lua");
+
+const redis::script replace_stats_script(R"lua(
+-- KEYS: stats active, stats MRR, version, when last rebuilt
+-- ARGV: the version the pledges were read at, now ms, then currency/active/MRR triples
+if (redis.call('GET', KEYS[3]) or '0') ~= ARGV[1] then return {'changed'} end
+local before = {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2])}
+redis.call('DEL', KEYS[1], KEYS[2])
+for i = 3, #ARGV - 2, 3 do
+  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
+  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
+end
+redis.call('SET', KEYS[4], ARGV[2])
+return {'replaced', before[1], before[2]}
+)lua");
+
+// Pledges read per SCAN step (and per read script): bounds each script's run time.
+constexpr std::string_view scan_batch = "1000";
 
 constexpr auto kept_answer = std::chrono::hours(24);
 
@@ -91,6 +169,19 @@ std::int64_t to_int(const std::string& text) {
   std::int64_t value = 0;
   std::from_chars(text.data(), text.data() + text.size(), value);
   return value;
+}
+
+// A flat HGETALL reply of integers, as a map.
+result<std::map<std::string, std::int64_t, std::less<>>> as_counts(const redis::reply& r) {
+  auto flat = redis::as_string_array(r);
+  if (!flat) {
+    return flat.error();
+  }
+  std::map<std::string, std::int64_t, std::less<>> out;
+  for (std::size_t i = 0; i + 1 < flat->size(); i += 2) {
+    out[(*flat)[i]] = to_int((*flat)[i + 1]);
+  }
+  return out;
 }
 
 std::string encode_event(std::string_view event, std::string_view from, std::string_view to,
@@ -205,7 +296,11 @@ awaitable<result<bool>> pledge_store::create(const pledge_record& p, std::string
     args.push_back(name);
     args.push_back(value);
   }
-  std::string_view keys[] = {pledge_key, events_key, index_key, answer_key};
+  auto active_key = key("stats", "active");
+  auto mrr_key = key("stats", "mrr_minor");
+  auto version_key = key("stats", "version");
+  std::string_view keys[] = {pledge_key, events_key, index_key,  answer_key,
+                             active_key, mrr_key,    version_key};
   auto reply = co_await redis_.run(create_script, keys, args);
   if (!reply) {
     co_return result<bool>(boost::system::in_place_error, reply.error());
@@ -306,6 +401,9 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
                                                          std::string_view reference) {
   auto pledge_key = key("pledge", id);
   auto events_key = pledge_key + ":events";
+  auto active_key = key("stats", "active");
+  auto mrr_key = key("stats", "mrr_minor");
+  auto version_key = key("stats", "version");
   std::string_view read[] = {"HMGET", pledge_key, "status", "interval"};
   auto reply = co_await redis_.command(read);
   // A few rounds at most: each lost race means another input was applied in between.
@@ -328,7 +426,7 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
     }
     auto event = encode_event(to_string(e), to_string(*state), to_string(*next), source, reference);
     auto now = std::to_string(now_unix_ms());
-    std::string_view keys[] = {pledge_key, events_key};
+    std::string_view keys[] = {pledge_key, events_key, active_key, mrr_key, version_key};
     std::string_view args[] = {to_string(*state), to_string(*next), event, now};
     auto outcome = co_await redis_.run(transition_script, keys, args);
     if (!outcome) {
@@ -372,6 +470,9 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
   }
   auto pledge_key = key("pledge", out.pledge_id);
   auto events_key = pledge_key + ":events";
+  auto active_key = key("stats", "active");
+  auto mrr_key = key("stats", "mrr_minor");
+  auto version_key = key("stats", "version");
   std::string_view read[] = {"HMGET", pledge_key, "status", "interval"};
   for (int round = 0; round < 8; ++round) {
     auto reply = co_await redis_.command(read);
@@ -410,7 +511,8 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
       args.push_back(field);
       args.push_back(value);
     }
-    std::string_view keys[] = {pledge_key, events_key, seen_key, index_key};
+    std::string_view keys[] = {pledge_key, events_key, seen_key,   index_key,
+                               active_key, mrr_key,    version_key};
     auto outcome = co_await redis_.run(provider_update_script, keys, args);
     if (!outcome) {
       co_return outcome.error();
@@ -436,6 +538,160 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     // "changed": another input moved the pledge on; ask the table again.
   }
   co_return make_error_code(redis::errc::overloaded);
+}
+
+awaitable<result<recurring_stats>> pledge_store::stats() {
+  auto active_key = key("stats", "active");
+  auto mrr_key = key("stats", "mrr_minor");
+  auto reconciled_key = key("stats", "reconciled_ms");
+  std::string_view keys[] = {active_key, mrr_key, reconciled_key};
+  const std::span<const std::string_view> no_args;
+  auto reply = co_await redis_.run(stats_script, keys, no_args);
+  if (!reply) {
+    co_return reply.error();
+  }
+  if (reply->type != redis::reply::kind::array || reply->elements.size() != 3) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  auto active = as_counts(reply->elements[0]);
+  auto mrr = as_counts(reply->elements[1]);
+  auto reconciled = redis::as_optional_string(reply->elements[2]);
+  if (!active || !mrr || !reconciled) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  recurring_stats out;
+  out.totals.active = std::move(*active);
+  out.totals.mrr_minor = std::move(*mrr);
+  if (*reconciled) {
+    out.reconciled_at_ms = to_int(**reconciled);
+  }
+  co_return out;
+}
+
+awaitable<result<reconciliation>> pledge_store::reconcile_stats(int attempts) {
+  for (int attempt = 1;; ++attempt) {
+    auto r = co_await reconcile_once();
+    if (!r || r->what == reconciliation::outcome::replaced || attempt >= attempts) {
+      if (r) {
+        r->attempts = attempt;
+      }
+      co_return r;
+    }
+  }
+}
+
+awaitable<result<reconciliation>> pledge_store::reconcile_once() {
+  auto active_key = key("stats", "active");
+  auto mrr_key = key("stats", "mrr_minor");
+  auto version_key = key("stats", "version");
+  auto reconciled_key = key("stats", "reconciled_ms");
+  // The version first: any change to the counts after this moment makes the sums below stale,
+  // and the replacing script then refuses them.
+  std::string_view get_version[] = {"GET", version_key};
+  auto version_reply = co_await redis_.command(get_version);
+  if (!version_reply) {
+    co_return version_reply.error();
+  }
+  auto version = redis::as_optional_string(*version_reply);
+  if (!version) {
+    co_return version.error();
+  }
+  const std::string read_at = version->value_or("0");
+
+  reconciliation out;
+  const auto pattern = redis::glob_escaped(key("pledge", "")) + "*";
+  std::unordered_set<std::string> seen;  // SCAN may return a key twice
+  std::string cursor = "0";
+  do {
+    std::string_view scan[] = {"SCAN", cursor, "MATCH", pattern, "COUNT", scan_batch};
+    auto reply = co_await redis_.command(scan);
+    if (!reply) {
+      co_return reply.error();
+    }
+    if (reply->type != redis::reply::kind::array || reply->elements.size() != 2) {
+      co_return make_error_code(redis::errc::unexpected_reply);
+    }
+    auto next = redis::as_string(reply->elements[0]);
+    auto keys = redis::as_string_array(reply->elements[1]);
+    if (!next || !keys) {
+      co_return make_error_code(redis::errc::unexpected_reply);
+    }
+    cursor = std::move(*next);
+    std::vector<std::string_view> pledges;
+    for (const auto& k : *keys) {
+      if (!k.ends_with(":events") && seen.insert(k).second) {
+        pledges.push_back(k);
+      }
+    }
+    if (pledges.empty()) {
+      continue;
+    }
+    const std::span<const std::string_view> no_args;
+    auto fields = co_await redis_.run(read_pledges_script, pledges, no_args);
+    if (!fields) {
+      co_return fields.error();
+    }
+    if (fields->type != redis::reply::kind::array || fields->elements.size() != pledges.size()) {
+      co_return make_error_code(redis::errc::unexpected_reply);
+    }
+    for (const auto& p : fields->elements) {
+      if (p.type != redis::reply::kind::array || p.elements.size() != 4) {
+        co_return make_error_code(redis::errc::unexpected_reply);
+      }
+      if (p.elements[0].is_nil()) {
+        continue;  // gone since the SCAN
+      }
+      ++out.scanned;
+      auto state = parse_state(p.elements[0].text);
+      auto every = parse_interval(p.elements[1].text);
+      if (state && every) {
+        out.totals.add(p.elements[3].text, *state, *every, to_int(p.elements[2].text));
+      }
+    }
+  } while (cursor != "0");
+
+  const auto now = std::to_string(now_unix_ms());
+  std::vector<std::string> numbers;
+  numbers.reserve(out.totals.active.size() * 2);
+  std::vector<std::string_view> args = {read_at, now};
+  for (const auto& [currency, count] : out.totals.active) {
+    numbers.push_back(std::to_string(count));
+    numbers.push_back(std::to_string(out.totals.mrr_minor[currency]));
+  }
+  std::size_t n = 0;
+  for (const auto& [currency, count] : out.totals.active) {
+    args.push_back(currency);
+    args.push_back(numbers[n++]);
+    args.push_back(numbers[n++]);
+  }
+  std::string_view keys[] = {active_key, mrr_key, version_key, reconciled_key};
+  auto replaced = co_await redis_.run(replace_stats_script, keys, args);
+  if (!replaced) {
+    co_return replaced.error();
+  }
+  if (replaced->type != redis::reply::kind::array || replaced->elements.empty()) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  auto verdict = redis::as_string(replaced->elements[0]);
+  if (!verdict) {
+    co_return verdict.error();
+  }
+  if (*verdict == "changed") {
+    out.what = reconciliation::outcome::kept_changing;
+    co_return out;
+  }
+  if (*verdict != "replaced" || replaced->elements.size() != 3) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  auto active_before = as_counts(replaced->elements[1]);
+  auto mrr_before = as_counts(replaced->elements[2]);
+  if (!active_before || !mrr_before) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  out.before.active = std::move(*active_before);
+  out.before.mrr_minor = std::move(*mrr_before);
+  out.corrected = !out.totals.same_as(out.before);
+  co_return out;
 }
 
 }  // namespace supportd::pledges

@@ -5,6 +5,14 @@
 //   <prefix>pledge:<id>:events    list: protobuf supportd.v1.PledgeEvent, oldest first
 //   <prefix>checkout:<session>    the pledge id of a Checkout Session, for webhooks
 //   <prefix>idem:pledge:<key>     hash: an Idempotency-Key's request hash and saved response
+//   <prefix>stats:active          hash: currency -> active recurring pledges
+//   <prefix>stats:mrr_minor       hash: currency -> their monthly recurring revenue, minor units
+//   <prefix>stats:version         counter: bumped by every change to the two hashes
+//   <prefix>stats:reconciled_ms   when the hashes were last rebuilt from the pledges (unix ms)
+//
+// The stats hashes follow monthly_recurring_minor() (pledge_state.hpp): the scripts that create
+// a pledge or change its state or fields compare its share before and after and move the hashes
+// by the difference (HINCRBY) in the same script, so they never drift under concurrent inputs.
 #pragma once
 
 #include <boost/system/result.hpp>
@@ -84,6 +92,26 @@ struct provider_update_result {
   pledge_state after = pledge_state::pending;
 };
 
+// The stats hashes as read together (one script: a consistent view).
+struct recurring_stats {
+  recurring_totals totals;
+  std::optional<std::int64_t> reconciled_at_ms;  // nullopt: never rebuilt
+};
+
+// What rebuilding the stats hashes found.
+struct reconciliation {
+  enum class outcome {
+    replaced,       // the hashes now hold `totals`
+    kept_changing,  // pledges entered or left the counts during every attempt: nothing written
+  };
+  outcome what = outcome::replaced;
+  std::int64_t scanned = 0;  // pledges read (the last attempt's)
+  recurring_totals totals;   // what the pledges add up to
+  recurring_totals before;   // what the hashes held
+  bool corrected = false;    // the two differed (currencies at zero aside)
+  int attempts = 0;
+};
+
 struct transition_result {
   enum class outcome { applied, ignored, missing };
   outcome what = outcome::missing;
@@ -123,8 +151,18 @@ class pledge_store {
   awaitable<boost::system::result<provider_update_result>> apply_provider_update(
       const provider_update& u, std::string_view source, std::chrono::milliseconds remember_for);
 
+  // The stats hashes: active recurring pledges and MRR by currency.
+  awaitable<boost::system::result<recurring_stats>> stats();
+
+  // Rebuilds the stats hashes from the pledges themselves: SCANs every pledge (in batches, so
+  // Redis keeps serving), adds them up and replaces both hashes in one script, unless a pledge
+  // entered or left the counts meanwhile (the version counter moved): then it starts over, up to
+  // `attempts` times. For hashes damaged by hand or by an older version; never needed otherwise.
+  awaitable<boost::system::result<reconciliation>> reconcile_stats(int attempts = 5);
+
  private:
   std::string key(std::string_view kind, std::string_view id) const;
+  awaitable<boost::system::result<reconciliation>> reconcile_once();
 
   redis::connection& redis_;
   std::string_view prefix_;

@@ -4,6 +4,7 @@
 
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
+#include "redis/glob.hpp"
 
 namespace supportd::reminders {
 namespace {
@@ -90,17 +91,6 @@ return {redis.call('ZCARD', KEYS[1]), redis.call('ZCOUNT', KEYS[1], '-inf', ARGV
 
 // The most reminders one claim moves: bounds the script's run time and the reply's size.
 constexpr std::size_t max_claim = 1000;
-
-std::string glob_escaped(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') {
-      out += '\\';
-    }
-    out += c;
-  }
-  return out;
-}
 
 result<std::vector<stored_reminder>> parse_pairs(const redis::reply& r) {
   auto flat = redis::as_string_array(r);
@@ -286,7 +276,7 @@ awaitable<result<void>> reminder_store::remove(std::string_view id) {
 awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
     std::string_view id_prefix) {
   auto key_prefix = prefix_ + "rem:";
-  auto pattern = glob_escaped(key_prefix) + glob_escaped(id_prefix) + "*";
+  auto pattern = redis::glob_escaped(key_prefix) + redis::glob_escaped(id_prefix) + "*";
   std::vector<std::string> ids;
   std::string cursor = "0";
   do {

@@ -73,5 +73,40 @@ TEST(PledgeState, NamesRoundTrip) {
   EXPECT_FALSE(parse_state("gone"));
 }
 
+TEST(PledgeState, OnlyLiveSubscriptionsAreRecurringRevenue) {
+  for (auto s : all_states) {
+    const bool live = s == active || s == past_due;
+    EXPECT_EQ(monthly_recurring_minor(s, interval::month, 500).has_value(), live) << to_string(s);
+    EXPECT_FALSE(monthly_recurring_minor(s, interval::once, 500)) << to_string(s);
+  }
+  EXPECT_EQ(monthly_recurring_minor(active, interval::month, 500), 500);
+  // A yearly pledge adds a twelfth of its amount, rounded down.
+  EXPECT_EQ(monthly_recurring_minor(past_due, interval::year, 1000), 83);
+  EXPECT_EQ(monthly_recurring_minor(active, interval::year, 1200), 100);
+  EXPECT_EQ(monthly_recurring_minor(active, interval::year, 11), 0);
+}
+
+TEST(PledgeState, RecurringTotalsAddUpPerCurrency) {
+  recurring_totals t;
+  t.add("USD", active, interval::month, 500);
+  t.add("USD", past_due, interval::year, 1000);
+  t.add("EUR", active, interval::year, 1199);
+  t.add("EUR", canceled, interval::month, 500);
+  t.add("GBP", paid, interval::once, 500);
+  EXPECT_EQ(t.active, (std::map<std::string, std::int64_t, std::less<>>{{"EUR", 1}, {"USD", 2}}));
+  EXPECT_EQ(t.mrr_minor,
+            (std::map<std::string, std::int64_t, std::less<>>{{"EUR", 99}, {"USD", 583}}));
+
+  // Currencies at zero are as good as absent; any other difference counts.
+  auto u = t;
+  u.active["JPY"] = 0;
+  u.mrr_minor["JPY"] = 0;
+  EXPECT_TRUE(t.same_as(u));
+  EXPECT_TRUE(u.same_as(t));
+  u.mrr_minor["USD"] += 1;
+  EXPECT_FALSE(t.same_as(u));
+  EXPECT_FALSE(u.same_as(t));
+}
+
 }  // namespace
 }  // namespace supportd::pledges
