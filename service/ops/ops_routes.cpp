@@ -79,7 +79,7 @@ awaitable<http::response> admin_summary(const http::request& req, services& svc)
   auto stats = co_await pledge_store.stats();
   auto reminder_counts = co_await reminder_store.counts(pledges::now_unix_ms());
   auto backlog = co_await events.backlog();
-  auto dead_letters = co_await events.dead_letters();
+  auto dead_letters = co_await events.dead_letter_count();
   if (!stats || !reminder_counts || !backlog || !dead_letters) {
     co_return http::store_unavailable_response();
   }
@@ -99,8 +99,7 @@ awaitable<http::response> admin_summary(const http::request& req, services& svc)
         {"overdue", reminder_counts->overdue},
         {"in_flight", reminder_counts->leased},
         {"dead", reminder_counts->dead}}},
-      {"webhooks",
-       {{"backlog", *backlog}, {"dead_letters", static_cast<std::int64_t>(dead_letters->size())}}},
+      {"webhooks", {{"backlog", *backlog}, {"dead_letters", *dead_letters}}},
   };
   log::info("admin read the summary", {{"who", "admin"}, {"request_id", req.request_id}});
   co_return http::response::json(200, boost::json::serialize(out));

@@ -64,6 +64,10 @@ awaitable<void> event_processor::run(const std::atomic<bool>& stop) {
       if (auto waiting = co_await stream_.backlog()) {
         metrics_.backlog.set(*waiting);
       }
+      // From Redis, not counted here: every replica reports the same, and a restart keeps it.
+      if (auto dead = co_await stream_.dead_letter_count()) {
+        metrics_.dead_letters.set(*dead);
+      }
     }
     if (!batch) {
       co_await pause(std::chrono::milliseconds(200));
@@ -101,7 +105,6 @@ awaitable<void> event_processor::process_in_batch(const stream_entry& entry,
     if (attempts && *attempts >= options_.max_attempts) {
       co_await stream_.dead_letter(entry, "store unavailable or update failed", *attempts);
       metrics_.processed.with({"stripe", type_label(entry.type), "dead_letter"}).inc();
-      metrics_.dead_letters.add(1);
       log::error("webhook event dead-lettered",
                  {{"stream_id", entry.id}, {"type", type_label(entry.type)}});
     }
@@ -117,7 +120,6 @@ awaitable<bool> event_processor::process(const stream_entry& e) {
   if (parsed.kind == event_kind::malformed) {
     co_await stream_.dead_letter(e, "malformed event", 1);
     metrics_.processed.with({"stripe", "other", "dead_letter"}).inc();
-    metrics_.dead_letters.add(1);
     co_return true;  // retrying cannot mend it
   }
   if (parsed.kind == event_kind::unknown_type) {

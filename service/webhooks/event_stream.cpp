@@ -251,6 +251,15 @@ awaitable<result<std::vector<std::pair<std::string, std::string>>>> event_stream
   co_return out;
 }
 
+awaitable<result<std::int64_t>> event_stream::dead_letter_count() {
+  std::string_view args[] = {"HLEN", dead_};
+  auto r = co_await redis_.command(args);
+  if (!r) {
+    co_return r.error();
+  }
+  co_return redis::as_integer(*r);
+}
+
 awaitable<result<bool>> event_stream::replay(std::string_view id) {
   std::string_view get[] = {"HGET", dead_, id};
   auto r = co_await redis_.command(get);

@@ -59,6 +59,8 @@ class event_stream {
   awaitable<boost::system::result<std::int64_t>> backlog();
 
   awaitable<boost::system::result<std::vector<std::pair<std::string, std::string>>>> dead_letters();
+  // How many there are, without reading them.
+  awaitable<boost::system::result<std::int64_t>> dead_letter_count();
   // Appends a dead letter's event again and removes it from the dead letters; false if unknown.
   awaitable<boost::system::result<bool>> replay(std::string_view id);
 

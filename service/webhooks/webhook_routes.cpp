@@ -105,7 +105,6 @@ awaitable<http::response> replay_dead_letter(const http::request& req, services&
   if (!*replayed) {
     co_return http::make_problem_response(http::not_found());
   }
-  svc.webhook_stats->dead_letters.sub(1);
   log::info("admin replayed a dead letter", {{"stream_id", id}});
   co_return http::response::json(202, R"({"replayed":true})");
 }

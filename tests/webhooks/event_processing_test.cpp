@@ -188,6 +188,9 @@ TEST_F(EventProcessing, UnknownPledgesAreKeptAndUnknownTypesCounted) {
   net::co_spawn(io, p->run(stop), net::detached);
   ASSERT_TRUE(test::run_until(
       io, [&] { return backlog() == 0; }, 10s));
+  // The gauge reads the dead letters from Redis (about once a second), as every replica does.
+  EXPECT_TRUE(test::run_until(
+      io, [&] { return stats.dead_letters.value() == 1; }, 5s));
   stop = true;
   test::run_for(io, 100ms);
   std::string_view orphans[] = {"LLEN", "t:stripe:orphans"};
