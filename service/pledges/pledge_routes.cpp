@@ -75,6 +75,7 @@ boost::json::object to_json(const pledge_record& p) {
       {"updated_at", rfc3339(p.updated_at_ms)},
       {"charges_succeeded", p.charges_succeeded},
       {"total_given_minor", p.total_given_minor},
+      {"total_refunded_minor", p.total_refunded_minor},
       {"last_charge_at", optional_time(p.last_charge_at_ms)},
       {"next_charge_at", optional_time(p.next_charge_at_ms)},
       {"consecutive_failures", p.consecutive_failures},

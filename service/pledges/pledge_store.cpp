@@ -102,7 +102,7 @@ return 'applied'
 
 const redis::script provider_update_script(with_stats(R"lua(
 -- KEYS: pledge, its events, the event's dedupe mark, the subscription index, stats active,
---       stats MRR, version
+--       stats MRR, version, then the payment index keys to point at the pledge
 -- ARGV: expected state, new state ('' unchanged), event, now ms, remember ms, subscription,
 --       increment count, then field/amount pairs, then field/value pairs
 if redis.call('EXISTS', KEYS[3]) == 1 then return {'duplicate'} end
@@ -122,6 +122,21 @@ while i < #ARGV do
   i = i + 2
 end
 if #fields > 0 then redis.call('HSET', KEYS[1], unpack(fields)) end
+-- Refunds come per charge as that charge's running total ('refunded:<charge>'): the pledge's
+-- total is their sum, so repeats, partial refunds and several refunded renewals add up right.
+local refunds = false
+for j = 1, #fields, 2 do
+  if string.sub(fields[j], 1, 9) == 'refunded:' then refunds = true end
+end
+if refunds then
+  local all = redis.call('HGETALL', KEYS[1])
+  local total = 0
+  for j = 1, #all, 2 do
+    if string.sub(all[j], 1, 9) == 'refunded:' then total = total + (tonumber(all[j + 1]) or 0) end
+  end
+  redis.call('HSET', KEYS[1], 'total_refunded_minor', string.format('%d', total))
+end
+for j = 8, #KEYS do redis.call('SET', KEYS[j], redis.call('HGET', KEYS[1], 'id'), 'EX', 34560000) end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'status', ARGV[2]) end
 redis.call('HSET', KEYS[1], 'updated_at_ms', ARGV[4])
 redis.call('RPUSH', KEYS[2], ARGV[3])
@@ -370,6 +385,8 @@ awaitable<result<std::optional<pledge_record>>> pledge_store::find(std::string_v
       p.charges_succeeded = to_int(value);
     else if (name == "total_given_minor")
       p.total_given_minor = to_int(value);
+    else if (name == "total_refunded_minor")
+      p.total_refunded_minor = to_int(value);
     else if (name == "last_charge_at_ms")
       p.last_charge_at_ms = to_int(value);
     else if (name == "next_charge_at_ms")
@@ -465,6 +482,22 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     }
     out.pledge_id = id->value_or("");
   }
+  for (const auto& ref : u.payment_lookups) {
+    if (!out.pledge_id.empty()) {
+      break;
+    }
+    auto payment_key = key("payment", ref);
+    std::string_view get[] = {"GET", payment_key};
+    auto found = co_await redis_.command(get);
+    if (!found) {
+      co_return found.error();
+    }
+    auto id = redis::as_optional_string(*found);
+    if (!id) {
+      co_return id.error();
+    }
+    out.pledge_id = id->value_or("");
+  }
   if (out.pledge_id.empty()) {
     co_return out;  // missing
   }
@@ -511,8 +544,13 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
       args.push_back(field);
       args.push_back(value);
     }
-    std::string_view keys[] = {pledge_key, events_key, seen_key,   index_key,
-                               active_key, mrr_key,    version_key};
+    std::vector<std::string> payment_keys;
+    for (const auto& ref : u.payment_refs) {
+      payment_keys.push_back(key("payment", ref));
+    }
+    std::vector<std::string_view> keys = {pledge_key, events_key, seen_key,   index_key,
+                                          active_key, mrr_key,    version_key};
+    keys.insert(keys.end(), payment_keys.begin(), payment_keys.end());
     auto outcome = co_await redis_.run(provider_update_script, keys, args);
     if (!outcome) {
       co_return outcome.error();

@@ -4,6 +4,7 @@
 //   <prefix>pledge:<id>           hash: the pledge (no email: Stripe holds it)
 //   <prefix>pledge:<id>:events    list: protobuf supportd.v1.PledgeEvent, oldest first
 //   <prefix>checkout:<session>    the pledge id of a Checkout Session, for webhooks
+//   <prefix>payment:<ch_|pi_…>    the pledge id of a charge or PaymentIntent (kept 400 days)
 //   <prefix>idem:pledge:<key>     hash: an Idempotency-Key's request hash and saved response
 //   <prefix>stats:active          hash: currency -> active recurring pledges
 //   <prefix>stats:mrr_minor       hash: currency -> their monthly recurring revenue, minor units
@@ -51,6 +52,7 @@ struct pledge_record {
   std::string manage_token_sha256;  // hex; the token itself is only ever shown to the reader
   std::int64_t charges_succeeded = 0;
   std::int64_t total_given_minor = 0;
+  std::int64_t total_refunded_minor = 0;
   std::int64_t last_charge_at_ms = 0;
   std::int64_t next_charge_at_ms = 0;
   std::int64_t consecutive_failures = 0;
@@ -75,9 +77,14 @@ struct reservation {
 struct provider_update {
   std::string event_id;   // applied once: later copies are duplicates
   std::string reference;  // kept in the pledge's history
-  // How to find the pledge: its id, else the subscription the pledge has.
+  // How to find the pledge: its id, else the subscription the pledge has, else a payment made
+  // for it (charge or PaymentIntent id: refunds and disputes of renewals carry only those).
   std::string pledge_id;
   std::string subscription_id;
+  std::vector<std::string> payment_lookups;
+  // Payments made for the pledge (charge and PaymentIntent ids), remembered so that a later
+  // refund or dispute of them finds it.
+  std::vector<std::string> payment_refs;
   // The state-table input, if the event is one; the bookkeeping applies either way.
   std::optional<pledge_event> input;
   std::vector<std::pair<std::string, std::int64_t>> increments;

@@ -93,6 +93,9 @@ parsed_event parse_stripe_event(std::string_view body) {
     }
     const auto paid = string_at(o, {"payment_status"});
     const bool settled = paid == "paid" || paid == "no_payment_required";
+    if (auto intent = string_at(o, {"payment_intent"}); !intent.empty() && settled) {
+      u.payment_refs.push_back(intent);
+    }
     if (type == "checkout.session.completed" && settled) {
       u.input = pledge_event::checkout_completed;
       // One-time gifts are charged here; subscriptions count their charges on invoice.paid.
@@ -134,6 +137,11 @@ parsed_event parse_stripe_event(std::string_view body) {
     }
     if (type == "invoice.paid") {
       u.input = pledge_event::renewal_paid;
+      for (const auto& ref : {string_at(o, {"charge"}), string_at(o, {"payment_intent"})}) {
+        if (!ref.empty()) {
+          u.payment_refs.push_back(ref);
+        }
+      }
       u.increments.emplace_back("charges_succeeded", 1);
       u.increments.emplace_back("total_given_minor", int_at(o, {"amount_paid"}));
       u.fields.emplace_back("last_charge_at_ms", std::to_string(int_at(event, {"created"}) * 1000));
@@ -157,11 +165,23 @@ parsed_event parse_stripe_event(std::string_view body) {
     }
   } else if (type.starts_with("charge.")) {
     u.pledge_id = string_at(o, {"metadata", "pledge_id"});
+    // A renewal's charge carries no pledge metadata: it is found by the charge (or its
+    // PaymentIntent) that invoice.paid remembered. A dispute names its charge in `charge`.
+    const auto charge_id =
+        type.starts_with("charge.dispute.") ? string_at(o, {"charge"}) : string_at(o, {"id"});
+    for (const auto& ref : {charge_id, string_at(o, {"payment_intent"})}) {
+      if (!ref.empty()) {
+        u.payment_lookups.push_back(ref);
+      }
+    }
     if (type == "charge.refunded") {
       u.input = pledge_event::refund_issued;
-      // amount_refunded is the charge's running total: set, never added, so repeats and
-      // partial refunds are counted right.
-      u.fields.emplace_back("total_refunded_minor", std::to_string(int_at(o, {"amount_refunded"})));
+      // amount_refunded is this charge's running total: kept per charge, and the pledge's
+      // total is their sum (pledge_store), so repeats and partial refunds are counted right.
+      if (!charge_id.empty()) {
+        u.fields.emplace_back("refunded:" + charge_id,
+                              std::to_string(int_at(o, {"amount_refunded"})));
+      }
     } else if (type == "charge.dispute.created") {
       u.input = pledge_event::dispute_opened;
     }

@@ -179,6 +179,47 @@ TEST_F(EventProcessing, NothingIsLostWhenRedisCrashesMidStream) {
   EXPECT_EQ((*test::run(io, store.find("pl_0")))->charges_succeeded, 60);
 }
 
+TEST_F(EventProcessing, RefundsAndDisputesOfRenewalChargesFindTheirPledge) {
+  create_pledges(2);
+  // Two renewals of pl_0 paid with charges ch_a and ch_b; Stripe's charge objects carry no
+  // pledge metadata, only their ids.
+  for (auto [event, charge] : {std::pair{"evt_paid_a", "ch_a"}, std::pair{"evt_paid_b", "ch_b"}}) {
+    auto body = invoice_paid(event, "pl_0");
+    body.insert(body.find(R"("subscription":)"), std::string(R"("charge":")") + charge + R"(",)");
+    append(event, body);
+  }
+  auto refund = [](std::string_view id, std::string_view charge, int amount) {
+    return std::string(R"({"id":")") + std::string(id) +
+           R"(","type":"charge.refunded","livemode":false,"data":{"object":{"id":")" +
+           std::string(charge) + R"(","object":"charge","amount_refunded":)" +
+           std::to_string(amount) + "}}}";
+  };
+  std::atomic<bool> stop{false};
+  auto p = processor("p");
+  net::co_spawn(io, p->run(stop), net::detached);
+  // Refunds come days after the charge: the renewals are in before them.
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return backlog() == 0; }, 10s));
+  append("evt_r1", refund("evt_r1", "ch_a", 200));  // partial refund of ch_a
+  append("evt_r2", refund("evt_r2", "ch_a", 500));  // then the rest of it
+  append("evt_r3", refund("evt_r3", "ch_b", 500));
+  append("evt_d1",
+         R"({"id":"evt_d1","type":"charge.dispute.created","livemode":false,"data":{"object":)"
+         R"({"id":"dp_1","object":"dispute","charge":"ch_b"}}})");
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return backlog() == 0; }, 10s));
+  stop = true;
+  test::run_for(io, 100ms);
+  pledges::pledge_store store(*conn, prefix);
+  auto pledge = *test::run(io, store.find("pl_0"));
+  ASSERT_TRUE(pledge);
+  EXPECT_EQ(pledge->total_refunded_minor, 1000);  // ch_a's 500 (its running total) + ch_b's 500
+  EXPECT_EQ(pledge->status, pledges::pledge_state::disputed);
+  EXPECT_EQ((*test::run(io, store.find("pl_1")))->total_refunded_minor, 0);
+  std::string_view orphans[] = {"LLEN", "t:stripe:orphans"};
+  EXPECT_EQ(test::run(io, conn->command(orphans))->integer, 0);
+}
+
 TEST_F(EventProcessing, UnknownPledgesAreKeptAndUnknownTypesCounted) {
   append("evt_x", invoice_paid("evt_x", "pl_nobody"));
   append("evt_y", R"({"id":"evt_y","type":"payout.paid","data":{"object":{}}})");

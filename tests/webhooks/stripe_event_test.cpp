@@ -84,6 +84,20 @@ TEST(StripeEvent, SubscriptionEndRefundDispute) {
       pledge_event::dispute_opened);
 }
 
+TEST(StripeEvent, PaymentsAreRememberedAndRefundsFoundByThem) {
+  auto paid = parse_stripe_event(
+      R"({"id":"e","type":"invoice.paid","data":{"object":{"subscription":"sub_1","charge":"ch_1","payment_intent":"pi_1"}}})");
+  EXPECT_EQ(paid.update.payment_refs, (std::vector<std::string>{"ch_1", "pi_1"}));
+  auto refund = parse_stripe_event(
+      R"({"id":"e","type":"charge.refunded","data":{"object":{"id":"ch_1","payment_intent":"pi_1","amount_refunded":300}}})");
+  EXPECT_EQ(refund.update.payment_lookups, (std::vector<std::string>{"ch_1", "pi_1"}));
+  ASSERT_EQ(refund.update.fields.size(), 1u);
+  EXPECT_EQ(refund.update.fields[0], (std::pair<std::string, std::string>{"refunded:ch_1", "300"}));
+  auto dispute = parse_stripe_event(
+      R"({"id":"e","type":"charge.dispute.created","data":{"object":{"id":"dp_1","charge":"ch_1"}}})");
+  EXPECT_EQ(dispute.update.payment_lookups, (std::vector<std::string>{"ch_1"}));
+}
+
 TEST(StripeEvent, UnknownAndMalformed) {
   EXPECT_EQ(parse_stripe_event(R"({"id":"e","type":"payout.paid","data":{"object":{}}})").kind,
             event_kind::unknown_type);
