@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "config/settings.hpp"
@@ -130,6 +131,59 @@ awaitable<void> sleep_for(std::chrono::milliseconds d) {
   co_await timer.async_wait(use_tuple);
 }
 
+// The saved answer of an Idempotency-Key must not hand a manage token to whoever reads Redis:
+// it keeps the token's random part XORed with a pad that only the key itself gives (HMAC keyed
+// by the Idempotency-Key, which Redis holds only as a hash), so only a caller presenting the
+// same key gets the token back.
+std::string token_pad(std::string_view idempotency_key, std::string_view pledge_id) {
+  return security::hmac_sha256(idempotency_key,
+                               std::string("manage-token-pad|") + std::string(pledge_id));
+}
+
+std::string xor_with(std::string_view text, std::string_view pad) {
+  std::string out(text);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    out[i] = static_cast<char>(out[i] ^ pad[i % pad.size()]);
+  }
+  return out;
+}
+
+constexpr std::string_view token_prefix = "mt_";
+constexpr std::string_view sealed_prefix = "sealed:";
+
+// The answer as saved: the manage token sealed.
+std::string answer_to_save(boost::json::object body, std::string_view idempotency_key) {
+  std::string token(body.at("manage_token").as_string());
+  auto pad = token_pad(idempotency_key, body.at("id").as_string());
+  body["manage_token"] = std::string(sealed_prefix) +
+                         security::to_hex(xor_with(token.substr(token_prefix.size()), pad));
+  return boost::json::serialize(body);
+}
+
+// The saved answer as it was first sent, or nullopt when it does not unseal.
+std::optional<std::string> answer_to_replay(std::string_view saved,
+                                            std::string_view idempotency_key) {
+  boost::system::error_code ec;
+  auto body = boost::json::parse(saved, ec);
+  if (ec || !body.is_object() || !body.as_object().contains("manage_token") ||
+      !body.as_object().contains("id")) {
+    return std::nullopt;
+  }
+  auto& o = body.as_object();
+  std::string_view sealed = o.at("manage_token").as_string();
+  if (!sealed.starts_with(sealed_prefix)) {
+    return std::nullopt;
+  }
+  auto hex = sealed.substr(sealed_prefix.size());
+  std::string bytes;
+  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
+    bytes += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
+  }
+  auto pad = token_pad(idempotency_key, o.at("id").as_string());
+  o["manage_token"] = std::string(token_prefix) + xor_with(bytes, pad);
+  return boost::json::serialize(o);
+}
+
 // Someone who just gave is not reminded to give: their pending reminder for the campaign ends.
 // A failure here must not fail the pledge (the reader is already on the way to checkout).
 awaitable<void> cancel_reminder(services& svc, std::string_view email, std::string_view campaign) {
@@ -226,6 +280,8 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   if (key.empty() && form) {
     key = "form:" + security::sha256_hex(std::string(who) + "\n" + std::string(req.body));
   }
+  // Redis keeps the key's hash, not the key: it unseals the saved manage token (answer_to_save).
+  const auto key_id = key.empty() ? std::string() : security::sha256_hex(key);
   const auto request_hash =
       security::sha256_hex(std::string(form ? "form\n" : "json\n") + std::string(req.body));
   std::string pledge_id = "pl_" + security::random_token(12);
@@ -233,7 +289,8 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   if (!key.empty()) {
     for (int waited = 0;; ++waited) {
       // Longer than the slowest checkout call (three attempts of 10 s and their pauses).
-      auto claim = co_await store.reserve(key, request_hash, pledge_id, std::chrono::seconds(120));
+      auto claim =
+          co_await store.reserve(key_id, request_hash, pledge_id, std::chrono::seconds(120));
       if (!claim) {
         co_return answer(http::store_unavailable_response());
       }
@@ -244,7 +301,11 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
         if (form) {
           co_return answer(http::response::see_other(claim->location));
         }
-        auto r = http::response::json(claim->status, std::move(claim->body));
+        auto replayed = answer_to_replay(claim->body, key);
+        if (!replayed) {
+          co_return answer(http::make_problem_response(http::internal_error()));
+        }
+        auto r = http::response::json(claim->status, std::move(*replayed));
         r.with_header("Idempotent-Replayed", "true");
         co_return answer(std::move(r));
       }
@@ -273,7 +334,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   auto session = co_await svc.checkout->create_checkout(checkout);
   if (!session) {
     if (!key.empty()) {
-      co_await store.release(key);
+      co_await store.release(key_id);
     }
     const bool rejected = session.error().what == provider_error::kind::rejected;
     refused.with({rejected ? "provider_rejected" : "provider_unavailable"}).inc();
@@ -314,10 +375,11 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
     body["cancel_link"] = link;
   }
   auto body_text = boost::json::serialize(body);
-  auto created = co_await store.create(record, key, 201, body_text);
+  const auto saved = key.empty() ? std::string() : answer_to_save(body, key);
+  auto created = co_await store.create(record, key_id, 201, saved);
   if (!created) {
     if (!key.empty()) {
-      co_await store.release(key);
+      co_await store.release(key_id);
     }
     co_return answer(http::store_unavailable_response());
   }

@@ -280,6 +280,16 @@ TEST_F(Pledges, IdempotencyKeyReplaysOrConflicts) {
   ASSERT_EQ(status(again), 201);
   EXPECT_EQ(first->body, again->body);
   EXPECT_EQ(again->header("idempotent-replayed"), "true");
+  // Redis holds neither the key nor the manage token it would hand back.
+  const std::string token(json::parse(first->body).at("manage_token").as_string());
+  for (const auto& key : redis.cli({"--scan"})) {
+    EXPECT_EQ(key.find("order-77"), std::string::npos) << key;
+    if (key.find("idem:") != std::string::npos) {
+      for (const auto& value : redis.cli({"hgetall", key})) {
+        EXPECT_EQ(value.find(token.substr(3)), std::string::npos) << value;
+      }
+    }
+  }
   auto other = post_json(client, pledge_json("7"), "Idempotency-Key: order-77\r\n");
   ASSERT_EQ(status(other), 409);
   EXPECT_EQ(json::parse(other->body).at("code"), "idempotency_conflict");
