@@ -404,7 +404,8 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
                                        .idle_poll = s.settings.reminder_poll,
                                        .public_url = s.settings.public_url,
                                        .give_url = s.settings.give_url,
-                                       .now_ms = {}});
+                                       .now_ms = {},
+                                       .reports_gauges = i == 0});
     }
     if (!s.settings.stripe_webhook_secrets.empty()) {
       // Consumers are named per process and thread; a dead process's unacknowledged events are

@@ -5,7 +5,7 @@
 
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
-#include "redis/glob.hpp"
+#include "redis/key_scan.hpp"
 
 namespace supportd::pledges {
 namespace {
@@ -470,33 +470,32 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
   out.pledge_id = u.pledge_id;
   auto seen_key = key("seen", u.event_id);
   auto index_key = key("subscription", u.subscription_id);
-  if (out.pledge_id.empty() && !u.subscription_id.empty()) {
-    std::string_view get[] = {"GET", index_key};
-    auto found = co_await redis_.command(get);
-    if (!found) {
-      co_return found.error();
+  if (out.pledge_id.empty()) {
+    // Every index that may name the pledge, in one round trip; the first that does wins.
+    std::vector<std::string> index_keys;
+    if (!u.subscription_id.empty()) {
+      index_keys.push_back(index_key);
     }
-    auto id = redis::as_optional_string(*found);
-    if (!id) {
-      co_return id.error();
+    for (const auto& ref : u.payment_lookups) {
+      index_keys.push_back(key("payment", ref));
     }
-    out.pledge_id = id->value_or("");
-  }
-  for (const auto& ref : u.payment_lookups) {
-    if (!out.pledge_id.empty()) {
-      break;
+    if (!index_keys.empty()) {
+      std::vector<std::string_view> get = {"MGET"};
+      get.insert(get.end(), index_keys.begin(), index_keys.end());
+      auto found = co_await redis_.command(get);
+      if (!found) {
+        co_return found.error();
+      }
+      if (found->type != redis::reply::kind::array) {
+        co_return make_error_code(redis::errc::unexpected_reply);
+      }
+      for (const auto& element : found->elements) {
+        if (element.type == redis::reply::kind::string) {
+          out.pledge_id = element.text;
+          break;
+        }
+      }
     }
-    auto payment_key = key("payment", ref);
-    std::string_view get[] = {"GET", payment_key};
-    auto found = co_await redis_.command(get);
-    if (!found) {
-      co_return found.error();
-    }
-    auto id = redis::as_optional_string(*found);
-    if (!id) {
-      co_return id.error();
-    }
-    out.pledge_id = id->value_or("");
   }
   if (out.pledge_id.empty()) {
     co_return out;  // missing
@@ -641,22 +640,13 @@ awaitable<result<reconciliation>> pledge_store::reconcile_once() {
   std::unordered_set<std::string> seen;  // SCAN may return a key twice
   std::string cursor = "0";
   do {
-    std::string_view scan[] = {"SCAN", cursor, "MATCH", pattern, "COUNT", scan_batch};
-    auto reply = co_await redis_.command(scan);
-    if (!reply) {
-      co_return reply.error();
+    auto page = co_await redis::scan_step(redis_, cursor, pattern, scan_batch);
+    if (!page) {
+      co_return page.error();
     }
-    if (reply->type != redis::reply::kind::array || reply->elements.size() != 2) {
-      co_return make_error_code(redis::errc::unexpected_reply);
-    }
-    auto next = redis::as_string(reply->elements[0]);
-    auto keys = redis::as_string_array(reply->elements[1]);
-    if (!next || !keys) {
-      co_return make_error_code(redis::errc::unexpected_reply);
-    }
-    cursor = std::move(*next);
+    cursor = std::move(page->cursor);
     std::vector<std::string_view> pledges;
-    for (const auto& k : *keys) {
+    for (const auto& k : page->keys) {
       if (!k.ends_with(":events") && seen.insert(k).second) {
         pledges.push_back(k);
       }

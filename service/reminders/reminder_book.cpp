@@ -120,17 +120,11 @@ awaitable<result<stop_outcome>> reminder_book::cancel_for_pledge(std::string_vie
 }
 
 awaitable<result<stop_outcome>> reminder_book::remove(std::string_view id) {
-  auto existing = co_await store_.find(id);
-  if (!existing) {
-    co_return existing.error();
-  }
-  if (!*existing) {
-    co_return stop_outcome::not_found;
-  }
-  if (auto removed = co_await store_.remove(id); !removed) {
+  auto removed = co_await store_.remove(id);
+  if (!removed) {
     co_return removed.error();
   }
-  co_return stop_outcome::stopped;
+  co_return *removed ? stop_outcome::stopped : stop_outcome::not_found;
 }
 
 awaitable<result<erasure_report>> reminder_book::erase_reader(std::string_view email) {
@@ -162,16 +156,6 @@ awaitable<result<erasure_report>> reminder_book::erase_reader(std::string_view e
     ++report.reminders_removed;
   }
   co_return report;
-}
-
-std::string reminder_book::manage_token(std::string_view id) const {
-  std::string subject = "reminder-manage|";
-  subject += id;
-  return "rt_" + security::base64url(security::hmac_sha256(link_secret_, subject));
-}
-
-bool reminder_book::manage_token_matches(std::string_view id, std::string_view token) const {
-  return security::constant_time_equal(manage_token(id), token);
 }
 
 std::string reminder_book::unsubscribe_token(std::string_view id, std::int64_t now_unix) const {

@@ -63,10 +63,7 @@ class reminder_book {
   // Every reminder of the reader with this (normalised) address, gone.
   awaitable<boost::system::result<erasure_report>> erase_reader(std::string_view email);
 
-  // Tokens: the manage token (returned at sign-up, authorises DELETE) is derived from the id and
-  // the link secret, so nothing secret is stored. Unsubscribe links are signed and expire.
-  std::string manage_token(std::string_view id) const;
-  bool manage_token_matches(std::string_view id, std::string_view token) const;
+  // Unsubscribe links are signed and expire (the manage token is reminder_id.hpp's).
   std::string unsubscribe_token(std::string_view id, std::int64_t now_unix) const;
   bool unsubscribe_token_matches(std::string_view id, std::string_view token,
                                  std::int64_t now_unix) const;

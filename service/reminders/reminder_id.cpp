@@ -23,6 +23,12 @@ std::string reminder_id(const security::data_keys& keys, std::string_view email,
   return reader_part(keys, email) + security::base64url(std::string_view(hash).substr(0, 6));
 }
 
+std::string manage_token(std::string_view link_secret, std::string_view id) {
+  std::string subject = "reminder-manage|";
+  subject += id;
+  return "rt_" + security::base64url(security::hmac_sha256(link_secret, subject));
+}
+
 bool is_reminder_id(std::string_view text) {
   return text.size() == id_length && std::all_of(text.begin(), text.end(), [](char c) {
            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||

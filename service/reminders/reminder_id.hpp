@@ -25,6 +25,10 @@ std::string reader_part(const security::data_keys& keys, std::string_view email)
 std::string reminder_id(const security::data_keys& keys, std::string_view email,
                         std::string_view campaign);
 
+// The token that lets the reader manage the reminder (returned at sign-up): derived from the id
+// and the link secret, so nothing secret is stored.
+std::string manage_token(std::string_view link_secret, std::string_view id);
+
 // A reminder id's shape (so a forged or mangled one is refused before Redis is asked).
 bool is_reminder_id(std::string_view text);
 

@@ -77,13 +77,15 @@ boost::json::object to_json(std::string_view id, const v1::Reminder& r) {
   return out;
 }
 
-// Nothing (go ahead) when the caller holds the reminder's manage token or the admin token.
-// Otherwise 401 without a token, and 404 for an unknown id and a wrong token alike, so ids
-// cannot be probed.
+// Nothing (go ahead) when reminders are on and the caller holds the reminder's manage token or
+// the admin token. Otherwise 401 without a token, and 404 for an unknown id and a wrong token
+// alike, so ids cannot be probed.
 std::optional<http::response> refuse_unless_manager(const http::request& req,
                                                     const config::settings& s,
-                                                    const reminder_book& book,
                                                     std::string_view id) {
+  if (!s.data_keys) {
+    return reminders_off();
+  }
   auto token = req.bearer_token();
   if (token.empty()) {
     auto r = http::make_problem_response(401, "unauthorized", "Unauthorized",
@@ -92,7 +94,8 @@ std::optional<http::response> refuse_unless_manager(const http::request& req,
     return r;
   }
   const bool admin = !s.admin_token.empty() && security::constant_time_equal(token, s.admin_token);
-  if (is_reminder_id(id) && (admin || book.manage_token_matches(id, token))) {
+  if (is_reminder_id(id) &&
+      (admin || security::constant_time_equal(manage_token(s.link_secret, id), token))) {
     return std::nullopt;
   }
   return http::make_problem_response(http::not_found());
@@ -198,7 +201,7 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
   boost::json::object body{{"id", done->id},
                            {"status", "pending"},
                            {"due_at", format_rfc3339_utc(done->due_unix)},
-                           {"manage_token", book.manage_token(done->id)}};
+                           {"manage_token", manage_token(s.link_secret, done->id)}};
   if (reminder.every_months > 0) {
     body["every_months"] = reminder.every_months;
   }
@@ -210,14 +213,10 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
 awaitable<http::response> get_reminder(const http::request& req, services& svc) {
   const auto& s = svc.settings;
   auto id = req.path_param("id");
-  if (!s.data_keys) {
-    co_return reminders_off();
-  }
-  reminder_store store(svc.redis, s.redis_prefix);
-  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  if (auto refusal = refuse_unless_manager(req, s, book, id)) {
+  if (auto refusal = refuse_unless_manager(req, s, id)) {
     co_return *refusal;
   }
+  reminder_store store(svc.redis, s.redis_prefix);
   auto found = co_await store.find(id);
   if (!found) {
     co_return http::store_unavailable_response();
@@ -233,14 +232,11 @@ awaitable<http::response> get_reminder(const http::request& req, services& svc) 
 awaitable<http::response> delete_reminder(const http::request& req, services& svc) {
   const auto& s = svc.settings;
   auto id = req.path_param("id");
-  if (!s.data_keys) {
-    co_return reminders_off();
+  if (auto refusal = refuse_unless_manager(req, s, id)) {
+    co_return *refusal;
   }
   reminder_store store(svc.redis, s.redis_prefix);
   reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  if (auto refusal = refuse_unless_manager(req, s, book, id)) {
-    co_return *refusal;
-  }
   auto removed = co_await book.remove(id);
   if (!removed) {
     co_return http::store_unavailable_response();

@@ -76,7 +76,7 @@ awaitable<void> reminder_scheduler::run(const std::atomic<bool>& stop) {
   for (std::size_t lane = 1; lane < options_.lanes; ++lane) {
     net::co_spawn(executor, run_lane(stop, false), net::detached);
   }
-  co_await run_lane(stop, true);
+  co_await run_lane(stop, options_.reports_gauges);
 }
 
 awaitable<void> reminder_scheduler::run_lane(const std::atomic<bool>& stop, bool reports) {

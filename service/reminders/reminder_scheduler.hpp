@@ -38,6 +38,9 @@ struct scheduler_options {
   std::string give_url;    // where "give now" points
   // The clock, injectable for tests: unix milliseconds.
   std::function<std::int64_t()> now_ms;
+  // Whether this scheduler refreshes the Redis-wide gauges (pending, backlog, …): one per process
+  // is enough.
+  bool reports_gauges = true;
 };
 
 class reminder_scheduler {

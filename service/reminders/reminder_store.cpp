@@ -1,10 +1,11 @@
 #include "reminders/reminder_store.hpp"
 
 #include <algorithm>
+#include <unordered_set>
 
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
-#include "redis/glob.hpp"
+#include "redis/key_scan.hpp"
 
 namespace supportd::reminders {
 namespace {
@@ -262,15 +263,19 @@ awaitable<result<std::vector<std::optional<std::string>>>> reminder_store::curre
   co_return out;
 }
 
-awaitable<result<void>> reminder_store::remove(std::string_view id) {
+awaitable<result<bool>> reminder_store::remove(std::string_view id) {
   auto k = key(id);
   std::string_view keys[] = {k, due_key_, lease_key_, dead_key_};
   std::string_view args[] = {id};
   auto reply = co_await redis_.run(remove_script, keys, args);
   if (!reply) {
-    co_return reply.error();
+    co_return result<bool>(boost::system::in_place_error, reply.error());
   }
-  co_return result<void>{};
+  auto removed = redis::as_integer(*reply);
+  if (!removed) {
+    co_return result<bool>(boost::system::in_place_error, removed.error());
+  }
+  co_return *removed == 1;
 }
 
 awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
@@ -278,26 +283,17 @@ awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
   auto key_prefix = prefix_ + "rem:";
   auto pattern = redis::glob_escaped(key_prefix) + redis::glob_escaped(id_prefix) + "*";
   std::vector<std::string> ids;
+  std::unordered_set<std::string> seen;  // SCAN may return a key twice
   std::string cursor = "0";
   do {
-    std::string_view scan[] = {"SCAN", cursor, "MATCH", pattern, "COUNT", "1000"};
-    auto reply = co_await redis_.command(scan);
-    if (!reply) {
-      co_return reply.error();
+    auto page = co_await redis::scan_step(redis_, cursor, pattern, "1000");
+    if (!page) {
+      co_return page.error();
     }
-    if (reply->type != redis::reply::kind::array || reply->elements.size() != 2) {
-      co_return make_error_code(redis::errc::unexpected_reply);
-    }
-    auto next = redis::as_string(reply->elements[0]);
-    auto keys = redis::as_string_array(reply->elements[1]);
-    if (!next || !keys) {
-      co_return make_error_code(redis::errc::unexpected_reply);
-    }
-    cursor = std::move(*next);
-    for (auto& k : *keys) {
-      // SCAN may return a key twice.
+    cursor = std::move(page->cursor);
+    for (auto& k : page->keys) {
       auto id = k.substr(key_prefix.size());
-      if (std::find(ids.begin(), ids.end(), id) == ids.end()) {
+      if (seen.insert(id).second) {
         ids.push_back(std::move(id));
       }
     }

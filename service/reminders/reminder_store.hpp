@@ -96,8 +96,8 @@ class reminder_store {
   awaitable<boost::system::result<std::vector<std::optional<std::string>>>> current(
       std::span<const stored_reminder> reminders);
 
-  // Removes the reminder and every trace of it.
-  awaitable<boost::system::result<void>> remove(std::string_view id);
+  // Removes the reminder and every trace of it; false when there was none.
+  awaitable<boost::system::result<bool>> remove(std::string_view id);
 
   // Ids starting with `id_prefix` (a reader's reminders share one: see reminder_id.hpp). Scans
   // the key space, so it is for rare work such as erasure.
