@@ -15,7 +15,7 @@
 #include "http/form.hpp"
 #include "http/html_page.hpp"
 #include "http/problem.hpp"
-#include "limits/rate_limiter.hpp"
+#include "http/public_post.hpp"
 #include "log/logger.hpp"
 #include "pledges/checkout_provider.hpp"
 #include "pledges/pledge_metrics.hpp"
@@ -212,39 +212,21 @@ awaitable<http::response> pledge_preflight(const http::request& req, services& s
 awaitable<http::response> create_pledge(const http::request& req, services& svc) {
   const auto& s = svc.settings;
   auto& refused = svc.pledge_stats.refused;
-  const auto origin = http::check_origin(req, s.allowed_origins);
+  auto gate = co_await http::check_public_post(
+      req, svc, svc.checkout == nullptr ? std::optional(pledges_off()) : std::nullopt,
+      "This origin may not post pledges.");
+  if (gate.refusal) {
+    if (!gate.refused_because.empty()) {
+      refused.with({gate.refused_because}).inc();
+    }
+    co_return std::move(*gate.refusal);
+  }
+  const bool form = gate.form;
   auto answer = [&](http::response r) {
-    http::add_cors_headers(r, req, origin);
+    http::add_cors_headers(r, req, gate.origin);
     return r;
   };
-  if (origin == http::origin_verdict::refused) {
-    refused.with({"origin"}).inc();
-    co_return answer(http::make_problem_response(403, "origin_not_allowed", "Forbidden",
-                                                 "This origin may not post pledges."));
-  }
-  const bool form = req.has_media_type("application/x-www-form-urlencoded");
-  if (!form && !req.has_media_type("application/json")) {
-    co_return answer(
-        http::make_problem_response(415, "unsupported_media_type", "Unsupported Media Type",
-                                    "Send application/json or application/x-www-form-urlencoded."));
-  }
-  if (svc.checkout == nullptr) {
-    co_return answer(pledges_off());
-  }
-
   const auto who = http::client_address(req, s.client_ip_header);
-  limits::rate_limiter limiter(svc.redis, s.redis_prefix, s.rate_limit_per_minute);
-  auto rate = co_await limiter.hit("public-post", who);
-  if (!rate) {
-    co_return answer(http::store_unavailable_response());
-  }
-  if (!rate->allowed) {
-    refused.with({"rate_limited"}).inc();
-    auto r = http::make_problem_response(429, "rate_limited", "Too Many Requests",
-                                         "Too many requests from this address; try again later.");
-    r.with_header("Retry-After", std::to_string(rate->retry_after_seconds));
-    co_return answer(std::move(r));
-  }
 
   auto parsed = form ? parse_form_fields(req.body) : parse_json_fields(req.body);
   if (auto* error = std::get_if<field_error>(&parsed)) {

@@ -7,12 +7,12 @@
 #include <chrono>
 
 #include "config/settings.hpp"
-#include "http/client_address.hpp"
 #include "http/cors.hpp"
 #include "http/field_checks.hpp"
 #include "http/form.hpp"
 #include "http/html_page.hpp"
 #include "http/problem.hpp"
+#include "http/public_post.hpp"
 #include "limits/rate_limiter.hpp"
 #include "log/logger.hpp"
 #include "ops/admin_access.hpp"
@@ -116,38 +116,20 @@ awaitable<http::response> reminder_preflight(const http::request& req, services&
 awaitable<http::response> create_reminder(const http::request& req, services& svc) {
   const auto& s = svc.settings;
   auto& refused = svc.reminder_stats.refused;
-  const auto origin = http::check_origin(req, s.allowed_origins);
+  auto gate = co_await http::check_public_post(
+      req, svc, s.data_keys ? std::nullopt : std::optional(reminders_off()),
+      "This origin may not sign readers up for reminders.");
+  if (gate.refusal) {
+    if (!gate.refused_because.empty()) {
+      refused.with({gate.refused_because}).inc();
+    }
+    co_return std::move(*gate.refusal);
+  }
+  const bool form = gate.form;
   auto answer = [&](http::response r) {
-    http::add_cors_headers(r, req, origin);
+    http::add_cors_headers(r, req, gate.origin);
     return r;
   };
-  if (origin == http::origin_verdict::refused) {
-    refused.with({"origin"}).inc();
-    co_return answer(
-        http::make_problem_response(403, "origin_not_allowed", "Forbidden",
-                                    "This origin may not sign readers up for reminders."));
-  }
-  const bool form = req.has_media_type("application/x-www-form-urlencoded");
-  if (!form && !req.has_media_type("application/json")) {
-    co_return answer(
-        http::make_problem_response(415, "unsupported_media_type", "Unsupported Media Type",
-                                    "Send application/json or application/x-www-form-urlencoded."));
-  }
-  if (!s.data_keys) {
-    co_return answer(reminders_off());
-  }
-
-  limits::rate_limiter per_address(svc.redis, s.redis_prefix, s.rate_limit_per_minute);
-  const auto who = http::client_address(req, s.client_ip_header);
-  auto rate = co_await per_address.hit("public-post", who);
-  if (!rate) {
-    co_return answer(http::store_unavailable_response());
-  }
-  if (!rate->allowed) {
-    refused.with({"rate_limited"}).inc();
-    co_return answer(
-        too_many(rate->retry_after_seconds, "Too many requests from this address; try later."));
-  }
 
   auto parsed = form ? parse_form_fields(req.body) : parse_json_fields(req.body);
   if (auto* error = std::get_if<field_error>(&parsed)) {

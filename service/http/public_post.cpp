@@ -1,0 +1,52 @@
+#include "http/public_post.hpp"
+
+#include "config/settings.hpp"
+#include "http/client_address.hpp"
+#include "http/problem.hpp"
+#include "limits/rate_limiter.hpp"
+#include "services.hpp"
+
+namespace supportd::http {
+
+awaitable<public_post> check_public_post(const request& req, services& svc,
+                                         std::optional<response> off,
+                                         std::string_view origin_detail) {
+  const auto& s = svc.settings;
+  public_post out;
+  out.origin = check_origin(req, s.allowed_origins);
+  auto refuse = [&](response r, std::string_view because) {
+    add_cors_headers(r, req, out.origin);
+    out.refusal = std::move(r);
+    out.refused_because = because;
+    return out;
+  };
+  if (out.origin == origin_verdict::refused) {
+    co_return refuse(
+        make_problem_response(403, "origin_not_allowed", "Forbidden", std::string(origin_detail)),
+        "origin");
+  }
+  out.form = req.has_media_type("application/x-www-form-urlencoded");
+  if (!out.form && !req.has_media_type("application/json")) {
+    co_return refuse(
+        make_problem_response(415, "unsupported_media_type", "Unsupported Media Type",
+                              "Send application/json or application/x-www-form-urlencoded."),
+        {});
+  }
+  if (off) {
+    co_return refuse(std::move(*off), {});
+  }
+  limits::rate_limiter limiter(svc.redis, s.redis_prefix, s.rate_limit_per_minute);
+  auto rate = co_await limiter.hit("public-post", client_address(req, s.client_ip_header));
+  if (!rate) {
+    co_return refuse(store_unavailable_response(), {});
+  }
+  if (!rate->allowed) {
+    auto r = make_problem_response(429, "rate_limited", "Too Many Requests",
+                                   "Too many requests from this address; try again later.");
+    r.with_header("Retry-After", std::to_string(rate->retry_after_seconds));
+    co_return refuse(std::move(r), "rate_limited");
+  }
+  co_return out;
+}
+
+}  // namespace supportd::http
