@@ -6,23 +6,16 @@
 //
 // Pledges are monthly (every fifth yearly), in USD, EUR and GBP, of varying amounts. Prints
 // `seeded COUNT in SECONDS s` when done. A benchmark tool, not a test.
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/detached.hpp>
-#include <boost/asio/io_context.hpp>
-#include <chrono>
 #include <cstdio>
+#include <memory>
 #include <string>
 
-#include "config/redis_url.hpp"
+#include "bench/seeding.hpp"
 #include "pledges/pledge_store.hpp"
-#include "redis/connection.hpp"
 
 namespace {
 
 using namespace supportd;
-
-// Pledges in flight at once: enough to keep Redis's pipeline full.
-constexpr long writers = 256;
 
 pledges::pledge_record make_pledge(long i) {
   static constexpr const char* currencies[] = {"USD", "EUR", "GBP"};
@@ -42,16 +35,21 @@ pledges::pledge_record make_pledge(long i) {
   return p;
 }
 
-awaitable<void> write_range(pledges::pledge_store& store, long first, long count, long& remaining,
-                            bool& failed) {
-  for (long i = first; i < first + count; ++i) {
-    auto created = co_await store.create(make_pledge(i), "", 201, "");
-    if (!created || !*created) {
-      failed = true;
-    }
+class pledge_seeder final : public bench::seeder {
+ public:
+  explicit pledge_seeder(std::string prefix) : prefix_(std::move(prefix)) {}
+  void connected(redis::connection& redis) override {
+    store_ = std::make_unique<pledges::pledge_store>(redis, prefix_);
   }
-  remaining -= count;
-}
+  awaitable<bool> write(long i) override {
+    auto created = co_await store_->create(make_pledge(i), "", 201, "");
+    co_return created&&* created;
+  }
+
+ private:
+  std::string prefix_;
+  std::unique_ptr<pledges::pledge_store> store_;
+};
 
 }  // namespace
 
@@ -60,37 +58,6 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: seed_pledges REDIS_URL COUNT [PREFIX]\n");
     return 2;
   }
-  std::string why;
-  auto endpoint = config::parse_redis_url(argv[1], why);
-  if (!endpoint) {
-    std::fprintf(stderr, "bad Redis URL: %s\n", why.c_str());
-    return 2;
-  }
-  const long count = std::stol(argv[2]);
-  const std::string prefix = argc > 3 ? argv[3] : "supportd:";
-
-  net::io_context io;
-  redis::connection conn(io, {.endpoint = *endpoint, .command_timeout = std::chrono::seconds(30)},
-                         nullptr);
-  conn.start();
-  while (!conn.ready()) {
-    io.run_one_for(std::chrono::milliseconds(10));
-  }
-  pledges::pledge_store store(conn, prefix);
-  auto start = std::chrono::steady_clock::now();
-  long remaining = count;
-  bool failed = false;
-  const long per_writer = (count + writers - 1) / writers;
-  for (long first = 0; first < count; first += per_writer) {
-    net::co_spawn(io,
-                  write_range(store, first, std::min(per_writer, count - first), remaining, failed),
-                  net::detached);
-  }
-  while (remaining > 0) {
-    io.run_one_for(std::chrono::milliseconds(100));
-  }
-  std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
-  conn.close();
-  std::printf("seeded %ld in %.1f s%s\n", count, took.count(), failed ? " (some failed)" : "");
-  return failed ? 1 : 0;
+  pledge_seeder seeder(argc > 3 ? argv[3] : "supportd:");
+  return bench::seed(argv[1], std::stol(argv[2]), seeder);
 }

@@ -21,19 +21,6 @@ namespace json = boost::json;
 
 constexpr auto admin_token = "admin-token-for-ops-tests";
 
-std::string run_command(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  char buffer[4096];
-  while (pipe != nullptr && fgets(buffer, sizeof buffer, pipe) != nullptr) {
-    out += buffer;
-  }
-  if (pipe != nullptr) {
-    pclose(pipe);
-  }
-  return out;
-}
-
 std::string bearer(const std::string& token) {
   return "Authorization: Bearer " + token + "\r\n";
 }
@@ -94,8 +81,8 @@ class OpsAdmin : public ::testing::Test {
       return {};
     }
     auto pledge = json::parse(created->body).as_object();
-    run_command("curl -sk -o /dev/null -X POST '" +
-                std::string(pledge.at("checkout_url").as_string()) + "'");
+    shell_output("curl -sk -o /dev/null -X POST '" +
+                 std::string(pledge.at("checkout_url").as_string()) + "'");
     return std::string(pledge.at("id").as_string());
   }
 
@@ -255,7 +242,7 @@ TEST_F(OpsAdmin, PaidPledgesShowInSummaryGaugesAndReconcile) {
   // The exposition with these samples still passes promtool's checks.
   auto file = dir.path() / "metrics.txt";
   std::ofstream(file) << client.get("/metrics")->body;
-  auto complaints = run_command("promtool check metrics < '" + file.string() + "' 2>&1");
+  auto complaints = shell_output("promtool check metrics < '" + file.string() + "' 2>&1");
   EXPECT_EQ(complaints, "");
 }
 

@@ -23,19 +23,6 @@ namespace json = boost::json;
 
 constexpr auto shop = "http://shop.test";
 
-std::string run_command(const std::string& command) {
-  std::string out;
-  FILE* pipe = popen(command.c_str(), "r");
-  char buffer[4096];
-  while (pipe != nullptr && fgets(buffer, sizeof buffer, pipe) != nullptr) {
-    out += buffer;
-  }
-  if (pipe != nullptr) {
-    pclose(pipe);
-  }
-  return out;
-}
-
 int port_from_listening_line(child_process& p) {
   auto line = p.wait_for_line(
       [](const std::string& l) { return l.find(R"("msg":"listening")") != std::string::npos; },
@@ -105,7 +92,7 @@ class Pledges : public ::testing::Test {
   // A request to fake-stripe's control API (plain curl, as a tester would).
   std::string stripe_control(const std::string& method, const std::string& path,
                              const std::string& body = "") {
-    return run_command(
+    return shell_output(
         "curl -sk -X " + method + " https://127.0.0.1:" + std::to_string(stripe_port) + path +
         (body.empty() ? "" : " -H 'Content-Type: application/json' -d '" + body + "'"));
   }
@@ -120,13 +107,13 @@ class Pledges : public ::testing::Test {
   }
 
   std::string redis_keys() {
-    return run_command("redis-cli -p " + std::to_string(redis.port()) + " --no-raw KEYS '*'");
+    return shell_output("redis-cli -p " + std::to_string(redis.port()) + " --no-raw KEYS '*'");
   }
   std::string redis_dump() {
-    return run_command("for k in $(redis-cli -p " + std::to_string(redis.port()) +
-                       " KEYS '*'); do redis-cli -p " + std::to_string(redis.port()) +
-                       " DUMP \"$k\"; redis-cli -p " + std::to_string(redis.port()) +
-                       " HGETALL \"$k\" 2>/dev/null; done");
+    return shell_output("for k in $(redis-cli -p " + std::to_string(redis.port()) +
+                        " KEYS '*'); do redis-cli -p " + std::to_string(redis.port()) +
+                        " DUMP \"$k\"; redis-cli -p " + std::to_string(redis.port()) +
+                        " HGETALL \"$k\" 2>/dev/null; done");
   }
 
   static std::optional<raw_response> post(raw_client& c, const std::string& content_type,
@@ -367,9 +354,9 @@ TEST_F(Pledges, ASlowProviderIsTimedOutAndRetriedIntoOneSession) {
   auto body = json::parse(r->body).as_object();
   auto checkout = std::string(body.at("checkout_url").as_string());
   auto listed = json::parse(
-      run_command("curl -sk -H 'Authorization: Bearer sk_test_supportd' https://127.0.0.1:" +
-                  std::to_string(stripe_port) + "/v1/checkout/sessions/" +
-                  checkout.substr(checkout.rfind('/') + 1)));
+      shell_output("curl -sk -H 'Authorization: Bearer sk_test_supportd' https://127.0.0.1:" +
+                   std::to_string(stripe_port) + "/v1/checkout/sessions/" +
+                   checkout.substr(checkout.rfind('/') + 1)));
   EXPECT_EQ(listed.at("client_reference_id").as_string(), body.at("id").as_string());
 }
 
@@ -475,7 +462,7 @@ TEST_F(Pledges, PaidCheckoutActivatesThenRenewalsFailuresAndTheEndFollow) {
   const std::string checkout(body.at("checkout_url").as_string());
 
   // The reader pays on the hosted page; fake-stripe sends the signed webhooks Stripe would.
-  run_command("curl -sk -o /dev/null -X POST '" + checkout + "'");
+  shell_output("curl -sk -o /dev/null -X POST '" + checkout + "'");
   auto active = wait_for_pledge(client, id, token, [](const json::object& p) {
     return p.at("status") == "active" && p.at("charges_succeeded").as_int64() == 1;
   });
@@ -485,8 +472,8 @@ TEST_F(Pledges, PaidCheckoutActivatesThenRenewalsFailuresAndTheEndFollow) {
 
   auto session_id = checkout.substr(checkout.rfind('/') + 1);
   auto session = json::parse(
-      run_command("curl -sk -H 'Authorization: Bearer sk_test_supportd' https://127.0.0.1:" +
-                  std::to_string(stripe_port) + "/v1/checkout/sessions/" + session_id));
+      shell_output("curl -sk -H 'Authorization: Bearer sk_test_supportd' https://127.0.0.1:" +
+                   std::to_string(stripe_port) + "/v1/checkout/sessions/" + session_id));
   const std::string subscription(session.at("subscription").as_string());
 
   auto send_event = [&](const std::string& type) {

@@ -1,5 +1,7 @@
 #include "support/child_process.hpp"
 
+#include <cstdio>
+
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -130,6 +132,19 @@ std::optional<std::string> child_process::wait_for_line(
 std::vector<std::string> child_process::lines() {
   std::lock_guard lock(mutex_);
   return lines_;
+}
+
+std::string shell_output(const std::string& command) {
+  std::string out;
+  FILE* pipe = popen(command.c_str(), "r");
+  char buffer[4096];
+  while (pipe != nullptr && fgets(buffer, sizeof buffer, pipe) != nullptr) {
+    out += buffer;
+  }
+  if (pipe != nullptr) {
+    pclose(pipe);
+  }
+  return out;
 }
 
 }  // namespace supportd::test

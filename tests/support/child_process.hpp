@@ -42,4 +42,7 @@ class child_process {
   std::vector<std::string> lines_;
 };
 
+// Runs `command` with /bin/sh and returns what it printed on standard output.
+std::string shell_output(const std::string& command);
+
 }  // namespace supportd::test
