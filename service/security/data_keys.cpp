@@ -12,6 +12,18 @@
 namespace supportd::security {
 namespace {
 
+// Fetched once: OpenSSL 3 looks `aes_256_gcm()` up by name, under a lock, at every use.
+const EVP_CIPHER* aes_256_gcm() {
+  static EVP_CIPHER* const cipher = [] {
+    EVP_CIPHER* fetched = EVP_CIPHER_fetch(nullptr, "AES-256-GCM", nullptr);
+    if (fetched == nullptr) {
+      throw std::runtime_error("OpenSSL has no AES-256-GCM");
+    }
+    return fetched;
+  }();
+  return cipher;
+}
+
 constexpr std::size_t key_size = 32;  // AES-256
 // 96-bit random nonces are GCM's native size; at one seal per stored address a key stays far
 // below the 2^32 seals after which random nonces risk repeating.
@@ -134,7 +146,7 @@ std::string data_keys::seal(std::string_view plaintext, std::string_view associa
   int length = 0;
   bool ok =
       ctx && RAND_bytes(nonce, static_cast<int>(nonce_size)) == 1 &&
-      EVP_EncryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(k.secret), nonce) == 1 &&
+      EVP_EncryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, bytes(k.secret), nonce) == 1 &&
       add_associated_data(ctx.get(), std::string_view(blob).substr(0, header_size), associated_data,
                           true) &&
       (plaintext.empty() || EVP_EncryptUpdate(ctx.get(), ciphertext, &length, bytes(plaintext),
@@ -167,7 +179,7 @@ std::optional<std::string> data_keys::open(std::string_view sealed,
   cipher_ctx ctx(EVP_CIPHER_CTX_new());
   int length = 0;
   bool ok = ctx &&
-            EVP_DecryptInit_ex(ctx.get(), EVP_aes_256_gcm(), nullptr, bytes(k->secret),
+            EVP_DecryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, bytes(k->secret),
                                bytes(nonce)) == 1 &&
             add_associated_data(ctx.get(), sealed.substr(0, colon + 1), associated_data, false) &&
             (ciphertext.empty() ||
