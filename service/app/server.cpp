@@ -396,7 +396,10 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
           s.settings.reminder_retention);
       w->notify = std::make_unique<notify::webhook_sender>(
           w->io, *notify::endpoint::parse(s.settings.notify_url), s.settings.notify_keys,
-          notify_tls, s.settings.notify_timeout, s.settings.reminder_batch);
+          notify_tls, s.settings.notify_timeout,
+          // Every lane's whole batch is in flight at once: keeping fewer connections open would
+          // close and reopen the rest for every batch.
+          s.settings.reminder_batch * reminders::scheduler_options{}.lanes);
       w->scheduler = std::make_unique<reminders::reminder_scheduler>(
           *w->reminder_store, *w->reminder_book, *w->notify, &s.reminder_metrics,
           reminders::scheduler_options{.batch = s.settings.reminder_batch,
