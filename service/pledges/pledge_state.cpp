@@ -9,7 +9,7 @@ namespace {
 using enum pledge_state;
 using enum pledge_event;
 
-constexpr std::array<transition, 22> table = {{
+constexpr std::array<transition, 21> table = {{
     {pending, checkout_completed, false, paid},
     {pending, checkout_completed, true, active},
     {pending, async_payment_succeeded, false, paid},
@@ -22,7 +22,6 @@ constexpr std::array<transition, 22> table = {{
     {active, renewal_failed, true, past_due},
     {active, subscription_ended, true, canceled},
     {active, cancel_requested, true, canceled},
-    {active, refund_issued, true, refunded},
     {active, dispute_opened, true, disputed},
     {past_due, renewal_paid, true, active},
     {past_due, subscription_ended, true, canceled},

@@ -48,6 +48,11 @@ std::int64_t int_at(const json::value& root, std::initializer_list<std::string_v
   return v && v->is_int64() ? v->as_int64() : 0;
 }
 
+bool bool_at(const json::value& root, std::initializer_list<std::string_view> path) {
+  auto* v = at_path(root, path);
+  return v && v->is_bool() && v->as_bool();
+}
+
 std::string first_of(std::initializer_list<std::string> candidates) {
   for (const auto& c : candidates) {
     if (!c.empty()) {
@@ -175,7 +180,11 @@ parsed_event parse_stripe_event(std::string_view body) {
       }
     }
     if (type == "charge.refunded") {
-      u.input = pledge_event::refund_issued;
+      // Stripe sends this for partial refunds too: only a charge refunded in full is the
+      // state table's input (it ends a one-time pledge; a subscription goes on being charged).
+      if (bool_at(o, {"refunded"})) {
+        u.input = pledge_event::refund_issued;
+      }
       // amount_refunded is this charge's running total: kept per charge, and the pledge's
       // total is their sum (pledge_store), so repeats and partial refunds are counted right.
       if (!charge_id.empty()) {

@@ -25,7 +25,7 @@ TEST(PledgeState, EveryStateTimesEveryInput) {
       {{pending, renewal_paid}, active},         {{pending, cancel_requested}, canceled},
       {{pending, subscription_ended}, canceled}, {{active, renewal_failed}, past_due},
       {{active, subscription_ended}, canceled},  {{active, cancel_requested}, canceled},
-      {{active, refund_issued}, refunded},       {{active, dispute_opened}, disputed},
+      {{active, dispute_opened}, disputed},
       {{past_due, renewal_paid}, active},        {{past_due, subscription_ended}, canceled},
       {{past_due, cancel_requested}, canceled},  {{past_due, dispute_opened}, disputed},
       {{canceled, dispute_opened}, disputed},    {{refunded, dispute_opened}, disputed},

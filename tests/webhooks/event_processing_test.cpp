@@ -44,14 +44,14 @@ class EventProcessing : public ::testing::Test {
         io, [&] { return conn->ready(); }, 5s));
   }
 
-  void create_pledges(int n) {
+  void create_pledges(int n, pledges::interval every = pledges::interval::month) {
     pledges::pledge_store store(*conn, prefix);
     for (int i = 0; i < n; ++i) {
       pledges::pledge_record p;
       p.id = "pl_" + std::to_string(i);
       p.amount_minor = 500;
       p.currency = "USD";
-      p.every = pledges::interval::month;
+      p.every = every;
       p.created_at_ms = p.updated_at_ms = pledges::now_unix_ms();
       p.checkout_session_id = "cs_" + p.id;
       ASSERT_TRUE(*test::run(io, store.create(p, "", 201, "{}")));
@@ -188,11 +188,11 @@ TEST_F(EventProcessing, RefundsAndDisputesOfRenewalChargesFindTheirPledge) {
     body.insert(body.find(R"("subscription":)"), std::string(R"("charge":")") + charge + R"(",)");
     append(event, body);
   }
-  auto refund = [](std::string_view id, std::string_view charge, int amount) {
+  auto refund = [](std::string_view id, std::string_view charge, int amount, bool full) {
     return std::string(R"({"id":")") + std::string(id) +
            R"(","type":"charge.refunded","livemode":false,"data":{"object":{"id":")" +
            std::string(charge) + R"(","object":"charge","amount_refunded":)" +
-           std::to_string(amount) + "}}}";
+           std::to_string(amount) + R"(,"refunded":)" + (full ? "true" : "false") + "}}}";
   };
   std::atomic<bool> stop{false};
   auto p = processor("p");
@@ -200,9 +200,17 @@ TEST_F(EventProcessing, RefundsAndDisputesOfRenewalChargesFindTheirPledge) {
   // Refunds come days after the charge: the renewals are in before them.
   ASSERT_TRUE(test::run_until(
       io, [&] { return backlog() == 0; }, 10s));
-  append("evt_r1", refund("evt_r1", "ch_a", 200));  // partial refund of ch_a
-  append("evt_r2", refund("evt_r2", "ch_a", 500));  // then the rest of it
-  append("evt_r3", refund("evt_r3", "ch_b", 500));
+  append("evt_r1", refund("evt_r1", "ch_a", 200, false));  // partial refund of ch_a
+  append("evt_r2", refund("evt_r2", "ch_a", 500, true));   // then the rest of it
+  append("evt_r3", refund("evt_r3", "ch_b", 500, true));
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return backlog() == 0; }, 10s));
+  pledges::pledge_store store(*conn, prefix);
+  auto refunded = *test::run(io, store.find("pl_0"));
+  ASSERT_TRUE(refunded);
+  EXPECT_EQ(refunded->total_refunded_minor, 1000);  // ch_a's 500 (its running total) + ch_b's 500
+  // Refunding charges of a subscription does not end it: the pledge goes on being charged.
+  EXPECT_EQ(refunded->status, pledges::pledge_state::active);
   append("evt_d1",
          R"({"id":"evt_d1","type":"charge.dispute.created","livemode":false,"data":{"object":)"
          R"({"id":"dp_1","object":"dispute","charge":"ch_b"}}})");
@@ -210,14 +218,45 @@ TEST_F(EventProcessing, RefundsAndDisputesOfRenewalChargesFindTheirPledge) {
       io, [&] { return backlog() == 0; }, 10s));
   stop = true;
   test::run_for(io, 100ms);
-  pledges::pledge_store store(*conn, prefix);
   auto pledge = *test::run(io, store.find("pl_0"));
   ASSERT_TRUE(pledge);
-  EXPECT_EQ(pledge->total_refunded_minor, 1000);  // ch_a's 500 (its running total) + ch_b's 500
+  EXPECT_EQ(pledge->total_refunded_minor, 1000);
   EXPECT_EQ(pledge->status, pledges::pledge_state::disputed);
   EXPECT_EQ((*test::run(io, store.find("pl_1")))->total_refunded_minor, 0);
   std::string_view orphans[] = {"LLEN", "t:stripe:orphans"};
   EXPECT_EQ(test::run(io, conn->command(orphans))->integer, 0);
+}
+
+TEST_F(EventProcessing, OnlyARefundInFullEndsAOneTimeGift) {
+  create_pledges(1, pledges::interval::once);
+  const std::string paid =
+      R"({"id":"evt_paid","type":"checkout.session.completed","livemode":false,"data":{"object":)"
+      R"({"id":"cs_pl_0","object":"checkout.session","mode":"payment","payment_status":"paid",)"
+      R"("amount_total":500,"payment_intent":"pi_0","metadata":{"pledge_id":"pl_0"}}}})";
+  auto refund = [](std::string_view id, int amount, bool full) {
+    return std::string(R"({"id":")") + std::string(id) +
+           R"(","type":"charge.refunded","livemode":false,"data":{"object":{"id":"ch_0",)"
+           R"("object":"charge","payment_intent":"pi_0","amount_refunded":)" +
+           std::to_string(amount) + R"(,"refunded":)" + (full ? "true" : "false") + "}}}";
+  };
+  std::atomic<bool> stop{false};
+  auto p = processor("p");
+  net::co_spawn(io, p->run(stop), net::detached);
+  pledges::pledge_store store(*conn, prefix);
+  auto status_after = [&](const std::string& id, const std::string& body) {
+    append(id, body);
+    EXPECT_TRUE(test::run_until(
+        io, [&] { return backlog() == 0; }, 10s));
+    auto pledge = *test::run(io, store.find("pl_0"));
+    EXPECT_TRUE(pledge);
+    return pledge ? pledge->status : pledges::pledge_state::pending;
+  };
+  EXPECT_EQ(status_after("evt_paid", paid), pledges::pledge_state::paid);
+  EXPECT_EQ(status_after("evt_r1", refund("evt_r1", 200, false)), pledges::pledge_state::paid);
+  EXPECT_EQ(status_after("evt_r2", refund("evt_r2", 500, true)), pledges::pledge_state::refunded);
+  stop = true;
+  test::run_for(io, 100ms);
+  EXPECT_EQ((*test::run(io, store.find("pl_0")))->total_refunded_minor, 500);
 }
 
 TEST_F(EventProcessing, UnknownPledgesAreKeptAndUnknownTypesCounted) {

@@ -74,9 +74,15 @@ TEST(StripeEvent, SubscriptionEndRefundDispute) {
           .update.input);
   EXPECT_EQ(
       parse_stripe_event(
-          R"({"id":"e","type":"charge.refunded","data":{"object":{"metadata":{"pledge_id":"pl_a"},"amount_refunded":500}}})")
+          R"({"id":"e","type":"charge.refunded","data":{"object":{"metadata":{"pledge_id":"pl_a"},"amount_refunded":500,"refunded":true}}})")
           .update.input,
       pledge_event::refund_issued);
+  // A partial refund is bookkeeping only: the charge is not refunded in full.
+  auto partial = parse_stripe_event(
+      R"({"id":"e","type":"charge.refunded","data":{"object":{"id":"ch_1","metadata":{"pledge_id":"pl_a"},"amount_refunded":200,"refunded":false}}})");
+  EXPECT_FALSE(partial.update.input);
+  ASSERT_EQ(partial.update.fields.size(), 1u);
+  EXPECT_EQ(partial.update.fields[0], (std::pair<std::string, std::string>{"refunded:ch_1", "200"}));
   EXPECT_EQ(
       parse_stripe_event(
           R"({"id":"e","type":"charge.dispute.created","data":{"object":{"metadata":{"pledge_id":"pl_a"}}}})")
