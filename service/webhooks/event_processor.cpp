@@ -98,9 +98,10 @@ awaitable<void> event_processor::process_in_batch(const stream_entry& entry,
                                                   std::vector<std::string>& done,
                                                   std::size_t& remaining,
                                                   net::steady_timer& finished) {
-  if (co_await process(entry)) {
+  const auto step = co_await process(entry);
+  if (step == outcome::done) {
     done.push_back(entry.id);
-  } else {
+  } else if (step == outcome::failed) {
     auto attempts = co_await stream_.count_failure(entry.id);
     if (attempts && *attempts >= options_.max_attempts) {
       co_await stream_.dead_letter(entry, "store unavailable or update failed", *attempts);
@@ -114,17 +115,17 @@ awaitable<void> event_processor::process_in_batch(const stream_entry& entry,
   }
 }
 
-awaitable<bool> event_processor::process(const stream_entry& e) {
+awaitable<event_processor::outcome> event_processor::process(const stream_entry& e) {
   auto parsed = parse_stripe_event(e.body);
   const auto type = type_label(parsed.type);
   if (parsed.kind == event_kind::malformed) {
     co_await stream_.dead_letter(e, "malformed event", 1);
     metrics_.processed.with({"stripe", "other", "dead_letter"}).inc();
-    co_return true;  // retrying cannot mend it
+    co_return outcome::done;  // retrying cannot mend it
   }
   if (parsed.kind == event_kind::unknown_type) {
     metrics_.processed.with({"stripe", "other", "unknown_type"}).inc();
-    co_return true;
+    co_return outcome::done;
   }
   pledges::pledge_store store(redis_, prefix_);
   auto applied =
@@ -132,20 +133,26 @@ awaitable<bool> event_processor::process(const stream_entry& e) {
   if (!applied) {
     log::warn("webhook event not applied; will retry",
               {{"stream_id", e.id}, {"type", type}, {"error", applied.error().message()}});
-    co_return false;
+    co_return outcome::failed;
   }
-  using outcome = pledges::provider_update_result::outcome;
+  using applied_as = pledges::provider_update_result::outcome;
   switch (applied->what) {
-    case outcome::missing:
-      // Nothing to apply it to (yet): kept for inspection, not dropped.
+    case applied_as::missing:
+      // The event that makes the pledge findable may still be on its way (a refund can overtake
+      // its renewal's invoice.paid), so it is tried again, as after a failure, before it is
+      // kept for inspection as an orphan (never dropped).
+      if (auto attempts = co_await stream_.count_failure(e.id);
+          !attempts || *attempts < options_.max_attempts) {
+        co_return outcome::try_later;
+      }
       co_await stream_.keep_orphan(e);
       metrics_.processed.with({"stripe", type, "orphan"}).inc();
       log::warn("webhook event for no known pledge kept", {{"stream_id", e.id}, {"type", type}});
       break;
-    case outcome::duplicate:
+    case applied_as::duplicate:
       metrics_.processed.with({"stripe", type, "duplicate"}).inc();
       break;
-    case outcome::applied:
+    case applied_as::applied:
       metrics_.processed.with({"stripe", type, "applied"}).inc();
       if (applied->before != applied->after) {
         pledge_stats_.transitions
@@ -157,7 +164,7 @@ awaitable<bool> event_processor::process(const stream_entry& e) {
       }
       break;
   }
-  co_return true;
+  co_return outcome::done;
 }
 
 }  // namespace supportd::webhooks

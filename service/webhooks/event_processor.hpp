@@ -25,6 +25,8 @@ struct processor_options {
   // A pending event nobody acknowledged for this long is taken over (its consumer died, or
   // processing failed and it waits for another attempt).
   std::chrono::milliseconds retry_after{30'000};
+  // Attempts at an event that fails, or that names no pledge we know yet, before it is
+  // dead-lettered (or, naming none, kept as an orphan).
   int max_attempts = 5;
   // Longer than Stripe's three days of retries.
   std::chrono::milliseconds remember_for = std::chrono::hours(24 * 7);
@@ -41,8 +43,12 @@ class event_processor {
   awaitable<void> run(const std::atomic<bool>& stop);
 
  private:
-  // True when the entry is done with (applied, duplicate, orphaned, unknown or dead-lettered).
-  awaitable<bool> process(const stream_entry& e);
+  enum class outcome {
+    done,       // applied, duplicate, orphaned, unknown or dead-lettered: acknowledged
+    failed,     // counted as a failed attempt, dead-lettered after the last
+    try_later,  // already counted; stays pending until retried
+  };
+  awaitable<outcome> process(const stream_entry& e);
   // Processes one entry of a batch; the last one to finish wakes the batch.
   awaitable<void> process_in_batch(const stream_entry& e, std::vector<std::string>& done,
                                    std::size_t& remaining, net::steady_timer& finished);

@@ -259,12 +259,34 @@ TEST_F(EventProcessing, OnlyARefundInFullEndsAOneTimeGift) {
   EXPECT_EQ((*test::run(io, store.find("pl_0")))->total_refunded_minor, 500);
 }
 
+TEST_F(EventProcessing, ARefundThatOvertakesItsRenewalIsAppliedOnceTheRenewalIsIn) {
+  create_pledges(1);
+  append("evt_refund",
+         R"({"id":"evt_refund","type":"charge.refunded","livemode":false,"data":{"object":)"
+         R"({"id":"ch_late","object":"charge","amount_refunded":500,"refunded":true}}})");
+  std::atomic<bool> stop{false};
+  auto p = processor("p", 200ms);
+  net::co_spawn(io, p->run(stop), net::detached);
+  test::run_for(io, 300ms);  // tried once at least, and found no pledge
+  auto paid = invoice_paid("evt_paid", "pl_0");
+  paid.insert(paid.find(R"("subscription":)"), R"("charge":"ch_late",)");
+  append("evt_paid", paid);
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return backlog() == 0; }, 10s));
+  stop = true;
+  test::run_for(io, 100ms);
+  pledges::pledge_store store(*conn, prefix);
+  EXPECT_EQ((*test::run(io, store.find("pl_0")))->total_refunded_minor, 500);
+  std::string_view orphans[] = {"LLEN", "t:stripe:orphans"};
+  EXPECT_EQ(test::run(io, conn->command(orphans))->integer, 0);
+}
+
 TEST_F(EventProcessing, UnknownPledgesAreKeptAndUnknownTypesCounted) {
   append("evt_x", invoice_paid("evt_x", "pl_nobody"));
   append("evt_y", R"({"id":"evt_y","type":"payout.paid","data":{"object":{}}})");
   append("evt_z", "not json");
   std::atomic<bool> stop{false};
-  auto p = processor("p");
+  auto p = processor("p", 100ms);  // the orphan is tried max_attempts times first
   net::co_spawn(io, p->run(stop), net::detached);
   ASSERT_TRUE(test::run_until(
       io, [&] { return backlog() == 0; }, 10s));
