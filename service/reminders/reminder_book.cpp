@@ -1,7 +1,5 @@
 #include "reminders/reminder_book.hpp"
 
-#include <openssl/rand.h>
-
 #include "redis/errc.hpp"
 #include "reminders/reminder_id.hpp"
 #include "security/data_keys.hpp"
@@ -23,7 +21,7 @@ constexpr std::int64_t unsubscribe_link_seconds = 366 * 24 * 3600;
 std::uint32_t fresh_occurrence() {
   std::uint32_t n = 0;
   while (n == 0) {
-    RAND_bytes(reinterpret_cast<unsigned char*>(&n), sizeof n);
+    security::random_bytes({reinterpret_cast<unsigned char*>(&n), sizeof n});
     n &= 0x7fffffff;
   }
   return n;

@@ -1,7 +1,6 @@
 #include "security/data_keys.hpp"
 
 #include <openssl/evp.h>
-#include <openssl/rand.h>
 
 #include <climits>
 #include <memory>
@@ -142,10 +141,11 @@ std::string data_keys::seal(std::string_view plaintext, std::string_view associa
   unsigned char* ciphertext = nonce + nonce_size;
   unsigned char* tag = ciphertext + plaintext.size();
 
+  random_bytes({nonce, nonce_size});
   cipher_ctx ctx(EVP_CIPHER_CTX_new());
   int length = 0;
   bool ok =
-      ctx && RAND_bytes(nonce, static_cast<int>(nonce_size)) == 1 &&
+      ctx &&
       EVP_EncryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, bytes(k.secret), nonce) == 1 &&
       add_associated_data(ctx.get(), std::string_view(blob).substr(0, header_size), associated_data,
                           true) &&

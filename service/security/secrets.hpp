@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -11,6 +12,8 @@ namespace supportd::security {
 // Compares secrets in time that depends only on their lengths.
 bool constant_time_equal(std::string_view a, std::string_view b);
 
+// Fills `out` from OpenSSL's CSPRNG (drawn in blocks: cheap for the few bytes of a nonce or id).
+void random_bytes(std::span<unsigned char> out);
 // `bytes` random bytes from OpenSSL's CSPRNG, base64url without padding.
 std::string random_token(std::size_t bytes);
 

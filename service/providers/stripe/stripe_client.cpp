@@ -40,7 +40,7 @@ stripe_client::stripe_client(net::io_context& io, const client_settings& setting
                              provider_metrics& metrics)
     : io_(io),
       settings_(settings),
-      http_(io, settings.api, std::move(tls), settings.timeout),
+      http_(io, settings.api, std::move(tls), settings.timeout, settings.idle_connections),
       breaker_(breaker),
       metrics_(metrics) {}
 

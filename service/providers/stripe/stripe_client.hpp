@@ -22,6 +22,10 @@ struct client_settings {
   std::string product_name = "Support";
   std::chrono::milliseconds timeout{10'000};
   retry_policy retry;
+  // Connections each worker keeps open to the API between calls. Every call beyond them opens
+  // its own (a TCP and TLS handshake, ~1 ms to Stripe), so this covers the checkouts a busy
+  // worker has in flight at once.
+  std::size_t idle_connections = 64;
 };
 
 class stripe_client final : public pledges::checkout_provider {
