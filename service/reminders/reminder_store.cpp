@@ -1,35 +1,62 @@
 #include "reminders/reminder_store.hpp"
 
 #include <algorithm>
+#include <chrono>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
 #include "redis/key_scan.hpp"
+#include "security/secrets.hpp"
 
 namespace supportd::reminders {
 namespace {
 
 using boost::system::result;
 
-// Reminder keys are derived from the ids given (here and in claim_script), so these scripts
-// suit a single Redis (or a replicated one), not Redis Cluster.
-const redis::script replace_script(R"lua(
--- KEYS: due set, lease set, dead set; ARGV[1]: reminder key prefix, then per change:
--- id, must exist (1/0), expected bytes, new bytes, due ms or '', keep ms or '', dead at ms or ''
+// The record and bucket keys are derived from the ids given, so these scripts suit a single
+// Redis (or a replicated one), not Redis Cluster. Every script starts with these helpers; P is
+// the record key prefix (`<prefix>rem:`), always the first argument.
+constexpr std::string_view lua_helpers = R"lua(
+local P = ARGV[1]
+local function bucket(id) return P .. 'b:' .. string.sub(id, 1, 2) end
+local function load(id) return redis.call('HGET', bucket(id), id) or redis.call('GET', P .. id) end
+-- Kept reminders live in their bucket; finished ones in a key of their own that expires.
+local function store(id, bytes, keep_ms)
+  if keep_ms ~= '' then
+    redis.call('HDEL', bucket(id), id)
+    redis.call('SET', P .. id, bytes, 'PX', keep_ms)
+  else
+    redis.call('DEL', P .. id)
+    redis.call('HSET', bucket(id), id, bytes)
+  end
+end
+-- Shared attribution lives at least as long as the reminders that point at it.
+local function share(key, bytes, ttl_ms)
+  if key ~= '' and redis.call('PTTL', key) < tonumber(ttl_ms) then
+    redis.call('SET', key, bytes, 'PX', ttl_ms)
+  end
+end
+)lua";
+
+redis::script with_helpers(std::string_view body) {
+  return redis::script(std::string(lua_helpers) + std::string(body));
+}
+
+const redis::script replace_script = with_helpers(R"lua(
+-- KEYS: due set, lease set, dead set; ARGV after P, per change: id, must exist (1/0), expected
+-- bytes, new bytes, due ms or '', keep ms or '', dead at ms or '', context key or '', context,
+-- context ttl ms
 local written = {}
-for i = 2, #ARGV, 7 do
+for i = 2, #ARGV, 10 do
   local id = ARGV[i]
-  local key = ARGV[1] .. id
-  local current = redis.call('GET', key)
+  local current = load(id)
   local unchanged
   if ARGV[i + 1] == '0' then unchanged = not current else unchanged = current == ARGV[i + 2] end
   if unchanged then
-    if ARGV[i + 5] ~= '' then
-      redis.call('SET', key, ARGV[i + 3], 'PX', ARGV[i + 5])
-    else
-      redis.call('SET', key, ARGV[i + 3])
-    end
+    store(id, ARGV[i + 3], ARGV[i + 5])
+    share(ARGV[i + 7], ARGV[i + 8], ARGV[i + 9])
     redis.call('ZREM', KEYS[2], id)
     if ARGV[i + 4] ~= '' then redis.call('ZADD', KEYS[1], ARGV[i + 4], id) else redis.call('ZREM', KEYS[1], id) end
     if ARGV[i + 6] ~= '' then redis.call('ZADD', KEYS[3], ARGV[i + 6], id) else redis.call('ZREM', KEYS[3], id) end
@@ -41,11 +68,13 @@ end
 return written
 )lua");
 
-const redis::script put_pending_script(R"lua(
--- KEYS: due set, lease set, dead set; ARGV: reminder key prefix, id, bytes, due ms
+const redis::script put_pending_script = with_helpers(R"lua(
+-- KEYS: due set, lease set, dead set; ARGV after P: id, bytes, due ms, context key or '',
+-- context, context ttl ms
 local id = ARGV[2]
 local was_pending = redis.call('ZSCORE', KEYS[1], id) or redis.call('ZSCORE', KEYS[2], id)
-redis.call('SET', ARGV[1] .. id, ARGV[3])
+store(id, ARGV[3], '')
+share(ARGV[5], ARGV[6], ARGV[7])
 redis.call('ZREM', KEYS[2], id)
 redis.call('ZREM', KEYS[3], id)
 redis.call('ZADD', KEYS[1], ARGV[4], id)
@@ -53,21 +82,21 @@ if was_pending then return 1 end
 return 0
 )lua");
 
-const redis::script claim_script(R"lua(
--- KEYS: due set, lease set; ARGV: now ms, lease until ms, limit, reminder key prefix
-local limit = tonumber(ARGV[3])
+const redis::script claim_script = with_helpers(R"lua(
+-- KEYS: due set, lease set; ARGV after P: now ms, lease until ms, limit
+local limit = tonumber(ARGV[4])
 -- Reminders whose scheduler died first: they have waited longest.
-local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[1], 'LIMIT', 0, limit)
+local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, limit)
 if #ids < limit then
-  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, limit - #ids)
+  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, limit - #ids)
   if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
   for _, id in ipairs(due) do ids[#ids + 1] = id end
 end
 local out = {}
 for _, id in ipairs(ids) do
-  local bytes = redis.call('GET', ARGV[4] .. id)
+  local bytes = load(id)
   if bytes then
-    redis.call('ZADD', KEYS[2], ARGV[2], id)
+    redis.call('ZADD', KEYS[2], ARGV[3], id)
     out[#out + 1] = id
     out[#out + 1] = bytes
   else
@@ -77,11 +106,20 @@ end
 return out
 )lua");
 
-const redis::script remove_script(R"lua(
--- KEYS: reminder, due set, lease set, dead set; ARGV: id
-local removed = redis.call('DEL', KEYS[1])
-for i = 2, 4 do redis.call('ZREM', KEYS[i], ARGV[1]) end
-return removed
+const redis::script load_script = with_helpers(R"lua(
+-- ARGV after P: ids; answers each one's bytes, or nil
+local out = {}
+for i = 2, #ARGV do out[#out + 1] = load(ARGV[i]) end
+return out
+)lua");
+
+const redis::script remove_script = with_helpers(R"lua(
+-- KEYS: due set, lease set, dead set; ARGV after P: id
+local id = ARGV[2]
+local removed = redis.call('HDEL', bucket(id), id) + redis.call('DEL', P .. id)
+for i = 1, 3 do redis.call('ZREM', KEYS[i], id) end
+if removed > 0 then return 1 end
+return 0
 )lua");
 
 const redis::script counts_script(R"lua(
@@ -89,6 +127,10 @@ const redis::script counts_script(R"lua(
 return {redis.call('ZCARD', KEYS[1]), redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1]),
         redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])}
 )lua");
+
+// Shared attribution outlives the pending reminders pointing at it by this much (a delivery
+// that keeps failing is retried for about three days).
+constexpr std::chrono::milliseconds context_margin = std::chrono::hours(24 * 30);
 
 // The most reminders one claim moves: bounds the script's run time and the reply's size.
 constexpr std::size_t max_claim = 1000;
@@ -111,41 +153,153 @@ result<std::vector<stored_reminder>> parse_pairs(const redis::reply& r) {
   return out;
 }
 
+// The fields of a reminder that many readers share: what a sign-up says about where and how it
+// was made, not who made it.
+v1::Reminder shared_part(const v1::Reminder& r) {
+  v1::Reminder shared;
+  shared.set_campaign(r.campaign());
+  shared.set_component(r.component());
+  shared.set_page_url(r.page_url());
+  shared.set_locale(r.locale());
+  shared.set_consent_version(r.consent_version());
+  shared.set_time_zone(r.time_zone());
+  return shared;
+}
+
+void clear_shared_part(v1::Reminder& r) {
+  r.clear_campaign();
+  r.clear_component();
+  r.clear_page_url();
+  r.clear_locale();
+  r.clear_consent_version();
+  r.clear_time_zone();
+}
+
+std::int64_t unix_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 reminder_store::reminder_store(redis::connection& redis, std::string_view prefix)
     : redis_(redis),
       prefix_(prefix),
+      record_prefix_(prefix_ + "rem:"),
       due_key_(prefix_ + "rem:due"),
       lease_key_(prefix_ + "rem:lease"),
       dead_key_(prefix_ + "rem:dead") {}
 
-std::string reminder_store::key(std::string_view id) const {
-  std::string k = prefix_;
-  k += "rem:";
-  k += id;
-  return k;
+std::string reminder_store::context_key(std::string_view context) const {
+  return record_prefix_ + "ctx:" + security::base64url(context);
 }
 
-awaitable<result<std::optional<stored_reminder>>> reminder_store::find(std::string_view id) {
-  auto k = key(id);
-  std::string_view get[] = {"GET", k};
-  auto reply = co_await redis_.command(get);
+reminder_store::stored_form reminder_store::stored_form_of(const v1::Reminder& r,
+                                                           const placement& where) const {
+  stored_form out;
+  // Only pending reminders share: a finished one keeps little, and a dead letter may wait for
+  // an operator longer than any expiry we could choose.
+  auto shared = shared_part(r).SerializeAsString();
+  if (!where.due_ms || where.keep_for || shared.empty()) {
+    out.record = r.SerializeAsString();
+    return out;
+  }
+  v1::Reminder own = r;
+  clear_shared_part(own);
+  // 64 bits of hash: a collision needs billions of distinct contexts.
+  own.set_context(security::sha256(shared).substr(0, 8));
+  out.record = own.SerializeAsString();
+  out.context_key = context_key(own.context());
+  out.context = std::move(shared);
+  out.context_ttl_ms =
+      std::max<std::int64_t>(*where.due_ms - unix_ms_now(), 0) + context_margin.count();
+  return out;
+}
+
+awaitable<result<void>> reminder_store::attach_contexts(std::span<stored_reminder> reminders) {
+  std::vector<std::string> keys;
+  for (const auto& r : reminders) {
+    if (!r.value.context().empty()) {
+      keys.push_back(context_key(r.value.context()));
+    }
+  }
+  std::sort(keys.begin(), keys.end());
+  keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+  if (keys.empty()) {
+    co_return result<void>();
+  }
+  std::vector<std::string_view> mget = {"MGET"};
+  mget.insert(mget.end(), keys.begin(), keys.end());
+  auto reply = co_await redis_.command(mget);
   if (!reply) {
     co_return reply.error();
   }
-  auto bytes = redis::as_optional_string(*reply);
-  if (!bytes) {
-    co_return bytes.error();
+  if (reply->type != redis::reply::kind::array || reply->elements.size() != keys.size()) {
+    co_return make_error_code(redis::errc::unexpected_reply);
   }
-  if (!*bytes) {
+  std::unordered_map<std::string_view, v1::Reminder> contexts;
+  for (std::size_t i = 0; i < keys.size(); ++i) {
+    auto bytes = redis::as_optional_string(reply->elements[i]);
+    v1::Reminder shared;
+    if (bytes && *bytes && shared.ParseFromString(**bytes)) {
+      contexts.emplace(keys[i], std::move(shared));
+    }
+  }
+  for (auto& r : reminders) {
+    if (r.value.context().empty()) {
+      continue;
+    }
+    // Gone only if it outlived its margin unclaimed: the reminder is still sent, unattributed.
+    if (auto it = contexts.find(context_key(r.value.context())); it != contexts.end()) {
+      r.value.MergeFrom(it->second);
+    }
+  }
+  co_return result<void>();
+}
+
+awaitable<result<std::vector<std::optional<std::string>>>> reminder_store::load(
+    std::span<const std::string_view> ids) {
+  std::vector<std::optional<std::string>> out;
+  if (ids.empty()) {
+    co_return out;
+  }
+  std::vector<std::string_view> args = {record_prefix_};
+  args.insert(args.end(), ids.begin(), ids.end());
+  auto reply = co_await redis_.run(load_script, {}, args);
+  if (!reply) {
+    co_return reply.error();
+  }
+  if (reply->type != redis::reply::kind::array || reply->elements.size() != ids.size()) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  out.reserve(ids.size());
+  for (const auto& element : reply->elements) {
+    auto bytes = redis::as_optional_string(element);
+    if (!bytes) {
+      co_return bytes.error();
+    }
+    out.push_back(std::move(*bytes));
+  }
+  co_return out;
+}
+
+awaitable<result<std::optional<stored_reminder>>> reminder_store::find(std::string_view id) {
+  auto loaded = co_await load(std::span<const std::string_view>(&id, 1));
+  if (!loaded) {
+    co_return loaded.error();
+  }
+  if (!loaded->front()) {
     co_return std::optional<stored_reminder>{};
   }
   stored_reminder s;
   s.id = std::string(id);
-  s.bytes = std::move(**bytes);
+  s.bytes = std::move(*loaded->front());
   if (!s.value.ParseFromString(s.bytes)) {
     co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  if (auto attached = co_await attach_contexts(std::span<stored_reminder>(&s, 1)); !attached) {
+    co_return attached.error();
   }
   co_return std::optional<stored_reminder>(std::move(s));
 }
@@ -153,11 +307,14 @@ awaitable<result<std::optional<stored_reminder>>> reminder_store::find(std::stri
 awaitable<result<bool>> reminder_store::put_pending(std::string_view id,
                                                     const v1::Reminder& pending,
                                                     std::int64_t due_ms) {
-  auto key_prefix = prefix_ + "rem:";
-  auto bytes = pending.SerializeAsString();
+  placement where;
+  where.due_ms = due_ms;
+  auto form = stored_form_of(pending, where);
   auto due = std::to_string(due_ms);
+  auto ttl = std::to_string(form.context_ttl_ms);
   std::string_view keys[] = {due_key_, lease_key_, dead_key_};
-  std::string_view args[] = {key_prefix, id, bytes, due};
+  std::string_view args[] = {record_prefix_,   id,           form.record, due,
+                             form.context_key, form.context, ttl};
   auto reply = co_await redis_.run(put_pending_script, keys, args);
   if (!reply) {
     co_return result<bool>(boost::system::in_place_error, reply.error());
@@ -184,22 +341,24 @@ awaitable<result<std::vector<bool>>> reminder_store::replace_all(
     co_return out;
   }
   // The argument strings live here while the views below point at them.
+  std::vector<stored_form> forms;
   std::vector<std::string> texts;
+  forms.reserve(changes.size());
   texts.reserve(changes.size() * 4);
-  auto key_prefix = prefix_ + "rem:";
-  std::vector<std::string_view> args = {key_prefix};
-  args.reserve(1 + changes.size() * 7);
+  std::vector<std::string_view> args = {record_prefix_};
+  args.reserve(1 + changes.size() * 10);
   for (const auto& c : changes) {
     const auto& where = c.where;
-    auto& bytes = texts.emplace_back(c.next.SerializeAsString());
+    const auto& form = forms.emplace_back(stored_form_of(c.next, where));
     auto& due = texts.emplace_back(where.due_ms ? std::to_string(*where.due_ms) : std::string());
     auto& keep = texts.emplace_back(
         where.keep_for ? std::to_string(std::max<std::int64_t>(1, where.keep_for->count()))
                        : std::string());
     auto& dead = texts.emplace_back(where.dead ? std::to_string(where.dead_at_ms) : std::string());
+    auto& ttl = texts.emplace_back(std::to_string(form.context_ttl_ms));
     args.insert(args.end(), {c.id, c.expected ? "1" : "0",
-                             c.expected ? std::string_view(*c.expected) : std::string_view(), bytes,
-                             due, keep, dead});
+                             c.expected ? std::string_view(*c.expected) : std::string_view(),
+                             form.record, due, keep, dead, form.context_key, form.context, ttl});
   }
   std::string_view keys[] = {due_key_, lease_key_, dead_key_};
   auto reply = co_await redis_.run(replace_script, keys, args);
@@ -222,51 +381,35 @@ awaitable<result<std::vector<stored_reminder>>> reminder_store::claim(std::int64
   auto now = std::to_string(now_ms);
   auto until = std::to_string(lease_until_ms);
   auto count = std::to_string(std::clamp<std::size_t>(limit, 1, max_claim));
-  auto key_prefix = prefix_ + "rem:";
   std::string_view keys[] = {due_key_, lease_key_};
-  std::string_view args[] = {now, until, count, key_prefix};
+  std::string_view args[] = {record_prefix_, now, until, count};
   auto reply = co_await redis_.run(claim_script, keys, args);
   if (!reply) {
     co_return reply.error();
   }
-  co_return parse_pairs(*reply);
+  auto claimed = parse_pairs(*reply);
+  if (!claimed) {
+    co_return claimed.error();
+  }
+  if (auto attached = co_await attach_contexts(*claimed); !attached) {
+    co_return attached.error();
+  }
+  co_return claimed;
 }
 
 awaitable<result<std::vector<std::optional<std::string>>>> reminder_store::current(
     std::span<const stored_reminder> reminders) {
-  std::vector<std::optional<std::string>> out;
-  if (reminders.empty()) {
-    co_return out;
-  }
-  std::vector<std::string> keys;
-  keys.reserve(reminders.size());
+  std::vector<std::string_view> ids;
+  ids.reserve(reminders.size());
   for (const auto& r : reminders) {
-    keys.push_back(key(r.id));
+    ids.push_back(r.id);
   }
-  std::vector<std::string_view> args = {"MGET"};
-  args.insert(args.end(), keys.begin(), keys.end());
-  auto reply = co_await redis_.command(args);
-  if (!reply) {
-    co_return reply.error();
-  }
-  if (reply->type != redis::reply::kind::array || reply->elements.size() != reminders.size()) {
-    co_return make_error_code(redis::errc::unexpected_reply);
-  }
-  out.reserve(reminders.size());
-  for (const auto& element : reply->elements) {
-    auto bytes = redis::as_optional_string(element);
-    if (!bytes) {
-      co_return bytes.error();
-    }
-    out.push_back(std::move(*bytes));
-  }
-  co_return out;
+  co_return co_await load(ids);
 }
 
 awaitable<result<bool>> reminder_store::remove(std::string_view id) {
-  auto k = key(id);
-  std::string_view keys[] = {k, due_key_, lease_key_, dead_key_};
-  std::string_view args[] = {id};
+  std::string_view keys[] = {due_key_, lease_key_, dead_key_};
+  std::string_view args[] = {record_prefix_, id};
   auto reply = co_await redis_.run(remove_script, keys, args);
   if (!reply) {
     co_return result<bool>(boost::system::in_place_error, reply.error());
@@ -280,10 +423,57 @@ awaitable<result<bool>> reminder_store::remove(std::string_view id) {
 
 awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
     std::string_view id_prefix) {
-  auto key_prefix = prefix_ + "rem:";
-  auto pattern = redis::glob_escaped(key_prefix) + redis::glob_escaped(id_prefix) + "*";
   std::vector<std::string> ids;
-  std::unordered_set<std::string> seen;  // SCAN may return a key twice
+  std::unordered_set<std::string> seen;  // SCAN and HSCAN may return an entry twice
+  auto keep = [&](std::string id) {
+    if (seen.insert(id).second) {
+      ids.push_back(std::move(id));
+    }
+  };
+  // Kept reminders: in the prefix's bucket, or (a prefix too short to name one) in any.
+  std::vector<std::string> buckets;
+  if (id_prefix.size() >= 2) {
+    buckets.push_back(record_prefix_ + "b:" + std::string(id_prefix.substr(0, 2)));
+  } else {
+    auto pattern =
+        redis::glob_escaped(record_prefix_ + "b:") + redis::glob_escaped(id_prefix) + "*";
+    std::string cursor = "0";
+    do {
+      auto page = co_await redis::scan_step(redis_, cursor, pattern, "1000");
+      if (!page) {
+        co_return page.error();
+      }
+      cursor = std::move(page->cursor);
+      buckets.insert(buckets.end(), page->keys.begin(), page->keys.end());
+    } while (cursor != "0");
+    std::sort(buckets.begin(), buckets.end());
+    buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
+  }
+  const auto field_pattern = redis::glob_escaped(id_prefix) + "*";
+  for (const auto& bucket : buckets) {
+    std::string cursor = "0";
+    do {
+      std::string_view hscan[] = {"HSCAN", bucket, cursor, "MATCH", field_pattern, "COUNT", "1000"};
+      auto reply = co_await redis_.command(hscan);
+      if (!reply) {
+        co_return reply.error();
+      }
+      if (reply->type != redis::reply::kind::array || reply->elements.size() != 2) {
+        co_return make_error_code(redis::errc::unexpected_reply);
+      }
+      auto next = redis::as_string(reply->elements[0]);
+      auto pairs = redis::as_string_array(reply->elements[1]);
+      if (!next || !pairs) {
+        co_return make_error_code(redis::errc::unexpected_reply);
+      }
+      cursor = std::move(*next);
+      for (std::size_t i = 0; i + 1 < pairs->size(); i += 2) {
+        keep(std::move((*pairs)[i]));
+      }
+    } while (cursor != "0");
+  }
+  // Finished reminders: keys of their own.
+  auto pattern = redis::glob_escaped(record_prefix_) + redis::glob_escaped(id_prefix) + "*";
   std::string cursor = "0";
   do {
     auto page = co_await redis::scan_step(redis_, cursor, pattern, "1000");
@@ -292,9 +482,10 @@ awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
     }
     cursor = std::move(page->cursor);
     for (auto& k : page->keys) {
-      auto id = k.substr(key_prefix.size());
-      if (seen.insert(id).second) {
-        ids.push_back(std::move(id));
+      auto id = k.substr(record_prefix_.size());
+      // The due, lease and dead sets, buckets and contexts match a prefix such as "d" too.
+      if (id.find(':') == std::string::npos && id != "due" && id != "lease" && id != "dead") {
+        keep(std::move(id));
       }
     }
   } while (cursor != "0");
@@ -328,6 +519,9 @@ awaitable<result<std::vector<stored_reminder>>> reminder_store::dead_letters(std
       letters[i].bytes = std::move(*(*bytes)[i]);
       out.push_back(std::move(letters[i]));
     }
+  }
+  if (auto attached = co_await attach_contexts(out); !attached) {
+    co_return attached.error();
   }
   co_return out;
 }

@@ -1,10 +1,22 @@
-// Reminders in Redis. A reminder is one protobuf string; where it sits in the sorted sets says
+// Reminders in Redis. A reminder is one protobuf value; where it sits in the sorted sets says
 // what happens to it next:
 //
-//   <prefix>rem:<id>      string: supportd.v1.Reminder
+//   <prefix>rem:b:<xx>    hash, one of 4096 buckets (<xx>: the id's first two characters):
+//                         id -> supportd.v1.Reminder, for reminders kept until something
+//                         happens to them (pending, being delivered, dead letters)
+//   <prefix>rem:<id>      string: a finished reminder (delivered, unsubscribed, cancelled),
+//                         which expires after the retention
+//   <prefix>rem:ctx:<c>   string: attribution that pending reminders share (see below)
 //   <prefix>rem:due       sorted set: pending reminders by due time (unix ms), oldest first
 //   <prefix>rem:lease     sorted set: reminders being delivered, by lease expiry (unix ms)
 //   <prefix>rem:dead      sorted set: reminders whose every attempt failed, by when they died
+//
+// Memory per pending reminder is what a large list of sign-ups costs, so a pending one is kept
+// small: in a bucket rather than a key of its own (a key costs ~80 bytes before its value), and
+// without its attribution (campaign, component, page, locale, consent version, zone), which
+// thousands of readers of one article share: that is kept once under a hash of itself, and the
+// record holds the hash (`context`). With Redis's `hash-max-listpack-value` at 128 or more a
+// bucket stays a compact listpack (deploy/ sets it); either way it works.
 //
 // Every change is compare-and-set on the stored bytes (one Lua script), so a sign-up, an
 // unsubscribe and a delivery's outcome racing on one reminder never lose each other's effect:
@@ -31,7 +43,8 @@ class connection;
 
 namespace supportd::reminders {
 
-// A reminder as read, with the bytes it was read as (the expected value of a later change).
+// A reminder as read (its shared attribution filled in), with the bytes it was stored as (the
+// expected value of a later change).
 struct stored_reminder {
   std::string id;
   std::string bytes;
@@ -100,7 +113,8 @@ class reminder_store {
   awaitable<boost::system::result<bool>> remove(std::string_view id);
 
   // Ids starting with `id_prefix` (a reader's reminders share one: see reminder_id.hpp). Scans
-  // the key space, so it is for rare work such as erasure.
+  // a bucket (or, for a prefix under two characters, all of them) and the finished reminders'
+  // keys, so it is for rare work such as erasure.
   awaitable<boost::system::result<std::vector<std::string>>> ids_starting_with(
       std::string_view id_prefix);
 
@@ -110,10 +124,23 @@ class reminder_store {
   awaitable<boost::system::result<reminder_counts>> counts(std::int64_t now_ms);
 
  private:
-  std::string key(std::string_view id) const;
+  // A reminder as written: its record, and the attribution kept apart from it (if any).
+  struct stored_form {
+    std::string record;
+    std::string context_key;  // empty: the record holds everything
+    std::string context;
+    std::int64_t context_ttl_ms = 0;
+  };
+  stored_form stored_form_of(const v1::Reminder& r, const placement& where) const;
+  // Fills in the shared attribution of reminders stored without it (one MGET).
+  awaitable<boost::system::result<void>> attach_contexts(std::span<stored_reminder> reminders);
+  awaitable<boost::system::result<std::vector<std::optional<std::string>>>> load(
+      std::span<const std::string_view> ids);
+  std::string context_key(std::string_view context) const;
 
   redis::connection& redis_;
   std::string prefix_;
+  std::string record_prefix_;  // <prefix>rem:
   std::string due_key_;
   std::string lease_key_;
   std::string dead_key_;

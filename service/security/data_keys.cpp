@@ -145,8 +145,7 @@ std::string data_keys::seal(std::string_view plaintext, std::string_view associa
   cipher_ctx ctx(EVP_CIPHER_CTX_new());
   int length = 0;
   bool ok =
-      ctx &&
-      EVP_EncryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, bytes(k.secret), nonce) == 1 &&
+      ctx && EVP_EncryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, bytes(k.secret), nonce) == 1 &&
       add_associated_data(ctx.get(), std::string_view(blob).substr(0, header_size), associated_data,
                           true) &&
       (plaintext.empty() || EVP_EncryptUpdate(ctx.get(), ciphertext, &length, bytes(plaintext),
@@ -178,17 +177,17 @@ std::optional<std::string> data_keys::open(std::string_view sealed,
 
   cipher_ctx ctx(EVP_CIPHER_CTX_new());
   int length = 0;
-  bool ok = ctx &&
-            EVP_DecryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, bytes(k->secret),
-                               bytes(nonce)) == 1 &&
-            add_associated_data(ctx.get(), sealed.substr(0, colon + 1), associated_data, false) &&
-            (ciphertext.empty() ||
-             EVP_DecryptUpdate(ctx.get(), bytes(plaintext), &length, bytes(ciphertext),
-                               static_cast<int>(ciphertext.size())) == 1) &&
-            EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_size),
-                                tag.data()) == 1 &&
-            // Checks the tag: fails on any change to the blob or the associated data.
-            EVP_DecryptFinal_ex(ctx.get(), bytes(plaintext) + length, &length) == 1;
+  bool ok =
+      ctx &&
+      EVP_DecryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, bytes(k->secret), bytes(nonce)) == 1 &&
+      add_associated_data(ctx.get(), sealed.substr(0, colon + 1), associated_data, false) &&
+      (ciphertext.empty() ||
+       EVP_DecryptUpdate(ctx.get(), bytes(plaintext), &length, bytes(ciphertext),
+                         static_cast<int>(ciphertext.size())) == 1) &&
+      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_size),
+                          tag.data()) == 1 &&
+      // Checks the tag: fails on any change to the blob or the associated data.
+      EVP_DecryptFinal_ex(ctx.get(), bytes(plaintext) + length, &length) == 1;
   if (!ok) {
     return std::nullopt;
   }

@@ -106,10 +106,14 @@ std::string_view as_chars(const unsigned char* bytes, std::size_t size) {
 
 }  // namespace
 
+std::string sha256(std::string_view data) {
+  std::string digest(sha256_size, '\0');
+  sha256_into({data}, reinterpret_cast<unsigned char*>(digest.data()));
+  return digest;
+}
+
 std::string sha256_hex(std::string_view data) {
-  unsigned char digest[sha256_size];
-  sha256_into({data}, digest);
-  return to_hex(as_chars(digest, sizeof digest));
+  return to_hex(sha256(data));
 }
 
 // HMAC as RFC 2104 defines it, on the fetched digest.

@@ -17,6 +17,7 @@ void random_bytes(std::span<unsigned char> out);
 // `bytes` random bytes from OpenSSL's CSPRNG, base64url without padding.
 std::string random_token(std::size_t bytes);
 
+std::string sha256(std::string_view data);  // raw 32 bytes
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
 std::string to_hex(std::string_view bytes);

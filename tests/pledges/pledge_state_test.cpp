@@ -20,15 +20,15 @@ constexpr pledge_event all_events[] = {
 // The whole table, state x input, for each kind of pledge: what the README promises.
 TEST(PledgeState, EveryStateTimesEveryInput) {
   const std::map<std::pair<pledge_state, pledge_event>, pledge_state> monthly = {
-      {{pending, checkout_completed}, active},   {{pending, async_payment_succeeded}, active},
-      {{pending, async_payment_failed}, failed}, {{pending, checkout_expired}, abandoned},
-      {{pending, renewal_paid}, active},         {{pending, cancel_requested}, canceled},
-      {{pending, subscription_ended}, canceled}, {{active, renewal_failed}, past_due},
-      {{active, subscription_ended}, canceled},  {{active, cancel_requested}, canceled},
-      {{active, dispute_opened}, disputed},
-      {{past_due, renewal_paid}, active},        {{past_due, subscription_ended}, canceled},
-      {{past_due, cancel_requested}, canceled},  {{past_due, dispute_opened}, disputed},
-      {{canceled, dispute_opened}, disputed},    {{refunded, dispute_opened}, disputed},
+      {{pending, checkout_completed}, active},    {{pending, async_payment_succeeded}, active},
+      {{pending, async_payment_failed}, failed},  {{pending, checkout_expired}, abandoned},
+      {{pending, renewal_paid}, active},          {{pending, cancel_requested}, canceled},
+      {{pending, subscription_ended}, canceled},  {{active, renewal_failed}, past_due},
+      {{active, subscription_ended}, canceled},   {{active, cancel_requested}, canceled},
+      {{active, dispute_opened}, disputed},       {{past_due, renewal_paid}, active},
+      {{past_due, subscription_ended}, canceled}, {{past_due, cancel_requested}, canceled},
+      {{past_due, dispute_opened}, disputed},     {{canceled, dispute_opened}, disputed},
+      {{refunded, dispute_opened}, disputed},
   };
   const std::map<std::pair<pledge_state, pledge_event>, pledge_state> once = {
       {{pending, checkout_completed}, paid},     {{pending, async_payment_succeeded}, paid},

@@ -28,6 +28,7 @@
 #include "reminders/schedule.hpp"
 #include "reminders/time_zone.hpp"
 #include "security/data_keys.hpp"
+#include "security/secrets.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_awaitable.hpp"
 
@@ -430,6 +431,43 @@ TEST_F(ReminderScheduling, APledgeCancelsThatCampaignsReminderOnly) {
   EXPECT_EQ(round(primary()), 1u);
   EXPECT_EQ(stored(same).status(), v1::Reminder::CANCELLED);
   EXPECT_EQ(stored(other).status(), v1::Reminder::DELIVERED);
+}
+
+// What a pending reminder costs in Redis: an entry in a bucket, without the attribution it
+// shares with the other readers of the same article; finished, it moves to a key that expires.
+TEST_F(ReminderScheduling, PendingRemindersShareTheirAttributionAndFinishedOnesExpire) {
+  auto first = sign_up(reader(1));
+  auto second = sign_up(reader(2));
+  sign_up(reader(3, "autumn26"));
+  auto& r = primary();
+  auto command = [&](std::vector<std::string> args) {
+    std::vector<std::string_view> views(args.begin(), args.end());
+    return *r.run(r.conn->command(views));
+  };
+  EXPECT_EQ(server.cli({"KEYS", "t:rem:ctx:*"}).size(), 2u);  // spring26's and autumn26's
+  const auto bucket = "t:rem:b:" + first.substr(0, 2);
+  v1::Reminder stored;
+  ASSERT_TRUE(stored.ParseFromString(command({"HGET", bucket, first}).text));
+  EXPECT_EQ(stored.campaign(), "");
+  EXPECT_EQ(stored.page_url(), "");
+  EXPECT_EQ(stored.context().size(), 8u);
+  EXPECT_EQ(command({"EXISTS", "t:rem:" + first}).integer, 0);
+  // Its context outlives its due time (a minute away) by the retry window and more.
+  auto shared = "t:rem:ctx:" + security::base64url(stored.context());
+  EXPECT_GT(command({"PTTL", shared}).integer, std::int64_t{29} * 24 * 3600 * 1000);
+  for (const auto& id : {first, second}) {
+    auto found = *r.run(r.store->find(id));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(found->value.campaign(), "spring26");
+    EXPECT_EQ(found->value.page_url(), "https://news.example/world/2027/jan/15/an-article");
+    EXPECT_EQ(found->value.locale(), "en-GB");
+  }
+  r.run(r.book->unsubscribe(first, clock.load() / 1000));
+  EXPECT_EQ(command({"HEXISTS", bucket, first}).integer, 0);
+  auto ttl = command({"PTTL", "t:rem:" + first}).integer;
+  EXPECT_GT(ttl, 0);
+  EXPECT_LE(ttl, std::int64_t{24} * 3600 * 1000);  // the book's retention
+  EXPECT_EQ((*r.run(r.store->find(first)))->value.status(), v1::Reminder::UNSUBSCRIBED);
 }
 
 TEST_F(ReminderScheduling, ErasureRemovesEveryReminderOfThatReaderAndNoOneElses) {

@@ -19,10 +19,12 @@ redis_server::~redis_server() {
 }
 
 void redis_server::start() {
-  process_ = std::make_unique<child_process>(
-      std::vector<std::string>{"redis-server", "--port", std::to_string(port_), "--bind",
-                               "127.0.0.1", "--dir", dir_.path().string(), "--appendonly", "yes",
-                               "--appendfsync", "always", "--save", "", "--daemonize", "no"});
+  process_ = std::make_unique<child_process>(std::vector<std::string>{
+      "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir",
+      dir_.path().string(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
+      "--daemonize", "no",
+      // As deploy/ runs it: reminder buckets are listpacks.
+      "--hash-max-listpack-value", "128", "--hash-max-listpack-entries", "512"});
   auto ready = process_->wait_for_line(
       [](const std::string& line) {
         return line.find("Ready to accept connections") != std::string::npos;

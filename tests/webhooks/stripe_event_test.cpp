@@ -82,7 +82,8 @@ TEST(StripeEvent, SubscriptionEndRefundDispute) {
       R"({"id":"e","type":"charge.refunded","data":{"object":{"id":"ch_1","metadata":{"pledge_id":"pl_a"},"amount_refunded":200,"refunded":false}}})");
   EXPECT_FALSE(partial.update.input);
   ASSERT_EQ(partial.update.fields.size(), 1u);
-  EXPECT_EQ(partial.update.fields[0], (std::pair<std::string, std::string>{"refunded:ch_1", "200"}));
+  EXPECT_EQ(partial.update.fields[0],
+            (std::pair<std::string, std::string>{"refunded:ch_1", "200"}));
   EXPECT_EQ(
       parse_stripe_event(
           R"({"id":"e","type":"charge.dispute.created","data":{"object":{"metadata":{"pledge_id":"pl_a"}}}})")
