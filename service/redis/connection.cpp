@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "log/logger.hpp"
+#include "redis/command_format.hpp"
 #include "redis/errc.hpp"
 
 namespace supportd::redis {
@@ -349,18 +350,15 @@ awaitable<result> connection::send(std::span<const std::string_view> args,
     co_return result(make_error_code(code));
   }
 
-  // hiredis copies the arguments into its output buffer before this call returns.
-  std::vector<const char*> argv(args.size());
-  std::vector<std::size_t> lengths(args.size());
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    argv[i] = args[i].data();
-    lengths[i] = args[i].size();
-  }
+  // hiredis copies the command into its output buffer before this call returns.
+  thread_local std::string formatted;
+  formatted.clear();
+  append_command(formatted, args);
   auto op = std::make_shared<pending>(io_);
   op->owner = this;
   auto* holder = new std::shared_ptr<pending>(op);
-  if (redisAsyncCommandArgv(context_, &connection::on_reply, holder, static_cast<int>(args.size()),
-                            argv.data(), lengths.data()) != REDIS_OK) {
+  if (redisAsyncFormattedCommand(context_, &connection::on_reply, holder, formatted.data(),
+                                 formatted.size()) != REDIS_OK) {
     delete holder;
     co_return result(make_error_code(errc::not_connected));
   }
