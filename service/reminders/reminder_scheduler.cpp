@@ -80,9 +80,22 @@ awaitable<void> reminder_scheduler::run(const std::atomic<bool>& stop) {
 }
 
 awaitable<void> reminder_scheduler::run_lane(const std::atomic<bool>& stop, bool reports) {
+  bool settings_checked = !reports;
   while (!stop.load(std::memory_order_relaxed)) {
     if (reports) {
       co_await refresh_gauges(options_.now_ms());
+    }
+    if (!settings_checked) {
+      // Once Redis answers: a Redis with its default limits works, in bigger buckets.
+      const auto compact = co_await store_.buckets_are_compact();
+      settings_checked = static_cast<bool>(compact);
+      if (compact && *compact == false) {
+        log::warn(
+            "Redis keeps reminder buckets uncompacted: set hash-max-listpack-value 128 and "
+            "hash-max-listpack-entries 512 (README, Redis); pending reminders take ~300 bytes "
+            "each instead of ~250",
+            {});
+      }
     }
     auto batch = co_await claim();
     if (!batch) {

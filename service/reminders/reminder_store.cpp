@@ -1,6 +1,7 @@
 #include "reminders/reminder_store.hpp"
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <unordered_map>
 #include <unordered_set>
@@ -524,6 +525,30 @@ awaitable<result<std::vector<stored_reminder>>> reminder_store::dead_letters(std
     co_return attached.error();
   }
   co_return out;
+}
+
+awaitable<result<std::optional<bool>>> reminder_store::buckets_are_compact() {
+  // A pending record is ~100 bytes; 4,096 buckets of 512 hold two million reminders.
+  constexpr std::pair<std::string_view, std::int64_t> needed[] = {
+      {"hash-max-listpack-value", 128}, {"hash-max-listpack-entries", 512}};
+  for (auto [name, least] : needed) {
+    std::string_view get[] = {"CONFIG", "GET", name};
+    auto reply = co_await redis_.command(get);
+    if (!reply) {
+      co_return result<std::optional<bool>>(boost::system::in_place_error, reply.error());
+    }
+    auto pair = redis::as_string_array(*reply);
+    std::int64_t value = 0;
+    if (!pair || pair->size() != 2 ||
+        std::from_chars((*pair)[1].data(), (*pair)[1].data() + (*pair)[1].size(), value).ec !=
+            std::errc{}) {
+      co_return std::optional<bool>{};
+    }
+    if (value < least) {
+      co_return std::optional<bool>(false);
+    }
+  }
+  co_return std::optional<bool>(true);
 }
 
 awaitable<result<reminder_counts>> reminder_store::counts(std::int64_t now_ms) {

@@ -123,6 +123,11 @@ class reminder_store {
 
   awaitable<boost::system::result<reminder_counts>> counts(std::int64_t now_ms);
 
+  // Whether Redis keeps buckets as compact listpacks (its hash-max-listpack-value and -entries
+  // at least what a pending reminder and a full bucket need); nullopt when it will not say
+  // (CONFIG is refused on some managed services); an error when Redis cannot be reached.
+  awaitable<boost::system::result<std::optional<bool>>> buckets_are_compact();
+
  private:
   // A reminder as written: its record, and the attribution kept apart from it (if any).
   struct stored_form {

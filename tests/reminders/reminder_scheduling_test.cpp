@@ -470,6 +470,21 @@ TEST_F(ReminderScheduling, PendingRemindersShareTheirAttributionAndFinishedOnesE
   EXPECT_EQ((*r.run(r.store->find(first)))->value.status(), v1::Reminder::UNSUBSCRIBED);
 }
 
+// The scheduler warns at start when Redis would keep buckets in its bigger encoding.
+TEST_F(ReminderScheduling, TellsWhetherRedisKeepsBucketsCompact) {
+  auto& r = primary();
+  EXPECT_EQ(r.run(r.store->buckets_are_compact()).value(),
+            std::optional<bool>(true));  // as deploy/ runs it
+  server.cli({"CONFIG", "SET", "hash-max-listpack-value", "64"});
+  EXPECT_EQ(r.run(r.store->buckets_are_compact()).value(), std::optional<bool>(false));
+  server.cli({"CONFIG", "SET", "hash-max-listpack-value", "128"});
+  server.cli({"CONFIG", "SET", "hash-max-listpack-entries", "128"});
+  EXPECT_EQ(r.run(r.store->buckets_are_compact()).value(), std::optional<bool>(false));
+  // Reminders work either way.
+  auto id = sign_up(reader(1));
+  EXPECT_EQ((*r.run(r.store->find(id)))->value.campaign(), "spring26");
+}
+
 TEST_F(ReminderScheduling, ErasureRemovesEveryReminderOfThatReaderAndNoOneElses) {
   auto a = sign_up(reader(1));
   auto b = sign_up(reader(1, "autumn26"));
