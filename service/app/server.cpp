@@ -72,6 +72,7 @@ std::vector<http::route> route_table() {
       {"POST", "/admin/dead-letters/{id}/replay", &webhooks::replay_dead_letter},
       {"POST", "/admin/erasure", &reminders::erase_reader},
       {"GET", "/admin/reminders/dead-letters", &reminders::list_dead_reminders},
+      {"POST", "/admin/reminders/reseal", &reminders::reseal_reminders},
       {"POST", "/admin/reminders/dead-letters/{id}/replay", &reminders::replay_dead_reminder},
       {"GET", "/admin/summary", &ops::admin_summary},
       {"POST", "/admin/reconcile", &ops::admin_reconcile},

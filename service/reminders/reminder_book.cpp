@@ -166,4 +166,41 @@ bool reminder_book::unsubscribe_token_matches(std::string_view id, std::string_v
   return security::verify_link(link_secret_, "reminder-unsubscribe", id, token, now_unix);
 }
 
+awaitable<result<reseal_report>> reminder_book::reseal(std::string_view cursor,
+                                                       std::int64_t limit) {
+  reseal_report report{std::string(cursor)};
+  do {
+    auto page = co_await store_.ids_step(report.cursor);
+    if (!page) {
+      co_return page.error();
+    }
+    report.cursor = std::move(page->cursor);
+    for (const auto& id : page->ids) {
+      auto found = co_await store_.find(id);
+      if (!found) {
+        co_return found.error();
+      }
+      if (!*found || (*found)->value.sealed_email().empty()) {
+        continue;  // gone meanwhile, or finished (no address kept)
+      }
+      ++report.examined;
+      const auto& sealed = (*found)->value.sealed_email();
+      if (sealed.substr(0, sealed.find(':')) == keys_.sealing_key_id()) {
+        continue;
+      }
+      auto address = keys_.open(sealed, id);
+      if (!address) {
+        ++report.unreadable;
+        continue;
+      }
+      auto written = co_await store_.replace_sealed_email(**found, keys_.seal(*address, id));
+      if (!written) {
+        co_return written.error();
+      }
+      ++(*written ? report.resealed : report.changed);
+    }
+  } while (report.cursor != "0" && report.examined < limit);
+  co_return report;
+}
+
 }  // namespace supportd::reminders

@@ -38,6 +38,15 @@ struct erasure_report {
   std::int64_t reminders_removed = 0;
 };
 
+// One call's share of re-sealing every stored address under the sealing key.
+struct reseal_report {
+  std::string cursor;           // where the next call goes on; "0": the walk is done
+  std::int64_t examined = 0;    // reminders holding an address
+  std::int64_t resealed = 0;    // moved to the sealing key by this call
+  std::int64_t unreadable = 0;  // under a key no line of the key file has: left as they are
+  std::int64_t changed = 0;     // rewritten meanwhile by someone else (so sealed anew anyway)
+};
+
 class reminder_book {
  public:
   // `keys` and `link_secret` must outlive the book (they live in the settings).
@@ -62,6 +71,12 @@ class reminder_book {
 
   // Every reminder of the reader with this (normalised) address, gone.
   awaitable<boost::system::result<erasure_report>> erase_reader(std::string_view email);
+
+  // Re-seals, under the key file's first line, the addresses sealed under any other, walking
+  // the store from `cursor` ("0" to start) for at least `limit` reminders or to the end. Once a
+  // walk reports nothing re-sealed or unreadable, no stored address needs an older key.
+  awaitable<boost::system::result<reseal_report>> reseal(std::string_view cursor,
+                                                         std::int64_t limit);
 
   // Unsubscribe links are signed and expire (the manage token is reminder_id.hpp's).
   std::string unsubscribe_token(std::string_view id, std::int64_t now_unix) const;

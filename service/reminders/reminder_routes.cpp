@@ -4,6 +4,7 @@
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
 #include <chrono>
 
 #include "config/settings.hpp"
@@ -323,6 +324,55 @@ awaitable<http::response> erase_reader(const http::request& req, services& svc) 
       {"pledges",
        "Pledges never store the reader's email address or name; the payment provider holds "
        "them, so erase the customer there too."},
+  };
+  co_return http::response::json(200, boost::json::serialize(out));
+}
+
+awaitable<http::response> reseal_reminders(const http::request& req, services& svc) {
+  const auto& s = svc.settings;
+  if (auto refusal = ops::refuse_unless_admin(req, s)) {
+    co_return *refusal;
+  }
+  if (!s.data_keys) {
+    co_return reminders_off();
+  }
+  // SCAN's cursor is an unsigned decimal number; the default share keeps a call to seconds.
+  auto cursor = req.query_param("cursor");
+  if (cursor.empty()) {
+    cursor = "0";
+  }
+  std::int64_t limit = 2000;
+  auto limit_text = req.query_param("limit");
+  std::vector<http::field_error> bad;
+  if (cursor.size() > 20 || cursor.find_first_not_of("0123456789") != std::string::npos) {
+    bad.push_back({"cursor", "invalid", "Give the cursor the last call answered."});
+  }
+  if (!limit_text.empty() &&
+      (std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit).ec !=
+           std::errc{} ||
+       limit < 1 || limit > 100'000)) {
+    bad.push_back({"limit", "out_of_range", "A number of reminders from 1 to 100000."});
+  }
+  if (!bad.empty()) {
+    co_return http::make_problem_response(http::invalid_fields(std::move(bad)));
+  }
+  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
+  auto report = co_await book.reseal(cursor, limit);
+  if (!report) {
+    co_return http::store_unavailable_response();
+  }
+  log::info("admin re-sealed reminders", {{"examined", report->examined},
+                                          {"resealed", report->resealed},
+                                          {"unreadable", report->unreadable}});
+  boost::json::object out{
+      {"sealing_key", s.data_keys->sealing_key_id()},
+      {"examined", report->examined},
+      {"resealed", report->resealed},
+      {"unreadable", report->unreadable},
+      {"changed", report->changed},
+      {"cursor", report->cursor},
+      {"done", report->cursor == "0"},
   };
   co_return http::response::json(200, boost::json::serialize(out));
 }

@@ -1,5 +1,5 @@
 // The reminder endpoints: sign-up from the site, the reader's one-click unsubscribe and delete,
-// and the admin's erasure and dead letters.
+// and the admin's erasure, re-sealing and dead letters.
 #pragma once
 
 #include "core/net.hpp"
@@ -27,6 +27,9 @@ awaitable<http::response> unsubscribe(const http::request& req, services& svc);
 awaitable<http::response> unsubscribe_page(const http::request& req, services& svc);
 // POST /admin/erasure {"email": …}: every reminder of that reader removed; what was removed.
 awaitable<http::response> erase_reader(const http::request& req, services& svc);
+// POST /admin/reminders/reseal?cursor=…&limit=…: addresses sealed under an older data key moved
+// to the sealing key, a share per call; call again with the answered cursor until `done`.
+awaitable<http::response> reseal_reminders(const http::request& req, services& svc);
 // GET /admin/reminders/dead-letters and POST /admin/reminders/dead-letters/{id}/replay.
 awaitable<http::response> list_dead_reminders(const http::request& req, services& svc);
 awaitable<http::response> replay_dead_reminder(const http::request& req, services& svc);

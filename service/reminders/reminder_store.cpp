@@ -123,6 +123,21 @@ if removed > 0 then return 1 end
 return 0
 )lua");
 
+const redis::script rewrite_script = with_helpers(R"lua(
+-- ARGV after P: id, expected bytes, new bytes; rewrites in place (bucket, or own key keeping its
+-- expiry) if unchanged
+local id = ARGV[2]
+if redis.call('HGET', bucket(id), id) == ARGV[3] then
+  redis.call('HSET', bucket(id), id, ARGV[4])
+  return 1
+end
+if redis.call('GET', P .. id) == ARGV[3] then
+  redis.call('SET', P .. id, ARGV[4], 'KEEPTTL')
+  return 1
+end
+return 0
+)lua");
+
 const redis::script counts_script(R"lua(
 -- KEYS: due set, lease set, dead set; ARGV: now ms
 return {redis.call('ZCARD', KEYS[1]), redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1]),
@@ -491,6 +506,57 @@ awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
     }
   } while (cursor != "0");
   co_return ids;
+}
+
+awaitable<result<reminder_store::id_page>> reminder_store::ids_step(std::string_view cursor) {
+  // A few keys a step: each bucket holds up to hundreds of reminders.
+  auto page =
+      co_await redis::scan_step(redis_, cursor, redis::glob_escaped(record_prefix_) + "*", "20");
+  if (!page) {
+    co_return page.error();
+  }
+  id_page out{std::move(page->cursor), {}};
+  for (const auto& key : page->keys) {
+    auto name = std::string_view(key).substr(record_prefix_.size());
+    if (name.starts_with("b:")) {
+      std::string_view fields[] = {"HKEYS", key};
+      auto reply = co_await redis_.command(fields);
+      if (!reply) {
+        co_return reply.error();
+      }
+      auto ids = redis::as_string_array(*reply);
+      if (!ids) {
+        co_return ids.error();
+      }
+      out.ids.insert(out.ids.end(), ids->begin(), ids->end());
+    } else if (name.find(':') == std::string_view::npos && name != "due" && name != "lease" &&
+               name != "dead") {
+      out.ids.emplace_back(name);
+    }
+  }
+  co_return out;
+}
+
+awaitable<result<bool>> reminder_store::replace_sealed_email(const stored_reminder& read,
+                                                             std::string sealed_email) {
+  // The record as stored (its shared part stays apart), with only the address changed.
+  v1::Reminder record;
+  if (!record.ParseFromString(read.bytes)) {
+    co_return result<bool>(boost::system::in_place_error,
+                           make_error_code(redis::errc::unexpected_reply));
+  }
+  record.set_sealed_email(std::move(sealed_email));
+  auto bytes = record.SerializeAsString();
+  std::string_view args[] = {record_prefix_, read.id, read.bytes, bytes};
+  auto reply = co_await redis_.run(rewrite_script, {}, args);
+  if (!reply) {
+    co_return result<bool>(boost::system::in_place_error, reply.error());
+  }
+  auto written = redis::as_integer(*reply);
+  if (!written) {
+    co_return result<bool>(boost::system::in_place_error, written.error());
+  }
+  co_return *written == 1;
 }
 
 awaitable<result<std::vector<stored_reminder>>> reminder_store::dead_letters(std::size_t limit) {

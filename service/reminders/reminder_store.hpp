@@ -118,6 +118,19 @@ class reminder_store {
   awaitable<boost::system::result<std::vector<std::string>>> ids_starting_with(
       std::string_view id_prefix);
 
+  // One step of a walk over every stored reminder's id (from cursor "0" until it returns "0"):
+  // ids may repeat across steps, as SCAN's keys do. For rare work such as re-sealing.
+  struct id_page {
+    std::string cursor;
+    std::vector<std::string> ids;
+  };
+  awaitable<boost::system::result<id_page>> ids_step(std::string_view cursor);
+
+  // Puts `sealed_email` in place of the reminder's address, changing nothing else (not where it
+  // is, nor its expiry) if it is still as read; false when someone changed it first.
+  awaitable<boost::system::result<bool>> replace_sealed_email(const stored_reminder& read,
+                                                              std::string sealed_email);
+
   // The oldest dead letters first.
   awaitable<boost::system::result<std::vector<stored_reminder>>> dead_letters(std::size_t limit);
 

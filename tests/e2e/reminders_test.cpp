@@ -698,6 +698,41 @@ TEST_F(Reminders, DeleteWithTheManageTokenLeavesNothing) {
   EXPECT_EQ(view(client, kept).at("status"), "pending");
 }
 
+TEST_F(Reminders, AdminReSealingWalksEveryReminderAndSaysWhenDone) {
+  start();
+  raw_client client(service->http_port(), false);
+  sign_up(client, "reader@example.org", "winter");
+  sign_up(client, "neighbour@example.org", "winter");
+  auto reseal = [&](const std::string& query, const std::string& token = admin_token) {
+    return send(client, "POST", "/admin/reminders/reseal" + query,
+                token.empty() ? "" : bearer(token));
+  };
+  EXPECT_EQ(status(reseal("", "")), 401);
+  for (auto bad : {"?cursor=abc", "?limit=0", "?limit=100001", "?cursor=1&limit=x"}) {
+    auto refused = reseal(bad);
+    ASSERT_EQ(status(refused), 422) << bad;
+    EXPECT_EQ(refused->header("content-type"), "application/problem+json");
+  }
+  EXPECT_EQ(fields_named(*reseal("?cursor=-1&limit=0")),
+            (std::set<std::string>{"cursor", "limit"}));
+  // Everything is under the one key already: the walk finds both and re-seals nothing.
+  std::int64_t examined = 0;
+  std::string cursor = "0";
+  for (int calls = 0; calls < 1000; ++calls) {
+    auto step = reseal("?cursor=" + cursor + "&limit=1");
+    ASSERT_EQ(status(step), 200) << (step ? step->body : "");
+    auto report = json::parse(step->body).as_object();
+    EXPECT_EQ(report.at("resealed").as_int64(), 0);
+    examined += report.at("examined").as_int64();
+    cursor = std::string(report.at("cursor").as_string());
+    if (report.at("done").as_bool()) {
+      break;
+    }
+  }
+  EXPECT_EQ(cursor, "0");
+  EXPECT_EQ(examined, 2);
+}
+
 TEST_F(Reminders, AdminErasureRemovesOneReadersRemindersOnly) {
   start();
   raw_client client(service->http_port(), false);

@@ -485,6 +485,64 @@ TEST_F(ReminderScheduling, TellsWhetherRedisKeepsBucketsCompact) {
   EXPECT_EQ((*r.run(r.store->find(id)))->value.campaign(), "spring26");
 }
 
+// Rotation: after a new first line, re-sealing moves every stored address to it, a share per
+// call, so that the old line can go; addresses under a line already gone are left and counted.
+TEST_F(ReminderScheduling, ResealingMovesEveryAddressToTheSealingKeySoTheOldOneCanRetire) {
+  auto line = [](const std::string& id, char fill) {
+    return id + ":" + security::base64(std::string(32, fill)) + "\n";
+  };
+  auto keys_of = [](const std::string& text) {
+    return std::get<security::data_keys>(security::data_keys::parse(text));
+  };
+  // k0, the last line, keys lookups (ids) throughout; k1 sealed, then k2 does.
+  const auto before = keys_of(line("k1", '1') + line("k0", '0'));
+  const auto rotated = keys_of(line("k2", '2') + line("k1", '1') + line("k0", '0'));
+  const auto retired = keys_of(line("k2", '2') + line("k0", '0'));
+  auto& r = primary();
+  reminder_book old_book(*r.store, before, link_secret, 24h);
+  std::vector<std::string> ids;
+  for (int n = 0; n < 5; ++n) {
+    ids.push_back(r.run(old_book.sign_up(reader(n), clock.load() / 1000))->id);
+  }
+  r.run(old_book.unsubscribe(ids[4], clock.load() / 1000));  // finished: keeps no address
+  auto walk = [&](const security::data_keys& keys) {
+    reminder_book book(*r.store, keys, link_secret, 24h);
+    reseal_report total;
+    std::string cursor = "0";
+    int calls = 0;
+    do {
+      auto step = r.run(book.reseal(cursor, 1));
+      EXPECT_TRUE(step);
+      if (!step) {
+        break;
+      }
+      cursor = step->cursor;
+      total.examined += step->examined;
+      total.resealed += step->resealed;
+      total.unreadable += step->unreadable;
+      ++calls;
+    } while (cursor != "0" && calls < 10'000);
+    return total;
+  };
+  auto too_early = walk(retired);  // k1 dropped before re-sealing: nothing can be done
+  EXPECT_EQ(too_early.unreadable, 4);
+  EXPECT_EQ(too_early.resealed, 0);
+  auto done = walk(rotated);
+  EXPECT_EQ(done.examined, 4);
+  EXPECT_EQ(done.resealed, 4);
+  EXPECT_EQ(walk(rotated).resealed, 0);  // nothing left under k1
+  for (int n = 0; n < 4; ++n) {
+    auto found = *r.run(r.store->find(ids[n]));
+    ASSERT_TRUE(found);
+    EXPECT_EQ(retired.open(found->value.sealed_email(), ids[n]),
+              "reader" + std::to_string(n) + "@example.org");
+    EXPECT_EQ(found->value.campaign(), "spring26");  // still pointing at its shared part
+  }
+  // The finished one was left as it was, expiry included.
+  EXPECT_GT(std::stoll(server.cli({"PTTL", "t:rem:" + ids[4]}).front()), 0);
+  EXPECT_EQ(r.run(r.store->counts(clock.load()))->pending, 4);
+}
+
 TEST_F(ReminderScheduling, ErasureRemovesEveryReminderOfThatReaderAndNoOneElses) {
   auto a = sign_up(reader(1));
   auto b = sign_up(reader(1, "autumn26"));
