@@ -169,6 +169,24 @@ result<std::vector<stored_reminder>> parse_pairs(const redis::reply& r) {
   return out;
 }
 
+// An array reply of `n` bulk strings or nils (GET-like answers, one per thing asked for).
+result<std::vector<std::optional<std::string>>> optional_strings(const redis::reply& r,
+                                                                 std::size_t n) {
+  if (r.type != redis::reply::kind::array || r.elements.size() != n) {
+    return make_error_code(redis::errc::unexpected_reply);
+  }
+  std::vector<std::optional<std::string>> out;
+  out.reserve(n);
+  for (const auto& element : r.elements) {
+    auto bytes = redis::as_optional_string(element);
+    if (!bytes) {
+      return bytes.error();
+    }
+    out.push_back(std::move(*bytes));
+  }
+  return out;
+}
+
 // The fields of a reminder that many readers share: what a sign-up says about where and how it
 // was made, not who made it.
 v1::Reminder shared_part(const v1::Reminder& r) {
@@ -251,14 +269,14 @@ awaitable<result<void>> reminder_store::attach_contexts(std::span<stored_reminde
   if (!reply) {
     co_return reply.error();
   }
-  if (reply->type != redis::reply::kind::array || reply->elements.size() != keys.size()) {
-    co_return make_error_code(redis::errc::unexpected_reply);
+  auto found = optional_strings(*reply, keys.size());
+  if (!found) {
+    co_return found.error();
   }
   std::unordered_map<std::string_view, v1::Reminder> contexts;
   for (std::size_t i = 0; i < keys.size(); ++i) {
-    auto bytes = redis::as_optional_string(reply->elements[i]);
     v1::Reminder shared;
-    if (bytes && *bytes && shared.ParseFromString(**bytes)) {
+    if ((*found)[i] && shared.ParseFromString(*(*found)[i])) {
       contexts.emplace(keys[i], std::move(shared));
     }
   }
@@ -276,9 +294,8 @@ awaitable<result<void>> reminder_store::attach_contexts(std::span<stored_reminde
 
 awaitable<result<std::vector<std::optional<std::string>>>> reminder_store::load(
     std::span<const std::string_view> ids) {
-  std::vector<std::optional<std::string>> out;
   if (ids.empty()) {
-    co_return out;
+    co_return std::vector<std::optional<std::string>>{};
   }
   std::vector<std::string_view> args = {record_prefix_};
   args.insert(args.end(), ids.begin(), ids.end());
@@ -286,18 +303,7 @@ awaitable<result<std::vector<std::optional<std::string>>>> reminder_store::load(
   if (!reply) {
     co_return reply.error();
   }
-  if (reply->type != redis::reply::kind::array || reply->elements.size() != ids.size()) {
-    co_return make_error_code(redis::errc::unexpected_reply);
-  }
-  out.reserve(ids.size());
-  for (const auto& element : reply->elements) {
-    auto bytes = redis::as_optional_string(element);
-    if (!bytes) {
-      co_return bytes.error();
-    }
-    out.push_back(std::move(*bytes));
-  }
-  co_return out;
+  co_return optional_strings(*reply, ids.size());
 }
 
 awaitable<result<std::optional<stored_reminder>>> reminder_store::find(std::string_view id) {
@@ -331,15 +337,7 @@ awaitable<result<bool>> reminder_store::put_pending(std::string_view id,
   std::string_view keys[] = {due_key_, lease_key_, dead_key_};
   std::string_view args[] = {record_prefix_,   id,           form.record, due,
                              form.context_key, form.context, ttl};
-  auto reply = co_await redis_.run(put_pending_script, keys, args);
-  if (!reply) {
-    co_return result<bool>(boost::system::in_place_error, reply.error());
-  }
-  auto replaced = redis::as_integer(*reply);
-  if (!replaced) {
-    co_return result<bool>(boost::system::in_place_error, replaced.error());
-  }
-  co_return *replaced == 1;
+  co_return co_await run_for_flag(put_pending_script, keys, args);
 }
 
 awaitable<result<bool>> reminder_store::replace(reminder_change change) {
@@ -426,15 +424,7 @@ awaitable<result<std::vector<std::optional<std::string>>>> reminder_store::curre
 awaitable<result<bool>> reminder_store::remove(std::string_view id) {
   std::string_view keys[] = {due_key_, lease_key_, dead_key_};
   std::string_view args[] = {record_prefix_, id};
-  auto reply = co_await redis_.run(remove_script, keys, args);
-  if (!reply) {
-    co_return result<bool>(boost::system::in_place_error, reply.error());
-  }
-  auto removed = redis::as_integer(*reply);
-  if (!removed) {
-    co_return result<bool>(boost::system::in_place_error, removed.error());
-  }
-  co_return *removed == 1;
+  co_return co_await run_for_flag(remove_script, keys, args);
 }
 
 awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
@@ -446,27 +436,27 @@ awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
       ids.push_back(std::move(id));
     }
   };
-  // Kept reminders: in the prefix's bucket, or (a prefix too short to name one) in any.
-  std::vector<std::string> buckets;
-  if (id_prefix.size() >= 2) {
-    buckets.push_back(record_prefix_ + "b:" + std::string(id_prefix.substr(0, 2)));
-  } else {
-    auto pattern =
-        redis::glob_escaped(record_prefix_ + "b:") + redis::glob_escaped(id_prefix) + "*";
+  if (id_prefix.size() < 2) {
+    // No one bucket holds them: the whole walk, filtered.
     std::string cursor = "0";
     do {
-      auto page = co_await redis::scan_step(redis_, cursor, pattern, "1000");
+      auto page = co_await ids_step(cursor);
       if (!page) {
         co_return page.error();
       }
       cursor = std::move(page->cursor);
-      buckets.insert(buckets.end(), page->keys.begin(), page->keys.end());
+      for (auto& id : page->ids) {
+        if (id.starts_with(id_prefix)) {
+          keep(std::move(id));
+        }
+      }
     } while (cursor != "0");
-    std::sort(buckets.begin(), buckets.end());
-    buckets.erase(std::unique(buckets.begin(), buckets.end()), buckets.end());
+    co_return ids;
   }
+  // Kept reminders: in the prefix's bucket.
+  const auto bucket = record_prefix_ + "b:" + std::string(id_prefix.substr(0, 2));
   const auto field_pattern = redis::glob_escaped(id_prefix) + "*";
-  for (const auto& bucket : buckets) {
+  {
     std::string cursor = "0";
     do {
       std::string_view hscan[] = {"HSCAN", bucket, cursor, "MATCH", field_pattern, "COUNT", "1000"};
@@ -506,6 +496,20 @@ awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
     }
   } while (cursor != "0");
   co_return ids;
+}
+
+awaitable<result<bool>> reminder_store::run_for_flag(const redis::script& script,
+                                                     std::span<const std::string_view> keys,
+                                                     std::span<const std::string_view> args) {
+  auto reply = co_await redis_.run(script, keys, args);
+  if (!reply) {
+    co_return result<bool>(boost::system::in_place_error, reply.error());
+  }
+  auto flag = redis::as_integer(*reply);
+  if (!flag) {
+    co_return result<bool>(boost::system::in_place_error, flag.error());
+  }
+  co_return *flag == 1;
 }
 
 awaitable<result<reminder_store::id_page>> reminder_store::ids_step(std::string_view cursor) {
@@ -548,15 +552,7 @@ awaitable<result<bool>> reminder_store::replace_sealed_email(const stored_remind
   record.set_sealed_email(std::move(sealed_email));
   auto bytes = record.SerializeAsString();
   std::string_view args[] = {record_prefix_, read.id, read.bytes, bytes};
-  auto reply = co_await redis_.run(rewrite_script, {}, args);
-  if (!reply) {
-    co_return result<bool>(boost::system::in_place_error, reply.error());
-  }
-  auto written = redis::as_integer(*reply);
-  if (!written) {
-    co_return result<bool>(boost::system::in_place_error, written.error());
-  }
-  co_return *written == 1;
+  co_return co_await run_for_flag(rewrite_script, {}, args);
 }
 
 awaitable<result<std::vector<stored_reminder>>> reminder_store::dead_letters(std::size_t limit) {

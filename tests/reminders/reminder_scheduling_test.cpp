@@ -462,6 +462,11 @@ TEST_F(ReminderScheduling, PendingRemindersShareTheirAttributionAndFinishedOnesE
     EXPECT_EQ(found->value.page_url(), "https://news.example/world/2027/jan/15/an-article");
     EXPECT_EQ(found->value.locale(), "en-GB");
   }
+  // Found by any prefix: a bucket's for two characters or more, the whole walk for fewer.
+  EXPECT_EQ(r.run(r.store->ids_starting_with(""))->size(), 3u);
+  auto by_letter = *r.run(r.store->ids_starting_with(first.substr(0, 1)));
+  EXPECT_NE(std::find(by_letter.begin(), by_letter.end(), first), by_letter.end());
+  EXPECT_EQ(*r.run(r.store->ids_starting_with(first)), std::vector<std::string>{first});
   r.run(r.book->unsubscribe(first, clock.load() / 1000));
   EXPECT_EQ(command({"HEXISTS", bucket, first}).integer, 0);
   auto ttl = command({"PTTL", "t:rem:" + first}).integer;
