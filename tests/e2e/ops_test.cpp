@@ -9,6 +9,7 @@
 #include <functional>
 #include <thread>
 
+#include "e2e/fake_stripe_peer.hpp"
 #include "support/raw_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/supportd_process.hpp"
@@ -51,17 +52,7 @@ class OpsAdmin : public ::testing::Test {
     }
     service = std::make_unique<supportd_process>(redis.url(), args);
     ASSERT_TRUE(service->wait_ready(10s));
-    stripe = std::make_unique<child_process>(std::vector<std::string>{
-        FAKE_STRIPE_BINARY, "--listen", "127.0.0.1:" + std::to_string(stripe_port), "--tls-cert",
-        (dir.path() / "stripe-cert.pem").string(), "--tls-key",
-        (dir.path() / "stripe-key.pem").string(), "--secret-key", "sk_test_supportd",
-        "--webhook-url",
-        "http://127.0.0.1:" + std::to_string(service->http_port()) + "/v1/webhooks/stripe",
-        "--webhook-secret", "whsec_ops", "--public-url",
-        "https://127.0.0.1:" + std::to_string(stripe_port)});
-    ASSERT_TRUE(stripe->wait_for_line(
-        [](const std::string& l) { return l.find(R"("msg":"listening")") != std::string::npos; },
-        10s));
+    stripe = start_fake_stripe(dir.path(), stripe_port, service->http_port(), "whsec_ops");
   }
 
   // A pledge paid on the hosted checkout page; its id.

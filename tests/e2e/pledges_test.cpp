@@ -10,6 +10,7 @@
 #include <regex>
 #include <thread>
 
+#include "e2e/fake_stripe_peer.hpp"
 #include "support/raw_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/supportd_process.hpp"
@@ -22,22 +23,6 @@ using namespace std::chrono_literals;
 namespace json = boost::json;
 
 constexpr auto shop = "http://shop.test";
-
-int port_from_listening_line(child_process& p) {
-  auto line = p.wait_for_line(
-      [](const std::string& l) { return l.find(R"("msg":"listening")") != std::string::npos; },
-      10s);
-  if (!line) {
-    std::string all;
-    for (const auto& l : p.lines()) {
-      all += l + "\n";
-    }
-    throw std::runtime_error("fake-stripe did not start:\n" + all);
-  }
-  std::smatch m;
-  std::regex_search(*line, m, std::regex(R"re(127\.0\.0\.1:(\d+))re"));
-  return std::stoi(m[1]);
-}
 
 class Pledges : public ::testing::Test {
  protected:
@@ -54,15 +39,8 @@ class Pledges : public ::testing::Test {
   // supportd was told about.
   void start(std::vector<std::string> extra = {}) {
     start_supportd(std::move(extra));
-    stripe = std::make_unique<child_process>(std::vector<std::string>{
-        FAKE_STRIPE_BINARY, "--listen", "127.0.0.1:" + std::to_string(stripe_port), "--tls-cert",
-        (dir.path() / "stripe-cert.pem").string(), "--tls-key",
-        (dir.path() / "stripe-key.pem").string(), "--secret-key", "sk_test_supportd",
-        "--webhook-url",
-        "http://127.0.0.1:" + std::to_string(service->http_port()) + "/v1/webhooks/stripe",
-        "--webhook-secret", "whsec_e2e", "--public-url",
-        "https://127.0.0.1:" + std::to_string(stripe_port)});
-    ASSERT_EQ(port_from_listening_line(*stripe), stripe_port);
+    stripe = start_fake_stripe(dir.path(), stripe_port, service->http_port(), "whsec_e2e");
+    ASSERT_EQ(listening_port(*stripe), stripe_port);
   }
 
   void start_supportd(std::vector<std::string> extra) {
@@ -77,15 +55,7 @@ class Pledges : public ::testing::Test {
         std::string("--allowed-origins=") + shop,
         "--pledge-error-url=http://shop.test/donate?form=1",
     };
-    bool rate_limited = false;
-    for (const auto& e : extra) {
-      rate_limited |= e.starts_with("--rate-limit-per-minute");
-    }
-    if (!rate_limited) {
-      args.push_back("--rate-limit-per-minute=0");
-    }
-    args.insert(args.end(), extra.begin(), extra.end());
-    service = std::make_unique<supportd_process>(redis.url(), args);
+    service = std::make_unique<supportd_process>(redis.url(), with_test_rate_limit(args, extra));
     ASSERT_TRUE(service->wait_ready(10s));
   }
 

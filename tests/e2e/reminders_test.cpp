@@ -241,15 +241,7 @@ class Reminders : public ::testing::Test {
         std::string("--public-url=") + public_url,
         std::string("--allowed-origins=") + site,
     };
-    bool rate_limited = false;
-    for (const auto& e : extra) {
-      rate_limited |= e.starts_with("--rate-limit-per-minute");
-    }
-    if (!rate_limited) {
-      args.push_back("--rate-limit-per-minute=0");
-    }
-    args.insert(args.end(), extra.begin(), extra.end());
-    service = std::make_unique<supportd_process>(redis.url(), args);
+    service = std::make_unique<supportd_process>(redis.url(), with_test_rate_limit(args, extra));
     ASSERT_TRUE(service->wait_ready(10s));
   }
 

@@ -1,5 +1,6 @@
 #include "support/supportd_process.hpp"
 
+#include <algorithm>
 #include <cstdlib>
 #include <regex>
 #include <stdexcept>
@@ -76,6 +77,18 @@ bool supportd_process::wait_ready(std::chrono::milliseconds timeout) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   return false;
+}
+
+std::vector<std::string> with_test_rate_limit(std::vector<std::string> args,
+                                              const std::vector<std::string>& extra) {
+  const bool set = std::any_of(extra.begin(), extra.end(), [](const std::string& e) {
+    return e.starts_with("--rate-limit-per-minute");
+  });
+  if (!set) {
+    args.push_back("--rate-limit-per-minute=0");
+  }
+  args.insert(args.end(), extra.begin(), extra.end());
+  return args;
 }
 
 }  // namespace supportd::test

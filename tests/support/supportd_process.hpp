@@ -16,6 +16,11 @@ namespace supportd::test {
 void make_certificate(const std::filesystem::path& cert, const std::filesystem::path& key,
                       const std::string& common_name);
 
+// `args` then `extra`, with the per-address rate limit off unless `extra` sets one: a test sends
+// far more requests from 127.0.0.1 than a reader would.
+std::vector<std::string> with_test_rate_limit(std::vector<std::string> args,
+                                              const std::vector<std::string>& extra);
+
 class supportd_process {
  public:
   // Starts supportd with HTTPS and HTTP on free ports, Redis at `redis_url`, plus `extra_args`.
