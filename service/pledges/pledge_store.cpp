@@ -219,6 +219,11 @@ std::int64_t now_unix_ms() {
       .count();
 }
 
+pledge_store::stats_key_names pledge_store::stats_keys() const {
+  return {key("stats", "active"), key("stats", "mrr_minor"), key("stats", "version"),
+          key("stats", "reconciled_ms")};
+}
+
 std::string pledge_store::key(std::string_view kind, std::string_view id) const {
   std::string k(prefix_);
   k += kind;
@@ -311,11 +316,9 @@ awaitable<result<bool>> pledge_store::create(const pledge_record& p, std::string
     args.push_back(name);
     args.push_back(value);
   }
-  auto active_key = key("stats", "active");
-  auto mrr_key = key("stats", "mrr_minor");
-  auto version_key = key("stats", "version");
-  std::string_view keys[] = {pledge_key, events_key, index_key,  answer_key,
-                             active_key, mrr_key,    version_key};
+  const auto stats = stats_keys();
+  std::string_view keys[] = {pledge_key,   events_key, index_key,    answer_key,
+                             stats.active, stats.mrr,  stats.version};
   auto reply = co_await redis_.run(create_script, keys, args);
   if (!reply) {
     co_return result<bool>(boost::system::in_place_error, reply.error());
@@ -418,9 +421,7 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
                                                          std::string_view reference) {
   auto pledge_key = key("pledge", id);
   auto events_key = pledge_key + ":events";
-  auto active_key = key("stats", "active");
-  auto mrr_key = key("stats", "mrr_minor");
-  auto version_key = key("stats", "version");
+  const auto stats = stats_keys();
   std::string_view read[] = {"HMGET", pledge_key, "status", "interval"};
   auto reply = co_await redis_.command(read);
   // A few rounds at most: each lost race means another input was applied in between.
@@ -443,7 +444,7 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
     }
     auto event = encode_event(to_string(e), to_string(*state), to_string(*next), source, reference);
     auto now = std::to_string(now_unix_ms());
-    std::string_view keys[] = {pledge_key, events_key, active_key, mrr_key, version_key};
+    std::string_view keys[] = {pledge_key, events_key, stats.active, stats.mrr, stats.version};
     std::string_view args[] = {to_string(*state), to_string(*next), event, now};
     auto outcome = co_await redis_.run(transition_script, keys, args);
     if (!outcome) {
@@ -502,9 +503,7 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
   }
   auto pledge_key = key("pledge", out.pledge_id);
   auto events_key = pledge_key + ":events";
-  auto active_key = key("stats", "active");
-  auto mrr_key = key("stats", "mrr_minor");
-  auto version_key = key("stats", "version");
+  const auto stats = stats_keys();
   std::string_view read[] = {"HMGET", pledge_key, "status", "interval"};
   for (int round = 0; round < 8; ++round) {
     auto reply = co_await redis_.command(read);
@@ -547,8 +546,8 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     for (const auto& ref : u.payment_refs) {
       payment_keys.push_back(key("payment", ref));
     }
-    std::vector<std::string_view> keys = {pledge_key, events_key, seen_key,   index_key,
-                                          active_key, mrr_key,    version_key};
+    std::vector<std::string_view> keys = {pledge_key,   events_key, seen_key,     index_key,
+                                          stats.active, stats.mrr,  stats.version};
     keys.insert(keys.end(), payment_keys.begin(), payment_keys.end());
     auto outcome = co_await redis_.run(provider_update_script, keys, args);
     if (!outcome) {
@@ -578,10 +577,8 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
 }
 
 awaitable<result<recurring_stats>> pledge_store::stats() {
-  auto active_key = key("stats", "active");
-  auto mrr_key = key("stats", "mrr_minor");
-  auto reconciled_key = key("stats", "reconciled_ms");
-  std::string_view keys[] = {active_key, mrr_key, reconciled_key};
+  const auto stats = stats_keys();
+  std::string_view keys[] = {stats.active, stats.mrr, stats.reconciled};
   const std::span<const std::string_view> no_args;
   auto reply = co_await redis_.run(stats_script, keys, no_args);
   if (!reply) {
@@ -618,13 +615,10 @@ awaitable<result<reconciliation>> pledge_store::reconcile_stats(int attempts) {
 }
 
 awaitable<result<reconciliation>> pledge_store::reconcile_once() {
-  auto active_key = key("stats", "active");
-  auto mrr_key = key("stats", "mrr_minor");
-  auto version_key = key("stats", "version");
-  auto reconciled_key = key("stats", "reconciled_ms");
+  const auto stats = stats_keys();
   // The version first: any change to the counts after this moment makes the sums below stale,
   // and the replacing script then refuses them.
-  std::string_view get_version[] = {"GET", version_key};
+  std::string_view get_version[] = {"GET", stats.version};
   auto version_reply = co_await redis_.command(get_version);
   if (!version_reply) {
     co_return version_reply.error();
@@ -692,7 +686,7 @@ awaitable<result<reconciliation>> pledge_store::reconcile_once() {
     args.push_back(numbers[n++]);
     args.push_back(numbers[n++]);
   }
-  std::string_view keys[] = {active_key, mrr_key, version_key, reconciled_key};
+  std::string_view keys[] = {stats.active, stats.mrr, stats.version, stats.reconciled};
   auto replaced = co_await redis_.run(replace_stats_script, keys, args);
   if (!replaced) {
     co_return replaced.error();

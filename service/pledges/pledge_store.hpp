@@ -169,6 +169,12 @@ class pledge_store {
 
  private:
   std::string key(std::string_view kind, std::string_view id) const;
+  // The stats hashes (active pledges and MRR per currency), the counter every change to them
+  // bumps, and when they were last rebuilt.
+  struct stats_key_names {
+    std::string active, mrr, version, reconciled;
+  };
+  stats_key_names stats_keys() const;
   awaitable<boost::system::result<reconciliation>> reconcile_once();
 
   redis::connection& redis_;
