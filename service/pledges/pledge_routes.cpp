@@ -165,23 +165,22 @@ std::optional<std::string> answer_to_replay(std::string_view saved,
                                             std::string_view idempotency_key) {
   boost::system::error_code ec;
   auto body = boost::json::parse(saved, ec);
-  if (ec || !body.is_object() || !body.as_object().contains("manage_token") ||
-      !body.as_object().contains("id")) {
+  auto* o = !ec && body.is_object() ? &body.as_object() : nullptr;
+  auto* token = o != nullptr ? o->if_contains("manage_token") : nullptr;
+  auto* id = o != nullptr ? o->if_contains("id") : nullptr;
+  if (token == nullptr || !token->is_string() || id == nullptr || !id->is_string()) {
     return std::nullopt;
   }
-  auto& o = body.as_object();
-  std::string_view sealed = o.at("manage_token").as_string();
-  if (!sealed.starts_with(sealed_prefix)) {
+  std::string_view sealed = token->as_string();
+  auto bytes = sealed.starts_with(sealed_prefix)
+                   ? security::from_hex(sealed.substr(sealed_prefix.size()))
+                   : std::nullopt;
+  if (!bytes) {
     return std::nullopt;
   }
-  auto hex = sealed.substr(sealed_prefix.size());
-  std::string bytes;
-  for (std::size_t i = 0; i + 1 < hex.size(); i += 2) {
-    bytes += static_cast<char>(std::stoi(std::string(hex.substr(i, 2)), nullptr, 16));
-  }
-  auto pad = token_pad(idempotency_key, o.at("id").as_string());
-  o["manage_token"] = std::string(token_prefix) + xor_with(bytes, pad);
-  return boost::json::serialize(o);
+  auto pad = token_pad(idempotency_key, id->as_string());
+  (*o)["manage_token"] = std::string(token_prefix) + xor_with(*bytes, pad);
+  return boost::json::serialize(*o);
 }
 
 // Someone who just gave is not reminded to give: their pending reminder for the campaign ends.

@@ -106,6 +106,22 @@ std::string_view as_chars(const unsigned char* bytes, std::size_t size) {
 
 }  // namespace
 
+std::optional<std::string> from_hex(std::string_view hex) {
+  if (hex.size() % 2 != 0) {
+    return std::nullopt;
+  }
+  std::string out(hex.size() / 2, '\0');
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    unsigned value = 0;
+    auto [end, ec] = std::from_chars(hex.data() + 2 * i, hex.data() + 2 * i + 2, value, 16);
+    if (ec != std::errc{} || end != hex.data() + 2 * i + 2) {
+      return std::nullopt;
+    }
+    out[i] = static_cast<char>(value);
+  }
+  return out;
+}
+
 std::string sha256(std::string_view data) {
   std::string digest(sha256_size, '\0');
   sha256_into({data}, reinterpret_cast<unsigned char*>(digest.data()));

@@ -21,6 +21,8 @@ std::string sha256(std::string_view data);  // raw 32 bytes
 std::string sha256_hex(std::string_view data);
 std::string hmac_sha256(std::string_view key, std::string_view data);  // raw 32 bytes
 std::string to_hex(std::string_view bytes);
+// The bytes of lowercase or uppercase hex; nullopt for an odd length or any other character.
+std::optional<std::string> from_hex(std::string_view hex);
 std::string base64url(std::string_view bytes);
 // Standard base64 with padding. Decoding takes only the one spelling an encoder writes (the text
 // must re-encode to itself): wrong padding, the URL alphabet and stray trailing bits are refused.

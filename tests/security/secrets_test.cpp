@@ -46,6 +46,17 @@ TEST(Secrets, RandomBytesNeverRepeat) {
   EXPECT_NE(random_token(16), random_token(16));
 }
 
+TEST(Secrets, HexRoundTripRefusesWhatIsNotHex) {
+  const std::string bytes("\x00\x7f\x80\xff ok", 7);
+  EXPECT_EQ(to_hex(bytes), "007f80ff206f6b");
+  EXPECT_EQ(from_hex(to_hex(bytes)), bytes);
+  EXPECT_EQ(from_hex("ABcd"), std::string("\xab\xcd"));
+  for (auto bad : {"0", "0g", "zz", "+1", " 1", "1-"}) {
+    EXPECT_EQ(from_hex(bad), std::nullopt) << bad;
+  }
+  EXPECT_EQ(from_hex(""), std::string());
+}
+
 TEST(Secrets, Base64UrlRoundTrip) {
   const std::string texts[] = {"",     "f",     "fo",     "foo",
                                "foob", "fooba", "foobar", std::string("\xff\xfe\x00", 3)};
