@@ -170,30 +170,26 @@ awaitable<result<reseal_report>> reminder_book::reseal(std::string_view cursor,
                                                        std::int64_t limit) {
   reseal_report report{std::string(cursor)};
   do {
-    auto page = co_await store_.ids_step(report.cursor);
+    auto page = co_await store_.records_step(report.cursor);
     if (!page) {
       co_return page.error();
     }
     report.cursor = std::move(page->cursor);
-    for (const auto& id : page->ids) {
-      auto found = co_await store_.find(id);
-      if (!found) {
-        co_return found.error();
-      }
-      if (!*found || (*found)->value.sealed_email().empty()) {
-        continue;  // gone meanwhile, or finished (no address kept)
+    for (const auto& r : page->records) {
+      const auto& sealed = r.value.sealed_email();
+      if (sealed.empty()) {
+        continue;  // finished: no address kept
       }
       ++report.examined;
-      const auto& sealed = (*found)->value.sealed_email();
       if (sealed.substr(0, sealed.find(':')) == keys_.sealing_key_id()) {
         continue;
       }
-      auto address = keys_.open(sealed, id);
+      auto address = keys_.open(sealed, r.id);
       if (!address) {
         ++report.unreadable;
         continue;
       }
-      auto written = co_await store_.replace_sealed_email(**found, keys_.seal(*address, id));
+      auto written = co_await store_.replace_sealed_email(r, keys_.seal(*address, r.id));
       if (!written) {
         co_return written.error();
       }

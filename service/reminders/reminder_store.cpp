@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <charconv>
 #include <chrono>
+#include <iterator>
 #include <unordered_map>
 #include <unordered_set>
 
@@ -185,6 +186,13 @@ result<std::vector<std::optional<std::string>>> optional_strings(const redis::re
     out.push_back(std::move(*bytes));
   }
   return out;
+}
+
+// Whether a key's name after `<prefix>rem:` is a reminder id: not a bucket or shared attribution
+// (`b:…`, `ctx:…`), nor the due, lease or dead set, which a pattern such as `rem:d*` matches too.
+bool is_record_name(std::string_view name) {
+  return name.find(':') == std::string_view::npos && name != "due" && name != "lease" &&
+         name != "dead";
 }
 
 // The fields of a reminder that many readers share: what a sign-up says about where and how it
@@ -440,14 +448,14 @@ awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
     // No one bucket holds them: the whole walk, filtered.
     std::string cursor = "0";
     do {
-      auto page = co_await ids_step(cursor);
+      auto page = co_await records_step(cursor);
       if (!page) {
         co_return page.error();
       }
       cursor = std::move(page->cursor);
-      for (auto& id : page->ids) {
-        if (id.starts_with(id_prefix)) {
-          keep(std::move(id));
+      for (auto& r : page->records) {
+        if (r.id.starts_with(id_prefix)) {
+          keep(std::move(r.id));
         }
       }
     } while (cursor != "0");
@@ -489,8 +497,7 @@ awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
     cursor = std::move(page->cursor);
     for (auto& k : page->keys) {
       auto id = k.substr(record_prefix_.size());
-      // The due, lease and dead sets, buckets and contexts match a prefix such as "d" too.
-      if (id.find(':') == std::string::npos && id != "due" && id != "lease" && id != "dead") {
+      if (is_record_name(id)) {
         keep(std::move(id));
       }
     }
@@ -512,30 +519,43 @@ awaitable<result<bool>> reminder_store::run_for_flag(const redis::script& script
   co_return *flag == 1;
 }
 
-awaitable<result<reminder_store::id_page>> reminder_store::ids_step(std::string_view cursor) {
+awaitable<result<reminder_store::record_page>> reminder_store::records_step(
+    std::string_view cursor) {
   // A few keys a step: each bucket holds up to hundreds of reminders.
   auto page =
       co_await redis::scan_step(redis_, cursor, redis::glob_escaped(record_prefix_) + "*", "20");
   if (!page) {
     co_return page.error();
   }
-  id_page out{std::move(page->cursor), {}};
+  record_page out{std::move(page->cursor), {}};
+  std::vector<std::string_view> own_keys;  // ids of reminders under keys of their own
   for (const auto& key : page->keys) {
     auto name = std::string_view(key).substr(record_prefix_.size());
     if (name.starts_with("b:")) {
-      std::string_view fields[] = {"HKEYS", key};
-      auto reply = co_await redis_.command(fields);
+      std::string_view all[] = {"HGETALL", key};
+      auto reply = co_await redis_.command(all);
       if (!reply) {
         co_return reply.error();
       }
-      auto ids = redis::as_string_array(*reply);
-      if (!ids) {
-        co_return ids.error();
+      auto records = parse_pairs(*reply);
+      if (!records) {
+        co_return records.error();
       }
-      out.ids.insert(out.ids.end(), ids->begin(), ids->end());
-    } else if (name.find(':') == std::string_view::npos && name != "due" && name != "lease" &&
-               name != "dead") {
-      out.ids.emplace_back(name);
+      std::move(records->begin(), records->end(), std::back_inserter(out.records));
+    } else if (is_record_name(name)) {
+      own_keys.push_back(name);
+    }
+  }
+  auto loaded = co_await load(own_keys);
+  if (!loaded) {
+    co_return loaded.error();
+  }
+  for (std::size_t i = 0; i < own_keys.size(); ++i) {
+    stored_reminder s;
+    s.id = std::string(own_keys[i]);
+    if ((*loaded)[i] && s.value.ParseFromString(*(*loaded)[i])) {
+      s.bytes = std::move(*(*loaded)[i]);
+      out.records.push_back(std::move(s));
     }
   }
   co_return out;

@@ -119,13 +119,14 @@ class reminder_store {
   awaitable<boost::system::result<std::vector<std::string>>> ids_starting_with(
       std::string_view id_prefix);
 
-  // One step of a walk over every stored reminder's id (from cursor "0" until it returns "0"):
-  // ids may repeat across steps, as SCAN's keys do. For rare work such as re-sealing.
-  struct id_page {
+  // One step of a walk over every stored reminder (from cursor "0" until it returns "0"), as
+  // stored: the shared attribution is not filled in. A reminder may come again in a later step,
+  // as SCAN's keys do. For rare work such as re-sealing.
+  struct record_page {
     std::string cursor;
-    std::vector<std::string> ids;
+    std::vector<stored_reminder> records;
   };
-  awaitable<boost::system::result<id_page>> ids_step(std::string_view cursor);
+  awaitable<boost::system::result<record_page>> records_step(std::string_view cursor);
 
   // Puts `sealed_email` in place of the reminder's address, changing nothing else (not where it
   // is, nor its expiry) if it is still as read; false when someone changed it first.
