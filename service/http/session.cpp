@@ -155,6 +155,12 @@ class session {
           // Thousands of idle keep-alive connections cost little memory this way.
           buffer_.shrink_to_fit();
           std::tie(ec) = co_await stream_.async_wait(tcp::socket::wait_read, use_tuple);
+          if (!ec) {
+            // One read takes a whole small request; Beast alone would read 512 bytes at a time.
+            std::size_t n = 0;
+            std::tie(ec, n) = co_await stream_.async_read_some(buffer_.prepare(4096), use_tuple);
+            buffer_.commit(n);
+          }
         }
         entry_.idle = false;
         if (ec) {
