@@ -45,3 +45,36 @@ NGINX
   nginx -c "$1/nginx.conf" -p "$1" -g 'daemon off;' &
   nginx_pid=$!
 }
+
+# CPU time (user + system, ms) that the processes given have used so far, all threads together,
+# with that of their finished children (Redis's AOF rewrites).
+cpu_ms() {
+  local ticks=0 pid
+  for pid in "$@"; do
+    ticks=$((ticks + $(awk '{ print $14 + $15 + $16 + $17 }' "/proc/$pid/stat")))
+  done
+  echo $((ticks * 1000 / $(getconf CLK_TCK)))
+}
+
+# Sets $children_ms to the CPU time (ms) this shell's finished children (wrk, …) have used.
+# `times` must run in this shell, not in a $(…) subshell, which would see only its own.
+read_children_cpu() {
+  times >"$1"
+  children_ms=$(awk 'NR == 2 {
+    for (i = 1; i <= 2; i++) { split($i, p, /[ms]/); t += p[1] * 60 + p[2] }
+    printf "%.0f", t * 1000 }' "$1")
+}
+
+# CPU per operation from "name ms" pairs (stdin), over $1 operations, next to the budget that
+# $2 operations per second would leave on this machine's cores.
+cpu_per_op() {
+  awk -v n="$1" -v rate="$2" -v cores="$(nproc)" '
+    { used[NR] = $1; ms[NR] = $2; total += $2 }
+    END {
+      line = ""
+      for (i = 1; i <= NR; i++) line = line sprintf("%s%s %.0f", i > 1 ? ", " : "", used[i], ms[i] * 1000 / n)
+      printf "  CPU per operation (µs): %s; all %.0f", line, total * 1000 / n
+      if (rate > 0) printf " (%.0f/s would need at most %.0f)", rate, cores * 1e6 / rate
+      printf "\n"
+    }'
+}
