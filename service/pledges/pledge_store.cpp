@@ -319,15 +319,7 @@ awaitable<result<bool>> pledge_store::create(const pledge_record& p, std::string
   const auto stats = stats_keys();
   std::string_view keys[] = {pledge_key,   events_key, index_key,    answer_key,
                              stats.active, stats.mrr,  stats.version};
-  auto reply = co_await redis_.run(create_script, keys, args);
-  if (!reply) {
-    co_return result<bool>(boost::system::in_place_error, reply.error());
-  }
-  auto created = redis::as_integer(*reply);
-  if (!created) {
-    co_return result<bool>(boost::system::in_place_error, created.error());
-  }
-  co_return *created == 1;
+  co_return co_await redis_.run_for_flag(create_script, keys, args);
 }
 
 awaitable<result<std::optional<pledge_record>>> pledge_store::find(std::string_view id) {

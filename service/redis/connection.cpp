@@ -418,4 +418,19 @@ awaitable<result> connection::run(const script& s, std::span<const std::string_v
   co_return r;
 }
 
+awaitable<boost::system::result<bool>> connection::run_for_flag(
+    const script& s, std::span<const std::string_view> keys,
+    std::span<const std::string_view> args) {
+  using flag_result = boost::system::result<bool>;
+  auto reply = co_await run(s, keys, args);
+  if (!reply) {
+    co_return flag_result(boost::system::in_place_error, reply.error());
+  }
+  auto flag = as_integer(*reply);
+  if (!flag) {
+    co_return flag_result(boost::system::in_place_error, flag.error());
+  }
+  co_return *flag == 1;
+}
+
 }  // namespace supportd::redis

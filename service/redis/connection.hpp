@@ -70,6 +70,10 @@ class connection {
   // EVALSHA, and EVAL when Redis does not know the script yet.
   awaitable<result> run(const script& s, std::span<const std::string_view> keys,
                         std::span<const std::string_view> args);
+  // run() of a script that answers 1 (true) or 0 (false).
+  awaitable<boost::system::result<bool>> run_for_flag(const script& s,
+                                                      std::span<const std::string_view> keys,
+                                                      std::span<const std::string_view> args);
 
  private:
   struct watch;

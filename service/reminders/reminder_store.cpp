@@ -345,7 +345,7 @@ awaitable<result<bool>> reminder_store::put_pending(std::string_view id,
   std::string_view keys[] = {due_key_, lease_key_, dead_key_};
   std::string_view args[] = {record_prefix_,   id,           form.record, due,
                              form.context_key, form.context, ttl};
-  co_return co_await run_for_flag(put_pending_script, keys, args);
+  co_return co_await redis_.run_for_flag(put_pending_script, keys, args);
 }
 
 awaitable<result<bool>> reminder_store::replace(reminder_change change) {
@@ -432,7 +432,7 @@ awaitable<result<std::vector<std::optional<std::string>>>> reminder_store::curre
 awaitable<result<bool>> reminder_store::remove(std::string_view id) {
   std::string_view keys[] = {due_key_, lease_key_, dead_key_};
   std::string_view args[] = {record_prefix_, id};
-  co_return co_await run_for_flag(remove_script, keys, args);
+  co_return co_await redis_.run_for_flag(remove_script, keys, args);
 }
 
 awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
@@ -505,20 +505,6 @@ awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
   co_return ids;
 }
 
-awaitable<result<bool>> reminder_store::run_for_flag(const redis::script& script,
-                                                     std::span<const std::string_view> keys,
-                                                     std::span<const std::string_view> args) {
-  auto reply = co_await redis_.run(script, keys, args);
-  if (!reply) {
-    co_return result<bool>(boost::system::in_place_error, reply.error());
-  }
-  auto flag = redis::as_integer(*reply);
-  if (!flag) {
-    co_return result<bool>(boost::system::in_place_error, flag.error());
-  }
-  co_return *flag == 1;
-}
-
 awaitable<result<reminder_store::record_page>> reminder_store::records_step(
     std::string_view cursor) {
   // A few keys a step: each bucket holds up to hundreds of reminders.
@@ -572,7 +558,7 @@ awaitable<result<bool>> reminder_store::replace_sealed_email(const stored_remind
   record.set_sealed_email(std::move(sealed_email));
   auto bytes = record.SerializeAsString();
   std::string_view args[] = {record_prefix_, read.id, read.bytes, bytes};
-  co_return co_await run_for_flag(rewrite_script, {}, args);
+  co_return co_await redis_.run_for_flag(rewrite_script, {}, args);
 }
 
 awaitable<result<std::vector<stored_reminder>>> reminder_store::dead_letters(std::size_t limit) {

@@ -157,10 +157,6 @@ class reminder_store {
   awaitable<boost::system::result<std::vector<std::optional<std::string>>>> load(
       std::span<const std::string_view> ids);
   std::string context_key(std::string_view context) const;
-  // Runs a script that answers 1 or 0.
-  awaitable<boost::system::result<bool>> run_for_flag(const redis::script& script,
-                                                      std::span<const std::string_view> keys,
-                                                      std::span<const std::string_view> args);
 
   redis::connection& redis_;
   std::string prefix_;
