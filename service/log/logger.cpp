@@ -97,9 +97,16 @@ bool enabled(level at) {
 
 void append_json_escaped(std::string& out, std::string_view text) {
   static constexpr char hex[] = "0123456789abcdef";
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
+  // Runs of characters that need no escape are copied whole: most text is one such run.
+  std::size_t run = 0;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    auto u = static_cast<unsigned char>(text[i]);
+    if (u >= 0x20 && u != '"' && u != '\\' && u != 0x7f) {
+      continue;
+    }
+    out.append(text.data() + run, i - run);
+    run = i + 1;
+    switch (u) {
       case '"':
         out += "\\\"";
         break;
@@ -116,15 +123,12 @@ void append_json_escaped(std::string& out, std::string_view text) {
         out += "\\t";
         break;
       default:
-        if (u < 0x20 || u == 0x7f) {
-          out += "\\u00";
-          out += hex[u >> 4];
-          out += hex[u & 0xf];
-        } else {
-          out += c;
-        }
+        out += "\\u00";
+        out += hex[u >> 4];
+        out += hex[u & 0xf];
     }
   }
+  out.append(text.data() + run, text.size() - run);
 }
 
 void write(level at, std::string_view message, std::initializer_list<field> fields) {

@@ -9,6 +9,7 @@
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/url/parse.hpp>
@@ -110,11 +111,16 @@ class call_deadline {
 
 constexpr std::size_t response_read_size = 8 * 1024;
 
+bool has_line_break(std::string_view text) {
+  // Two scans of the text: find_first_of would look each character up in the set.
+  return text.find('\r') != std::string_view::npos || text.find('\n') != std::string_view::npos;
+}
+
 template <class Stream>
 awaitable<error_code> write_and_read(Stream& stream, boost::beast::flat_buffer& buffer,
-                                     bhttp::request<bhttp::string_body>& req,
+                                     const std::string& request,
                                      bhttp::response_parser<bhttp::string_body>& parser) {
-  auto [write_ec, written] = co_await bhttp::async_write(stream, req, use_tuple);
+  auto [write_ec, written] = co_await net::async_write(stream, net::buffer(request), use_tuple);
   if (write_ec) {
     co_return write_ec;
   }
@@ -131,6 +137,44 @@ awaitable<error_code> write_and_read(Stream& stream, boost::beast::flat_buffer& 
 
 }  // namespace
 
+std::string request_text(const outbound_request& r, std::string_view host) {
+  std::size_t size = r.method.size() + r.target.size() + host.size() + r.body.size() + 128;
+  for (const auto& [name, value] : r.headers) {
+    size += name.size() + value.size() + 4;
+  }
+  std::string out;
+  out.reserve(size);
+  if (has_line_break(r.target)) {
+    return out;
+  }
+  out += r.method;
+  out += ' ';
+  out += r.target;
+  out += " HTTP/1.1\r\nHost: ";
+  out += host;
+  out += "\r\nUser-Agent: supportd/" SUPPORTD_VERSION "\r\n";
+  for (const auto& [name, value] : r.headers) {
+    if (has_line_break(name) || has_line_break(value)) {
+      out.clear();
+      return out;
+    }
+    out += name;
+    out += ": ";
+    out += value;
+    out += "\r\n";
+  }
+  // As Beast's prepare_payload: a body's length always, an empty one's only where a body is
+  // expected.
+  if (!r.body.empty() || r.method == "POST" || r.method == "PUT" || r.method == "PATCH") {
+    out += "Content-Length: ";
+    out += std::to_string(r.body.size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += r.body;
+  return out;
+}
+
 outbound_http::outbound_http(net::io_context& io, base_url where,
                              std::shared_ptr<net::ssl::context> tls,
                              std::chrono::milliseconds timeout, std::size_t max_idle)
@@ -144,12 +188,17 @@ outbound_http::~outbound_http() = default;
 
 awaitable<boost::system::result<outbound_response>> outbound_http::send(
     const outbound_request& request) {
+  // Refused before any connection is used: the same text would fail on every one.
+  auto text = request_text(request, where_.host);
+  if (text.empty()) {
+    co_return make_error_code(boost::system::errc::invalid_argument);
+  }
   // A kept-alive connection the server has meanwhile closed fails at once: then the request
   // goes once more, on a fresh connection.
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    auto result = co_await exchange(std::move(c), request);
+    auto result = co_await exchange(std::move(c), text);
     if (result || result.error() == net::error::timed_out) {
       co_return result;
     }
@@ -177,29 +226,19 @@ awaitable<boost::system::result<outbound_response>> outbound_http::send(
       co_return deadline.fired() ? error_code(net::error::timed_out) : handshake_ec;
     }
   }
-  co_return co_await exchange(std::move(fresh), request);
+  co_return co_await exchange(std::move(fresh), text);
 }
 
 awaitable<boost::system::result<outbound_response>> outbound_http::exchange(
-    std::unique_ptr<connection> owned, const outbound_request& request) {
+    std::unique_ptr<connection> owned, const std::string& text) {
   auto& c = *owned;
   call_deadline deadline(io_, timeout_);
   deadline.watch(c.socket());
 
-  bhttp::request<bhttp::string_body> req{bhttp::string_to_verb(request.method), request.target, 11};
-  req.set(bhttp::field::host, where_.host);
-  req.set(bhttp::field::user_agent, "supportd/" SUPPORTD_VERSION);
-  for (const auto& [name, value] : request.headers) {
-    req.set(name, value);
-  }
-  req.body() = request.body;
-  req.prepare_payload();
-  req.keep_alive(true);
-
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(1024 * 1024);
-  error_code ec = where_.tls ? co_await write_and_read(c.stream, c.buffer, req, parser)
-                             : co_await write_and_read(c.socket(), c.buffer, req, parser);
+  error_code ec = where_.tls ? co_await write_and_read(c.stream, c.buffer, text, parser)
+                             : co_await write_and_read(c.socket(), c.buffer, text, parser);
   if (ec) {
     co_return deadline.fired() ? error_code(net::error::timed_out) : ec;
   }

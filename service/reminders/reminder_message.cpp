@@ -1,13 +1,32 @@
 #include "reminders/reminder_message.hpp"
 
-#include <boost/json/object.hpp>
-#include <boost/json/serialize.hpp>
+#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
 
+#include "log/logger.hpp"
 #include "reminders/schedule.hpp"
 
 namespace supportd::reminders {
+namespace {
+
+void append_json_string(std::string& out, std::string_view text) {
+  out += '"';
+  log::append_json_escaped(out, text);
+  out += '"';
+}
+
+// Query values percent-encoded: everything but RFC 3986's unreserved characters.
+void append_query_value(std::string& out, std::string_view value) {
+  auto at = out.size();
+  out.resize(at + boost::urls::encoded_size(value, boost::urls::unreserved_chars));
+  auto written = boost::urls::encode(out.data() + at, out.size() - at, value,
+                                     boost::urls::unreserved_chars);
+  out.resize(at + written);
+}
+
+}  // namespace
 
 std::string webhook_id(std::string_view id, const v1::Reminder& r) {
   std::string out = "rem_";
@@ -39,33 +58,51 @@ std::string unsubscribe_url(std::string_view public_url, std::string_view id,
   while (public_url.ends_with('/')) {
     public_url.remove_suffix(1);
   }
-  boost::urls::url url(std::string(public_url) + "/v1/reminders/unsubscribe");
-  url.params().append({"id", id});
-  url.params().append({"token", token});
-  return std::string(url.buffer());
+  // Put together as text: one of these is built for every delivery.
+  std::string url(public_url);
+  url += "/v1/reminders/unsubscribe?id=";
+  append_query_value(url, id);
+  url += "&token=";
+  append_query_value(url, token);
+  return url;
 }
 
 std::string message_body(std::string_view id, const v1::Reminder& r, std::string_view email,
                          const message_links& links, std::int64_t now_unix) {
-  boost::json::object data;
-  data["reminder_id"] = id;
-  data["occurrence"] = r.occurrence();
-  data["email"] = email;
-  data["locale"] = r.locale();
-  data["campaign"] = r.campaign();
-  data["component"] = r.component();
-  data["page_url"] = r.page_url();
-  data["due_at"] = format_rfc3339_utc(r.due_at_unix());
+  // Written straight out rather than through a JSON tree: one of these is built for every
+  // delivery. Members in a fixed order, strings escaped.
+  std::string out;
+  out.reserve(512 + email.size() + r.page_url().size() + links.give_url.size() +
+              links.unsubscribe_url.size());
+  out += R"({"type":"reminder.due","timestamp":")";
+  out += format_rfc3339_utc(now_unix);
+  out += R"(","data":{"reminder_id":)";
+  append_json_string(out, id);
+  out += R"(,"occurrence":)";
+  out += std::to_string(r.occurrence());
+  out += R"(,"email":)";
+  append_json_string(out, email);
+  out += R"(,"locale":)";
+  append_json_string(out, r.locale());
+  out += R"(,"campaign":)";
+  append_json_string(out, r.campaign());
+  out += R"(,"component":)";
+  append_json_string(out, r.component());
+  out += R"(,"page_url":)";
+  append_json_string(out, r.page_url());
+  out += R"(,"due_at":")";
+  out += format_rfc3339_utc(r.due_at_unix());
+  out += '"';
   if (r.every_months() > 0) {
-    data["every_months"] = r.every_months();
+    out += R"(,"every_months":)";
+    out += std::to_string(r.every_months());
   }
-  data["give_url"] = links.give_url;
-  data["unsubscribe_url"] = links.unsubscribe_url;
-  boost::json::object envelope;
-  envelope["type"] = "reminder.due";
-  envelope["timestamp"] = format_rfc3339_utc(now_unix);
-  envelope["data"] = std::move(data);
-  return boost::json::serialize(envelope);
+  out += R"(,"give_url":)";
+  append_json_string(out, links.give_url);
+  out += R"(,"unsubscribe_url":)";
+  append_json_string(out, links.unsubscribe_url);
+  out += "}}";
+  return out;
 }
 
 }  // namespace supportd::reminders

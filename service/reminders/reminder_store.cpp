@@ -59,9 +59,19 @@ for i = 2, #ARGV, 10 do
   if unchanged then
     store(id, ARGV[i + 3], ARGV[i + 5])
     share(ARGV[i + 7], ARGV[i + 8], ARGV[i + 9])
-    redis.call('ZREM', KEYS[2], id)
-    if ARGV[i + 4] ~= '' then redis.call('ZADD', KEYS[1], ARGV[i + 4], id) else redis.call('ZREM', KEYS[1], id) end
-    if ARGV[i + 6] ~= '' then redis.call('ZADD', KEYS[3], ARGV[i + 6], id) else redis.call('ZREM', KEYS[3], id) end
+    -- A reminder is in at most one of the three sets: one that was leased (a delivery's
+    -- outcome, the common case) is in neither of the others.
+    local leased = redis.call('ZREM', KEYS[2], id) == 1
+    if ARGV[i + 4] ~= '' then
+      redis.call('ZADD', KEYS[1], ARGV[i + 4], id)
+    elseif not leased then
+      redis.call('ZREM', KEYS[1], id)
+    end
+    if ARGV[i + 6] ~= '' then
+      redis.call('ZADD', KEYS[3], ARGV[i + 6], id)
+    elseif not leased then
+      redis.call('ZREM', KEYS[3], id)
+    end
     written[#written + 1] = 1
   else
     written[#written + 1] = 0
@@ -95,16 +105,20 @@ if #ids < limit then
   for _, id in ipairs(due) do ids[#ids + 1] = id end
 end
 local out = {}
+local leases = {}
 for _, id in ipairs(ids) do
   local bytes = load(id)
   if bytes then
-    redis.call('ZADD', KEYS[2], ARGV[3], id)
+    leases[#leases + 1] = ARGV[3]
+    leases[#leases + 1] = id
     out[#out + 1] = id
     out[#out + 1] = bytes
   else
     redis.call('ZREM', KEYS[2], id)
   end
 end
+-- One ZADD for the batch (at most 2 * max_claim arguments, well inside Lua's stack).
+if #leases > 0 then redis.call('ZADD', KEYS[2], unpack(leases)) end
 return out
 )lua");
 

@@ -11,6 +11,9 @@
 //   <prefix>rem:lease     sorted set: reminders being delivered, by lease expiry (unix ms)
 //   <prefix>rem:dead      sorted set: reminders whose every attempt failed, by when they died
 //
+// A reminder is in at most one of the three sorted sets; every script keeps it so, and the
+// write after a delivery relies on it (a leased reminder need not be looked for elsewhere).
+//
 // Memory per pending reminder is what a large list of sign-ups costs, so a pending one is kept
 // small: in a bucket rather than a key of its own (a key costs ~80 bytes before its value), and
 // without its attribution (campaign, component, page, locale, consent version, zone), which
