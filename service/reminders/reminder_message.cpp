@@ -21,8 +21,8 @@ void append_json_string(std::string& out, std::string_view text) {
 void append_query_value(std::string& out, std::string_view value) {
   auto at = out.size();
   out.resize(at + boost::urls::encoded_size(value, boost::urls::unreserved_chars));
-  auto written = boost::urls::encode(out.data() + at, out.size() - at, value,
-                                     boost::urls::unreserved_chars);
+  auto written =
+      boost::urls::encode(out.data() + at, out.size() - at, value, boost::urls::unreserved_chars);
   out.resize(at + written);
 }
 

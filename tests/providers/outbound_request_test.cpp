@@ -14,7 +14,8 @@ TEST(OutboundRequest, HeadAndBodyGoOutAsOneHttp11Message) {
   EXPECT_EQ(request_text(r, "mail.news.example"),
             "POST /hooks/reminders?x=1 HTTP/1.1\r\n"
             "Host: mail.news.example\r\n"
-            "User-Agent: supportd/" SUPPORTD_VERSION "\r\n"
+            "User-Agent: supportd/" SUPPORTD_VERSION
+            "\r\n"
             "Content-Type: application/json\r\n"
             "webhook-id: rem_a_0\r\n"
             "Content-Length: 7\r\n"
