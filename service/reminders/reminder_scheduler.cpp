@@ -117,14 +117,15 @@ awaitable<result<std::vector<stored_reminder>>> reminder_scheduler::claim() {
 
 awaitable<std::size_t> reminder_scheduler::deliver(std::vector<stored_reminder> batch) {
   // The last look before sending: whatever changed since the claim (an unsubscribe, a new
-  // sign-up, an erasure) is not sent; its writer has already placed it where it belongs.
-  auto now_bytes = co_await store_.current(batch);
-  if (!now_bytes) {
+  // sign-up, an erasure) is not sent; its writer has already placed it where it belongs, and
+  // ended the lease.
+  auto leased = co_await store_.still_leased(batch);
+  if (!leased) {
     co_return 0;  // the leases run out and the batch is claimed again
   }
   std::vector<const stored_reminder*> to_send;
   for (std::size_t i = 0; i < batch.size(); ++i) {
-    if ((*now_bytes)[i] == std::optional<std::string>(batch[i].bytes)) {
+    if ((*leased)[i]) {
       to_send.push_back(&batch[i]);
     } else if (metrics_ != nullptr) {
       metrics_->skipped.with({"changed"}).inc();

@@ -427,10 +427,44 @@ awaitable<result<std::vector<stored_reminder>>> reminder_store::claim(std::int64
   if (!claimed) {
     co_return claimed.error();
   }
+  for (auto& r : *claimed) {
+    r.lease_until_ms = lease_until_ms;
+  }
   if (auto attached = co_await attach_contexts(*claimed); !attached) {
     co_return attached.error();
   }
   co_return claimed;
+}
+
+awaitable<result<std::vector<bool>>> reminder_store::still_leased(
+    std::span<const stored_reminder> claimed) {
+  std::vector<bool> out;
+  if (claimed.empty()) {
+    co_return out;
+  }
+  std::vector<std::string_view> args = {"ZMSCORE", lease_key_};
+  args.reserve(2 + claimed.size());
+  for (const auto& r : claimed) {
+    args.push_back(r.id);
+  }
+  auto reply = co_await redis_.command(args);
+  if (!reply) {
+    co_return reply.error();
+  }
+  auto scores = optional_strings(*reply, claimed.size());
+  if (!scores) {
+    co_return scores.error();
+  }
+  out.reserve(claimed.size());
+  for (std::size_t i = 0; i < claimed.size(); ++i) {
+    // Scores are whole milliseconds, exact in a double.
+    double score = -1;
+    if (const auto& text = (*scores)[i]) {
+      std::from_chars(text->data(), text->data() + text->size(), score);
+    }
+    out.push_back(score == static_cast<double>(claimed[i].lease_until_ms));
+  }
+  co_return out;
 }
 
 awaitable<result<std::vector<std::optional<std::string>>>> reminder_store::current(

@@ -53,6 +53,8 @@ struct stored_reminder {
   std::string id;
   std::string bytes;
   v1::Reminder value;
+  // Set by a claim: when the lease it took runs out (unix ms).
+  std::int64_t lease_until_ms = 0;
 };
 
 // Where a written reminder goes.
@@ -109,7 +111,14 @@ class reminder_store {
                                                                        std::int64_t lease_until_ms,
                                                                        std::size_t limit);
 
-  // The current bytes of each reminder (nullopt: gone), to re-check just before sending.
+  // Which of `claimed` are still under the lease their claim took: not once a sign-up, an
+  // unsubscribe, an erasure or a delivery's outcome has moved one on (each of them ends the
+  // lease), nor once another scheduler has taken it over. One ZMSCORE: the look just before
+  // sending.
+  awaitable<boost::system::result<std::vector<bool>>> still_leased(
+      std::span<const stored_reminder> claimed);
+
+  // The current bytes of each reminder (nullopt: gone).
   awaitable<boost::system::result<std::vector<std::optional<std::string>>>> current(
       std::span<const stored_reminder> reminders);
 

@@ -317,6 +317,25 @@ TEST_F(ReminderScheduling, AnUnsubscribeBetweenClaimAndSendWins) {
             stop_outcome::already_stopped);
 }
 
+TEST_F(ReminderScheduling, ABatchTakenOverAfterItsLeaseIsNotSentByItsFirstClaimer) {
+  auto id = sign_up(reader(1));
+  clock += 60'000;
+  recording_sender slow_sender;
+  auto slow = std::make_unique<replica>(server.url(), slow_sender, clock);
+  auto stale = slow->run(slow->scheduler->claim());
+  ASSERT_EQ(stale->size(), 1u);
+  // The first claimer stalls past its lease; another scheduler takes the reminder over.
+  clock += 61'000;
+  auto taken = primary().run(primary().scheduler->claim());
+  ASSERT_EQ(taken->size(), 1u);
+  // The stalled one wakes up: the reminder is no longer its to send.
+  EXPECT_EQ(slow->run(slow->scheduler->deliver(std::move(*stale))), 0u);
+  EXPECT_EQ(slow_sender.total(), 0);
+  EXPECT_EQ(primary().run(primary().scheduler->deliver(std::move(*taken))), 1u);
+  EXPECT_EQ(sender.attempts(webhook_id_of(id)), 1);
+  EXPECT_EQ(stored(id).status(), v1::Reminder::DELIVERED);
+}
+
 TEST_F(ReminderScheduling, AReceiverThatIsDownIsRetriedOnTheScheduleThenDelivered) {
   auto id = sign_up(reader(1));
   clock += 60'000;
