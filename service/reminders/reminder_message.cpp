@@ -36,21 +36,54 @@ std::string webhook_id(std::string_view id, const v1::Reminder& r) {
   return out;
 }
 
-std::string give_url(std::string_view give_base, const v1::Reminder& r) {
+give_link::give_link(std::string_view give_base) : base_(give_base) {
   auto parsed = boost::urls::parse_uri_reference(give_base);
   if (!parsed) {
-    return std::string(give_base);
+    head_ = base_;
+    verbatim_ = true;
+    return;
   }
   boost::urls::url url(*parsed);
   auto params = url.params();
   params.set("source", "reminder");
+  // Attribution the base names itself is replaced for each reminder, through the parser: rare.
+  reparse_ = params.contains("campaign") || params.contains("component");
+  if (url.has_fragment()) {
+    fragment_ = "#";
+    fragment_ += url.encoded_fragment();
+    url.remove_fragment();
+  }
+  head_ = url.buffer();
+}
+
+std::string give_link::operator()(const v1::Reminder& r) const {
+  if (verbatim_) {
+    return head_;
+  }
+  if (reparse_) {
+    boost::urls::url url(*boost::urls::parse_uri_reference(base_));
+    auto params = url.params();
+    params.set("source", "reminder");
+    if (!r.campaign().empty()) {
+      params.set("campaign", r.campaign());
+    }
+    if (!r.component().empty()) {
+      params.set("component", r.component());
+    }
+    return std::string(url.buffer());
+  }
+  // The common case, put together as text: one of these is built for every delivery.
+  std::string url = head_;
   if (!r.campaign().empty()) {
-    params.set("campaign", r.campaign());
+    url += "&campaign=";
+    append_query_value(url, r.campaign());
   }
   if (!r.component().empty()) {
-    params.set("component", r.component());
+    url += "&component=";
+    append_query_value(url, r.component());
   }
-  return std::string(url.buffer());
+  url += fragment_;
+  return url;
 }
 
 std::string unsubscribe_url(std::string_view public_url, std::string_view id,

@@ -21,8 +21,21 @@ struct message_links {
 // redelivery), new for the next occurrence of a recurring reminder.
 std::string webhook_id(std::string_view id, const v1::Reminder& r);
 
-// `give_base` with source=reminder, campaign and component added to its query.
-std::string give_url(std::string_view give_base, const v1::Reminder& r);
+// The "give now" link of every reminder: the site's give URL with source=reminder, and each
+// reminder's campaign and component, in its query. The base is parsed once.
+class give_link {
+ public:
+  explicit give_link(std::string_view give_base);
+
+  std::string operator()(const v1::Reminder& r) const;
+
+ private:
+  std::string base_;
+  std::string head_;       // the base up to its fragment, with source=reminder in its query
+  std::string fragment_;   // "#…", or empty
+  bool verbatim_ = false;  // the base does not parse: it is used as it is
+  bool reparse_ = false;   // the base names a campaign or component of its own
+};
 
 // `public_url`/v1/reminders/unsubscribe?id=…&token=…
 std::string unsubscribe_url(std::string_view public_url, std::string_view id,

@@ -64,7 +64,12 @@ reminder_change dead_letter(const stored_reminder& r, std::string_view error, st
 reminder_scheduler::reminder_scheduler(reminder_store& store, const reminder_book& book,
                                        reminder_sender& sender, reminder_metrics* metrics,
                                        scheduler_options options)
-    : store_(store), book_(book), sender_(sender), metrics_(metrics), options_(std::move(options)) {
+    : store_(store),
+      book_(book),
+      sender_(sender),
+      metrics_(metrics),
+      options_(std::move(options)),
+      give_link_(options_.give_url) {
   if (!options_.now_ms) {
     options_.now_ms = system_now_ms;
   }
@@ -207,7 +212,7 @@ awaitable<reminder_scheduler::attempt> reminder_scheduler::deliver_one(const sto
         std::max<double>(0, static_cast<double>(now_ms - value.due_at_unix() * 1000) / 1000));
   }
   message_links links{
-      give_url(options_.give_url, value),
+      give_link_(value),
       unsubscribe_url(options_.public_url, r.id, book_.unsubscribe_token(r.id, now_unix))};
   delivery d{webhook_id(r.id, value), now_unix, message_body(r.id, value, *email, links, now_unix)};
   auto outcome = co_await sender_.send(d);

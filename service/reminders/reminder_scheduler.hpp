@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "core/net.hpp"
+#include "reminders/reminder_message.hpp"
 #include "reminders/reminder_sender.hpp"
 #include "reminders/reminder_store.hpp"
 
@@ -81,6 +82,7 @@ class reminder_scheduler {
   reminder_sender& sender_;
   reminder_metrics* metrics_;
   scheduler_options options_;
+  give_link give_link_;
   std::int64_t gauges_refreshed_ms_ = 0;
 };
 

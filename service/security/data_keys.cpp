@@ -42,6 +42,14 @@ const unsigned char* bytes(std::string_view s) {
   return reinterpret_cast<const unsigned char*>(s.data());
 }
 
+// One context per thread and direction, initialised afresh with key and nonce at every use:
+// making and freeing one for each call cost more than the cipher work itself.
+EVP_CIPHER_CTX* thread_context(bool encrypting) {
+  thread_local const cipher_ctx sealing(EVP_CIPHER_CTX_new());
+  thread_local const cipher_ctx opening(EVP_CIPHER_CTX_new());
+  return encrypting ? sealing.get() : opening.get();
+}
+
 bool valid_key_id(std::string_view id) {
   if (id.empty() || id.size() > max_key_id_size) {
     return false;
@@ -142,16 +150,15 @@ std::string data_keys::seal(std::string_view plaintext, std::string_view associa
   unsigned char* tag = ciphertext + plaintext.size();
 
   random_bytes({nonce, nonce_size});
-  cipher_ctx ctx(EVP_CIPHER_CTX_new());
+  auto* ctx = thread_context(true);
   int length = 0;
-  bool ok =
-      ctx && EVP_EncryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, bytes(k.secret), nonce) == 1 &&
-      add_associated_data(ctx.get(), std::string_view(blob).substr(0, header_size), associated_data,
-                          true) &&
-      (plaintext.empty() || EVP_EncryptUpdate(ctx.get(), ciphertext, &length, bytes(plaintext),
-                                              static_cast<int>(plaintext.size())) == 1) &&
-      EVP_EncryptFinal_ex(ctx.get(), ciphertext + length, &length) == 1 &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_size), tag) == 1;
+  bool ok = ctx && EVP_EncryptInit_ex(ctx, aes_256_gcm(), nullptr, bytes(k.secret), nonce) == 1 &&
+            add_associated_data(ctx, std::string_view(blob).substr(0, header_size), associated_data,
+                                true) &&
+            (plaintext.empty() || EVP_EncryptUpdate(ctx, ciphertext, &length, bytes(plaintext),
+                                                    static_cast<int>(plaintext.size())) == 1) &&
+            EVP_EncryptFinal_ex(ctx, ciphertext + length, &length) == 1 &&
+            EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, static_cast<int>(tag_size), tag) == 1;
   if (!ok) {
     throw std::runtime_error("OpenSSL AES-256-GCM encryption failed");
   }
@@ -175,19 +182,16 @@ std::optional<std::string> data_keys::open(std::string_view sealed,
   std::string tag(rest.substr(rest.size() - tag_size));
   std::string plaintext(ciphertext.size(), '\0');
 
-  cipher_ctx ctx(EVP_CIPHER_CTX_new());
+  auto* ctx = thread_context(false);
   int length = 0;
   bool ok =
-      ctx &&
-      EVP_DecryptInit_ex(ctx.get(), aes_256_gcm(), nullptr, bytes(k->secret), bytes(nonce)) == 1 &&
-      add_associated_data(ctx.get(), sealed.substr(0, colon + 1), associated_data, false) &&
-      (ciphertext.empty() ||
-       EVP_DecryptUpdate(ctx.get(), bytes(plaintext), &length, bytes(ciphertext),
-                         static_cast<int>(ciphertext.size())) == 1) &&
-      EVP_CIPHER_CTX_ctrl(ctx.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_size),
-                          tag.data()) == 1 &&
+      ctx && EVP_DecryptInit_ex(ctx, aes_256_gcm(), nullptr, bytes(k->secret), bytes(nonce)) == 1 &&
+      add_associated_data(ctx, sealed.substr(0, colon + 1), associated_data, false) &&
+      (ciphertext.empty() || EVP_DecryptUpdate(ctx, bytes(plaintext), &length, bytes(ciphertext),
+                                               static_cast<int>(ciphertext.size())) == 1) &&
+      EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, static_cast<int>(tag_size), tag.data()) == 1 &&
       // Checks the tag: fails on any change to the blob or the associated data.
-      EVP_DecryptFinal_ex(ctx.get(), bytes(plaintext) + length, &length) == 1;
+      EVP_DecryptFinal_ex(ctx, bytes(plaintext) + length, &length) == 1;
   if (!ok) {
     return std::nullopt;
   }

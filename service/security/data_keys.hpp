@@ -16,7 +16,7 @@ namespace supportd::security {
 // was sealed under the old ones, then drop them.
 //
 // Thread-safety: immutable after parse(); all const members may be called concurrently (each
-// call makes its own OpenSSL contexts).
+// thread keeps its own OpenSSL contexts).
 class data_keys {
  public:
   // The keys, or an error naming the offending line (never any of its text, which may be key).

@@ -78,6 +78,10 @@ TEST(ReminderMessage, WebhookIdNamesTheReminderAndItsOccurrence) {
   EXPECT_EQ(webhook_id("x", next), "rem_x_0");
 }
 
+std::string give_url(std::string_view base, const v1::Reminder& r) {
+  return give_link(base)(r);
+}
+
 TEST(ReminderMessage, GiveUrlAddsAttributionToABareBase) {
   EXPECT_EQ(give_url("https://news.example/", reminder()),
             "https://news.example/?source=reminder&campaign=winter-2026&component=banner");
@@ -98,6 +102,17 @@ TEST(ReminderMessage, GiveUrlReplacesAStaleSourceAndKeepsTheFragment) {
   EXPECT_EQ(query.find("source")->second, "reminder") << url;
   EXPECT_TRUE(url.starts_with("https://news.example/give?")) << url;
   EXPECT_TRUE(url.ends_with("#amount")) << url;
+}
+
+TEST(ReminderMessage, GiveUrlReplacesAttributionTheBaseNamesItself) {
+  auto url = give_url("https://news.example/give?campaign=old&x=1#top", reminder());
+  auto query = query_of(url);
+  EXPECT_EQ(query.count("campaign"), 1u) << url;
+  EXPECT_EQ(query.find("campaign")->second, "winter-2026") << url;
+  EXPECT_EQ(query.find("component")->second, "banner") << url;
+  EXPECT_EQ(query.find("source")->second, "reminder") << url;
+  EXPECT_EQ(query.find("x")->second, "1") << url;
+  EXPECT_TRUE(url.ends_with("#top")) << url;
 }
 
 TEST(ReminderMessage, GiveUrlLeavesOutEmptyAttribution) {
