@@ -211,9 +211,8 @@ awaitable<reminder_scheduler::attempt> reminder_scheduler::deliver_one(const sto
     metrics_->lateness.observe(
         std::max<double>(0, static_cast<double>(now_ms - value.due_at_unix() * 1000) / 1000));
   }
-  message_links links{
-      give_link_(value),
-      unsubscribe_url(options_.public_url, r.id, book_.unsubscribe_token(r.id, now_unix))};
+  message_links links{give_link_(value), unsubscribe_url(options_.public_url, r.id,
+                                                         book_.unsubscribe_token(r.id, now_unix))};
   delivery d{webhook_id(r.id, value), now_unix, message_body(r.id, value, *email, links, now_unix)};
   auto outcome = co_await sender_.send(d);
   if (outcome.what == delivery_outcome::kind::gone) {
