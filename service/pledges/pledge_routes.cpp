@@ -211,9 +211,13 @@ awaitable<http::response> pledge_preflight(const http::request& req, services& s
 awaitable<http::response> create_pledge(const http::request& req, services& svc) {
   const auto& s = svc.settings;
   auto& refused = svc.pledge_stats.refused;
-  auto gate = co_await http::check_public_post(
-      req, svc, svc.checkout == nullptr ? std::optional(pledges_off()) : std::nullopt,
-      "This origin may not post pledges.");
+  // Decided before the co_await: g++ 12 builds both arms of a conditional inside one.
+  std::optional<http::response> off;
+  if (svc.checkout == nullptr) {
+    off = pledges_off();
+  }
+  auto gate = co_await http::check_public_post(req, svc, std::move(off),
+                                               "This origin may not post pledges.");
   if (gate.refusal) {
     if (!gate.refused_because.empty()) {
       refused.with({gate.refused_because}).inc();

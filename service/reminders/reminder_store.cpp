@@ -84,12 +84,15 @@ const redis::script put_pending_script = with_helpers(R"lua(
 -- KEYS: due set, lease set, dead set; ARGV after P: id, bytes, due ms, context key or '',
 -- context, context ttl ms
 local id = ARGV[2]
-local was_pending = redis.call('ZSCORE', KEYS[1], id) or redis.call('ZSCORE', KEYS[2], id)
+-- A reminder is in at most one of the three sets: one already due (ZADD adds nothing new) is in
+-- neither of the others, one that was leased is not dead.
+local was_pending = redis.call('ZADD', KEYS[1], ARGV[4], id) == 0
+if not was_pending then
+  was_pending = redis.call('ZREM', KEYS[2], id) == 1
+  if not was_pending then redis.call('ZREM', KEYS[3], id) end
+end
 store(id, ARGV[3], '')
 share(ARGV[5], ARGV[6], ARGV[7])
-redis.call('ZREM', KEYS[2], id)
-redis.call('ZREM', KEYS[3], id)
-redis.call('ZADD', KEYS[1], ARGV[4], id)
 if was_pending then return 1 end
 return 0
 )lua");
