@@ -39,7 +39,6 @@ std::string webhook_id(std::string_view id, const v1::Reminder& r) {
 give_link::give_link(std::string_view give_base) : base_(give_base) {
   auto parsed = boost::urls::parse_uri_reference(give_base);
   if (!parsed) {
-    head_ = base_;
     verbatim_ = true;
     return;
   }
@@ -58,7 +57,7 @@ give_link::give_link(std::string_view give_base) : base_(give_base) {
 
 std::string give_link::operator()(const v1::Reminder& r) const {
   if (verbatim_) {
-    return head_;
+    return base_;
   }
   if (reparse_) {
     boost::urls::url url(*boost::urls::parse_uri_reference(base_));

@@ -331,6 +331,24 @@ awaitable<result<std::vector<std::optional<std::string>>>> reminder_store::load(
   co_return optional_strings(*reply, ids.size());
 }
 
+awaitable<result<std::vector<stored_reminder>>> reminder_store::load_records(
+    std::span<const std::string_view> ids) {
+  auto loaded = co_await load(ids);
+  if (!loaded) {
+    co_return loaded.error();
+  }
+  std::vector<stored_reminder> out;
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    stored_reminder s;
+    s.id = std::string(ids[i]);
+    if ((*loaded)[i] && s.value.ParseFromString(*(*loaded)[i])) {
+      s.bytes = std::move(*(*loaded)[i]);
+      out.push_back(std::move(s));
+    }
+  }
+  co_return out;
+}
+
 awaitable<result<std::optional<stored_reminder>>> reminder_store::find(std::string_view id) {
   auto loaded = co_await load(std::span<const std::string_view>(&id, 1));
   if (!loaded) {
@@ -470,16 +488,6 @@ awaitable<result<std::vector<bool>>> reminder_store::still_leased(
   co_return out;
 }
 
-awaitable<result<std::vector<std::optional<std::string>>>> reminder_store::current(
-    std::span<const stored_reminder> reminders) {
-  std::vector<std::string_view> ids;
-  ids.reserve(reminders.size());
-  for (const auto& r : reminders) {
-    ids.push_back(r.id);
-  }
-  co_return co_await load(ids);
-}
-
 awaitable<result<bool>> reminder_store::remove(std::string_view id) {
   std::string_view keys[] = {due_key_, lease_key_, dead_key_};
   std::string_view args[] = {record_prefix_, id};
@@ -583,18 +591,11 @@ awaitable<result<reminder_store::record_page>> reminder_store::records_step(
       own_keys.push_back(name);
     }
   }
-  auto loaded = co_await load(own_keys);
-  if (!loaded) {
-    co_return loaded.error();
+  auto own = co_await load_records(own_keys);
+  if (!own) {
+    co_return own.error();
   }
-  for (std::size_t i = 0; i < own_keys.size(); ++i) {
-    stored_reminder s;
-    s.id = std::string(own_keys[i]);
-    if ((*loaded)[i] && s.value.ParseFromString(*(*loaded)[i])) {
-      s.bytes = std::move(*(*loaded)[i]);
-      out.records.push_back(std::move(s));
-    }
-  }
+  std::move(own->begin(), own->end(), std::back_inserter(out.records));
   co_return out;
 }
 
@@ -623,27 +624,15 @@ awaitable<result<std::vector<stored_reminder>>> reminder_store::dead_letters(std
   if (!ids) {
     co_return ids.error();
   }
-  std::vector<stored_reminder> letters;
-  for (auto& id : *ids) {
-    stored_reminder s;
-    s.id = std::move(id);
-    letters.push_back(std::move(s));
+  std::vector<std::string_view> views(ids->begin(), ids->end());
+  auto letters = co_await load_records(views);
+  if (!letters) {
+    co_return letters.error();
   }
-  auto bytes = co_await current(letters);
-  if (!bytes) {
-    co_return bytes.error();
-  }
-  std::vector<stored_reminder> out;
-  for (std::size_t i = 0; i < letters.size(); ++i) {
-    if ((*bytes)[i] && letters[i].value.ParseFromString(*(*bytes)[i])) {
-      letters[i].bytes = std::move(*(*bytes)[i]);
-      out.push_back(std::move(letters[i]));
-    }
-  }
-  if (auto attached = co_await attach_contexts(out); !attached) {
+  if (auto attached = co_await attach_contexts(*letters); !attached) {
     co_return attached.error();
   }
-  co_return out;
+  co_return letters;
 }
 
 awaitable<result<std::optional<bool>>> reminder_store::buckets_are_compact() {

@@ -118,10 +118,6 @@ class reminder_store {
   awaitable<boost::system::result<std::vector<bool>>> still_leased(
       std::span<const stored_reminder> claimed);
 
-  // The current bytes of each reminder (nullopt: gone).
-  awaitable<boost::system::result<std::vector<std::optional<std::string>>>> current(
-      std::span<const stored_reminder> reminders);
-
   // Removes the reminder and every trace of it; false when there was none.
   awaitable<boost::system::result<bool>> remove(std::string_view id);
 
@@ -167,6 +163,9 @@ class reminder_store {
   // Fills in the shared attribution of reminders stored without it (one MGET).
   awaitable<boost::system::result<void>> attach_contexts(std::span<stored_reminder> reminders);
   awaitable<boost::system::result<std::vector<std::optional<std::string>>>> load(
+      std::span<const std::string_view> ids);
+  // The reminders of `ids` that exist and parse, as stored (shared attribution not filled in).
+  awaitable<boost::system::result<std::vector<stored_reminder>>> load_records(
       std::span<const std::string_view> ids);
   std::string context_key(std::string_view context) const;
 
