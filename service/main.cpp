@@ -9,6 +9,7 @@
 #include "config/settings.hpp"
 #include "http/tls_context.hpp"
 #include "log/logger.hpp"
+#include "webhooks/stripe_event.hpp"
 
 extern char** environ;
 
@@ -28,6 +29,11 @@ int main(int argc, char** argv) {
       return 0;
     case config::parse_outcome::version:
       std::printf("supportd %s\n", SUPPORTD_VERSION);
+      return 0;
+    case config::parse_outcome::print_stripe_events:
+      for (auto type : webhooks::handled_types()) {
+        std::printf("%.*s\n", static_cast<int>(type.size()), type.data());
+      }
       return 0;
     case config::parse_outcome::invalid:
       std::fprintf(stderr, "supportd: %s\n", parsed.message.c_str());
@@ -50,6 +56,9 @@ int main(int argc, char** argv) {
   }
 
   log::info("starting", {{"version", SUPPORTD_VERSION}, {"threads", settings.threads}});
+  for (const auto& warning : parsed.warnings) {
+    log::warn(warning);
+  }
   std::unique_ptr<app::server> server;
   try {
     server = std::make_unique<app::server>(std::move(settings), std::move(tls));

@@ -50,12 +50,10 @@ namespace {
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
-// Every route supportd serves, top to bottom.
-std::vector<http::route> route_table() {
+// Every route supportd serves to readers, their browsers and the payment provider, top to bottom.
+std::vector<http::route> public_routes() {
   return {
       {"GET", "/healthz", &ops::healthz},
-      {"GET", "/readyz", &ops::readyz},
-      {"GET", "/metrics", &ops::metrics},
       {"POST", "/v1/pledges", &pledges::create_pledge},
       {"OPTIONS", "/v1/pledges", &pledges::pledge_preflight},
       {"GET", "/v1/pledges/{id}", &pledges::get_pledge},
@@ -68,6 +66,16 @@ std::vector<http::route> route_table() {
       {"GET", "/v1/reminders/{id}", &reminders::get_reminder},
       {"DELETE", "/v1/reminders/{id}", &reminders::delete_reminder},
       {"POST", "/v1/webhooks/stripe", &webhooks::receive_stripe},
+  };
+}
+
+// Every route for orchestrators, Prometheus and ops people. With --listen-ops they are served
+// there only, so neither readers nor anyone on the internet can reach them.
+std::vector<http::route> ops_routes() {
+  return {
+      {"GET", "/healthz", &ops::healthz},
+      {"GET", "/readyz", &ops::readyz},
+      {"GET", "/metrics", &ops::metrics},
       {"GET", "/admin/dead-letters", &webhooks::list_dead_letters},
       {"POST", "/admin/dead-letters/{id}/replay", &webhooks::replay_dead_letter},
       {"POST", "/admin/erasure", &reminders::erase_reader},
@@ -77,6 +85,17 @@ std::vector<http::route> route_table() {
       {"GET", "/admin/summary", &ops::admin_summary},
       {"POST", "/admin/reconcile", &ops::admin_reconcile},
   };
+}
+
+// Without an ops listener, the public listeners serve both tables (/healthz once).
+std::vector<http::route> all_routes() {
+  auto routes = public_routes();
+  for (const auto& r : ops_routes()) {
+    if (r.pattern != "/healthz") {
+      routes.push_back(r);
+    }
+  }
+  return routes;
 }
 
 std::string describe(const tcp::endpoint& endpoint) {
@@ -115,8 +134,9 @@ struct worker {
 };
 
 struct listener {
+  enum class kind { https, http, ops };
   tcp::acceptor acceptor;
-  bool tls;
+  kind what;
 };
 
 struct server::state final : instance_status {
@@ -132,8 +152,11 @@ struct server::state final : instance_status {
   providers::stripe::client_settings stripe_settings;
   webhooks::webhook_metrics webhook_metrics = webhooks::webhook_metrics::create(registry);
   reminders::reminder_metrics reminder_metrics = reminders::reminder_metrics::create(registry);
-  http::router routes{route_table()};
+  // The public listeners' routes; every route when there is no ops listener.
+  std::optional<http::router> routes;
+  std::optional<http::router> ops_only_routes;
   http::session_settings session;
+  http::session_settings ops_session;
   std::atomic<bool> shutting_down{false};
   std::vector<std::unique_ptr<worker>> workers;
   std::vector<std::unique_ptr<listener>> listeners;
@@ -154,7 +177,8 @@ struct server::state final : instance_status {
     return w;
   }
 
-  void register_process_metrics() {
+  void register_instance_metrics() {
+    ops::register_process_metrics(registry);
     registry.add_gauge("supportd_build_info", "supportd's version; always 1.", {"version"})
         .with({SUPPORTD_VERSION})
         .set(1);
@@ -174,7 +198,14 @@ struct server::state final : instance_status {
                                 });
   }
 
-  bool bind(const config::host_port& where, bool with_tls) {
+  static const char* scheme_of(listener::kind what) {
+    return what == listener::kind::https ? "https" : "http";
+  }
+  static const char* purpose_of(listener::kind what) {
+    return what == listener::kind::ops ? "ops" : "public";
+  }
+
+  bool bind(const config::host_port& where, listener::kind what) {
     error_code ec;
     auto address = net::ip::make_address(where.host, ec);
     if (ec) {
@@ -182,7 +213,7 @@ struct server::state final : instance_status {
       return false;
     }
     tcp::endpoint endpoint(address, where.port);
-    auto l = std::make_unique<listener>(listener{tcp::acceptor(first().io), with_tls});
+    auto l = std::make_unique<listener>(listener{tcp::acceptor(first().io), what});
     auto& a = l->acceptor;
     a.open(endpoint.protocol(), ec);
     if (!ec) {
@@ -195,13 +226,15 @@ struct server::state final : instance_status {
       a.listen(net::socket_base::max_listen_connections, ec);
     }
     if (ec) {
-      log::error("cannot listen", {{"scheme", with_tls ? "https" : "http"},
+      log::error("cannot listen", {{"scheme", scheme_of(what)},
+                                   {"listener", purpose_of(what)},
                                    {"address", describe(endpoint)},
                                    {"error", ec.message()}});
       return false;
     }
-    log::info("listening",
-              {{"scheme", with_tls ? "https" : "http"}, {"address", describe(a.local_endpoint())}});
+    log::info("listening", {{"scheme", scheme_of(what)},
+                            {"address", describe(a.local_endpoint())},
+                            {"listener", purpose_of(what)}});
     listeners.push_back(std::move(l));
     return true;
   }
@@ -230,12 +263,13 @@ struct server::state final : instance_status {
       // of accepts, and shutdown must not miss a connection whose session has yet to start.
       http_metrics.open_connections.add(1);
       socket.set_option(tcp::no_delay(true), ec);
-      if (l.tls) {
+      if (l.what == listener::kind::https) {
         net::co_spawn(
             w.io, http::serve_tls(std::move(socket), tls->current(), session, w.tracker, *w.svc),
             net::detached);
       } else {
-        net::co_spawn(w.io, http::serve_plain(std::move(socket), session, w.tracker, *w.svc),
+        const auto& served = l.what == listener::kind::ops ? ops_session : session;
+        net::co_spawn(w.io, http::serve_plain(std::move(socket), served, w.tracker, *w.svc),
                       net::detached);
       }
     }
@@ -359,17 +393,30 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
       .max_header_bytes = s.settings.max_header_bytes,
       .header_timeout = s.settings.header_timeout,
       .idle_timeout = s.settings.idle_timeout,
-      .routes = &s.routes,
+      .routes = nullptr,
       .metrics = &s.http_metrics,
       .draining = &s.shutting_down,
   };
+  if (s.settings.listen_ops) {
+    s.routes.emplace(public_routes());
+    s.ops_only_routes.emplace(ops_routes());
+    s.ops_session = s.session;
+    s.ops_session.routes = &*s.ops_only_routes;
+  } else {
+    s.routes.emplace(all_routes());
+  }
+  s.session.routes = &*s.routes;
   redis::connection::options redis_options{.endpoint = s.settings.redis,
                                            .command_timeout = s.settings.redis_timeout};
   std::shared_ptr<net::ssl::context> stripe_tls;
   if (!s.settings.stripe_secret_key.empty()) {
     s.stripe_settings.api = *providers::base_url::parse(s.settings.stripe_api_base);
     s.stripe_settings.secret_key = s.settings.stripe_secret_key;
-    s.stripe_settings.product_name = s.settings.stripe_product_name;
+    s.stripe_settings.checkout = {
+        .product_name = s.settings.stripe_product_name,
+        .payment_method_configuration = s.settings.stripe_payment_method_configuration,
+        .pickable_methods = s.settings.stripe_payment_methods,
+    };
     s.stripe_settings.timeout = s.settings.stripe_timeout;
     stripe_tls = providers::make_client_tls_context(s.settings.stripe_ca_file);
   }
@@ -422,17 +469,20 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
     }
     s.workers.push_back(std::move(w));
   }
-  s.register_process_metrics();
+  s.register_instance_metrics();
 }
 
 server::~server() = default;
 
 int server::run() {
   auto& s = *state_;
-  if (s.settings.listen_https && !s.bind(*s.settings.listen_https, true)) {
+  if (s.settings.listen_https && !s.bind(*s.settings.listen_https, listener::kind::https)) {
     return 1;
   }
-  if (s.settings.listen_http && !s.bind(*s.settings.listen_http, false)) {
+  if (s.settings.listen_http && !s.bind(*s.settings.listen_http, listener::kind::http)) {
+    return 1;
+  }
+  if (s.settings.listen_ops && !s.bind(*s.settings.listen_ops, listener::kind::ops)) {
     return 1;
   }
   s.signals.emplace(s.first().io, SIGINT, SIGTERM, SIGHUP);

@@ -1,5 +1,6 @@
 #include "config/settings.hpp"
 
+#include <algorithm>
 #include <boost/program_options.hpp>
 #include <fstream>
 #include <sstream>
@@ -32,10 +33,15 @@ po::options_description describe_options() {
   options.add_options()
     ("help", "print this help and exit")
     ("version", "print the version and exit")
+    ("print-stripe-events", "print the Stripe event types supportd consumes, one per line, and "
+     "exit (the events to enable on the Stripe webhook endpoint)")
     ("listen-https", po::value<std::string>()->default_value("127.0.0.1:8443"),
      "HOST:PORT to serve HTTPS on; empty disables HTTPS")
     ("listen-http", po::value<std::string>()->default_value(""),
      "HOST:PORT to serve plain HTTP on (behind a TLS-terminating proxy); empty disables it")
+    ("listen-ops", po::value<std::string>()->default_value(""),
+     "HOST:PORT to serve /metrics, /readyz and /admin/* on (plain HTTP), and no longer on the "
+     "public listeners; /healthz is on both. Empty: everything on the public listeners")
     ("tls-cert", po::value<std::string>()->default_value(""),
      "PEM certificate chain file (required when HTTPS is on; re-read on SIGHUP)")
     ("tls-key", po::value<std::string>()->default_value(""),
@@ -82,6 +88,12 @@ po::options_description describe_options() {
      "deadline of one attempt of a Stripe API call")
     ("stripe-product-name", po::value<std::string>()->default_value("Support"),
      "what the checkout page says the reader pays for")
+    ("stripe-payment-method-configuration", po::value<std::string>()->default_value(""),
+     "pmc_… id of the payment method configuration Checkout uses; unset: the account's default "
+     "(cards, wallets, PayPal, SEPA Direct Debit, ... as enabled in the Stripe Dashboard)")
+    ("stripe-payment-methods", po::value<std::string>()->default_value(""),
+     "comma-separated payment method types a reader may pick on the site's form (card, paypal, "
+     "sepa_debit, ...): the form's payment_method is passed on to Checkout only when listed")
     ("pledge-error-url", po::value<std::string>()->default_value(""),
      "where a plain form post with invalid fields is sent back (303), with ?error=<code>")
     ("link-secret-file", po::value<std::string>()->default_value(""),
@@ -178,6 +190,13 @@ std::vector<std::string> split_list(const std::string& text) {
   return items;
 }
 
+// Stripe's ids and type names: letters, digits and underscores.
+bool is_identifier(std::string_view text) {
+  return !text.empty() && text.size() <= 64 && std::all_of(text.begin(), text.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
+
 std::optional<host_port> listen_address(const po::variables_map& vm, const std::string& flag) {
   const auto& text = vm[flag].as<std::string>();
   if (text.empty()) {
@@ -270,6 +289,7 @@ settings build_settings(const po::variables_map& vm) {
   settings s;
   s.listen_https = listen_address(vm, "listen-https");
   s.listen_http = listen_address(vm, "listen-http");
+  s.listen_ops = listen_address(vm, "listen-ops");
   if (!s.listen_https && !s.listen_http) {
     fail("listen-https", "both --listen-https and --listen-http are empty: nothing to serve");
   }
@@ -357,6 +377,19 @@ settings build_settings(const po::variables_map& vm) {
   }
   s.stripe_product_name = vm["stripe-product-name"].as<std::string>();
   s.stripe_timeout = duration_setting(vm, "stripe-timeout");
+  s.stripe_payment_method_configuration =
+      vm["stripe-payment-method-configuration"].as<std::string>();
+  if (!s.stripe_payment_method_configuration.empty() &&
+      (!s.stripe_payment_method_configuration.starts_with("pmc_") ||
+       !is_identifier(s.stripe_payment_method_configuration))) {
+    fail("stripe-payment-method-configuration", "expected a pmc_… id");
+  }
+  for (auto method : split_list(vm["stripe-payment-methods"].as<std::string>())) {
+    if (!is_identifier(method)) {
+      fail("stripe-payment-methods", "\"" + method + "\" is not a payment method type");
+    }
+    s.stripe_payment_methods.push_back(method);
+  }
   s.pledge_error_url = vm["pledge-error-url"].as<std::string>();
   if (!s.pledge_error_url.empty() && !pledges::origin_of(s.pledge_error_url)) {
     fail("pledge-error-url", "expected an http(s) URL");
@@ -420,6 +453,43 @@ std::string environment_name(const std::string& flag) {
   return name;
 }
 
+const std::vector<feature_requirement>& feature_requirements() {
+  static const std::vector<feature_requirement> table = {
+      // Webhooks are how a pledge learns it was paid; the origins check the form's return URLs;
+      // a plain form post with invalid fields is sent back to the error page.
+      {"pledges",
+       {"stripe-secret-key-file", "stripe-webhook-secret-file", "allowed-origins",
+        "pledge-error-url"}},
+      // Addresses are sealed with the data keys; links are signed with the link secret; the email
+      // service gets signed deliveries carrying links back to the public URL; plain form posts
+      // are sent on to the thanks or error page.
+      {"reminders",
+       {"data-key-file", "link-secret-file", "notify-url", "notify-secret-file", "public-url",
+        "reminder-thanks-url", "reminder-error-url"}},
+      {"admin", {"admin-token-file"}},
+  };
+  return table;
+}
+
+std::vector<std::string> half_configured_features(const std::vector<std::string>& flags_set) {
+  std::vector<std::string> lines;
+  for (const auto& [feature, flags] : feature_requirements()) {
+    std::string missing;
+    bool any = false;
+    for (auto flag : flags) {
+      if (std::find(flags_set.begin(), flags_set.end(), flag) != flags_set.end()) {
+        any = true;
+      } else {
+        missing += (missing.empty() ? "--" : ", --") + std::string(flag);
+      }
+    }
+    if (any && !missing.empty()) {
+      lines.push_back(std::string(feature) + " are half-configured: " + missing + " not set");
+    }
+  }
+  return lines;
+}
+
 namespace {
 
 // program_options refuses "--flag=" with an empty value, but an empty value is how a listener
@@ -470,7 +540,16 @@ parse_result parse_settings(int argc, const char* const* argv,
     if (vm.count("help")) {
       std::ostringstream help;
       help << "supportd: reader donations and reminders over HTTPS, with Redis as its store.\n\n"
-           << options;
+           << options << "\n"
+           << "Features and the settings each needs (with only some set, supportd warns at "
+              "start):\n";
+      for (const auto& [feature, flags] : feature_requirements()) {
+        help << "  " << feature << ":";
+        for (auto flag : flags) {
+          help << " --" << flag;
+        }
+        help << "\n";
+      }
       result.outcome = parse_outcome::help;
       result.message = help.str();
       return result;
@@ -479,7 +558,22 @@ parse_result parse_settings(int argc, const char* const* argv,
       result.outcome = parse_outcome::version;
       return result;
     }
+    if (vm.count("print-stripe-events")) {
+      result.outcome = parse_outcome::print_stripe_events;
+      return result;
+    }
     result.values = build_settings(vm);
+    std::vector<std::string> flags_set;
+    for (const auto& option : options.options()) {
+      const auto& flag = option->long_name();
+      if (vm.count(flag) && !vm[flag].defaulted() && !vm[flag].empty()) {
+        const auto* text = boost::any_cast<std::string>(&vm[flag].value());
+        if (text == nullptr || !text->empty()) {
+          flags_set.push_back(flag);
+        }
+      }
+    }
+    result.warnings = half_configured_features(flags_set);
     result.outcome = parse_outcome::run;
   } catch (const invalid_setting& e) {
     result.message = e.message;

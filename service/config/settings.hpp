@@ -9,6 +9,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "config/host_port.hpp"
@@ -25,6 +26,8 @@ namespace supportd::config {
 struct settings {
   std::optional<host_port> listen_https;
   std::optional<host_port> listen_http;
+  // Plain HTTP for /metrics, /readyz and /admin/*, which the public listeners then do not serve.
+  std::optional<host_port> listen_ops;
   std::string tls_cert_file;
   std::string tls_key_file;
 
@@ -52,6 +55,10 @@ struct settings {
   std::string stripe_ca_file;
   std::string stripe_product_name = "Support";
   std::chrono::milliseconds stripe_timeout{10'000};
+  // Empty: the account's default payment method configuration decides what Checkout offers.
+  std::string stripe_payment_method_configuration;
+  // Methods a reader may pick on the site's form, passed on to Checkout; others are left to it.
+  std::vector<std::string> stripe_payment_methods;
   std::string pledge_error_url;
   // Signs one-click links in emails; empty: such links are off.
   std::string link_secret;
@@ -91,13 +98,15 @@ struct settings {
   std::string country_header;
 };
 
-enum class parse_outcome { run, help, version, invalid };
+enum class parse_outcome { run, help, version, print_stripe_events, invalid };
 
 struct parse_result {
   parse_outcome outcome = parse_outcome::invalid;
   settings values;
   // --help text, or one line naming the bad setting.
   std::string message;
+  // For the log at start: features with only some of their settings (half_configured_features).
+  std::vector<std::string> warnings;
 };
 
 // `environment` holds "NAME=VALUE" entries, as in `environ`.
@@ -106,5 +115,16 @@ parse_result parse_settings(int argc, const char* const* argv,
 
 // "listen-https" -> "SUPPORTD_LISTEN_HTTPS".
 std::string environment_name(const std::string& flag);
+
+// A feature and the flags it needs: with some set and others not, it is half-configured (pledges
+// are taken but never activate, reminders are kept but never sent). `--help` prints this table.
+struct feature_requirement {
+  std::string_view feature;
+  std::vector<std::string_view> flags;
+};
+const std::vector<feature_requirement>& feature_requirements();
+
+// One line per feature that has some of its flags set and not all, naming what is missing.
+std::vector<std::string> half_configured_features(const std::vector<std::string>& flags_set);
 
 }  // namespace supportd::config

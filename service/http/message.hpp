@@ -11,6 +11,8 @@
 #include <utility>
 #include <vector>
 
+#include "core/trace_context.hpp"
+
 namespace supportd::http {
 
 struct header {
@@ -28,6 +30,8 @@ struct request {
   std::vector<std::pair<std::string_view, std::string_view>> path_params;
   std::string_view body;
   std::string_view request_id;
+  // The request's W3C trace: its caller's, or one started here.
+  trace_context trace;
   std::string_view client_address;
   bool secure = false;  // arrived over TLS
 

@@ -261,6 +261,7 @@ class session {
     req.headers = headers_;
     req.body = message.body();
     req.request_id = request_id;
+    req.trace = trace_context::continue_or_start(message["traceparent"]);
     req.client_address = client_address_;
     req.secure = secure;
 
@@ -292,7 +293,7 @@ class session {
     expires_after(settings_.header_timeout);
     auto [ec, n] = co_await net::async_write(stream_, net::buffer(out_), use_tuple);
     release_output();
-    record(req.method, route_label, res.status, request_id, started);
+    record(req.method, route_label, res.status, request_id, req.trace.trace_id(), started);
     co_return !ec && keep_alive;
   }
 
@@ -314,7 +315,7 @@ class session {
     expires_after(settings_.header_timeout);
     auto [write_ec, n] = co_await net::async_write(stream_, net::buffer(out_), use_tuple);
     release_output();
-    record("", "unparsed", res.status, id, started);
+    record("", "unparsed", res.status, id, trace_context::start().trace_id(), started);
     if (write_ec) {
       co_return;
     }
@@ -348,7 +349,8 @@ class session {
   }
 
   void record(std::string_view method, std::string_view route, int status,
-              std::string_view request_id, std::chrono::steady_clock::time_point started) {
+              std::string_view request_id, std::string_view trace_id,
+              std::chrono::steady_clock::time_point started) {
     std::chrono::duration<double> elapsed = std::chrono::steady_clock::now() - started;
     thread_local request_metrics_cache cache;
     auto method_name = method_label(method);
@@ -360,7 +362,8 @@ class session {
                             {"route", route},
                             {"status", status},
                             {"duration_ms", elapsed.count() * 1000},
-                            {"request_id", request_id}});
+                            {"request_id", request_id},
+                            {"trace_id", trace_id}});
     }
   }
 

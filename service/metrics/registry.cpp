@@ -32,10 +32,13 @@ void append_help(std::string& out, std::string_view help) {
   }
 }
 
-class computed_gauge final : public family_base {
+// A family of one unlabelled sample whose value is read at each scrape.
+class computed_sample final : public family_base {
  public:
-  computed_gauge(std::string name, std::string help, std::function<double()> value)
-      : family_base(std::move(name), std::move(help), "gauge", {}), value_(std::move(value)) {}
+  computed_sample(std::string name, std::string help, std::string type,
+                  std::function<double()> value)
+      : family_base(std::move(name), std::move(help), std::move(type), {}),
+        value_(std::move(value)) {}
 
  protected:
   void render_samples(std::string& out) const override {
@@ -230,8 +233,15 @@ family<histogram>& registry::add_histogram(std::string name, std::string help,
 void registry::add_computed_gauge(std::string name, std::string help,
                                   std::function<double()> value) {
   std::lock_guard lock(mutex_);
-  families_.push_back(
-      std::make_unique<computed_gauge>(std::move(name), std::move(help), std::move(value)));
+  families_.push_back(std::make_unique<computed_sample>(std::move(name), std::move(help), "gauge",
+                                                        std::move(value)));
+}
+
+void registry::add_computed_counter(std::string name, std::string help,
+                                    std::function<double()> value) {
+  std::lock_guard lock(mutex_);
+  families_.push_back(std::make_unique<computed_sample>(std::move(name), std::move(help), "counter",
+                                                        std::move(value)));
 }
 
 std::string registry::render() const {

@@ -146,6 +146,8 @@ class registry {
                                    std::vector<std::string> labels, std::span<const double> bounds);
   // A gauge whose value is computed at each scrape.
   void add_computed_gauge(std::string name, std::string help, std::function<double()> value);
+  // A counter read at each scrape from a source that only grows (the process's CPU time).
+  void add_computed_counter(std::string name, std::string help, std::function<double()> value);
 
   // Every family, in registration order; families without samples still show HELP and TYPE.
   std::string render() const;

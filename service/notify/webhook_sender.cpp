@@ -4,6 +4,7 @@
 #include <boost/url/url.hpp>
 #include <charconv>
 
+#include "core/trace_context.hpp"
 #include "notify/standard_webhooks.hpp"
 
 namespace supportd::notify {
@@ -59,6 +60,8 @@ awaitable<delivery_outcome> webhook_sender::send(const reminders::delivery& d) {
       {"webhook-id", d.webhook_id},
       {"webhook-timestamp", std::to_string(d.timestamp)},
       {"webhook-signature", signature_header(d.webhook_id, d.timestamp, d.body, keys_)},
+      // A delivery starts a trace of its own (W3C Trace Context): the email service can log it.
+      {"traceparent", trace_context::start().child_traceparent()},
   };
   request.body = d.body;
   auto response = co_await http_.send(request);

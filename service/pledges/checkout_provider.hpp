@@ -24,6 +24,8 @@ struct checkout_request {
   std::string campaign;
   std::string success_url;
   std::string cancel_url;
+  // W3C `traceparent` for the provider call: the pledge request's trace, a new parent id.
+  std::string traceparent;
 };
 
 struct checkout_session {
@@ -52,11 +54,14 @@ class checkout_provider {
       const checkout_request& r) = 0;
 
   // Ends a subscription; ending one that has already ended succeeds.
-  virtual awaitable<provider_result<void>> cancel_subscription(std::string subscription_id) = 0;
+  // `traceparent` as in checkout_request.
+  virtual awaitable<provider_result<void>> cancel_subscription(std::string subscription_id,
+                                                               std::string traceparent) = 0;
 
   // Closes a checkout the reader has not finished, so it can no longer be paid. If it was
   // finished meanwhile, ends the subscription it started instead, and returns that id.
-  virtual awaitable<provider_result<std::string>> abandon_checkout(std::string session_id) = 0;
+  virtual awaitable<provider_result<std::string>> abandon_checkout(std::string session_id,
+                                                                   std::string traceparent) = 0;
 };
 
 }  // namespace supportd::pledges

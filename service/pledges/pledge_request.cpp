@@ -231,7 +231,8 @@ std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_field
   p.money = *c;
   p.every = *every;
   p.name = f.name;
-  p.payment_method = f.payment_method.empty() ? "card" : f.payment_method;
+  // Empty when the reader picked none: Checkout then offers what the account's configuration has.
+  p.payment_method = f.payment_method;
   p.source = {f.campaign, f.component, f.page_url, f.referrer, std::string(country)};
   p.locale = f.locale;
   p.success_url = f.success_url;

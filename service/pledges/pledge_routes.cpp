@@ -69,7 +69,8 @@ boost::json::object to_json(const pledge_record& p) {
       {"amount_minor", p.amount_minor},
       {"currency", p.currency},
       {"interval", to_string(p.every)},
-      {"payment_method", p.payment_method},
+      {"payment_method", p.payment_method.empty() ? boost::json::value(nullptr)
+                                                  : boost::json::value(p.payment_method)},
       {"campaign", p.source.campaign},
       {"component", p.source.component},
       {"created_at", rfc3339(p.created_at_ms)},
@@ -312,10 +313,17 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
     }
   }
 
-  checkout_request checkout{pledge_id,        pledge.amount_minor,    pledge.money,
-                            pledge.every,     pledge.email,           pledge.payment_method,
-                            pledge.locale,    pledge.source.campaign, pledge.success_url,
-                            pledge.cancel_url};
+  checkout_request checkout{pledge_id,
+                            pledge.amount_minor,
+                            pledge.money,
+                            pledge.every,
+                            pledge.email,
+                            pledge.payment_method,
+                            pledge.locale,
+                            pledge.source.campaign,
+                            pledge.success_url,
+                            pledge.cancel_url,
+                            req.trace.child_traceparent()};
   auto session = co_await svc.checkout->create_checkout(checkout);
   if (!session) {
     if (!key.empty()) {
@@ -449,11 +457,11 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
     }
     bool stopped = false;
     if (stop_subscription) {
-      stopped =
-          static_cast<bool>(co_await svc.checkout->cancel_subscription(pledge.subscription_id));
+      stopped = static_cast<bool>(co_await svc.checkout->cancel_subscription(
+          pledge.subscription_id, req.trace.child_traceparent()));
     } else {
-      stopped =
-          static_cast<bool>(co_await svc.checkout->abandon_checkout(pledge.checkout_session_id));
+      stopped = static_cast<bool>(co_await svc.checkout->abandon_checkout(
+          pledge.checkout_session_id, req.trace.child_traceparent()));
     }
     if (!stopped) {
       auto r = http::make_problem_response(

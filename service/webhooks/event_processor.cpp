@@ -1,5 +1,6 @@
 #include "webhooks/event_processor.hpp"
 
+#include <algorithm>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
@@ -63,6 +64,11 @@ awaitable<void> event_processor::run(const std::atomic<bool>& stop) {
       last_backlog = now;
       if (auto waiting = co_await stream_.backlog()) {
         metrics_.backlog.set(*waiting);
+      }
+      if (auto oldest = co_await stream_.oldest_unprocessed_ms()) {
+        auto age_ms =
+            *oldest == 0 ? 0 : std::max<std::int64_t>(0, pledges::now_unix_ms() - *oldest);
+        metrics_.oldest_unprocessed_age.set(age_ms / 1000);
       }
       // From Redis, not counted here: every replica reports the same, and a restart keeps it.
       if (auto dead = co_await stream_.dead_letter_count()) {

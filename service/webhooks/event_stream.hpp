@@ -57,6 +57,9 @@ class event_stream {
   awaitable<boost::system::result<void>> keep_orphan(const stream_entry& e);
   // Entries received and not yet acknowledged by the group.
   awaitable<boost::system::result<std::int64_t>> backlog();
+  // When the oldest entry not yet acknowledged by the group was received, in Unix ms; 0 when
+  // there is none. How far behind processing is, in time rather than in entries.
+  awaitable<boost::system::result<std::int64_t>> oldest_unprocessed_ms();
 
   awaitable<boost::system::result<std::vector<std::pair<std::string, std::string>>>> dead_letters();
   // How many there are, without reading them.

@@ -64,6 +64,10 @@ std::string first_of(std::initializer_list<std::string> candidates) {
 
 }  // namespace
 
+std::span<const std::string_view> handled_types() {
+  return handled;
+}
+
 bool is_handled_type(std::string_view type) {
   return std::find(handled.begin(), handled.end(), type) != handled.end();
 }

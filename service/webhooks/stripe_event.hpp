@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -25,5 +26,9 @@ parsed_event parse_stripe_event(std::string_view body);
 
 // The types supportd acts on (for metric labels; others count as "other").
 bool is_handled_type(std::string_view type);
+
+// Every type supportd acts on, in one list: the events a Stripe webhook endpoint must be
+// subscribed to (`supportd --print-stripe-events` prints it for the runbook).
+std::span<const std::string_view> handled_types();
 
 }  // namespace supportd::webhooks

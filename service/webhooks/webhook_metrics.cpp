@@ -25,6 +25,10 @@ webhook_metrics webhook_metrics::create(metrics::registry& r) {
           .with({}),
       r.add_gauge("supportd_webhook_dead_letters", "Webhook events that failed every attempt.")
           .with({}),
+      r.add_gauge("supportd_webhook_oldest_unprocessed_age_seconds",
+                  "Seconds since the oldest webhook event not yet processed was received; 0 when "
+                  "none waits.")
+          .with({}),
   };
 }
 

@@ -14,6 +14,7 @@ struct webhook_metrics {
   metrics::histogram& lag;                                // received -> applied, seconds
   metrics::gauge& backlog;                                // stream entries not yet acknowledged
   metrics::gauge& dead_letters;
+  metrics::gauge& oldest_unprocessed_age;  // seconds since the oldest of the backlog arrived
 
   static webhook_metrics create(metrics::registry& registry);
 };

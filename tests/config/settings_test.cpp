@@ -107,5 +107,63 @@ TEST(Settings, HelpDocumentsEveryFlag) {
   }
 }
 
+TEST(Settings, AnOpsListenerIsItsOwnAddress) {
+  auto r =
+      parse({"--listen-https=", "--listen-http=127.0.0.1:8080", "--listen-ops=127.0.0.1:9090"});
+  ASSERT_EQ(r.outcome, parse_outcome::run) << r.message;
+  ASSERT_TRUE(r.values.listen_ops);
+  EXPECT_EQ(r.values.listen_ops->port, 9090);
+  EXPECT_FALSE(parse({"--listen-https=", "--listen-http=127.0.0.1:8080"}).values.listen_ops);
+  auto bad = parse({"--listen-https=", "--listen-http=127.0.0.1:8080", "--listen-ops=9090"});
+  EXPECT_EQ(bad.outcome, parse_outcome::invalid);
+  EXPECT_NE(bad.message.find("--listen-ops"), std::string::npos) << bad.message;
+}
+
+TEST(Settings, StripePaymentMethodsAndConfiguration) {
+  auto r = parse({"--listen-https=", "--listen-http=127.0.0.1:1",
+                  "--stripe-payment-methods=card, paypal,sepa_debit",
+                  "--stripe-payment-method-configuration=pmc_1Abc"});
+  ASSERT_EQ(r.outcome, parse_outcome::run) << r.message;
+  EXPECT_EQ(r.values.stripe_payment_methods,
+            (std::vector<std::string>{"card", "paypal", "sepa_debit"}));
+  EXPECT_EQ(r.values.stripe_payment_method_configuration, "pmc_1Abc");
+  for (auto bad : {"--stripe-payment-method-configuration=cfg_1",
+                   "--stripe-payment-method-configuration=pmc_a&b=c",
+                   "--stripe-payment-methods=card,pay pal"}) {
+    auto refused = parse({"--listen-https=", "--listen-http=127.0.0.1:1", bad});
+    EXPECT_EQ(refused.outcome, parse_outcome::invalid) << bad;
+  }
+}
+
+TEST(Settings, HelpListsTheSettingsEachFeatureNeeds) {
+  auto r = parse({"--help"});
+  ASSERT_EQ(r.outcome, parse_outcome::help);
+  auto table = r.message.substr(r.message.find("Features and the settings each needs"));
+  EXPECT_NE(table.find("  pledges: --stripe-secret-key-file --stripe-webhook-secret-file "
+                       "--allowed-origins"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("  reminders: --data-key-file --link-secret-file --notify-url "
+                       "--notify-secret-file --public-url"),
+            std::string::npos)
+      << table;
+  EXPECT_NE(table.find("  admin: --admin-token-file"), std::string::npos) << table;
+}
+
+TEST(Settings, AHalfConfiguredFeatureIsNamedWithWhatItLacks) {
+  // A Stripe key without the webhook secret: pledges would be taken and never marked paid.
+  auto lines = half_configured_features(
+      {"stripe-secret-key-file", "allowed-origins", "pledge-error-url", "admin-token-file"});
+  ASSERT_EQ(lines.size(), 1u);
+  EXPECT_EQ(lines[0], "pledges are half-configured: --stripe-webhook-secret-file not set");
+  // Features left off entirely are not half-configured.
+  EXPECT_TRUE(half_configured_features({}).empty());
+  EXPECT_TRUE(half_configured_features({"admin-token-file"}).empty());
+}
+
+TEST(Settings, PrintStripeEventsIsItsOwnOutcome) {
+  EXPECT_EQ(parse({"--print-stripe-events"}).outcome, parse_outcome::print_stripe_events);
+}
+
 }  // namespace
 }  // namespace supportd::config

@@ -237,5 +237,61 @@ TEST_F(OpsAdmin, PaidPledgesShowInSummaryGaugesAndReconcile) {
   EXPECT_EQ(complaints, "");
 }
 
+// --listen-ops: what only orchestrators, Prometheus and ops people need is served there, and
+// answers 404 on the public listeners, where readers (and anyone on the internet) arrive.
+TEST_F(OpsAdmin, OpsRoutesAreServedOnTheOpsListenerOnly) {
+  std::vector<std::string> args = {
+      "--admin-token-file=" + (dir.path() / "admin-token").string(),
+      "--listen-ops=127.0.0.1:0",
+  };
+  service = std::make_unique<supportd_process>(redis.url(), args);
+  ASSERT_NE(service->ops_port(), 0);
+  ASSERT_TRUE(service->wait_ready(10s));
+
+  raw_client ops(service->ops_port(), false);
+  raw_client plain(service->http_port(), false);
+  raw_client tls(service->https_port(), true);
+  for (auto* public_client : {&plain, &tls}) {
+    EXPECT_EQ(status(public_client->get("/healthz")), 200);
+    EXPECT_EQ(status(public_client->get("/metrics")), 404);
+    EXPECT_EQ(status(public_client->get("/readyz")), 404);
+    EXPECT_EQ(status(public_client->get("/admin/summary", bearer(admin_token))), 404);
+    EXPECT_EQ(status(public_client->get("/admin/dead-letters", bearer(admin_token))), 404);
+  }
+  EXPECT_EQ(status(ops.get("/healthz")), 200);
+  EXPECT_EQ(status(ops.get("/readyz")), 200);
+  auto metrics = ops.get("/metrics");
+  ASSERT_EQ(status(metrics), 200);
+  EXPECT_NE(metrics->body.find("supportd_http_requests_total"), std::string::npos);
+  EXPECT_EQ(status(ops.get("/admin/summary", bearer(admin_token))), 200);
+  EXPECT_EQ(status(ops.get("/admin/summary")), 401);
+  // Readers' routes are not on the ops listener.
+  EXPECT_EQ(status(ops.get("/v1/reminders/unsubscribe")), 404);
+}
+
+// The process metrics every Prometheus client library exports, under the same names, so the
+// usual dashboards and alerts work on supportd as they are.
+TEST_F(OpsAdmin, StandardProcessMetricsAreExported) {
+  start();
+  raw_client client(service->http_port(), false);
+  auto body = client.get("/metrics")->body;
+  auto sample = [&](const std::string& name) -> double {
+    auto at = body.find("\n" + name + " ");
+    EXPECT_NE(at, std::string::npos) << name << " missing:\n" << body;
+    return at == std::string::npos ? -1 : std::stod(body.substr(at + name.size() + 2));
+  };
+  EXPECT_NE(body.find("# TYPE process_cpu_seconds_total counter"), std::string::npos);
+  EXPECT_GE(sample("process_cpu_seconds_total"), 0.0);
+  EXPECT_GT(sample("process_resident_memory_bytes"), 1 << 20);
+  EXPECT_GT(sample("process_virtual_memory_bytes"), sample("process_resident_memory_bytes"));
+  EXPECT_GT(sample("process_open_fds"), 3);
+  EXPECT_GE(sample("process_max_fds"), sample("process_open_fds"));
+  const double now =
+      std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+  const double started = sample("process_start_time_seconds");
+  EXPECT_GT(started, now - 120);
+  EXPECT_LE(started, now + 1);
+}
+
 }  // namespace
 }  // namespace supportd::test

@@ -680,7 +680,17 @@ checkout_result parse_checkout_request(const form_params& params, std::int64_t n
   for (const auto& [index, type] : params.children("payment_method_types")) {
     req.payment_method_types.push_back(type);
   }
+  if (auto v = params.find("payment_method_configuration")) {
+    // Checkout takes an explicit list of types or a configuration to draw them from.
+    if (!req.payment_method_types.empty()) {
+      return invalid_request(
+          "You cannot pass both payment_method_types and payment_method_configuration.",
+          "payment_method_configuration");
+    }
+    req.payment_method_configuration = *v;
+  }
   if (req.payment_method_types.empty()) {
+    // The account's (or the named) configuration decides; the stand-in's offers cards.
     req.payment_method_types.push_back("card");
   }
 

@@ -46,6 +46,7 @@ struct checkout_request {
   std::optional<std::string> billing_address_collection;
   std::optional<std::int64_t> expires_at;
   std::vector<std::string> payment_method_types;
+  std::string payment_method_configuration;
   metadata_map metadata;
   metadata_map subscription_metadata;  // subscription_data[metadata]
   std::optional<std::string> subscription_description;

@@ -147,6 +147,19 @@ TEST(CheckoutRequest, EmptyMetadataValuesLeaveTheKeyOut) {
   EXPECT_FALSE(std::get<checkout_request>(r).metadata.contains("note"));
 }
 
+TEST(CheckoutRequest, TakesPaymentMethodTypesOrAConfigurationNotBoth) {
+  auto r = parse_checkout_request(
+      params(subscription_body + "&payment_method_configuration=pmc_123"), now);
+  ASSERT_TRUE(std::holds_alternative<checkout_request>(r)) << error_of(r).message;
+  EXPECT_EQ(std::get<checkout_request>(r).payment_method_configuration, "pmc_123");
+  auto e = error_of(parse_checkout_request(
+      params(subscription_body +
+             "&payment_method_types[0]=paypal&payment_method_configuration=pmc_123"),
+      now));
+  EXPECT_EQ(e.status, 400);
+  EXPECT_EQ(e.param, "payment_method_configuration");
+}
+
 TEST(Amounts, FormatsByTheCurrencysMinorUnits) {
   EXPECT_EQ(format_amount(500, "usd"), "5.00 USD");
   EXPECT_EQ(format_amount(5, "eur"), "0.05 EUR");

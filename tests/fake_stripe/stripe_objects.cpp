@@ -188,7 +188,12 @@ json::object session_json(const session_record& s) {
   o["payment_intent"] = opt(s.payment_intent);
   o["payment_link"] = nullptr;
   o["payment_method_collection"] = r.mode == "payment" ? "if_required" : "always";
-  o["payment_method_configuration_details"] = nullptr;
+  if (r.payment_method_configuration.empty()) {
+    o["payment_method_configuration_details"] = nullptr;
+  } else {
+    o["payment_method_configuration_details"] = {{"id", r.payment_method_configuration},
+                                                 {"parent", nullptr}};
+  }
   o["payment_method_options"] = {{"card", {{"request_three_d_secure", "automatic"}}}};
   json::array types;
   for (const auto& t : r.payment_method_types) {

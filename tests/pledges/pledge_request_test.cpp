@@ -43,7 +43,7 @@ TEST(PledgeRequest, AGoodPledgeIsNormalized) {
   EXPECT_EQ(p.money.code, "USD");
   EXPECT_EQ(p.every, interval::month);
   EXPECT_EQ(p.email, "reader@example.org");
-  EXPECT_EQ(p.payment_method, "card");
+  EXPECT_EQ(p.payment_method, "");  // none picked: Checkout offers what the account has
   EXPECT_EQ(p.source.country, "GB");
 }
 

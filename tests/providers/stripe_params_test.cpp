@@ -25,8 +25,21 @@ pledges::checkout_request request(pledges::interval every) {
   return r;
 }
 
+stripe::checkout_options site_listing(std::vector<std::string> pickable) {
+  return {.product_name = "Support",
+          .payment_method_configuration = {},
+          .pickable_methods = std::move(pickable)};
+}
+
+std::map<std::string, std::string> params_of(const pledges::checkout_request& r,
+                                             const stripe::checkout_options& o) {
+  auto params = stripe::checkout_session_params(r, o);
+  return {params.begin(), params.end()};
+}
+
 TEST(StripeCheckoutParams, MonthlyIsASubscriptionCarryingThePledgeId) {
-  auto params = stripe::checkout_session_params(request(pledges::interval::month), "Support");
+  auto params = stripe::checkout_session_params(request(pledges::interval::month),
+                                                site_listing({"card", "paypal"}));
   std::map<std::string, std::string> p(params.begin(), params.end());
   EXPECT_EQ(p["mode"], "subscription");
   EXPECT_EQ(p["line_items[0][price_data][unit_amount]"], "500");
@@ -45,14 +58,43 @@ TEST(StripeCheckoutParams, OnceIsADonationPayment) {
   auto r = request(pledges::interval::once);
   r.payment_method = "carrier-pigeon";
   r.locale = "xx";
-  auto params = stripe::checkout_session_params(r, "Support");
+  auto params = stripe::checkout_session_params(r, site_listing({"card", "paypal"}));
   std::map<std::string, std::string> p(params.begin(), params.end());
   EXPECT_EQ(p["mode"], "payment");
   EXPECT_EQ(p["submit_type"], "donate");
   EXPECT_EQ(p["payment_intent_data[metadata][pledge_id]"], "pl_abc");
   EXPECT_EQ(p.count("line_items[0][price_data][recurring][interval]"), 0u);
-  EXPECT_EQ(p.count("payment_method_types[0]"), 0u);  // unknown to Checkout: left to Stripe
+  EXPECT_EQ(p.count("payment_method_types[0]"), 0u);  // not listed by the site: left to Stripe
   EXPECT_EQ(p["locale"], "auto");
+}
+
+TEST(StripeCheckoutParams, ByDefaultTheAccountsConfigurationDecidesTheMethods) {
+  auto r = request(pledges::interval::month);
+  r.payment_method = "";
+  auto p = params_of(r, site_listing({}));
+  EXPECT_EQ(p.count("payment_method_types[0]"), 0u);
+  EXPECT_EQ(p.count("payment_method_configuration"), 0u);
+  // A method the reader asked for but the site does not list (sofort was retired by Stripe) is
+  // not passed on either: Checkout would refuse the session.
+  r.payment_method = "sofort";
+  p = params_of(r, site_listing({"card"}));
+  EXPECT_EQ(p.count("payment_method_types[0]"), 0u);
+}
+
+TEST(StripeCheckoutParams,
+     AConfiguredPaymentMethodConfigurationUnlessTheReaderPickedAListedMethod) {
+  auto options = site_listing({"paypal"});
+  options.payment_method_configuration = "pmc_123";
+  auto r = request(pledges::interval::once);
+  r.payment_method = "";
+  auto p = params_of(r, options);
+  EXPECT_EQ(p["payment_method_configuration"], "pmc_123");
+  EXPECT_EQ(p.count("payment_method_types[0]"), 0u);
+  // Stripe takes payment_method_types or a configuration, not both.
+  r.payment_method = "paypal";
+  p = params_of(r, options);
+  EXPECT_EQ(p["payment_method_types[0]"], "paypal");
+  EXPECT_EQ(p.count("payment_method_configuration"), 0u);
 }
 
 TEST(StripeCheckoutParams, FormEncodingAndIdempotencyKey) {

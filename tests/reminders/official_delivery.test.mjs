@@ -160,6 +160,8 @@ test("a reminder due in 1 s arrives within 3 s, verified by each secret", { time
   const signatures = delivery.headers["webhook-signature"].split(" ");
   assert.equal(signatures.length, 2, "one signature per secret");
   for (const s of signatures) assert.match(s, /^v1,[A-Za-z0-9+/]+=*$/);
+  // Each delivery starts a W3C trace of its own (lower-case hex, no all-zero ids).
+  assert.match(delivery.headers["traceparent"], /^00-(?!0{32})[0-9a-f]{32}-(?!0{16})[0-9a-f]{16}-0[01]$/);
 
   const { type, timestamp, data } = delivery.payload;
   assert.equal(type, "reminder.due");

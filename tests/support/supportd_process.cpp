@@ -24,11 +24,14 @@ void make_certificate(const std::filesystem::path& cert, const std::filesystem::
 
 namespace {
 
-int listening_port(child_process& process, const std::string& scheme) {
+// The port of the listener supportd logged for `scheme` and `purpose` ("public" or "ops").
+int listening_port(child_process& process, const std::string& scheme,
+                   const std::string& purpose = "public") {
   auto line = process.wait_for_line(
       [&](const std::string& l) {
         return l.find(R"("msg":"listening")") != std::string::npos &&
-               l.find("\"scheme\":\"" + scheme + "\"") != std::string::npos;
+               l.find("\"scheme\":\"" + scheme + "\"") != std::string::npos &&
+               l.find("\"listener\":\"" + purpose + "\"") != std::string::npos;
       },
       std::chrono::seconds(10));
   if (!line) {
@@ -36,7 +39,8 @@ int listening_port(child_process& process, const std::string& scheme) {
     for (const auto& l : process.lines()) {
       output += l + "\n";
     }
-    throw std::runtime_error("supportd did not listen on " + scheme + ":\n" + output);
+    throw std::runtime_error("supportd did not listen on " + scheme + " (" + purpose + "):\n" +
+                             output);
   }
   std::smatch m;
   std::regex port_pattern(R"re(:(\d+)")re");
@@ -65,12 +69,18 @@ supportd_process::supportd_process(const std::string& redis_url,
   process_ = std::make_unique<child_process>(argv);
   https_port_ = listening_port(*process_, "https");
   http_port_ = listening_port(*process_, "http");
+  const bool ops = std::any_of(extra_args.begin(), extra_args.end(),
+                               [](const std::string& a) { return a.starts_with("--listen-ops="); });
+  if (ops) {
+    ops_port_ = listening_port(*process_, "http", "ops");
+  }
 }
 
 bool supportd_process::wait_ready(std::chrono::milliseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   while (std::chrono::steady_clock::now() < deadline) {
-    raw_client client(http_port_, false);
+    // With an ops listener, /readyz is served there only.
+    raw_client client(ops_port_ != 0 ? ops_port_ : http_port_, false);
     if (auto r = client.get("/readyz"); r && r->status == 200) {
       return true;
     }

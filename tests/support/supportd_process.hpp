@@ -28,6 +28,8 @@ class supportd_process {
 
   int https_port() const { return https_port_; }
   int http_port() const { return http_port_; }
+  // The ops listener's, when `extra_args` has --listen-ops=127.0.0.1:0; else 0.
+  int ops_port() const { return ops_port_; }
   child_process& process() { return *process_; }
   const temp_dir& dir() const { return dir_; }
   std::filesystem::path cert_file() const { return dir_.path() / "cert.pem"; }
@@ -40,6 +42,7 @@ class supportd_process {
   temp_dir dir_;
   int https_port_ = 0;
   int http_port_ = 0;
+  int ops_port_ = 0;
   std::unique_ptr<child_process> process_;
 };
 

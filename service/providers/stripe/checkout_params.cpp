@@ -9,10 +9,6 @@
 namespace supportd::providers::stripe {
 namespace {
 
-// Payment method types Checkout takes that a reader may choose on the site's form.
-constexpr std::array<std::string_view, 7> passed_on_methods = {
-    "card", "paypal", "sepa_debit", "link", "bacs_debit", "ideal", "sofort"};
-
 // Locales Checkout knows; anything else is left to Stripe ("auto").
 constexpr std::array<std::string_view, 20> checkout_locales = {
     "da", "de", "en", "en-GB", "es", "es-419", "fi", "fr", "fr-CA", "it",
@@ -33,14 +29,14 @@ std::string lower(std::string_view text) {
 }  // namespace
 
 form_params checkout_session_params(const pledges::checkout_request& r,
-                                    const std::string& product_name) {
+                                    const checkout_options& options) {
   const bool recurring = r.every != pledges::interval::once;
   form_params p;
   p.emplace_back("mode", recurring ? "subscription" : "payment");
   p.emplace_back("line_items[0][quantity]", "1");
   p.emplace_back("line_items[0][price_data][currency]", lower(r.money.code));
   p.emplace_back("line_items[0][price_data][unit_amount]", std::to_string(r.amount_minor));
-  p.emplace_back("line_items[0][price_data][product_data][name]", product_name);
+  p.emplace_back("line_items[0][price_data][product_data][name]", options.product_name);
   if (recurring) {
     p.emplace_back("line_items[0][price_data][recurring][interval]",
                    std::string(pledges::to_string(r.every)));
@@ -58,8 +54,12 @@ form_params checkout_session_params(const pledges::checkout_request& r,
   p.emplace_back("customer_email", r.customer_email);
   p.emplace_back("success_url", r.success_url);
   p.emplace_back("cancel_url", r.cancel_url);
-  if (contains(passed_on_methods, r.payment_method)) {
+  const auto& pickable = options.pickable_methods;
+  if (!r.payment_method.empty() &&
+      std::find(pickable.begin(), pickable.end(), r.payment_method) != pickable.end()) {
     p.emplace_back("payment_method_types[0]", r.payment_method);
+  } else if (!options.payment_method_configuration.empty()) {
+    p.emplace_back("payment_method_configuration", options.payment_method_configuration);
   }
   p.emplace_back("locale", contains(checkout_locales, r.locale) ? r.locale : "auto");
   return p;

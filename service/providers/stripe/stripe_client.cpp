@@ -33,6 +33,14 @@ std::string describe_error(const outbound_response& r) {
   return out;
 }
 
+// Passes the caller's trace on (W3C Trace Context); Stripe ignores the header, a proxy or an
+// egress gateway in between may not.
+void add_traceparent(outbound_request& request, const std::string& traceparent) {
+  if (!traceparent.empty()) {
+    request.headers.emplace_back("traceparent", traceparent);
+  }
+}
+
 }  // namespace
 
 stripe_client::stripe_client(net::io_context& io, const client_settings& settings,
@@ -107,7 +115,8 @@ awaitable<pledges::provider_result<pledges::checkout_session>> stripe_client::cr
   outbound_request request{"POST", "/v1/checkout/sessions", {}, {}};
   request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   request.headers.emplace_back("Idempotency-Key", checkout_idempotency_key(r.pledge_id));
-  request.body = encode(checkout_session_params(r, settings_.product_name));
+  request.body = encode(checkout_session_params(r, settings_.checkout));
+  add_traceparent(request, r.traceparent);
   auto response = co_await call("create_checkout_session", std::move(request));
   if (!response) {
     co_return response.error();
@@ -125,8 +134,9 @@ awaitable<pledges::provider_result<pledges::checkout_session>> stripe_client::cr
 }
 
 awaitable<pledges::provider_result<void>> stripe_client::cancel_subscription(
-    std::string subscription_id) {
+    std::string subscription_id, std::string traceparent) {
   outbound_request request{"DELETE", "/v1/subscriptions/" + subscription_id, {}, {}};
+  add_traceparent(request, traceparent);
   auto response = co_await call("cancel_subscription", std::move(request));
   if (!response && response.error().what == provider_error::kind::rejected &&
       response.error().message.starts_with("HTTP 404") &&
@@ -140,8 +150,9 @@ awaitable<pledges::provider_result<void>> stripe_client::cancel_subscription(
 }
 
 awaitable<pledges::provider_result<std::string>> stripe_client::abandon_checkout(
-    std::string session_id) {
+    std::string session_id, std::string traceparent) {
   outbound_request expire{"POST", "/v1/checkout/sessions/" + session_id + "/expire", {}, {}};
+  add_traceparent(expire, traceparent);
   auto expired = co_await call("expire_checkout_session", std::move(expire));
   if (expired) {
     co_return std::string{};
@@ -151,6 +162,7 @@ awaitable<pledges::provider_result<std::string>> stripe_client::abandon_checkout
   }
   // Only open sessions expire: this one was completed meanwhile. End what it started.
   outbound_request retrieve{"GET", "/v1/checkout/sessions/" + session_id, {}, {}};
+  add_traceparent(retrieve, traceparent);
   auto session = co_await call("retrieve_checkout_session", std::move(retrieve));
   if (!session) {
     co_return session.error();
@@ -163,7 +175,7 @@ awaitable<pledges::provider_result<std::string>> stripe_client::abandon_checkout
     co_return std::string{};  // a one-time payment: nothing goes on
   }
   std::string id(subscription->as_string());
-  auto ended = co_await cancel_subscription(id);
+  auto ended = co_await cancel_subscription(id, traceparent);
   if (!ended) {
     co_return ended.error();
   }

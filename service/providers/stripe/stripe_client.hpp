@@ -13,13 +13,14 @@
 #include "providers/outbound_http.hpp"
 #include "providers/provider_metrics.hpp"
 #include "providers/retry_policy.hpp"
+#include "providers/stripe/checkout_params.hpp"
 
 namespace supportd::providers::stripe {
 
 struct client_settings {
   base_url api;
   std::string secret_key;
-  std::string product_name = "Support";
+  checkout_options checkout;
   std::chrono::milliseconds timeout{10'000};
   retry_policy retry;
   // Connections each worker keeps open to the API between calls. Every call beyond them opens
@@ -36,10 +37,10 @@ class stripe_client final : public pledges::checkout_provider {
 
   awaitable<pledges::provider_result<pledges::checkout_session>> create_checkout(
       const pledges::checkout_request& r) override;
-  awaitable<pledges::provider_result<void>> cancel_subscription(
-      std::string subscription_id) override;
+  awaitable<pledges::provider_result<void>> cancel_subscription(std::string subscription_id,
+                                                                std::string traceparent) override;
   awaitable<pledges::provider_result<std::string>> abandon_checkout(
-      std::string session_id) override;
+      std::string session_id, std::string traceparent) override;
 
  private:
   awaitable<pledges::provider_result<outbound_response>> call(std::string_view operation,
