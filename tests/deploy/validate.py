@@ -12,12 +12,16 @@ import re
 import subprocess
 import sys
 import tempfile
+import time
 
 import yaml
 
 ROOT = os.getcwd()
 DEPLOY = os.path.join(ROOT, "deploy")
 K8S = os.path.join(DEPLOY, "kubernetes")
+# The binary tells which settings each feature needs (--help) and which Stripe events it
+# consumes (--print-stripe-events): the deploy files must agree with it, not with a copy.
+SUPPORTD_BIN = os.environ.get("SUPPORTD_BIN") or os.path.join(ROOT, "build", "service", "supportd")
 
 results = []
 
@@ -137,7 +141,7 @@ API_VERSIONS = {
     "Service": "v1", "Deployment": "apps/v1", "StatefulSet": "apps/v1",
     "HorizontalPodAutoscaler": "autoscaling/v2", "PodDisruptionBudget": "policy/v1",
     "NetworkPolicy": "networking.k8s.io/v1", "ServiceMonitor": "monitoring.coreos.com/v1",
-    "PrometheusRule": "monitoring.coreos.com/v1",
+    "PrometheusRule": "monitoring.coreos.com/v1", "PodMonitor": "monitoring.coreos.com/v1",
 }
 
 manifest_files = sorted(p for p in yaml_files
@@ -220,23 +224,24 @@ def _():
         "secret.example.yaml must not be applied: its token is a placeholder"
 
 
-@check("Deployment: probes /healthz (startup, liveness) and /readyz (readiness) on the served port")
+@check("Deployment: probes /healthz (startup, liveness) and /readyz (readiness) on the ops port")
 def _():
     d = find("Deployment", "supportd")
     c = container(d, "supportd")
     port_names = {p["name"]: p["containerPort"] for p in c["ports"]}
+    assert {"http", "ops"} <= port_names.keys(), f"container ports are {sorted(port_names)}"
     for probe, path in (("startupProbe", "/healthz"), ("livenessProbe", "/healthz"),
                         ("readinessProbe", "/readyz")):
         assert probe in c, f"no {probe}"
         get = c[probe].get("httpGet") or {}
         assert get.get("path") == path, f"{probe} path is {get.get('path')}, not {path}"
         port = get.get("port")
-        assert port in port_names or port in port_names.values(), f"{probe} port {port} not served"
+        assert port in ("ops", port_names["ops"]), f"{probe} port {port} is not the ops port"
     env = pod_env(d)
-    listen = env.get("SUPPORTD_LISTEN_HTTP", "")
-    assert listen.endswith(":" + str(port_names["http"])), \
-        f"SUPPORTD_LISTEN_HTTP={listen!r} is not the container port {port_names['http']}"
-    assert listen.startswith("0.0.0.0:"), "SUPPORTD_LISTEN_HTTP must listen on 0.0.0.0 for probes"
+    for name, port in (("SUPPORTD_LISTEN_HTTP", "http"), ("SUPPORTD_LISTEN_OPS", "ops")):
+        listen = env.get(name, "")
+        assert listen == f"0.0.0.0:{port_names[port]}", \
+            f"{name}={listen!r} is not 0.0.0.0 and the container port {port} ({port_names[port]})"
 
 
 @check("Deployment: runAsNonRoot, readOnlyRootFilesystem, no privilege escalation, caps dropped")
@@ -341,12 +346,13 @@ def _():
     assert hpa["spec"]["minReplicas"] >= 2, "HPA minReplicas below 2"
     pdb = find("PodDisruptionBudget", "supportd")
     assert matches(pdb["spec"]["selector"]["matchLabels"], pod_labels), "PDB selector"
-    sm = find("ServiceMonitor", "supportd")
-    assert matches(sm["spec"]["selector"]["matchLabels"], svc["metadata"]["labels"]), \
-        "ServiceMonitor selects no supportd Service"
-    svc_ports = {p["name"] for p in svc["spec"]["ports"]}
-    for e in sm["spec"]["endpoints"]:
-        assert e["port"] in svc_ports and e.get("path", "/metrics") == "/metrics", "ServiceMonitor endpoint"
+    pm = find("PodMonitor", "supportd")
+    assert matches(pm["spec"]["selector"]["matchLabels"], pod_labels), "PodMonitor selects no pod"
+    assert pod_labels.get(pm["spec"].get("jobLabel")) == "supportd", \
+        "PodMonitor's jobLabel must name a pod label whose value is supportd (the rules' job)"
+    for e in pm["spec"]["podMetricsEndpoints"]:
+        assert e["port"] == "ops" and e.get("path", "/metrics") == "/metrics", \
+            "PodMonitor must scrape /metrics on the ops port"
     redis = find("StatefulSet", "supportd-redis")
     redis_labels = redis["spec"]["template"]["metadata"]["labels"]
     assert not matches(svc["spec"]["selector"], redis_labels), "the supportd Service selects Redis"
@@ -388,7 +394,139 @@ def _():
         "they differ: regenerate prometheusrule.yaml (the command is in its header)"
 
 
+@check("Kubernetes: the ops port is reached by Prometheus only; the Service carries the public port")
+def _():
+    d = find("Deployment", "supportd")
+    port_names = {p["name"]: p["containerPort"] for p in container(d, "supportd")["ports"]}
+    ops = port_names["ops"]
+    for _, svc in manifests:
+        if svc.get("kind") != "Service":
+            continue
+        for p in svc["spec"].get("ports", []):
+            assert p.get("targetPort") not in ("ops", ops) and p.get("port") != ops, \
+                f"Service {svc['metadata']['name']} exposes the ops port"
+    np = find("NetworkPolicy", "supportd")
+    admitted = {}  # port -> the namespaces admitted to it
+    for rule in np["spec"]["ingress"]:
+        assert rule.get("from"), "an ingress rule admits every source"
+        namespaces = {f.get("namespaceSelector", {}).get("matchLabels", {})
+                      .get("kubernetes.io/metadata.name") for f in rule["from"]}
+        for p in rule.get("ports", []):
+            admitted.setdefault(p["port"], set()).update(namespaces)
+    assert admitted.get(ops) == {"monitoring"}, \
+        f"the ops port {ops} is admitted from {admitted.get(ops)}, not the monitoring namespace only"
+    assert "monitoring" not in admitted.get(port_names["http"], set()), \
+        "monitoring needs no access to the public port"
+
+
+@check("Redis: an exact image version (the same in Kubernetes and Compose), a headless Service")
+def _():
+    redis = find("StatefulSet", "supportd-redis")
+    image = container(redis, "redis")["image"]
+    assert re.fullmatch(r"redis:\d+\.\d+\.\d+(-\w+)?", image), f"{image} is not an exact version"
+    compose = load_one(os.path.join(DEPLOY, "docker-compose.yml"))
+    assert compose["services"]["redis"]["image"] == image, \
+        f"compose runs {compose['services']['redis']['image']}, Kubernetes {image}"
+    governing = find("Service", redis["spec"]["serviceName"])
+    assert governing["spec"].get("clusterIP") == "None", \
+        f"the StatefulSet's serviceName {governing['metadata']['name']} is not headless"
+    assert matches(governing["spec"]["selector"], redis["spec"]["template"]["metadata"]["labels"]), \
+        "the headless Service selects no Redis pod"
+
+
+# --- Features: every target sets every setting the binary says a feature needs ---------------
+
+def supportd_output(*args):
+    assert os.access(SUPPORTD_BIN, os.X_OK), \
+        f"{SUPPORTD_BIN} is not built: build it, or point SUPPORTD_BIN at it"
+    run = subprocess.run([SUPPORTD_BIN, *args], capture_output=True, text=True, timeout=30)
+    assert run.returncode == 0, f"supportd {' '.join(args)}: {run.stderr.strip()}"
+    return run.stdout
+
+
+def environment_name(flag):
+    return "SUPPORTD_" + flag.upper().replace("-", "_")
+
+
+def feature_settings():
+    """{feature: [SUPPORTD_* names]} from the table at the end of `supportd --help`."""
+    text = supportd_output("--help")
+    m = re.search(r"^Features and the settings each needs.*\n((?:  [\w-]+:.*\n)+)", text, re.M)
+    assert m, "supportd --help has no 'Features and the settings each needs' table"
+    features = {}
+    for line in m.group(1).splitlines():
+        feature, flags = line.strip().split(":", 1)
+        features[feature] = [environment_name(f) for f in re.findall(r"--([a-z0-9-]+)", flags)]
+    return features
+
+
+def compose_supportd_env():
+    compose = load_one(os.path.join(DEPLOY, "docker-compose.yml"))
+    env = compose["services"]["supportd"].get("environment") or {}
+    return env if isinstance(env, dict) else dict(e.split("=", 1) for e in env)
+
+
+def missing_settings(configured):
+    """'feature lacks NAME, ...' for each feature whose settings `configured` lacks or leaves
+    empty."""
+    gaps = []
+    for feature, names in feature_settings().items():
+        lacking = [n for n in names if not str(configured.get(n, "")).strip()]
+        if lacking:
+            gaps.append(f"{feature} lacks {', '.join(lacking)}")
+    return gaps
+
+
+@check("Kubernetes sets every setting each feature needs (supportd --help)")
+def _():
+    gaps = missing_settings(pod_env(find("Deployment", "supportd")))
+    assert not gaps, "; ".join(gaps)
+
+
+@check("Compose sets every setting each feature needs (supportd --help), secrets as its files")
+def _():
+    env = compose_supportd_env()
+    gaps = missing_settings(env)
+    assert not gaps, "; ".join(gaps)
+    compose = load_one(os.path.join(DEPLOY, "docker-compose.yml"))
+    mounted = set(compose["services"]["supportd"].get("secrets", []))
+    defined = compose.get("secrets", {})
+    for name, value in env.items():
+        if name.endswith("_FILE") and value:
+            secret = value.removeprefix("/run/secrets/")
+            assert value.startswith("/run/secrets/") and secret in mounted, \
+                f"{name}={value} is not a secret mounted into supportd"
+            assert (defined.get(secret) or {}).get("file"), f"secret {secret} is not defined"
+
+
+@check("The runbook names every setting each feature needs (supportd --help)")
+def _():
+    text = open(os.path.join(DEPLOY, "README.md"), encoding="utf-8").read()
+    lacking = [n for names in feature_settings().values() for n in names if n not in text]
+    assert not lacking, f"deploy/README.md does not mention {lacking}"
+
+
+@check("The runbook lists exactly the Stripe events supportd consumes (--print-stripe-events)")
+def _():
+    text = open(os.path.join(DEPLOY, "README.md"), encoding="utf-8").read()
+    m = re.search(r"<!-- stripe-events -->\s*```\w*\n(.*?)```", text, re.S)
+    assert m, "deploy/README.md has no <!-- stripe-events --> code block"
+    listed = m.group(1).split()
+    consumed = supportd_output("--print-stripe-events").split()
+    assert consumed, "supportd --print-stripe-events printed nothing"
+    assert listed == consumed, f"the runbook lists {listed}, supportd consumes {consumed}"
+
+
 # --- Settings --------------------------------------------------------------------------------
+
+def healthcheck_command(dockerfile_text):
+    """The shell command of the Dockerfile's exec-form HEALTHCHECK (CMD ["bash", "-c", "…"])."""
+    m = re.search(r"^HEALTHCHECK.*?CMD\s+(\[.*\])\s*$", dockerfile_text, re.M)
+    assert m, "no exec-form HEALTHCHECK"
+    argv = json.loads(m.group(1))
+    assert argv[:2] == ["bash", "-c"], f"HEALTHCHECK runs {argv[:2]}, not bash -c"
+    return argv[2]
+
 
 def dockerfile_env(path):
     text = open(path, encoding="utf-8").read().replace("\\\n", " ")
@@ -424,7 +562,8 @@ def _():
 
 # --- Docker ----------------------------------------------------------------------------------
 
-@check("Dockerfile: sources exist, tests off, plain HTTP port = EXPOSE = HEALTHCHECK, non-root user")
+@check("Dockerfile: sources exist, tests off, HTTP and ops ports exposed, HEALTHCHECK on the ops "
+       "port without curl, non-root user")
 def _():
     path = os.path.join(DEPLOY, "Dockerfile")
     text = open(path, encoding="utf-8").read()
@@ -439,17 +578,64 @@ def _():
     assert re.search(r"add_executable\(supportd\b", service_cmake), "no supportd target in service/"
     assert "build/service/supportd" in text, "binary path is not build/service/supportd"
     env = dockerfile_env(path)
-    listen = env.get("SUPPORTD_LISTEN_HTTP", "")
-    assert listen.startswith("0.0.0.0:"), f"SUPPORTD_LISTEN_HTTP={listen!r}"
-    port = listen.rsplit(":", 1)[1]
+    ports = []
+    for name in ("SUPPORTD_LISTEN_HTTP", "SUPPORTD_LISTEN_OPS"):
+        listen = env.get(name, "")
+        assert listen.startswith("0.0.0.0:"), f"{name}={listen!r}"
+        ports.append(listen.rsplit(":", 1)[1])
     assert env.get("SUPPORTD_LISTEN_HTTPS") == "", "SUPPORTD_LISTEN_HTTPS should be empty"
-    assert re.search(rf"^EXPOSE\s+{port}\b", text, re.M), f"EXPOSE {port} missing"
-    health = re.search(r"^HEALTHCHECK.*", joined, re.M)
-    assert health and f"http://127.0.0.1:{port}/healthz" in health.group(0), "HEALTHCHECK URL"
+    exposed = re.search(r"^EXPOSE\s+(.*)$", text, re.M)
+    assert exposed and set(ports) <= set(exposed.group(1).split()), f"EXPOSE {ports} missing"
+    runtime = joined.split(" AS runtime", 1)[1]
+    installs = " ".join(re.findall(r"apt-get install[^&]*", runtime))
+    assert not re.search(r"\bcurl\b", installs), "the runtime image installs curl"
+    health = healthcheck_command(joined)
+    assert f"/dev/tcp/127.0.0.1/{ports[1]}" in health and "/healthz" in health, \
+        f"HEALTHCHECK does not ask the ops port {ports[1]} for /healthz"
     user = re.findall(r"^USER\s+(\S+)", text, re.M)
     assert user and user[-1].split(":")[0] not in ("0", "root"), "runs as root"
     ignore = os.path.join(DEPLOY, "Dockerfile.dockerignore")
     assert os.path.isfile(ignore), "deploy/Dockerfile.dockerignore missing"
+
+
+def free_port():
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@check("The image's and Compose's health checks pass against a running supportd, fail without one")
+def _():
+    dockerfile = open(os.path.join(DEPLOY, "Dockerfile"), encoding="utf-8").read()
+    ops_port = dockerfile_env(os.path.join(DEPLOY, "Dockerfile"))["SUPPORTD_LISTEN_OPS"].rsplit(":", 1)[1]
+    compose = load_one(os.path.join(DEPLOY, "docker-compose.yml"))
+    commands = {"Dockerfile": healthcheck_command(dockerfile.replace("\\\n", " ")),
+                "compose": compose["services"]["supportd"]["healthcheck"]["test"][-1]}
+    port = str(free_port())
+    local = {k: c.replace(f"/dev/tcp/127.0.0.1/{ops_port}", f"/dev/tcp/127.0.0.1/{port}")
+             for k, c in commands.items()}
+
+    def healthy(command):
+        return subprocess.run(["bash", "-c", command], capture_output=True, timeout=5).returncode == 0
+
+    for where, command in local.items():
+        assert not healthy(command), f"{where}'s health check passes with nothing listening"
+    assert os.access(SUPPORTD_BIN, os.X_OK), f"{SUPPORTD_BIN} is not built"
+    # No Redis is needed for /healthz: point at a port nothing listens on.
+    server = subprocess.Popen([SUPPORTD_BIN, "--listen-https=", "--listen-http=127.0.0.1:0",
+                               f"--listen-ops=127.0.0.1:{port}", "--threads=1",
+                               f"--redis-url=redis://127.0.0.1:{free_port()}/0"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 10
+        while not healthy(local["Dockerfile"]) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        for where, command in local.items():
+            assert healthy(command), f"{where}'s health check fails against a serving supportd"
+    finally:
+        server.terminate()
+        server.wait(timeout=15)
 
 
 # --- Compose ---------------------------------------------------------------------------------
@@ -480,6 +666,17 @@ def _():
                     f"{name}: bind mount {source} does not exist"
     grace = duration_seconds(services["supportd"]["stop_grace_period"])
     assert grace > 10, "stop_grace_period must exceed the 10 s drain"
+    ops_port = env["SUPPORTD_LISTEN_OPS"].rsplit(":", 1)[1]
+    published = [p.rsplit(":", 1)[-1] for p in services["supportd"].get("ports", [])]
+    assert ops_port not in published, "the ops port is published"
+    assert env["SUPPORTD_LISTEN_HTTP"].rsplit(":", 1)[1] in published, "the public port is not"
+    networks = {name: set(service.get("networks", [])) for name, service in services.items()}
+    assert networks["supportd"] & networks["prometheus"], "Prometheus shares no network with supportd"
+    assert networks["redis"] and networks["redis"] <= networks["supportd"], \
+        "Redis is on a network supportd is not on"
+    assert not networks["redis"] & networks["prometheus"], "Prometheus can reach Redis"
+    health = " ".join(services["supportd"]["healthcheck"]["test"])
+    assert f"/dev/tcp/127.0.0.1/{ops_port}" in health, "the health check does not use the ops port"
 
 
 @check("prometheus.yml scrapes supportd where compose serves it, and loads rules.yml")
@@ -489,7 +686,8 @@ def _():
     job = jobs.get("supportd")
     assert job, 'no job "supportd" (rules.yml and the dashboard select on it)'
     targets = [t for sc in job["static_configs"] for t in sc["targets"]]
-    assert "supportd:8080" in targets, f"targets are {targets}"
+    ops = "supportd:" + compose_supportd_env()["SUPPORTD_LISTEN_OPS"].rsplit(":", 1)[1]
+    assert targets == [ops], f"targets are {targets}, not supportd's ops listener {ops}"
     assert job.get("metrics_path", "/metrics") == "/metrics"
     assert "rules.yml" in config["rule_files"], "rules.yml is not loaded"
 
