@@ -158,13 +158,14 @@ TEST_F(Inputs, AJsonNumberThatIsACardNumberIsRefused) {
   body.replace(body.find(R"("amount":"5")"), 12, R"("amount_minor":4111111111111111)");
   auto r = post(client, "/v1/pledges", "application/json", body);
   ASSERT_EQ(status(r), 422) << (r ? r->body : "");
-  EXPECT_EQ(invalid_fields(r), (std::vector<std::string>{"body:card_number"}));
+  auto fields = invalid_fields(r);
+  ASSERT_FALSE(fields.empty());
+  EXPECT_EQ(fields.front(), "body:card_number");
+  EXPECT_EQ(r->body.find("4111111111111111"), std::string::npos);
   EXPECT_EQ(redis_dump().find("4111111111111111"), std::string::npos);
-  EXPECT_EQ(service->process().lines().end(),
-            std::find_if(service->process().lines().begin(), service->process().lines().end(),
-                         [](const std::string& l) {
-                           return l.find("4111111111111111") != std::string::npos;
-                         }));
+  for (const auto& line : service->process().lines()) {
+    EXPECT_EQ(line.find("4111111111111111"), std::string::npos) << line;
+  }
 }
 
 TEST_F(Inputs, APledgeWhoseClaimWasLostIsNotAnsweredCreated) {
