@@ -22,6 +22,7 @@
 #include "log/logger.hpp"
 #include "metrics/registry.hpp"
 #include "notify/webhook_sender.hpp"
+#include "ops/admin_access.hpp"
 #include "ops/ops_routes.hpp"
 #include "ops/process_metrics.hpp"
 #include "pledges/pledge_metrics.hpp"
@@ -187,6 +188,7 @@ struct server::state final : instance_status {
         .set(std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count());
+    ops::count_admin_refusals(registry);
     registry.add_computed_gauge("supportd_redis_up",
                                 "1 when every worker's Redis connection is ready, else 0.", [this] {
                                   for (const auto& w : workers) {

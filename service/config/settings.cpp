@@ -1,7 +1,11 @@
 #include "config/settings.hpp"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <boost/program_options.hpp>
+#include <boost/url/parse.hpp>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -147,11 +151,44 @@ po::options_description describe_options() {
     ("rate-limit-per-minute", po::value<unsigned>()->default_value(120),
      "requests per client address per minute across public POST endpoints; 0 is off")
     ("client-ip-header", po::value<std::string>()->default_value(""),
-     "header in which a trusted proxy puts the client address (its last entry counts)")
+     "header in which trusted proxies put the client address (all its lines are one list; "
+     "see --trusted-proxy-hops)")
+    ("trusted-proxy-hops", po::value<unsigned>()->default_value(1),
+     "trusted proxies that append to --client-ip-header: the client address is this many "
+     "entries from the list's right end")
     ("country-header", po::value<std::string>()->default_value(""),
      "header in which a trusted proxy puts the client's country");
   // clang-format on
   return options;
+}
+
+// True when the process belongs to group `gid` (its effective or a supplementary group).
+bool in_group(gid_t gid) {
+  if (gid == ::getegid()) {
+    return true;
+  }
+  std::vector<gid_t> groups(static_cast<std::size_t>(std::max(0, ::getgroups(0, nullptr))));
+  auto n = ::getgroups(static_cast<int>(groups.size()), groups.data());
+  return std::find(groups.begin(), groups.begin() + std::max(0, n), gid) != groups.end();
+}
+
+// A secret file only supportd may read. Group read is allowed only where it is how supportd
+// itself reads the file: owned by another user (root) and shared with supportd's group, as
+// Kubernetes mounts secrets with fsGroup and defaultMode 0440. Anything for others, or group
+// access to a file supportd owns, is refused before the secret is used.
+void check_secret_file_mode(const std::string& flag, const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    fail(flag, "cannot read " + path);
+  }
+  const auto group_bits = st.st_mode & S_IRWXG;
+  const bool group_is_ours =
+      group_bits == S_IRGRP && st.st_uid != ::geteuid() && in_group(st.st_gid);
+  if ((st.st_mode & S_IRWXO) != 0 || (group_bits != 0 && !group_is_ours)) {
+    char mode[8];
+    std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
+    fail(flag, path + " is open to group or others (mode " + mode + "); run: chmod 600 " + path);
+  }
 }
 
 std::string read_secret_file(const std::string& flag, const std::string& path) {
@@ -159,6 +196,7 @@ std::string read_secret_file(const std::string& flag, const std::string& path) {
   if (!in) {
     fail(flag, "cannot read " + path);
   }
+  check_secret_file_mode(flag, path);
   std::ostringstream content;
   content << in.rdbuf();
   std::string secret = content.str();
@@ -170,6 +208,29 @@ std::string read_secret_file(const std::string& flag, const std::string& path) {
     fail(flag, path + " is empty");
   }
   return secret;
+}
+
+// Plain http only to this machine (127.0.0.0/8, ::1, localhost): a bearer key or a reader's
+// address must not cross a network in clear.
+bool plain_http_allowed(const std::string& url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed || parsed->scheme() != "http") {
+    return true;  // https, or not a URL at all (refused by its own check)
+  }
+  switch (parsed->host_type()) {
+    case boost::urls::host_type::ipv4:
+      return (parsed->host_ipv4_address().to_uint() >> 24) == 127;
+    case boost::urls::host_type::ipv6:
+      return parsed->host_ipv6_address().is_loopback();
+    case boost::urls::host_type::name: {
+      std::string host(parsed->encoded_host());
+      std::transform(host.begin(), host.end(), host.begin(),
+                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+      return host == "localhost";
+    }
+    default:
+      return false;
+  }
 }
 
 std::vector<std::string> split_list(const std::string& text) {
@@ -233,6 +294,10 @@ void read_reminder_settings(const po::variables_map& vm, settings& s) {
   s.notify_url = vm["notify-url"].as<std::string>();
   if (!s.notify_url.empty() && !pledges::origin_of(s.notify_url)) {
     fail("notify-url", "expected an http(s) URL");
+  }
+  if (!plain_http_allowed(s.notify_url)) {
+    fail("notify-url",
+         "plain http is only for loopback hosts (127.0.0.1, ::1, localhost); use https");
   }
   if (const auto& path = vm["notify-secret-file"].as<std::string>(); !path.empty()) {
     auto keys = notify::parse_secret_file(read_secret_file("notify-secret-file", path));
@@ -371,6 +436,10 @@ settings build_settings(const po::variables_map& vm) {
       !origin || s.stripe_api_base.size() > origin->size() + 1) {
     fail("stripe-api-base", "expected a base URL such as https://api.stripe.com");
   }
+  if (!plain_http_allowed(s.stripe_api_base)) {
+    fail("stripe-api-base",
+         "plain http is only for loopback hosts (127.0.0.1, ::1, localhost); use https");
+  }
   s.stripe_ca_file = vm["stripe-ca-file"].as<std::string>();
   if (!s.stripe_ca_file.empty() && !std::ifstream(s.stripe_ca_file)) {
     fail("stripe-ca-file", "cannot read " + s.stripe_ca_file);
@@ -439,6 +508,10 @@ settings build_settings(const po::variables_map& vm) {
   read_reminder_settings(vm, s);
   s.rate_limit_per_minute = vm["rate-limit-per-minute"].as<unsigned>();
   s.client_ip_header = vm["client-ip-header"].as<std::string>();
+  s.trusted_proxy_hops = vm["trusted-proxy-hops"].as<unsigned>();
+  if (s.trusted_proxy_hops < 1 || s.trusted_proxy_hops > 16) {
+    fail("trusted-proxy-hops", "must be from 1 to 16");
+  }
   s.country_header = vm["country-header"].as<std::string>();
   return s;
 }

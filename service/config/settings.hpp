@@ -95,6 +95,9 @@ struct settings {
   unsigned rate_limit_per_minute = 120;
   // Set behind a trusted proxy: where it puts the client's address and country.
   std::string client_ip_header;
+  // How many trusted proxies append to client_ip_header: the address is that many entries from
+  // its right end.
+  unsigned trusted_proxy_hops = 1;
   std::string country_header;
 };
 

@@ -1,6 +1,7 @@
 #include "http/field_checks.hpp"
 
 #include <algorithm>
+#include <boost/url/parse.hpp>
 #include <cctype>
 
 namespace supportd::http {
@@ -22,6 +23,88 @@ bool printable(std::string_view s) {
     auto u = static_cast<unsigned char>(c);
     return u < 0x20 || u == 0x7f;
   });
+}
+
+bool is_text(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size()) {
+    const auto lead = static_cast<unsigned char>(s[i]);
+    if (lead < 0x80) {
+      if (lead < 0x20 || lead == 0x7f) {
+        return false;
+      }
+      ++i;
+      continue;
+    }
+    // RFC 3629 section 4: the lead byte fixes the length and the range of the first
+    // continuation byte, which rules out overlong forms, surrogates and code points past
+    // U+10FFFF.
+    std::size_t length = 0;
+    unsigned char low = 0x80, high = 0xbf;
+    if (lead >= 0xc2 && lead <= 0xdf) {
+      length = 2;
+    } else if (lead >= 0xe0 && lead <= 0xef) {
+      length = 3;
+      low = lead == 0xe0 ? 0xa0 : 0x80;
+      high = lead == 0xed ? 0x9f : 0xbf;
+    } else if (lead >= 0xf0 && lead <= 0xf4) {
+      length = 4;
+      low = lead == 0xf0 ? 0x90 : 0x80;
+      high = lead == 0xf4 ? 0x8f : 0xbf;
+    } else {
+      return false;
+    }
+    if (s.size() - i < length) {
+      return false;
+    }
+    for (std::size_t k = 1; k < length; ++k) {
+      const auto c = static_cast<unsigned char>(s[i + k]);
+      if (c < (k == 1 ? low : 0x80) || c > (k == 1 ? high : 0xbf)) {
+        return false;
+      }
+    }
+    // C1 controls, U+0080 to U+009F: C2 80 to C2 9F.
+    if (lead == 0xc2 && static_cast<unsigned char>(s[i + 1]) <= 0x9f) {
+      return false;
+    }
+    i += length;
+  }
+  return true;
+}
+
+std::optional<field_error> text_field_error(std::string_view field, std::string_view value) {
+  if (is_text(value)) {
+    return std::nullopt;
+  }
+  return field_error{std::string(field), "invalid_text",
+                     std::string(field) + " must be UTF-8 text without control characters."};
+}
+
+std::optional<std::string> origin_of(std::string_view url) {
+  auto parsed = boost::urls::parse_uri(url);
+  if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") ||
+      parsed->encoded_host().empty() || parsed->has_userinfo()) {
+    return std::nullopt;
+  }
+  std::string origin =
+      std::string(parsed->scheme()) + "://" + std::string(parsed->encoded_host_and_port());
+  std::transform(origin.begin(), origin.end(), origin.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return origin;
+}
+
+std::optional<field_error> page_url_error(std::string_view field, std::string_view url,
+                                          const std::vector<std::string>& allowed_origins) {
+  auto origin = origin_of(url);
+  if (!origin) {
+    return field_error{std::string(field), "invalid_url",
+                       std::string(field) + " must be an http(s) URL."};
+  }
+  if (std::find(allowed_origins.begin(), allowed_origins.end(), *origin) == allowed_origins.end()) {
+    return field_error{std::string(field), "origin_not_allowed",
+                       std::string(field) + " must be a page on an allowed origin."};
+  }
+  return std::nullopt;
 }
 
 bool is_token(std::string_view s) {

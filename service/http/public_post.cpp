@@ -36,7 +36,8 @@ awaitable<public_post> check_public_post(const request& req, services& svc,
     co_return refuse(std::move(*off), {});
   }
   limits::rate_limiter limiter(svc.redis, s.redis_prefix, s.rate_limit_per_minute);
-  auto rate = co_await limiter.hit("public-post", client_address(req, s.client_ip_header));
+  auto rate = co_await limiter.hit("public-post",
+                                   client_address(req, s.client_ip_header, s.trusted_proxy_hops));
   if (!rate) {
     co_return refuse(store_unavailable_response(), {});
   }

@@ -1,5 +1,6 @@
 #include "pledges/card_screen.hpp"
 
+#include <boost/json/value.hpp>
 #include <string>
 
 namespace supportd::pledges {
@@ -32,10 +33,17 @@ bool looks_like_card_number(std::string_view text) {
       run += c;
       continue;
     }
-    const bool separator = (c == ' ' || c == '-') && !run.empty() && i + 1 < text.size() &&
-                           text[i + 1] >= '0' && text[i + 1] <= '9';
-    if (separator) {
-      continue;
+    // A stretch of separators inside a run joins the digits on both sides of it.
+    auto is_separator = [](char s) { return s == ' ' || s == '-' || s == '.'; };
+    if (is_separator(c) && !run.empty()) {
+      auto next = i;
+      while (next < text.size() && is_separator(text[next])) {
+        ++next;
+      }
+      if (next < text.size() && text[next] >= '0' && text[next] <= '9') {
+        i = next - 1;
+        continue;
+      }
     }
     if (check_run()) {
       return true;
@@ -43,6 +51,93 @@ bool looks_like_card_number(std::string_view text) {
     run.clear();
   }
   return check_run();
+}
+
+namespace {
+
+bool strings_hold_card_number(const boost::json::value& value) {
+  switch (value.kind()) {
+    case boost::json::kind::string:
+      return looks_like_card_number(value.get_string());
+    case boost::json::kind::array:
+      for (const auto& item : value.get_array()) {
+        if (strings_hold_card_number(item)) {
+          return true;
+        }
+      }
+      return false;
+    case boost::json::kind::object:
+      for (const auto& member : value.get_object()) {
+        if (strings_hold_card_number(member.value())) {
+          return true;
+        }
+      }
+      return false;
+    default:
+      return false;
+  }
+}
+
+// The integer digits of one JSON number token ("-4.1e3" -> "4100"), at most 40 of them.
+std::string integer_digits(std::string_view token) {
+  std::string whole, fraction;
+  long exponent = 0;
+  std::size_t i = token.starts_with('-') ? 1 : 0;
+  for (; i < token.size() && token[i] >= '0' && token[i] <= '9'; ++i) {
+    whole += token[i];
+  }
+  if (i < token.size() && token[i] == '.') {
+    for (++i; i < token.size() && token[i] >= '0' && token[i] <= '9'; ++i) {
+      fraction += token[i];
+    }
+  }
+  if (i < token.size() && (token[i] == 'e' || token[i] == 'E')) {
+    ++i;
+    const bool negative = i < token.size() && token[i] == '-';
+    if (i < token.size() && (token[i] == '-' || token[i] == '+')) {
+      ++i;
+    }
+    for (; i < token.size() && token[i] >= '0' && token[i] <= '9' && exponent < 100; ++i) {
+      exponent = exponent * 10 + (token[i] - '0');
+    }
+    exponent = negative ? -exponent : exponent;
+  }
+  const long length = static_cast<long>(whole.size()) + exponent;
+  if (length <= 0 || length > 40) {
+    return {};
+  }
+  std::string digits = whole + fraction;
+  digits.resize(static_cast<std::size_t>(length), '0');
+  return digits;
+}
+
+}  // namespace
+
+bool holds_card_number(std::string_view json_text, const boost::json::value& parsed) {
+  if (strings_hold_card_number(parsed)) {
+    return true;
+  }
+  // Numbers, from the text: outside strings, a token that starts with '-' or a digit.
+  for (std::size_t i = 0; i < json_text.size(); ++i) {
+    const char c = json_text[i];
+    if (c == '"') {
+      for (++i; i < json_text.size() && json_text[i] != '"'; ++i) {
+        if (json_text[i] == '\\') {
+          ++i;
+        }
+      }
+      continue;
+    }
+    if (c == '-' || (c >= '0' && c <= '9')) {
+      auto end = json_text.find_first_not_of("0123456789+-.eE", i);
+      end = end == std::string_view::npos ? json_text.size() : end;
+      if (looks_like_card_number(integer_digits(json_text.substr(i, end - i)))) {
+        return true;
+      }
+      i = end - 1;
+    }
+  }
+  return false;
 }
 
 http::field_error card_number_error() {

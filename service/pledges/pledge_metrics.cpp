@@ -31,7 +31,8 @@ pledge_metrics pledge_metrics::create(metrics::registry& r) {
       r.add_counter("supportd_pledge_transitions_total", "Pledge state changes.", {"from", "to"}),
       r.add_counter("supportd_pledge_requests_refused_total",
                     "Pledge requests refused, by reason (invalid, card_number, rate_limited, "
-                    "origin, idempotency_conflict, provider_unavailable, provider_rejected).",
+                    "origin, idempotency_conflict, provider_unavailable, provider_rejected, "
+                    "not_stored).",
                     {"reason"}),
       recurring_gauges_in(r),
   };

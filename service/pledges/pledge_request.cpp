@@ -2,9 +2,8 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
-#include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
-#include <boost/url/parse.hpp>
+#include <limits>
 
 #include "http/field_checks.hpp"
 #include "http/form.hpp"
@@ -21,11 +20,12 @@ using http::printable;
 constexpr std::size_t max_text = 200;
 constexpr std::size_t max_url = 2000;
 
-// Stores a field's value, screening it first: a card-number-like value is dropped.
-void assign(pledge_fields& f, std::string_view key, std::string_view value) {
+// Stores a field's value, screening it first: a card-number-like value is dropped, and a value
+// that is not text (invalid UTF-8, control characters) is the request's error.
+std::optional<field_error> assign(pledge_fields& f, std::string_view key, std::string_view value) {
   if (looks_like_card_number(value)) {
     f.card_number_seen = true;
-    return;
+    return std::nullopt;
   }
   std::string* slot = nullptr;
   if (key == "amount")
@@ -54,9 +54,14 @@ void assign(pledge_fields& f, std::string_view key, std::string_view value) {
     slot = &f.success_url;
   else if (key == "cancel_url")
     slot = &f.cancel_url;
-  if (slot != nullptr) {
-    *slot = value;
+  if (slot == nullptr) {
+    return std::nullopt;
   }
+  if (auto error = http::text_field_error(key, value)) {
+    return error;
+  }
+  *slot = value;
+  return std::nullopt;
 }
 
 }  // namespace
@@ -68,23 +73,23 @@ std::variant<pledge_fields, field_error> parse_json_fields(std::string_view body
     return field_error{"body", "invalid", "The body must be a JSON object."};
   }
   pledge_fields f;
+  // Every value, nested ones and numbers included, is screened before any is read.
+  f.card_number_seen = holds_card_number(body, value);
   for (const auto& [key, member] : value.as_object()) {
     if (member.is_string()) {
-      assign(f, key, member.as_string());
+      if (auto error = assign(f, key, member.as_string())) {
+        return *error;
+      }
     } else if (key == "amount_minor") {
       if (member.is_int64()) {
         f.amount_minor = member.as_int64();
       } else if (member.is_uint64()) {
         f.amount_minor = std::numeric_limits<std::int64_t>::max();
-      } else {
+      } else if (!f.card_number_seen) {
         return field_error{"amount_minor", "invalid", "amount_minor must be an integer."};
       }
     } else if (member.is_number()) {
-      // A number where a string was expected: screen it too (a card number sent as a number).
-      auto text = boost::json::serialize(member);
-      if (looks_like_card_number(text)) {
-        f.card_number_seen = true;
-      } else if (key == "amount") {
+      if (key == "amount") {
         return field_error{
             "amount", "invalid",
             "amount must be a decimal string such as \"5.00\", or use amount_minor."};
@@ -96,24 +101,19 @@ std::variant<pledge_fields, field_error> parse_json_fields(std::string_view body
 
 std::variant<pledge_fields, field_error> parse_form_fields(std::string_view body) {
   pledge_fields f;
-  if (!for_each_form_field(
-          body, [&](std::string_view key, std::string_view value) { assign(f, key, value); })) {
+  std::optional<field_error> not_text;
+  if (!for_each_form_field(body, [&](std::string_view key, std::string_view value) {
+        auto error = assign(f, key, value);
+        if (error && !not_text) {
+          not_text = std::move(error);
+        }
+      })) {
     return field_error{"body", "invalid", "The body is not valid form encoding."};
   }
-  return f;
-}
-
-std::optional<std::string> origin_of(std::string_view url) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") ||
-      parsed->encoded_host().empty() || parsed->has_userinfo()) {
-    return std::nullopt;
+  if (not_text) {
+    return *not_text;
   }
-  std::string origin =
-      std::string(parsed->scheme()) + "://" + std::string(parsed->encoded_host_and_port());
-  std::transform(origin.begin(), origin.end(), origin.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return origin;
+  return f;
 }
 
 std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_fields& f,
@@ -200,6 +200,13 @@ std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_field
   check_text(f.name, "name", max_text);
   check_text(f.page_url, "page_url", max_url);
   check_text(f.referrer, "referrer", max_url);
+  // The page the reader pledged from is ours or nothing: it is kept as attribution and shown
+  // back, so a javascript: URL or another site's page must not get in.
+  if (!f.page_url.empty() && f.page_url.size() <= max_url) {
+    if (auto error = http::page_url_error("page_url", f.page_url, rules.allowed_origins)) {
+      errors.push_back(std::move(*error));
+    }
+  }
   for (auto [value, field] :
        {std::pair{&f.payment_method, "payment_method"}, std::pair{&f.campaign, "campaign"},
         std::pair{&f.component, "component"}}) {

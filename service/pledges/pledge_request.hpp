@@ -46,7 +46,8 @@ std::variant<pledge_fields, field_error> parse_form_fields(std::string_view body
 
 struct pledge_rules {
   pledge_limits limits;
-  // Exact origins ("https://news.example") that success_url and cancel_url may point to.
+  // Exact origins ("https://news.example") that success_url, cancel_url and page_url may point
+  // to.
   std::vector<std::string> allowed_origins;
 };
 
@@ -69,9 +70,7 @@ std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_field
                                                               const pledge_rules& rules,
                                                               std::string_view country);
 
-// "https://news.example:8443" for an http(s) URL, nullopt for anything else.
-std::optional<std::string> origin_of(std::string_view url);
-
 using http::normalize_email;
+using http::origin_of;
 
 }  // namespace supportd::pledges

@@ -132,19 +132,28 @@ awaitable<void> sleep_for(std::chrono::milliseconds d) {
   co_await timer.async_wait(use_tuple);
 }
 
-// The saved answer of an Idempotency-Key must not hand a manage token to whoever reads Redis:
-// it keeps the token's random part XORed with a pad that only the key itself gives (HMAC keyed
-// by the Idempotency-Key, which Redis holds only as a hash), so only a caller presenting the
-// same key gets the token back.
-std::string token_pad(std::string_view idempotency_key, std::string_view pledge_id) {
-  return security::hmac_sha256(idempotency_key,
-                               std::string("manage-token-pad|") + std::string(pledge_id));
+// The saved answer of an Idempotency-Key must not hand a capability to whoever reads Redis: it
+// keeps the manage token's random part and the whole signed cancel link XORed with a key
+// stream that only the key itself gives (HMAC blocks keyed by the Idempotency-Key, which Redis
+// holds only as a hash), so only a caller presenting the same key gets them back. Each member
+// has its own stream, never reused across 32-byte blocks (a cancel link's known prefix must not
+// reveal the stream under its token). Block 0 is the pad answers were saved with before
+// cancel links were sealed too, so those still replay.
+std::string key_stream(std::string_view idempotency_key, std::string_view purpose,
+                       std::string_view pledge_id, std::size_t length) {
+  std::string stream;
+  const std::string label = std::string(purpose) + "-pad|" + std::string(pledge_id);
+  for (int block = 0; stream.size() < length; ++block) {
+    stream += security::hmac_sha256(idempotency_key,
+                                    block == 0 ? label : label + "|" + std::to_string(block));
+  }
+  return stream;
 }
 
 std::string xor_with(std::string_view text, std::string_view pad) {
   std::string out(text);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    out[i] = static_cast<char>(out[i] ^ pad[i % pad.size()]);
+    out[i] = static_cast<char>(out[i] ^ pad[i]);
   }
   return out;
 }
@@ -152,12 +161,33 @@ std::string xor_with(std::string_view text, std::string_view pad) {
 constexpr std::string_view token_prefix = "mt_";
 constexpr std::string_view sealed_prefix = "sealed:";
 
-// The answer as saved: the manage token sealed.
+// The capabilities of a pledge's first answer: member, the prefix kept in clear, the purpose
+// naming its key stream, and whether an answer saved by an older version may hold it in clear
+// (cancel links were sealed later; such answers expire within 24 h).
+struct sealed_member {
+  std::string_view name;
+  std::string_view clear_prefix;
+  std::string_view purpose;
+  bool may_be_clear;
+};
+constexpr sealed_member sealed_members[] = {
+    {"manage_token", token_prefix, "manage-token", false},
+    {"cancel_link", "", "cancel-link", true},
+};
+
+// The answer as saved: its capabilities sealed.
 std::string answer_to_save(boost::json::object body, std::string_view idempotency_key) {
-  std::string token(body.at("manage_token").as_string());
-  auto pad = token_pad(idempotency_key, body.at("id").as_string());
-  body["manage_token"] = std::string(sealed_prefix) +
-                         security::to_hex(xor_with(token.substr(token_prefix.size()), pad));
+  const std::string id(body.at("id").as_string());
+  for (const auto& m : sealed_members) {
+    auto* value = body.if_contains(m.name);
+    if (value == nullptr || !value->is_string()) {
+      continue;
+    }
+    std::string_view text = value->as_string();
+    text.remove_prefix(std::min(text.size(), m.clear_prefix.size()));
+    auto pad = key_stream(idempotency_key, m.purpose, id, text.size());
+    *value = std::string(sealed_prefix) + security::to_hex(xor_with(text, pad));
+  }
   return boost::json::serialize(body);
 }
 
@@ -167,20 +197,29 @@ std::optional<std::string> answer_to_replay(std::string_view saved,
   boost::system::error_code ec;
   auto body = boost::json::parse(saved, ec);
   auto* o = !ec && body.is_object() ? &body.as_object() : nullptr;
-  auto* token = o != nullptr ? o->if_contains("manage_token") : nullptr;
   auto* id = o != nullptr ? o->if_contains("id") : nullptr;
-  if (token == nullptr || !token->is_string() || id == nullptr || !id->is_string()) {
+  if (id == nullptr || !id->is_string() || o->if_contains("manage_token") == nullptr) {
     return std::nullopt;
   }
-  std::string_view sealed = token->as_string();
-  auto bytes = sealed.starts_with(sealed_prefix)
-                   ? security::from_hex(sealed.substr(sealed_prefix.size()))
-                   : std::nullopt;
-  if (!bytes) {
-    return std::nullopt;
+  const std::string pledge_id(id->as_string());
+  for (const auto& m : sealed_members) {
+    auto* value = o->if_contains(m.name);
+    if (value == nullptr) {
+      continue;
+    }
+    std::string_view sealed = value->is_string() ? value->as_string() : std::string_view();
+    if (m.may_be_clear && value->is_string() && !sealed.starts_with(sealed_prefix)) {
+      continue;
+    }
+    auto bytes = sealed.starts_with(sealed_prefix)
+                     ? security::from_hex(sealed.substr(sealed_prefix.size()))
+                     : std::nullopt;
+    if (!bytes) {
+      return std::nullopt;
+    }
+    auto pad = key_stream(idempotency_key, m.purpose, pledge_id, bytes->size());
+    *value = std::string(m.clear_prefix) + xor_with(*bytes, pad);
   }
-  auto pad = token_pad(idempotency_key, id->as_string());
-  (*o)["manage_token"] = std::string(token_prefix) + xor_with(*bytes, pad);
   return boost::json::serialize(*o);
 }
 
@@ -230,7 +269,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
     http::add_cors_headers(r, req, gate.origin);
     return r;
   };
-  const auto who = http::client_address(req, s.client_ip_header);
+  const auto who = http::client_address(req, s.client_ip_header, s.trusted_proxy_hops);
 
   auto parsed = form ? parse_form_fields(req.body) : parse_json_fields(req.body);
   if (auto* error = std::get_if<field_error>(&parsed)) {
@@ -375,6 +414,26 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
       co_await store.release(key_id);
     }
     co_return answer(http::store_unavailable_response());
+  }
+  if (!*created) {
+    // Nothing was written: this request outlived its claim on the Idempotency-Key (it expired,
+    // or another request holds it now). "Created" would hand out a checkout for a pledge that
+    // does not exist, so the checkout is closed (best effort: it cannot be paid untracked) and
+    // the client is told to ask again with the same key, which answers as the key's holder did.
+    co_await svc.checkout->abandon_checkout(session->id, req.trace.child_traceparent());
+    refused.with({"not_stored"}).inc();
+    log::warn("pledge not stored: its Idempotency-Key claim was lost", {{"pledge_id", pledge_id}});
+    if (key.empty()) {
+      // Only a clash with an existing pledge id refuses a write without a key: random ids make
+      // that "cannot happen".
+      co_return answer(http::make_problem_response(http::internal_error()));
+    }
+    auto r = http::make_problem_response(
+        409, "idempotency_claim_lost", "Conflict",
+        "This request took longer than its claim on the Idempotency-Key and nothing was stored; "
+        "send it again with the same key.");
+    r.with_header("Retry-After", "1");
+    co_return answer(std::move(r));
   }
   svc.pledge_stats.created
       .with({pledge.money.code, to_string(pledge.every), component_label(pledge.source.component)})

@@ -23,11 +23,13 @@ using pledges::looks_like_card_number;
 constexpr std::size_t max_url = 2000;
 constexpr int max_every_months = 24;
 
-// Stores a field's value, screening it first: a card-number-like value is dropped.
-void assign(reminder_fields& f, std::string_view key, std::string_view value) {
+// Stores a field's value, screening it first: a card-number-like value is dropped, and a value
+// that is not text (invalid UTF-8, control characters) is the request's error.
+std::optional<field_error> assign(reminder_fields& f, std::string_view key,
+                                  std::string_view value) {
   if (looks_like_card_number(value)) {
     f.card_number_seen = true;
-    return;
+    return std::nullopt;
   }
   std::string* slot = nullptr;
   if (key == "email")
@@ -52,9 +54,14 @@ void assign(reminder_fields& f, std::string_view key, std::string_view value) {
     slot = &f.consent;
   else if (key == "consent_version")
     slot = &f.consent_version;
-  if (slot != nullptr) {
-    *slot = value;
+  if (slot == nullptr) {
+    return std::nullopt;
   }
+  if (auto error = http::text_field_error(key, value)) {
+    return error;
+  }
+  *slot = value;
+  return std::nullopt;
 }
 
 std::optional<int> parse_small_int(std::string_view text) {
@@ -75,24 +82,23 @@ std::variant<reminder_fields, field_error> parse_json_fields(std::string_view bo
     return field_error{"body", "invalid", "The body must be a JSON object."};
   }
   reminder_fields f;
+  // Every value, nested ones and numbers included, is screened before any is read.
+  f.card_number_seen = pledges::holds_card_number(body, value);
   for (const auto& [key, member] : value.as_object()) {
     if (member.is_string()) {
       if (key == "consent") {
         f.consent_not_boolean = true;
         continue;
       }
-      assign(f, key, member.as_string());
+      if (auto error = assign(f, key, member.as_string())) {
+        return *error;
+      }
     } else if (member.is_bool()) {
       if (key == "consent") {
         f.consent = member.as_bool() ? "true" : "false";
       }
-    } else if (member.is_number()) {
-      auto text = boost::json::serialize(member);
-      if (looks_like_card_number(text)) {
-        f.card_number_seen = true;
-      } else if (key == "every_months") {
-        f.every_months = text;
-      }
+    } else if (member.is_number() && key == "every_months" && !f.card_number_seen) {
+      f.every_months = boost::json::serialize(member);
     }
   }
   return f;
@@ -100,9 +106,17 @@ std::variant<reminder_fields, field_error> parse_json_fields(std::string_view bo
 
 std::variant<reminder_fields, field_error> parse_form_fields(std::string_view body) {
   reminder_fields f;
-  if (!http::for_each_form_field(
-          body, [&](std::string_view key, std::string_view value) { assign(f, key, value); })) {
+  std::optional<field_error> not_text;
+  if (!http::for_each_form_field(body, [&](std::string_view key, std::string_view value) {
+        auto error = assign(f, key, value);
+        if (error && !not_text) {
+          not_text = std::move(error);
+        }
+      })) {
     return field_error{"body", "invalid", "The body is not valid form encoding."};
+  }
+  if (not_text) {
+    return *not_text;
   }
   // A checked HTML checkbox sends "on".
   if (f.consent == "on") {
@@ -156,6 +170,12 @@ std::variant<valid_reminder, std::vector<field_error>> validate(const reminder_f
     errors.push_back(
         {"page_url", "invalid",
          "page_url must be at most " + std::to_string(max_url) + " printable characters."});
+  } else if (auto error = f.page_url.empty() ? std::nullopt
+                                             : http::page_url_error("page_url", f.page_url,
+                                                                    rules.allowed_origins)) {
+    // The page goes into the reader's delivery: a javascript: URL or another site's page
+    // must not reach an inbox as ours.
+    errors.push_back(std::move(*error));
   } else {
     r.page_url = f.page_url;
   }

@@ -42,6 +42,8 @@ struct reminder_rules {
   int local_hour = 9;
   // The default zone for dates and recurring reminders when the reader names none.
   std::string default_time_zone = "UTC";
+  // Exact origins ("https://news.example") page_url may be on: the CORS list.
+  std::vector<std::string> allowed_origins;
 };
 
 struct valid_reminder {

@@ -143,8 +143,8 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
   }
   const auto& fields = std::get<reminder_fields>(parsed);
   const auto now = now_unix();
-  auto validated =
-      validate(fields, reminder_rules{s.reminder_local_hour, s.reminder_time_zone}, now);
+  auto validated = validate(
+      fields, reminder_rules{s.reminder_local_hour, s.reminder_time_zone, s.allowed_origins}, now);
   if (auto* errors = std::get_if<std::vector<field_error>>(&validated)) {
     refused.with({fields.card_number_seen ? "card_number" : "invalid"}).inc();
     co_return answer(http::invalid_fields_response(*errors, form, s.reminder_error_url));

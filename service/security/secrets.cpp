@@ -13,13 +13,6 @@
 
 namespace supportd::security {
 
-bool constant_time_equal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) {
-    return false;
-  }
-  return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
-}
-
 void random_bytes(std::span<unsigned char> out) {
   // RAND_bytes costs ~1.5 µs a call however few bytes it gives (a lock, a fork check, a reseed
   // check), and a pledge or a sign-up takes several: each thread draws a block at a time and
@@ -155,6 +148,19 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   OPENSSL_cleanse(block, sizeof block);
   OPENSSL_cleanse(pad, sizeof pad);
   return mac;
+}
+
+bool constant_time_equal(std::string_view a, std::string_view b) {
+  // The key is random so an attacker cannot choose inputs whose digests collide; it lives as
+  // long as the process.
+  static const std::string key = [] {
+    std::string k(sha256_size, '\0');
+    random_bytes({reinterpret_cast<unsigned char*>(k.data()), k.size()});
+    return k;
+  }();
+  const auto digest_a = hmac_sha256(key, a);
+  const auto digest_b = hmac_sha256(key, b);
+  return CRYPTO_memcmp(digest_a.data(), digest_b.data(), sha256_size) == 0;
 }
 
 std::string base64url(std::string_view bytes) {

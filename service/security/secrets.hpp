@@ -9,7 +9,10 @@
 
 namespace supportd::security {
 
-// Compares secrets in time that depends only on their lengths.
+// Compares secrets without telling their content or their length: both sides are reduced to
+// fixed-size HMAC-SHA256 digests under a random per-process key, and the two 32-byte digests
+// compared in constant time. A length mismatch takes the same path as a content mismatch (no
+// early return), so a guesser learns nothing about how long the secret is.
 bool constant_time_equal(std::string_view a, std::string_view b);
 
 // Fills `out` from OpenSSL's CSPRNG (drawn in blocks: cheap for the few bytes of a nonce or id).

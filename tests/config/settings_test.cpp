@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <fstream>
 
 #include "support/temp_dir.hpp"
@@ -163,6 +164,90 @@ TEST(Settings, AHalfConfiguredFeatureIsNamedWithWhatItLacks) {
 
 TEST(Settings, PrintStripeEventsIsItsOwnOutcome) {
   EXPECT_EQ(parse({"--print-stripe-events"}).outcome, parse_outcome::print_stripe_events);
+}
+
+// --- Issue 13: secrets ----------------------------------------------------------------------
+
+TEST(Settings, SecretFilesOthersMayReadAreRefusedNamingTheFileAndTheFix) {
+  test::temp_dir dir;
+  auto path = dir.path() / "token";
+  std::ofstream(path) << "0123456789abcdef-secret\n";
+  for (auto mode : {0644, 0640, 0604, 0660, 0602}) {
+    std::filesystem::permissions(path, static_cast<std::filesystem::perms>(mode));
+    auto r = parse(
+        {"--listen-https=", "--listen-http=127.0.0.1:1", "--admin-token-file=" + path.string()});
+    EXPECT_EQ(r.outcome, parse_outcome::invalid) << std::oct << mode;
+    EXPECT_NE(r.message.find("--admin-token-file"), std::string::npos) << r.message;
+    EXPECT_NE(r.message.find("chmod 600 " + path.string()), std::string::npos) << r.message;
+    EXPECT_EQ(r.message.find("0123456789abcdef"), std::string::npos) << r.message;
+  }
+  for (auto mode : {0600, 0400}) {
+    std::filesystem::permissions(path, static_cast<std::filesystem::perms>(mode));
+    auto r = parse(
+        {"--listen-https=", "--listen-http=127.0.0.1:1", "--admin-token-file=" + path.string()});
+    EXPECT_EQ(r.outcome, parse_outcome::run) << r.message;
+  }
+}
+
+TEST(Settings, EverySecretFileIsChecked) {
+  test::temp_dir dir;
+  auto write = [&](const std::string& name, const std::string& content) {
+    auto path = dir.path() / name;
+    std::ofstream(path) << content;
+    std::filesystem::permissions(path, std::filesystem::perms(0644));
+    return path.string();
+  };
+  for (auto [flag, content] : {std::pair{"stripe-secret-key-file", "sk_test_x"},
+                               std::pair{"link-secret-file", "0123456789abcdef0123456789abcdef"},
+                               std::pair{"stripe-webhook-secret-file", "whsec_x"},
+                               std::pair{"redis-password-file", "hunter2"}}) {
+    auto r = parse({"--listen-https=", "--listen-http=127.0.0.1:1",
+                    std::string("--") + flag + "=" + write(flag, content)});
+    EXPECT_EQ(r.outcome, parse_outcome::invalid) << flag;
+    EXPECT_NE(r.message.find("chmod 600"), std::string::npos) << r.message;
+  }
+}
+
+TEST(Settings, PlainHttpOutboundOnlyToLoopback) {
+  test::temp_dir dir;
+  for (auto base :
+       {"http://api.stripe.com", "http://10.0.0.5:12111", "http://127.0.0.1.evil.example"}) {
+    auto r = parse(
+        {"--listen-https=", "--listen-http=127.0.0.1:1", std::string("--stripe-api-base=") + base});
+    EXPECT_EQ(r.outcome, parse_outcome::invalid) << base;
+    EXPECT_NE(r.message.find("--stripe-api-base"), std::string::npos) << r.message;
+  }
+  for (auto base : {"http://127.0.0.1:12111", "http://127.8.9.10", "http://[::1]:8080",
+                    "http://LocalHost:1", "https://api.stripe.com", "https://10.0.0.5"}) {
+    auto r = parse(
+        {"--listen-https=", "--listen-http=127.0.0.1:1", std::string("--stripe-api-base=") + base});
+    EXPECT_EQ(r.outcome, parse_outcome::run) << base << ": " << r.message;
+  }
+  auto secret = dir.path() / "notify";
+  std::ofstream(secret) << "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw\n";
+  std::filesystem::permissions(secret, std::filesystem::perms(0600));
+  auto notify = [&](const std::string& url) {
+    return parse({"--listen-https=", "--listen-http=127.0.0.1:1", "--notify-url=" + url,
+                  "--notify-secret-file=" + secret.string(), "--public-url=https://s.example"});
+  };
+  auto refused = notify("http://mail.example/hook");
+  EXPECT_EQ(refused.outcome, parse_outcome::invalid);
+  EXPECT_NE(refused.message.find("--notify-url"), std::string::npos) << refused.message;
+  EXPECT_EQ(notify("http://127.0.0.1:8091/reminders").outcome, parse_outcome::run);
+  EXPECT_EQ(notify("https://mail.example/hook").outcome, parse_outcome::run);
+}
+
+TEST(Settings, TrustedProxyHops) {
+  auto r = parse({"--listen-https=", "--listen-http=127.0.0.1:1"});
+  ASSERT_EQ(r.outcome, parse_outcome::run) << r.message;
+  EXPECT_EQ(r.values.trusted_proxy_hops, 1u);
+  r = parse({"--listen-https=", "--listen-http=127.0.0.1:1", "--client-ip-header=X-Forwarded-For",
+             "--trusted-proxy-hops=2"});
+  ASSERT_EQ(r.outcome, parse_outcome::run) << r.message;
+  EXPECT_EQ(r.values.trusted_proxy_hops, 2u);
+  EXPECT_EQ(
+      parse({"--listen-https=", "--listen-http=127.0.0.1:1", "--trusted-proxy-hops=0"}).outcome,
+      parse_outcome::invalid);
 }
 
 }  // namespace

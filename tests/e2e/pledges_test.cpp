@@ -54,6 +54,8 @@ class Pledges : public ::testing::Test {
         "--public-url=https://support.test",
         std::string("--allowed-origins=") + shop,
         "--pledge-error-url=http://shop.test/donate?form=1",
+        // The shop's form lets readers pick these; other methods are Checkout's to offer.
+        "--stripe-payment-methods=card,paypal",
     };
     service = std::make_unique<supportd_process>(redis.url(), with_test_rate_limit(args, extra));
     ASSERT_TRUE(service->wait_ready(10s));
@@ -184,6 +186,21 @@ TEST_F(Pledges, PlainFormPostRedirectsToCheckoutAndDoubleClicksMakeOnePledge) {
   auto params =
       json::parse(stripe_control("GET", "/__control/requests")).as_array()[0].at("params");
   EXPECT_EQ(params.at("payment_method_types[0]"), "paypal");
+}
+
+// With no method picked on the form, Checkout is not pinned to one: the account's payment
+// method configuration decides (a pinned card-only checkout would hide PayPal, wallets, SEPA).
+TEST_F(Pledges, APledgeWithoutAPickedMethodLeavesThemToCheckout) {
+  start();
+  raw_client client(service->http_port(), false);
+  auto r = post_form(client,
+                     "amount=2&currency=EUR&interval=month&email=a%40b.org&success_url=http%3A%2F%"
+                     "2Fshop.test%2Fthanks&cancel_url=http%3A%2F%2Fshop.test%2Fdonate",
+                     std::string("Origin: ") + shop + "\r\n");
+  ASSERT_EQ(status(r), 303);
+  auto params =
+      json::parse(stripe_control("GET", "/__control/requests")).as_array()[0].at("params");
+  EXPECT_FALSE(params.as_object().contains("payment_method_types[0]")) << params;
 }
 
 TEST_F(Pledges, InvalidFieldsAre422NamingEachAndChangeNothing) {

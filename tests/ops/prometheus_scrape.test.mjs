@@ -37,9 +37,9 @@ before(async () => {
                                             "--secret-key", stripeKey],
               /"msg":"listening"/);
 
-  writeFileSync(join(dir, "stripe-secret-key"), `${stripeKey}\n`);
-  writeFileSync(join(dir, "data-keys"), `k1:${randomBytes(32).toString("base64")}\n`);
-  writeFileSync(join(dir, "link-secret"), `${randomBytes(32).toString("hex")}\n`);
+  writeFileSync(join(dir, "stripe-secret-key"), `${stripeKey}\n`, { mode: 0o600 });
+  writeFileSync(join(dir, "data-keys"), `k1:${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
+  writeFileSync(join(dir, "link-secret"), `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
 
   const httpPort = await freePort();
   target = `127.0.0.1:${httpPort}`;

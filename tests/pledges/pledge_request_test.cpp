@@ -158,5 +158,54 @@ TEST(PledgeLimits, ParseAndOverride) {
   }
 }
 
+// --- Issue 13: what a stranger sends never reaches a reader as ours -----------------------
+
+TEST(PledgeRequest, PageUrlIsAnHttpPageOnAnAllowedOrigin) {
+  auto f = good();
+  f.page_url = "javascript:alert(1)";
+  EXPECT_EQ(bad_fields(f), (std::vector<std::string>{"page_url:invalid_url"}));
+  f.page_url = "https://phish.example/";
+  EXPECT_EQ(bad_fields(f), (std::vector<std::string>{"page_url:origin_not_allowed"}));
+  f.page_url = "https://news.example/story?x=1";
+  EXPECT_TRUE(bad_fields(f).empty());
+}
+
+TEST(PledgeRequest, EveryTextFieldIsUtf8WithoutControlsFromFormsAndJson) {
+  auto form = parse_form_fields("amount=5&currency=USD&email=r%FF%FE%40example.org");
+  ASSERT_TRUE(std::holds_alternative<field_error>(form));
+  EXPECT_EQ(std::get<field_error>(form).field, "email");
+  EXPECT_EQ(std::get<field_error>(form).code, "invalid_text");
+  auto name = parse_form_fields("name=Jo%E9");  // Latin-1, not UTF-8
+  ASSERT_TRUE(std::holds_alternative<field_error>(name));
+  EXPECT_EQ(std::get<field_error>(name).field, "name");
+  auto json = parse_json_fields(R"({"referrer":"https://a.example/\u0007"})");
+  ASSERT_TRUE(std::holds_alternative<field_error>(json));
+  EXPECT_EQ(std::get<field_error>(json).field, "referrer");
+  EXPECT_EQ(std::get<field_error>(json).code, "invalid_text");
+  auto ok = parse_form_fields("name=Zo%C3%AB+%E6%9D%8E");
+  ASSERT_TRUE(std::holds_alternative<pledge_fields>(ok));
+  EXPECT_EQ(std::get<pledge_fields>(ok).name, "Zo\xc3\xab \xe6\x9d\x8e");
+}
+
+TEST(PledgeRequest, CardNumbersAsAmountMinorOrNestedOrSplitAreCaught) {
+  for (auto body :
+       {R"({"amount_minor":4111111111111111})", R"({"amount_minor":4111111111111111.0})",
+        R"({"meta":{"n":[4111111111111111]}})", R"({"meta":{"n":"4111 1111 1111 1111"}})",
+        R"({"name":"4111.1111.1111.1111"})", R"({"name":"4111   1111   1111   1111"})",
+        R"({"name":"4111-1111--1111-1111"})"}) {
+    auto parsed = parse_json_fields(body);
+    ASSERT_TRUE(std::holds_alternative<pledge_fields>(parsed)) << body;
+    EXPECT_TRUE(std::get<pledge_fields>(parsed).card_number_seen) << body;
+  }
+  auto form = parse_form_fields("name=4111.1111.1111.1111");
+  EXPECT_TRUE(std::get<pledge_fields>(form).card_number_seen);
+  EXPECT_EQ(std::get<pledge_fields>(form).name, "");
+  // Ordinary amounts, dates and versions are not card numbers.
+  for (auto body : {R"({"amount_minor":500})", R"({"name":"2026-01-05 10.30"})",
+                    R"({"name":"4111.1111.1111.1112"})"}) {
+    EXPECT_FALSE(std::get<pledge_fields>(parse_json_fields(body)).card_number_seen) << body;
+  }
+}
+
 }  // namespace
 }  // namespace supportd::pledges

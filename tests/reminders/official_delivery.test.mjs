@@ -75,10 +75,10 @@ before(async () => {
   await new Promise((resolve) => receiver.listen(0, "127.0.0.1", resolve));
   const notifyUrl = `http://127.0.0.1:${receiver.address().port}/reminders`;
 
-  writeFileSync(join(dir, "data-keys"), `k1:${randomBytes(32).toString("base64")}\n`);
+  writeFileSync(join(dir, "data-keys"), `k1:${randomBytes(32).toString("base64")}\n`, { mode: 0o600 });
   // Two secrets, as while rotating: each adds its own v1 signature.
-  writeFileSync(join(dir, "notify-secrets"), `${secrets.join("\n")}\n`);
-  writeFileSync(join(dir, "link-secret"), `${randomBytes(32).toString("hex")}\n`);
+  writeFileSync(join(dir, "notify-secrets"), `${secrets.join("\n")}\n`, { mode: 0o600 });
+  writeFileSync(join(dir, "link-secret"), `${randomBytes(32).toString("hex")}\n`, { mode: 0o600 });
 
   // The public URL is only known once supportd listens; pick the port first.
   const httpPort = await freePort();

@@ -32,7 +32,9 @@ constexpr std::int64_t apr_10_2027_07_new_york = 1807354800;  // 11:00Z, EDT
 constexpr std::int64_t jan_10_2029_noon_utc = 1862740800;     // 2029-01-10T12:00:00Z
 
 reminder_rules utc_rules() {
-  return reminder_rules{};
+  reminder_rules r;
+  r.allowed_origins = {"https://news.example"};
+  return r;
 }
 
 // A sign-up that validates at jan_10_2027_noon_utc: due a week later.
@@ -301,7 +303,7 @@ TEST(ReminderRequest, RemindAtADateUsesTheConfiguredHour) {
   f.remind_in = "";
   f.remind_at = "2027-03-14";
   f.time_zone = "America/New_York";
-  reminder_rules rules;
+  reminder_rules rules = utc_rules();
   rules.local_hour = 7;
   EXPECT_EQ(must_validate(f, jan_10_2027_noon_utc, rules).due_unix, mar_14_2027_07_new_york);
   // 02:00 does not exist that day in New York: the reminder comes at 03:00 EDT instead.
@@ -315,7 +317,7 @@ TEST(ReminderRequest, ADateWithoutAZoneUsesTheDefaultZone) {
   f.remind_at = "2027-06-01";
   EXPECT_EQ(must_validate(f, jan_10_2027_noon_utc).due_unix, jun_1_2027_09_utc);
 
-  reminder_rules rules;
+  reminder_rules rules = utc_rules();
   rules.default_time_zone = "Europe/London";
   auto r = must_validate(f, jan_10_2027_noon_utc, rules);
   EXPECT_EQ(r.due_unix, jun_1_2027_09_london);
@@ -564,6 +566,64 @@ TEST(ReminderRequest, EveryProblemIsReportedAtOnce) {
   std::sort(errors.begin(), errors.end());
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(errors, expected);
+}
+
+// --- Issue 13: what a stranger sends never reaches an inbox as ours ------------------------
+
+TEST(ReminderRequest, PageUrlIsAnHttpPageOnAnAllowedOrigin) {
+  auto f = good();
+  f.page_url = "javascript:alert(document.cookie)";
+  EXPECT_EQ(errors_of(f), (std::vector<std::string>{"page_url:invalid_url"}));
+  f.page_url = "data:text/html,<script>x</script>";
+  EXPECT_EQ(errors_of(f), (std::vector<std::string>{"page_url:invalid_url"}));
+  f.page_url = "https://phish.example/login";
+  EXPECT_EQ(errors_of(f), (std::vector<std::string>{"page_url:origin_not_allowed"}));
+  f.page_url = "https://news.example.phish.example/";
+  EXPECT_EQ(errors_of(f), (std::vector<std::string>{"page_url:origin_not_allowed"}));
+  f.page_url = "http://news.example/story";  // another scheme is another origin
+  EXPECT_EQ(errors_of(f), (std::vector<std::string>{"page_url:origin_not_allowed"}));
+  f.page_url = "https://news.example/story/1?utm=x#top";
+  EXPECT_TRUE(errors_of(f).empty());
+  f.page_url = "";  // optional
+  EXPECT_TRUE(errors_of(f).empty());
+}
+
+TEST(ReminderRequest, FormFieldsMustBeUtf8TextWithoutControls) {
+  // The bytes of issue 13: not UTF-8, so a delivery's JSON body would not be valid.
+  auto parsed =
+      parse_form_fields("email=r%FF%FE%40example.org&remind_in=P7D&consent=on&consent_version=v1");
+  ASSERT_TRUE(std::holds_alternative<field_error>(parsed));
+  EXPECT_EQ(std::get<field_error>(parsed).field, "email");
+  EXPECT_EQ(std::get<field_error>(parsed).code, "invalid_text");
+  for (auto body : {"campaign=a%C0%AF", "page_url=https%3A%2F%2Fnews.example%2F%ED%A0%80",
+                    "locale=en%00", "consent_version=v1%7F", "component=%C2%85"}) {
+    auto refused = parse_form_fields(body);
+    ASSERT_TRUE(std::holds_alternative<field_error>(refused)) << body;
+    EXPECT_EQ(std::get<field_error>(refused).code, "invalid_text") << body;
+  }
+  // Real UTF-8 passes the reader (and fails later checks on its own terms, if any).
+  EXPECT_EQ(must_parse_form("email=zo%C3%AB%40example.org").email, "zo\xc3\xab@example.org");
+}
+
+TEST(ReminderRequest, JsonFieldsMustBeTextWithoutControls) {
+  for (auto body :
+       {R"({"email":"a\u0000@example.org"})", R"({"page_url":"https://news.example/\u0085"})",
+        R"({"time_zone":"Europe/London\u001b"})"}) {
+    auto refused = parse_json_fields(body);
+    ASSERT_TRUE(std::holds_alternative<field_error>(refused)) << body;
+    EXPECT_EQ(std::get<field_error>(refused).code, "invalid_text") << body;
+  }
+}
+
+TEST(ReminderRequest, CardNumbersSplitOrNestedOrAsAnyJsonNumberAreCaught) {
+  for (auto body :
+       {R"({"campaign":"4242.4242.4242.4242"})", R"({"campaign":"4242  4242  4242  4242"})",
+        R"({"campaign":"4242 - 4242 - 4242 - 4242"})",
+        R"({"extra":{"deep":["x",4242424242424242]}})",
+        R"({"extra":{"card":"4242 4242 4242 4242"}})", R"({"every_months":4242424242424242.0})",
+        R"({"every_months":4.242424242424242e15})"}) {
+    EXPECT_TRUE(must_parse_json(body).card_number_seen) << body;
+  }
 }
 
 }  // namespace

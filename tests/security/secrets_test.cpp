@@ -124,5 +124,16 @@ TEST(ClientAddress, TrustedProxyHeaderLastEntry) {
   EXPECT_EQ(http::client_address(req, "X-Forwarded-For"), "10.0.0.1");
 }
 
+TEST(Secrets, ConstantTimeEqualComparesWholeValuesOfAnyLength) {
+  EXPECT_TRUE(constant_time_equal("", ""));
+  EXPECT_TRUE(constant_time_equal("0123456789abcdef-secret", "0123456789abcdef-secret"));
+  EXPECT_FALSE(constant_time_equal("0123456789abcdef-secret", "0123456789abcdef-secreT"));
+  // A prefix, a longer guess, and embedded NULs: all wrong, none by a length shortcut.
+  EXPECT_FALSE(constant_time_equal("0123456789abcdef-secret", "0123456789abcdef"));
+  EXPECT_FALSE(constant_time_equal("0123456789abcdef-secret", "0123456789abcdef-secret!"));
+  EXPECT_FALSE(constant_time_equal(std::string_view("a\0b", 3), std::string_view("a\0c", 3)));
+  EXPECT_FALSE(constant_time_equal("", "x"));
+}
+
 }  // namespace
 }  // namespace supportd::security

@@ -2,6 +2,7 @@
 
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -11,6 +12,9 @@
 namespace supportd::test {
 
 temp_dir::temp_dir() {
+  // Files the tests write here are private (0600), as supportd requires of its secret files,
+  // and as a deployment's secret store creates them.
+  ::umask(077);
   std::string pattern = (std::filesystem::temp_directory_path() / "supportd-test-XXXXXX").string();
   if (mkdtemp(pattern.data()) == nullptr) {
     throw std::runtime_error("mkdtemp failed");

@@ -1,4 +1,6 @@
 // A fresh directory under the system temp dir, removed with everything in it on destruction.
+// Making one sets the process's umask to 077: every file a test writes (secret files among
+// them, which supportd refuses when group or others may read them) is created 0600.
 #pragma once
 
 #include <filesystem>

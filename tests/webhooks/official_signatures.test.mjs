@@ -17,7 +17,7 @@ before(async () => {
   await start("redis-server", ["--port", String(redisPort), "--bind", "127.0.0.1", "--save", "",
                                "--appendonly", "no", "--dir", dir], /Ready to accept connections/);
   // Two active secrets, as while rotating.
-  writeFileSync(join(dir, "secrets"), "whsec_current_secret\nwhsec_previous_secret\n");
+  writeFileSync(join(dir, "secrets"), "whsec_current_secret\nwhsec_previous_secret\n", { mode: 0o600 });
   const match = await start(process.env.SUPPORTD_BIN, [
     "--listen-https=", "--listen-http=127.0.0.1:0", `--redis-url=redis://127.0.0.1:${redisPort}/0`,
     `--stripe-webhook-secret-file=${join(dir, "secrets")}`, "--threads=1",
