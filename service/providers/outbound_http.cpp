@@ -107,6 +107,11 @@ class outbound_http::call_deadline {
 
   void watch(tcp::socket& s) { *target_ = &s; }
   bool fired() const { return *fired_; }
+  // What a failed step returns: a timeout once the deadline has passed. Nothing but the deadline
+  // aborts this call's operations, so an abort is one too.
+  error_code failure(error_code ec) const {
+    return fired() || ec == net::error::operation_aborted ? error_code(net::error::timed_out) : ec;
+  }
   std::chrono::steady_clock::time_point at() const { return at_; }
 
  private:
@@ -265,11 +270,8 @@ awaitable<boost::system::result<outbound_response>> outbound_http::send(
       break;
     }
   }
-  if (deadline.fired()) {
-    co_return error_code(net::error::timed_out);
-  }
-  if (connect_ec) {
-    co_return connect_ec;
+  if (deadline.fired() || connect_ec) {
+    co_return deadline.failure(connect_ec);
   }
   error_code ignored;
   fresh->socket().set_option(tcp::no_delay(true), ignored);
@@ -279,7 +281,7 @@ awaitable<boost::system::result<outbound_response>> outbound_http::send(
     auto [handshake_ec] =
         co_await fresh->stream.async_handshake(net::ssl::stream_base::client, use_tuple);
     if (handshake_ec) {
-      co_return deadline.fired() ? error_code(net::error::timed_out) : handshake_ec;
+      co_return deadline.failure(handshake_ec);
     }
   }
   co_return co_await exchange(std::move(fresh), text, deadline);
@@ -298,7 +300,7 @@ awaitable<boost::system::result<outbound_response>> outbound_http::exchange(
   error_code ec = where_.tls ? co_await write_and_read(c.stream, c.buffer, text, parser)
                              : co_await write_and_read(c.socket(), c.buffer, text, parser);
   if (ec) {
-    co_return deadline.fired() ? error_code(net::error::timed_out) : ec;
+    co_return deadline.failure(ec);
   }
   auto message = parser.release();
   outbound_response response;

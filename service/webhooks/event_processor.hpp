@@ -37,7 +37,7 @@ struct processor_options {
   std::size_t batch = 256;
   // Called with each entry before it is applied: a seam for tests, which make it throw as a bug
   // would.
-  std::function<void(const stream_entry&)> before_apply;
+  std::function<void(const stream_entry&)> before_apply{};
 };
 
 class event_processor {
