@@ -379,7 +379,8 @@ TEST_F(EventProcessing, PastTheBoundAnAppendIsRefusedAndNothingIsTrimmed) {
 }
 
 TEST_F(EventProcessing, AMillionUnprocessedEventsAreNotTrimmedByTheNextOne) {
-  // A backlog past the old cap (MAXLEN ~ 1000000), made inside Redis in one script.
+  // A backlog past the old cap (MAXLEN ~ 1000000) by more than a stream node (100 entries), so
+  // that an approximate trim would drop whole nodes; made inside Redis in one script.
   event_stream stream(*conn, prefix);
   ASSERT_TRUE(test::run(io, stream.ensure_group()));
   ASSERT_TRUE(call({"CONFIG", "SET", "appendonly", "no"}));  // a million writes, not to disk
@@ -387,21 +388,21 @@ TEST_F(EventProcessing, AMillionUnprocessedEventsAreNotTrimmedByTheNextOne) {
                            "for i = 1, tonumber(ARGV[1]) do redis.call('XADD', KEYS[1], '*', "
                            "'event_id', 'e', 'type', 't', 'body', '{}', 'received_ms', '0') end "
                            "return redis.call('XLEN', KEYS[1])",
-                           "1", "t:stripe:events", "1000000"});
+                           "1", "t:stripe:events", "1001000"});
   ASSERT_TRUE(filled);
-  ASSERT_EQ(filled->integer, 1'000'000);
+  ASSERT_EQ(filled->integer, 1'001'000);
   auto first = call({"XRANGE", "t:stripe:events", "-", "+", "COUNT", "1"});
   ASSERT_TRUE(first && first->elements.size() == 1u);
   const auto first_id = first->elements[0].elements[0].text;
   auto appended = test::run(io, stream.append("evt_last", "invoice.paid", "{}"));
   ASSERT_TRUE(appended && *appended);
-  EXPECT_EQ(stream_length(), 1'000'001);
+  EXPECT_EQ(stream_length(), 1'001'001);
   auto still = call({"XRANGE", "t:stripe:events", first_id, first_id});
   ASSERT_TRUE(still);
   EXPECT_EQ(still->elements.size(), 1u) << "the oldest unprocessed event was trimmed";
   // Nobody acknowledged any of them: trimming takes none.
   EXPECT_EQ(*test::run(io, stream.trim_acknowledged()), 0);
-  EXPECT_EQ(stream_length(), 1'000'001);
+  EXPECT_EQ(stream_length(), 1'001'001);
 }
 
 TEST_F(EventProcessing, TrimmingTakesOnlyWhatEveryGroupAcknowledged) {
