@@ -1,4 +1,5 @@
 // supportd: reader donations and "remind me later" over HTTPS, with Redis as its store.
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <memory>
@@ -15,6 +16,10 @@ extern char** environ;
 
 int main(int argc, char** argv) {
   using namespace supportd;
+
+  // A write to a peer that is gone (a Redis socket reset under hiredis, stdout a pipe whose
+  // reader exited) must fail that write with EPIPE, not kill the process with SIGPIPE.
+  std::signal(SIGPIPE, SIG_IGN);
 
   std::vector<std::string> environment;
   for (char** entry = environ; *entry != nullptr; ++entry) {

@@ -115,6 +115,9 @@ po::options_description describe_options() {
      "a webhook event that failed (or whose worker died) is tried again after this")
     ("webhook-max-attempts", po::value<int>()->default_value(5),
      "attempts before a webhook event goes to the dead letters")
+    ("webhook-max-backlog", po::value<std::int64_t>()->default_value(100'000),
+     "received webhook events waiting to be processed past which new ones are refused with 503 "
+     "(the provider retries); 0 for no bound")
     ("data-key-file", po::value<std::string>()->default_value(""),
      "file of KEY_ID:BASE64_OF_32_BYTES lines sealing readers' emails (the first seals, all "
      "open); unset: reminder sign-ups off")
@@ -504,6 +507,10 @@ settings build_settings(const po::variables_map& vm) {
   s.webhook_max_attempts = vm["webhook-max-attempts"].as<int>();
   if (s.webhook_max_attempts < 1 || s.webhook_max_attempts > 100) {
     fail("webhook-max-attempts", "must be from 1 to 100");
+  }
+  s.webhook_max_backlog = vm["webhook-max-backlog"].as<std::int64_t>();
+  if (s.webhook_max_backlog < 0) {
+    fail("webhook-max-backlog", "must be 0 (no bound) or more");
   }
   read_reminder_settings(vm, s);
   s.rate_limit_per_minute = vm["rate-limit-per-minute"].as<unsigned>();

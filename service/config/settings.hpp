@@ -72,6 +72,8 @@ struct settings {
   bool stripe_livemode = false;
   std::chrono::milliseconds webhook_retry_after{30'000};
   int webhook_max_attempts = 5;
+  // Received events waiting to be processed past which new ones are refused with 503.
+  std::int64_t webhook_max_backlog = 100'000;
 
   // Reminders. Sign-ups need the data keys (addresses are stored sealed) and the link secret
   // (manage and unsubscribe tokens); delivery needs the notify URL and its secrets.

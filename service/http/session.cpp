@@ -237,6 +237,7 @@ class session {
   void expires_after(std::chrono::milliseconds d) {
     entry_.deadline = connection_tracker::clock::now() + d;
   }
+  void expires_never() { entry_.deadline = connection_tracker::clock::time_point::max(); }
 
   // Handles one request; false when the connection is to be closed.
   awaitable<bool> answer(bhttp::request<bhttp::string_body>& message,
@@ -270,6 +271,11 @@ class session {
     response res;
     if (match.matched) {
       req.path_params = std::move(match.params);
+      // The header timeout was for reading the request. A handler in progress is bounded by its
+      // own deadlines (Redis, the provider's attempts), so the client always hears the answer
+      // the log records, a 503 from a slow provider included, not a connection closed under it
+      // while the handler goes on.
+      expires_never();
       settings_.metrics->in_flight.add(1);
       try {
         res = co_await match.matched->handle(req, services_);
@@ -290,6 +296,8 @@ class session {
         message.keep_alive() && !res.close && !settings_.draining->load(std::memory_order_relaxed);
     const bool head = message.method() == bhttp::verb::head;
     serialize(res, {message.version(), keep_alive, secure, request_id}, head);
+    // A client that does not read its answer loses the connection as one that does not send
+    // its request would.
     expires_after(settings_.header_timeout);
     auto [ec, n] = co_await net::async_write(stream_, net::buffer(out_), use_tuple);
     release_output();

@@ -15,6 +15,7 @@
 #include <boost/url/parse.hpp>
 #include <optional>
 #include <stdexcept>
+#include <tuple>
 
 #include "http/message.hpp"
 
@@ -74,20 +75,24 @@ struct outbound_http::connection {
   tcp::socket& socket() { return stream.next_layer(); }
 };
 
-namespace {
-
-// Closes the connection's socket if the call is not done by its deadline; every pending
-// operation on it then fails, and the call returns a timeout.
-class call_deadline {
+// Closes the watched socket if the call is not done by its deadline; every pending operation on
+// it then fails, and the call returns a timeout. One per attempt, from name resolution to the
+// last byte of the answer: a call that resolved, connected or shook hands slowly has that much
+// less time left for the rest.
+class outbound_http::call_deadline {
  public:
-  call_deadline(net::io_context& io, std::chrono::milliseconds after)
+  call_deadline(net::io_context& io, std::chrono::steady_clock::time_point at)
       : timer_(io),
         target_(std::make_shared<tcp::socket*>(nullptr)),
-        fired_(std::make_shared<bool>(false)) {
-    timer_.expires_after(after);
+        fired_(std::make_shared<bool>(false)),
+        at_(at) {
+    timer_.expires_at(at);
     timer_.async_wait([target = target_, fired = fired_](error_code ec) {
-      if (!ec && *target != nullptr) {
-        *fired = true;
+      if (ec) {
+        return;
+      }
+      *fired = true;
+      if (*target != nullptr) {
         error_code ignored;
         (*target)->close(ignored);
       }
@@ -102,12 +107,53 @@ class call_deadline {
 
   void watch(tcp::socket& s) { *target_ = &s; }
   bool fired() const { return *fired_; }
+  // What a failed step returns: a timeout once the deadline has passed. Nothing but the deadline
+  // aborts this call's operations, so an abort is one too.
+  error_code failure(error_code ec) const {
+    return fired() || ec == net::error::operation_aborted ? error_code(net::error::timed_out) : ec;
+  }
+  std::chrono::steady_clock::time_point at() const { return at_; }
 
  private:
   net::steady_timer timer_;
   std::shared_ptr<tcp::socket*> target_;
   std::shared_ptr<bool> fired_;
+  std::chrono::steady_clock::time_point at_;
 };
+
+namespace {
+
+// The addresses of `host` by `at`. getaddrinfo cannot be interrupted (Asio runs it on a thread of
+// its own, and cancelling only drops its answer once it comes), so at the deadline the call stops
+// waiting for it instead; the lookup's state lives on with its handler until it returns.
+awaitable<boost::system::result<tcp::resolver::results_type>> resolve_by(
+    net::io_context& io, const std::string& host, const std::string& port,
+    std::chrono::steady_clock::time_point at) {
+  struct lookup {
+    explicit lookup(net::io_context& io) : resolver(io), done(io) {}
+    tcp::resolver resolver;
+    net::steady_timer done;
+    std::optional<error_code> ec;
+    tcp::resolver::results_type results;
+  };
+  auto state = std::make_shared<lookup>(io);
+  state->done.expires_at(at);
+  auto finish = [state](error_code ec, tcp::resolver::results_type results) {
+    state->ec = ec;
+    state->results = std::move(results);
+    state->done.cancel();
+  };
+  state->resolver.async_resolve(host, port, std::move(finish));
+  co_await state->done.async_wait(use_tuple);
+  if (!state->ec) {
+    state->resolver.cancel();
+    co_return error_code(net::error::timed_out);
+  }
+  if (*state->ec) {
+    co_return *state->ec;
+  }
+  co_return std::move(state->results);
+}
 
 constexpr std::size_t response_read_size = 8 * 1024;
 
@@ -193,54 +239,68 @@ awaitable<boost::system::result<outbound_response>> outbound_http::send(
   if (text.empty()) {
     co_return make_error_code(boost::system::errc::invalid_argument);
   }
+  call_deadline deadline(io_, std::chrono::steady_clock::now() + timeout_);
   // A kept-alive connection the server has meanwhile closed fails at once: then the request
-  // goes once more, on a fresh connection.
+  // goes once more, on a fresh connection, within the same deadline.
   while (!idle_.empty()) {
     auto c = std::move(idle_.back());
     idle_.pop_back();
-    auto result = co_await exchange(std::move(c), text);
+    auto result = co_await exchange(std::move(c), text, deadline);
     if (result || result.error() == net::error::timed_out) {
       co_return result;
     }
   }
   auto fresh = std::make_unique<connection>(io_, *tls_);
-  call_deadline deadline(io_, timeout_);
   deadline.watch(fresh->socket());
-  tcp::resolver resolver(io_);
-  auto [resolve_ec, endpoints] =
-      co_await resolver.async_resolve(where_.host, where_.port, use_tuple);
-  if (resolve_ec) {
-    co_return resolve_ec;
+  auto endpoints = co_await resolve_by(io_, where_.host, where_.port, deadline.at());
+  if (!endpoints) {
+    co_return endpoints.error();
   }
-  auto [connect_ec, endpoint] = co_await net::async_connect(fresh->socket(), endpoints, use_tuple);
-  if (connect_ec) {
-    co_return deadline.fired() ? error_code(net::error::timed_out) : connect_ec;
+  // Each address in turn, while time is left: a socket the deadline closed mid-connect is not
+  // opened again for the next address (asio's range connect would, and wait on it unbounded).
+  error_code connect_ec = net::error::host_not_found;
+  for (const auto& entry : *endpoints) {
+    if (deadline.fired()) {
+      break;
+    }
+    error_code ignored;
+    fresh->socket().close(ignored);
+    std::tie(connect_ec) = co_await fresh->socket().async_connect(entry.endpoint(), use_tuple);
+    if (!connect_ec) {
+      break;
+    }
   }
-  fresh->socket().set_option(tcp::no_delay(true));
+  if (deadline.fired() || connect_ec) {
+    co_return deadline.failure(connect_ec);
+  }
+  error_code ignored;
+  fresh->socket().set_option(tcp::no_delay(true), ignored);
   if (where_.tls) {
     SSL_set_tlsext_host_name(fresh->stream.native_handle(), where_.host.c_str());
     fresh->stream.set_verify_callback(net::ssl::host_name_verification(where_.host));
     auto [handshake_ec] =
         co_await fresh->stream.async_handshake(net::ssl::stream_base::client, use_tuple);
     if (handshake_ec) {
-      co_return deadline.fired() ? error_code(net::error::timed_out) : handshake_ec;
+      co_return deadline.failure(handshake_ec);
     }
   }
-  co_return co_await exchange(std::move(fresh), text);
+  co_return co_await exchange(std::move(fresh), text, deadline);
 }
 
 awaitable<boost::system::result<outbound_response>> outbound_http::exchange(
-    std::unique_ptr<connection> owned, const std::string& text) {
+    std::unique_ptr<connection> owned, const std::string& text, call_deadline& deadline) {
   auto& c = *owned;
-  call_deadline deadline(io_, timeout_);
   deadline.watch(c.socket());
+  if (deadline.fired()) {
+    co_return error_code(net::error::timed_out);
+  }
 
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(1024 * 1024);
   error_code ec = where_.tls ? co_await write_and_read(c.stream, c.buffer, text, parser)
                              : co_await write_and_read(c.socket(), c.buffer, text, parser);
   if (ec) {
-    co_return deadline.fired() ? error_code(net::error::timed_out) : ec;
+    co_return deadline.failure(ec);
   }
   auto message = parser.release();
   outbound_response response;

@@ -1,5 +1,6 @@
 // An HTTP/1.1 client for calls out to providers: TLS with certificate verification, keep-alive
-// connections reused across calls, a deadline per call.
+// connections reused across calls, one deadline per call covering name resolution, connect, TLS
+// handshake, write and read.
 //
 // Not thread-safe: one per worker thread, used on that thread's io_context.
 #pragma once
@@ -66,9 +67,12 @@ class outbound_http {
 
  private:
   struct connection;
-  // Sends on `c` and, when the server keeps the connection alive, keeps it for the next call.
+  class call_deadline;
+  // Sends on `c` by `deadline` and, when the server keeps the connection alive, keeps it for the
+  // next call.
   awaitable<boost::system::result<outbound_response>> exchange(std::unique_ptr<connection> c,
-                                                               const std::string& text);
+                                                               const std::string& text,
+                                                               call_deadline& deadline);
 
   net::io_context& io_;
   base_url where_;

@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <optional>
 
 #include "log/logger.hpp"
 #include "reminders/reminder_book.hpp"
@@ -87,32 +88,47 @@ awaitable<void> reminder_scheduler::run(const std::atomic<bool>& stop) {
 awaitable<void> reminder_scheduler::run_lane(const std::atomic<bool>& stop, bool reports) {
   bool settings_checked = !reports;
   while (!stop.load(std::memory_order_relaxed)) {
-    if (reports) {
-      co_await refresh_gauges(options_.now_ms());
+    // A round that throws (a bug) costs that round, not the lane: its reminders' leases run out
+    // and they are claimed again.
+    bool threw = false;
+    try {
+      co_await run_round(reports, settings_checked);
+    } catch (const std::exception& e) {
+      log::error("reminder round failed", {{"error", e.what()}});
+      threw = true;
     }
-    if (!settings_checked) {
-      // Once Redis answers: a Redis with its default limits works, in bigger buckets.
-      const auto compact = co_await store_.buckets_are_compact();
-      settings_checked = static_cast<bool>(compact);
-      if (compact && *compact == false) {
-        log::warn(
-            "Redis keeps reminder buckets uncompacted: set hash-max-listpack-value 128 and "
-            "hash-max-listpack-entries 512 (README, Redis); pending reminders take ~300 bytes "
-            "each instead of ~250",
-            {});
-      }
+    if (threw) {
+      co_await pause(std::chrono::seconds(1));
     }
-    auto batch = co_await claim();
-    if (!batch) {
-      co_await pause(std::chrono::seconds(1));  // Redis is down: try again shortly
-      continue;
-    }
-    if (batch->empty()) {
-      co_await pause(options_.idle_poll);
-      continue;
-    }
-    co_await deliver(std::move(*batch));
   }
+}
+
+awaitable<void> reminder_scheduler::run_round(bool reports, bool& settings_checked) {
+  if (reports) {
+    co_await refresh_gauges(options_.now_ms());
+  }
+  if (!settings_checked) {
+    // Once Redis answers: a Redis with its default limits works, in bigger buckets.
+    const auto compact = co_await store_.buckets_are_compact();
+    settings_checked = static_cast<bool>(compact);
+    if (compact && *compact == false) {
+      log::warn(
+          "Redis keeps reminder buckets uncompacted: set hash-max-listpack-value 128 and "
+          "hash-max-listpack-entries 512 (README, Redis); pending reminders take ~300 bytes "
+          "each instead of ~250",
+          {});
+    }
+  }
+  auto batch = co_await claim();
+  if (!batch) {
+    co_await pause(std::chrono::seconds(1));  // Redis is down: try again shortly
+    co_return;
+  }
+  if (batch->empty()) {
+    co_await pause(options_.idle_poll);
+    co_return;
+  }
+  co_await deliver(std::move(*batch));
 }
 
 awaitable<result<std::vector<stored_reminder>>> reminder_scheduler::claim() {
@@ -176,20 +192,57 @@ awaitable<std::size_t> reminder_scheduler::deliver(std::vector<stored_reminder> 
   co_return delivered;
 }
 
+namespace {
+
+// Counts a delivery of a batch as finished however it ends, a thrown exception included: the
+// last one wakes the batch, which would otherwise wait for it forever.
+class batch_member {
+ public:
+  batch_member(std::size_t& remaining, net::steady_timer& finished)
+      : remaining_(remaining), finished_(finished) {}
+  ~batch_member() {
+    if (--remaining_ == 0) {
+      finished_.cancel();
+    }
+  }
+  batch_member(const batch_member&) = delete;
+  batch_member& operator=(const batch_member&) = delete;
+
+ private:
+  std::size_t& remaining_;
+  net::steady_timer& finished_;
+};
+
+}  // namespace
+
 awaitable<void> reminder_scheduler::deliver_in_batch(const stored_reminder& r,
                                                      std::vector<reminder_change>& changes,
                                                      std::size_t& delivered, std::size_t& remaining,
                                                      net::steady_timer& finished) {
-  // Awaited in a statement of its own: g++ 12 miscompiled `if (co_await …)` as a coroutine's
-  // first statement here (the frame trapped on its first resumption).
-  auto change = co_await deliver_one(r);
-  if (change.delivered) {
+  batch_member member(remaining, finished);
+  std::optional<attempt> change;
+  try {
+    // Awaited in a statement of its own: g++ 12 miscompiled `if (co_await …)` as a coroutine's
+    // first statement here (the frame trapped on its first resumption).
+    change = co_await deliver_one(r);
+  } catch (const std::exception& e) {
+    log::error("reminder delivery threw; retried as a failed attempt",
+               {{"reminder", r.id}, {"error", e.what()}});
+  } catch (...) {
+    log::error("reminder delivery threw; retried as a failed attempt", {{"reminder", r.id}});
+  }
+  if (!change) {
+    // A bug, not the receiver's answer: the reminder fails this attempt and is retried on the
+    // schedule as after a network error, instead of waiting for its lease to run out.
+    delivery_outcome failed;
+    failed.what = delivery_outcome::kind::failed;
+    failed.error = "internal error";
+    change = attempt{outcome_of(r, failed, options_.now_ms()), false};
+  }
+  if (change->delivered) {
     ++delivered;
   }
-  changes.push_back(std::move(change.change));
-  if (--remaining == 0) {
-    finished.cancel();
-  }
+  changes.push_back(std::move(change->change));
   co_return;
 }
 

@@ -66,6 +66,8 @@ class reminder_scheduler {
   };
 
   awaitable<void> run_lane(const std::atomic<bool>& stop, bool reports);
+  // One claim and delivery of a lane (or the pause when there is nothing to do).
+  awaitable<void> run_round(bool reports, bool& settings_checked);
   awaitable<attempt> deliver_one(const stored_reminder& r);
   // deliver_one for one of a batch; the last to finish wakes the batch.
   awaitable<void> deliver_in_batch(const stored_reminder& r, std::vector<reminder_change>& changes,

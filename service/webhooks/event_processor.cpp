@@ -38,73 +38,124 @@ event_processor::event_processor(redis::connection& redis, std::string_view pref
       options_(options) {}
 
 awaitable<void> event_processor::run(const std::atomic<bool>& stop) {
-  auto last_claim = std::chrono::steady_clock::now();
-  auto last_backlog = last_claim;
-  bool group_ready = false;
+  loop_state state;
+  state.last_claim = std::chrono::steady_clock::now();
+  state.last_backlog = state.last_claim;
   while (!stop.load(std::memory_order_relaxed)) {
-    if (!group_ready) {
-      group_ready = static_cast<bool>(co_await stream_.ensure_group());
-      if (!group_ready) {
-        co_await pause(std::chrono::seconds(1));  // Redis is down: try again shortly
-        continue;
-      }
+    // A batch that throws (a bug) costs that batch, not the consumer: its entries stay pending
+    // and are taken again after retry_after.
+    bool threw = false;
+    try {
+      co_await run_batch(state);
+    } catch (const std::exception& e) {
+      log::error("webhook batch failed", {{"error", e.what()}});
+      threw = true;
     }
-    auto batch = co_await stream_.read_new(consumer_, options_.batch);
-    const auto now = std::chrono::steady_clock::now();
-    // Failed and orphaned-by-crash entries are taken on their own schedule, so a steady flow
-    // of new events cannot starve them.
-    if (batch && now - last_claim > options_.retry_after / 4) {
-      last_claim = now;
-      auto stale = co_await stream_.claim_stale(consumer_, options_.retry_after, options_.batch);
-      if (stale) {
-        batch->insert(batch->end(), stale->begin(), stale->end());
-      }
+    if (threw) {
+      co_await pause(std::chrono::seconds(1));
     }
-    if (now - last_backlog > std::chrono::seconds(1)) {
-      last_backlog = now;
-      if (auto waiting = co_await stream_.backlog()) {
-        metrics_.backlog.set(*waiting);
-      }
-      if (auto oldest = co_await stream_.oldest_unprocessed_ms()) {
-        auto age_ms =
-            *oldest == 0 ? 0 : std::max<std::int64_t>(0, pledges::now_unix_ms() - *oldest);
-        metrics_.oldest_unprocessed_age.set(age_ms / 1000);
-      }
-      // From Redis, not counted here: every replica reports the same, and a restart keeps it.
-      if (auto dead = co_await stream_.dead_letter_count()) {
-        metrics_.dead_letters.set(*dead);
-      }
-    }
-    if (!batch) {
-      co_await pause(std::chrono::milliseconds(200));
-      continue;
-    }
-    if (batch->empty()) {
-      co_await pause(std::chrono::milliseconds(20));
-      continue;
-    }
-    // The batch's entries are processed at once: their Redis round trips share the pipelined
-    // connection instead of waiting in turn. Entries about the same pledge are safe together:
-    // each change is a compare-and-set with its dedupe mark.
-    std::vector<std::string> done;
-    std::size_t remaining = batch->size();
-    auto executor = co_await net::this_coro::executor;
-    net::steady_timer finished(executor, net::steady_timer::time_point::max());
-    for (const auto& entry : *batch) {
-      net::co_spawn(executor, process_in_batch(entry, done, remaining, finished), net::detached);
-    }
-    if (remaining > 0) {
-      co_await finished.async_wait(use_tuple);
-    }
-    co_await stream_.ack(done);
   }
 }
+
+awaitable<void> event_processor::run_batch(loop_state& state) {
+  if (!state.group_ready) {
+    state.group_ready = static_cast<bool>(co_await stream_.ensure_group());
+    if (!state.group_ready) {
+      co_await pause(std::chrono::seconds(1));  // Redis is down: try again shortly
+      co_return;
+    }
+  }
+  auto batch = co_await stream_.read_new(consumer_, options_.batch);
+  const auto now = std::chrono::steady_clock::now();
+  // Failed and orphaned-by-crash entries are taken on their own schedule, so a steady flow
+  // of new events cannot starve them.
+  if (batch && now - state.last_claim > options_.retry_after / 4) {
+    state.last_claim = now;
+    auto stale = co_await stream_.claim_stale(consumer_, options_.retry_after, options_.batch);
+    if (stale) {
+      batch->insert(batch->end(), stale->begin(), stale->end());
+    }
+  }
+  if (now - state.last_backlog > std::chrono::seconds(1)) {
+    state.last_backlog = now;
+    // A safety net: acknowledged entries are deleted as they are acknowledged.
+    co_await stream_.trim_acknowledged();
+    if (auto waiting = co_await stream_.backlog()) {
+      metrics_.backlog.set(*waiting);
+    }
+    if (auto oldest = co_await stream_.oldest_unprocessed_ms()) {
+      auto age_ms = *oldest == 0 ? 0 : std::max<std::int64_t>(0, pledges::now_unix_ms() - *oldest);
+      metrics_.oldest_unprocessed_age.set(age_ms / 1000);
+    }
+    // From Redis, not counted here: every replica reports the same, and a restart keeps it.
+    if (auto dead = co_await stream_.dead_letter_count()) {
+      metrics_.dead_letters.set(*dead);
+    }
+  }
+  if (!batch) {
+    co_await pause(std::chrono::milliseconds(200));
+    co_return;
+  }
+  if (batch->empty()) {
+    co_await pause(std::chrono::milliseconds(20));
+    co_return;
+  }
+  // The batch's entries are processed at once: their Redis round trips share the pipelined
+  // connection instead of waiting in turn. Entries about the same pledge are safe together:
+  // each change is a compare-and-set with its dedupe mark.
+  std::vector<std::string> done;
+  std::size_t remaining = batch->size();
+  auto executor = co_await net::this_coro::executor;
+  net::steady_timer finished(executor, net::steady_timer::time_point::max());
+  for (const auto& entry : *batch) {
+    net::co_spawn(executor, process_in_batch(entry, done, remaining, finished), net::detached);
+  }
+  if (remaining > 0) {
+    co_await finished.async_wait(use_tuple);
+  }
+  co_await stream_.ack(done);
+}
+
+namespace {
+
+// Counts an entry of a batch as finished however it ends, a thrown exception included: the last
+// one wakes the batch, which would otherwise wait for it forever.
+class batch_member {
+ public:
+  batch_member(std::size_t& remaining, net::steady_timer& finished)
+      : remaining_(remaining), finished_(finished) {}
+  ~batch_member() {
+    if (--remaining_ == 0) {
+      finished_.cancel();
+    }
+  }
+  batch_member(const batch_member&) = delete;
+  batch_member& operator=(const batch_member&) = delete;
+
+ private:
+  std::size_t& remaining_;
+  net::steady_timer& finished_;
+};
+
+}  // namespace
 
 awaitable<void> event_processor::process_in_batch(const stream_entry& entry,
                                                   std::vector<std::string>& done,
                                                   std::size_t& remaining,
                                                   net::steady_timer& finished) {
-  const auto step = co_await process(entry);
+  batch_member member(remaining, finished);
+  // A throw (a bug) is a failed attempt like any other: the entry stays pending, is taken again
+  // after retry_after and is dead-lettered after the last attempt.
+  auto step = outcome::failed;
+  try {
+    step = co_await process(entry);
+  } catch (const std::exception& e) {
+    log::error("webhook event processing threw; counted as a failed attempt",
+               {{"stream_id", entry.id}, {"type", type_label(entry.type)}, {"error", e.what()}});
+  } catch (...) {
+    log::error("webhook event processing threw; counted as a failed attempt",
+               {{"stream_id", entry.id}, {"type", type_label(entry.type)}});
+  }
   if (step == outcome::done) {
     done.push_back(entry.id);
   } else if (step == outcome::failed) {
@@ -116,12 +167,12 @@ awaitable<void> event_processor::process_in_batch(const stream_entry& entry,
                  {{"stream_id", entry.id}, {"type", type_label(entry.type)}});
     }
   }
-  if (--remaining == 0) {
-    finished.cancel();
-  }
 }
 
 awaitable<event_processor::outcome> event_processor::process(const stream_entry& e) {
+  if (options_.before_apply) {
+    options_.before_apply(e);
+  }
   auto parsed = parse_stripe_event(e.body);
   const auto type = type_label(parsed.type);
   if (parsed.kind == event_kind::malformed) {

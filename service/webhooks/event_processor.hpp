@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <string>
 
 #include <boost/asio/steady_timer.hpp>
@@ -34,6 +35,9 @@ struct processor_options {
   // worker busy with requests several times over, so under a steady flow of webhooks a batch of
   // 64 fell behind ingest (the backlog grew by thousands a second); 256 keeps it flat.
   std::size_t batch = 256;
+  // Called with each entry before it is applied: a seam for tests, which make it throw as a bug
+  // would.
+  std::function<void(const stream_entry&)> before_apply{};
 };
 
 class event_processor {
@@ -46,6 +50,15 @@ class event_processor {
   awaitable<void> run(const std::atomic<bool>& stop);
 
  private:
+  // What the loop keeps from one batch to the next.
+  struct loop_state {
+    std::chrono::steady_clock::time_point last_claim;
+    std::chrono::steady_clock::time_point last_backlog;
+    bool group_ready = false;
+  };
+  // One read, processing and acknowledgement of a batch (or the pause when there is nothing).
+  awaitable<void> run_batch(loop_state& state);
+
   enum class outcome {
     done,       // applied, duplicate, orphaned, unknown or dead-lettered: acknowledged
     failed,     // counted as a failed attempt, dead-lettered after the last

@@ -1,5 +1,6 @@
 #include "webhooks/event_stream.hpp"
 
+#include <algorithm>
 #include <boost/json/object.hpp>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -66,6 +67,44 @@ redis.call('XADD', KEYS[2], '*', 'event_id', ARGV[2], 'type', ARGV[3], 'body', A
 return 1
 )lua");
 
+// The backlog is what the stream holds: every entry is deleted as it is acknowledged, so what is
+// left was received and not processed yet. Past the bound nothing is added (nor trimmed to make
+// room): the sender hears 503 and retries, which Stripe does for three days.
+const redis::script append_script(R"lua(
+-- KEYS: stream; ARGV: max backlog (0: no bound), event id, type, body, now ms
+local bound = tonumber(ARGV[1])
+if bound > 0 and redis.call('XLEN', KEYS[1]) >= bound then return 0 end
+redis.call('XADD', KEYS[1], '*', 'event_id', ARGV[2], 'type', ARGV[3], 'body', ARGV[4], 'received_ms', ARGV[5])
+return 1
+)lua");
+
+// Every consumer group's floor is its oldest pending entry, or, with none pending, the entry after
+// the last one it was given; entries below every floor were acknowledged by every group.
+const redis::script trim_script(R"lua(
+-- KEYS: stream. Returns how many entries went.
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
+if #groups == 0 then return 0 end
+local floor_ms, floor_seq
+for _, g in ipairs(groups) do
+  local info = {}
+  for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
+  local id = info['last-delivered-id']
+  local step = 1
+  if tonumber(info['pending']) > 0 then
+    id = redis.call('XPENDING', KEYS[1], info['name'])[2]
+    step = 0
+  end
+  local dash = string.find(id, '-', 1, true)
+  local ms = tonumber(string.sub(id, 1, dash - 1))
+  local seq = tonumber(string.sub(id, dash + 1)) + step
+  if floor_ms == nil or ms < floor_ms or (ms == floor_ms and seq < floor_seq) then
+    floor_ms, floor_seq = ms, seq
+  end
+end
+return redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f-%.0f', floor_ms, floor_seq))
+)lua");
+
 }  // namespace
 
 event_stream::event_stream(redis::connection& redis, std::string_view prefix)
@@ -75,14 +114,23 @@ event_stream::event_stream(redis::connection& redis, std::string_view prefix)
       dead_(std::string(prefix) + "stripe:dead"),
       orphans_(std::string(prefix) + "stripe:orphans") {}
 
-awaitable<result<void>> event_stream::append(std::string_view event_id, std::string_view type,
-                                             std::string_view body) {
+awaitable<result<bool>> event_stream::append(std::string_view event_id, std::string_view type,
+                                             std::string_view body, std::int64_t max_backlog) {
   auto now = std::to_string(pledges::now_unix_ms());
-  // The cap only guards memory against a runaway sender; a normal backlog is far below it.
-  std::string_view args[] = {"XADD", stream_,    "MAXLEN",      "~",    "1000000",
-                             "*",    "event_id", event_id,      "type", type,
-                             "body", body,       "received_ms", now};
-  co_return ok_or(co_await redis_.command(args));
+  auto bound = std::to_string(std::max<std::int64_t>(max_backlog, 0));
+  std::string_view keys[] = {stream_};
+  std::string_view args[] = {bound, event_id, type, body, now};
+  co_return co_await redis_.run_for_flag(append_script, keys, args);
+}
+
+awaitable<result<std::int64_t>> event_stream::trim_acknowledged() {
+  std::string_view keys[] = {stream_};
+  std::span<const std::string_view> no_args;
+  auto r = co_await redis_.run(trim_script, keys, no_args);
+  if (!r) {
+    co_return r.error();
+  }
+  co_return redis::as_integer(*r);
 }
 
 awaitable<result<void>> event_stream::ensure_group() {

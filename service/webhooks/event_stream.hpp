@@ -1,7 +1,9 @@
 // The durable queue of received provider events: a Redis Stream read by a consumer group, so
 // any number of workers and replicas share the work and a crashed one's events are taken over.
 //
-//   <prefix>stripe:events      the stream; fields event_id, type, body, received_ms
+//   <prefix>stripe:events      the stream; fields event_id, type, body, received_ms. Holds only
+//                              what is not processed yet: entries are deleted as they are
+//                              acknowledged, never trimmed before.
 //   <prefix>stripe:attempts    hash: stream id -> failed attempts
 //   <prefix>stripe:dead        hash: stream id -> JSON of the dead letter
 //   <prefix>stripe:orphans     list: events about no known pledge, kept for inspection
@@ -35,9 +37,16 @@ class event_stream {
 
   event_stream(redis::connection& redis, std::string_view prefix);
 
-  // Appends a verified event; once this succeeds it is safe to acknowledge the webhook.
-  awaitable<boost::system::result<void>> append(std::string_view event_id, std::string_view type,
-                                                std::string_view body);
+  // Appends a verified event; once this answers true it is safe to acknowledge the webhook.
+  // False, with nothing added, when `max_backlog` (if above 0) entries already wait: the sender
+  // is to retry later. Nothing unprocessed is ever trimmed to make room.
+  awaitable<boost::system::result<bool>> append(std::string_view event_id, std::string_view type,
+                                                std::string_view body,
+                                                std::int64_t max_backlog = 0);
+  // Removes entries that every consumer group has acknowledged (XTRIM MINID below each group's
+  // oldest pending or next undelivered entry); how many went. Acknowledging deletes an entry
+  // already: this catches those whose deletion was lost with the connection.
+  awaitable<boost::system::result<std::int64_t>> trim_acknowledged();
   // Creates the consumer group (and the stream) if needed.
   awaitable<boost::system::result<void>> ensure_group();
   // New entries for `consumer`.

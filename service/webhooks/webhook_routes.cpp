@@ -55,12 +55,24 @@ awaitable<http::response> receive_stripe(const http::request& req, services& svc
   }
   // Durable first, then the answer: once Stripe hears 200 the event cannot be lost.
   event_stream stream(svc.redis, s.redis_prefix);
-  auto appended = co_await stream.append(parsed.update.event_id, parsed.type, req.body);
+  auto appended =
+      co_await stream.append(parsed.update.event_id, parsed.type, req.body, s.webhook_max_backlog);
   if (!appended) {
     m.received.with({"stripe", type, "unavailable"}).inc();
     auto r = http::make_problem_response(
         http::service_unavailable("store_unavailable", "Not stored; Stripe will retry."));
     r.with_header("Retry-After", "1");
+    co_return r;
+  }
+  if (!*appended) {
+    // Refused rather than stored at the cost of events already acknowledged: Stripe retries
+    // for three days, while the processors catch up.
+    m.received.with({"stripe", type, "backlog_full"}).inc();
+    log::warn("stripe event refused: the webhook backlog is full",
+              {{"type", type}, {"max_backlog", s.webhook_max_backlog}});
+    auto r = http::make_problem_response(http::service_unavailable(
+        "backlog_full", "Too many events wait to be processed; Stripe will retry."));
+    r.with_header("Retry-After", "60");
     co_return r;
   }
   m.received.with({"stripe", type, "accepted"}).inc();

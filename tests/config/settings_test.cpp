@@ -69,6 +69,8 @@ TEST(Settings, BadValuesNameTheirSetting) {
       {{"--listen-https=", "--listen-http=127.0.0.1:1", "--header-timeout=soon"},
        "--header-timeout: "},
       {{"--listen-https=", "--listen-http=127.0.0.1:1", "--log-level=loud"}, "--log-level: "},
+      {{"--listen-https=", "--listen-http=127.0.0.1:1", "--webhook-max-backlog=-1"},
+       "--webhook-max-backlog: "},
       {{"--listen-https=", "--listen-http=127.0.0.1:1", "--admin-token-file=/nonexistent/x"},
        "--admin-token-file: "},
       {{"--listen-https=", "--listen-http="}, "--listen-https: "},

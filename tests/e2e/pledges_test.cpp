@@ -347,6 +347,35 @@ TEST_F(Pledges, ASlowProviderIsTimedOutAndRetriedIntoOneSession) {
   EXPECT_EQ(listed.at("client_reference_id").as_string(), body.at("id").as_string());
 }
 
+TEST_F(Pledges, AProviderSlowerThanTheHeaderTimeoutIsAnswered503WithRetryAfter) {
+  // Every attempt outlives --stripe-timeout, and the three of them together outlive
+  // --header-timeout many times over: that timeout is for reading the request, so the handler
+  // still answers, and the client hears what the log records.
+  start({"--header-timeout=300ms", "--stripe-timeout=400ms"});
+  stripe_control("POST", "/__control/fail", R"({"count":100,"mode":"slow","delay_ms":2000})");
+  raw_client client(service->http_port(), false);
+  auto started = std::chrono::steady_clock::now();
+  auto r = post_json(client, pledge_json(), "X-Request-Id: slow-provider-1\r\n");
+  ASSERT_EQ(status(r), 503) << "no answer after "
+                            << std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::steady_clock::now() - started)
+                                   .count()
+                            << " ms";
+  EXPECT_GT(std::chrono::steady_clock::now() - started, 1s);
+  EXPECT_EQ(json::parse(r->body).at("code"), "provider_unavailable");
+  EXPECT_FALSE(r->header("retry-after").empty());
+  auto logged = service->process().wait_for_line(
+      [](const std::string& l) {
+        return l.find(R"("msg":"request")") != std::string::npos &&
+               l.find(R"("request_id":"slow-provider-1")") != std::string::npos;
+      },
+      2s);
+  ASSERT_TRUE(logged);
+  EXPECT_NE(logged->find(R"("status":503)"), std::string::npos) << *logged;
+  // The connection is still good for the next request.
+  EXPECT_EQ(status(client.get("/healthz")), 200);
+}
+
 TEST_F(Pledges, ProviderDownIsAFast503AndNothingIsWritten) {
   start();
   stripe_control("POST", "/__control/fail", R"({"count":1000,"mode":"status","status":503})");
@@ -549,6 +578,45 @@ TEST_F(Pledges, WebhookSignaturesAreCheckedBeforeAnythingIsKept) {
     std::this_thread::sleep_for(50ms);
   }
   EXPECT_NE(client.get("/metrics")->body.find(processed), std::string::npos);
+}
+
+TEST_F(Pledges, PastTheWebhookBacklogBoundEventsAreRefusedWith503NotTrimmed) {
+  // Events about no known pledge stay pending (each retried, then kept as an orphan), so the
+  // backlog stays full while the test sends.
+  start({"--webhook-max-backlog=3"});
+  raw_client client(service->http_port(), false);
+  const auto now = std::chrono::duration_cast<std::chrono::seconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  auto send = [&](const std::string& id) {
+    const std::string event =
+        R"({"id":")" + id +
+        R"(","object":"event","type":"invoice.paid","created":1700000000,"livemode":false,)"
+        R"("data":{"object":{"object":"invoice","subscription":"sub_nobody","amount_paid":500,)"
+        R"("subscription_details":{"metadata":{"pledge_id":"pl_nobody"}}}}})";
+    client.send(
+        "POST /v1/webhooks/stripe HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+        "Stripe-Signature: " +
+        webhooks::sign_stripe_payload(event, "whsec_e2e", now) +
+        "\r\nContent-Length: " + std::to_string(event.size()) + "\r\n\r\n" + event);
+    return client.read_response();
+  };
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(status(send("evt_backlog_" + std::to_string(i))), 200);
+  }
+  auto refused = send("evt_backlog_3");
+  ASSERT_EQ(status(refused), 503);
+  EXPECT_EQ(json::parse(refused->body).at("code"), "backlog_full");
+  EXPECT_EQ(refused->header("retry-after"), "60");
+  // Nothing acknowledged was dropped to make room.
+  EXPECT_EQ(
+      shell_output("redis-cli -p " + std::to_string(redis.port()) + " XLEN supportd:stripe:events"),
+      "3\n");
+  EXPECT_NE(
+      client.get("/metrics")
+          ->body.find(
+              R"(supportd_webhooks_received_total{provider="stripe",type="invoice.paid",outcome="backlog_full"} 1)"),
+      std::string::npos);
 }
 
 TEST_F(Pledges, WithoutAStripeKeyPledgesAreOffAndSayWhy) {

@@ -10,6 +10,7 @@
 #include "support/raw_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/supportd_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace supportd::test {
 namespace {
@@ -198,6 +199,44 @@ TEST_F(Server, SlowlorisLosesItsSlotOnAKeptAliveConnectionToo) {
   }
   EXPECT_TRUE(closed);
   EXPECT_LT(std::chrono::steady_clock::now() - started, 1500ms);
+}
+
+TEST_F(Server, AStdoutWhoseReaderIsGoneDoesNotKillTheProcess) {
+  // The log pipe's reader exits at once, so every line supportd writes goes to a pipe nobody
+  // reads: each write fails with EPIPE, and the process serves on. The shell tells, on the
+  // output it keeps, supportd's pid and how it ended.
+  const int port = free_port();
+  child_process shell({"/bin/sh", "-c",
+                       std::string("exec 3>&1; { \"$0\" --listen-https= --listen-http=127.0.0.1:") +
+                           std::to_string(port) + " --redis-url=" + redis.url() +
+                           " --threads=1 --log-level=debug & echo \"pid $!\" >&3; wait $!;"
+                           " echo \"supportd exited: $?\" >&3; } | true",
+                       SUPPORTD_BINARY});
+  auto pid_line =
+      shell.wait_for_line([](const std::string& l) { return l.starts_with("pid "); }, 5s);
+  ASSERT_TRUE(pid_line);
+  const pid_t pid = std::stoi(pid_line->substr(4));
+  auto healthy = [&] {
+    raw_client client(port, false);
+    return status(client.get("/healthz")) == 200;
+  };
+  auto last_words = [&] { return shell.lines().back(); };
+  bool up = false;
+  for (int i = 0; i < 100 && !up; ++i) {
+    up = healthy();
+    if (!up) {
+      std::this_thread::sleep_for(50ms);
+    }
+  }
+  EXPECT_TRUE(up) << last_words();
+  // Every request logs a line; the process must outlive writing them.
+  for (int i = 0; i < 5 && up; ++i) {
+    EXPECT_TRUE(healthy()) << "request " << i << ": " << last_words();
+    std::this_thread::sleep_for(100ms);
+  }
+  EXPECT_EQ(shell.lines().size(), 1u) << last_words();
+  ::kill(pid, SIGTERM);
+  EXPECT_TRUE(shell.wait(10s));
 }
 
 TEST_F(Server, SlowlorisLosesItsSlot) {

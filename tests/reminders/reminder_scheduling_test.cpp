@@ -11,9 +11,12 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
 #include <boost/json/parse.hpp>
+#include <future>
 #include <map>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "metrics/registry.hpp"
@@ -361,6 +364,63 @@ TEST_F(ReminderScheduling, AReceiverThatIsDownIsRetriedOnTheScheduleThenDelivere
   EXPECT_EQ(round(primary()), 1u);
   EXPECT_EQ(sender.attempts(hook), 3);  // every attempt under the same webhook-id
   EXPECT_EQ(stored(id).status(), v1::Reminder::DELIVERED);
+}
+
+TEST_F(ReminderScheduling, ASenderThatThrowsFailsThatAttemptAndTheRoundEnds) {
+  auto unlucky = sign_up(reader(1));
+  auto lucky = sign_up(reader(2));
+  clock += 60'000;
+  const auto unlucky_hook = webhook_id_of(unlucky);
+  sender.answer = [&](const delivery& d, int attempt) {
+    if (d.webhook_id == unlucky_hook && attempt == 1) {
+      throw std::runtime_error("a bug in the sender");
+    }
+    delivery_outcome delivered;
+    delivered.what = delivery_outcome::kind::delivered;
+    return delivered;
+  };
+  auto& r = primary();
+  auto batch = r.run(r.scheduler->claim());
+  ASSERT_TRUE(batch);
+  ASSERT_EQ(batch->size(), 2u);
+  // The round ends (it used to wait forever for the delivery that threw).
+  auto delivered = net::co_spawn(r.io, r.scheduler->deliver(std::move(*batch)), net::use_future);
+  ASSERT_TRUE(test::run_until(
+      r.io, [&] { return delivered.wait_for(0s) == std::future_status::ready; }, 5s));
+  EXPECT_EQ(delivered.get(), 1u);
+  EXPECT_EQ(stored(lucky).status(), v1::Reminder::DELIVERED);
+  // The one that threw failed its first attempt and is retried on the schedule, 5 s later.
+  EXPECT_EQ(stored(unlucky).status(), v1::Reminder::PENDING);
+  EXPECT_EQ(stored(unlucky).failed_attempts(), 1u);
+  EXPECT_EQ(stored(unlucky).last_error(), "internal error");
+  EXPECT_EQ(round(r), 0u);
+  clock += 5'000;
+  EXPECT_EQ(round(r), 1u);
+  EXPECT_EQ(sender.attempts(unlucky_hook), 2);
+  EXPECT_EQ(stored(unlucky).status(), v1::Reminder::DELIVERED);
+}
+
+TEST_F(ReminderScheduling, ALaneOutlivesASenderThatThrows) {
+  auto id = sign_up(reader(1));
+  clock += 60'000;
+  sender.answer = [&](const delivery&, int attempt) -> delivery_outcome {
+    if (attempt == 1) {
+      throw std::runtime_error("a bug in the sender");
+    }
+    delivery_outcome delivered;
+    delivered.what = delivery_outcome::kind::delivered;
+    return delivered;
+  };
+  auto& r = primary();
+  std::atomic<bool> stop{false};
+  net::co_spawn(r.io, r.scheduler->run(stop), net::detached);
+  ASSERT_TRUE(test::run_until(
+      r.io, [&] { return stored(id).failed_attempts() == 1; }, 5s));
+  clock += 5'000;
+  EXPECT_TRUE(test::run_until(
+      r.io, [&] { return stored(id).status() == v1::Reminder::DELIVERED; }, 5s));
+  stop = true;
+  test::run_for(r.io, 300ms);
 }
 
 TEST_F(ReminderScheduling, RetryAfterFromTheReceiverPostponesTheNextAttempt) {

@@ -5,7 +5,10 @@
 
 #include <algorithm>
 #include <boost/asio/detached.hpp>
+#include <functional>
+#include <map>
 #include <random>
+#include <stdexcept>
 
 #include "metrics/registry.hpp"
 #include "pledges/pledge_metrics.hpp"
@@ -60,7 +63,8 @@ class EventProcessing : public ::testing::Test {
 
   void append(const std::string& event_id, const std::string& body) {
     event_stream stream(*conn, prefix);
-    ASSERT_TRUE(test::run(io, stream.append(event_id, "invoice.paid", body)));
+    auto appended = test::run(io, stream.append(event_id, "invoice.paid", body));
+    ASSERT_TRUE(appended && *appended);
   }
 
   std::int64_t backlog() {
@@ -68,10 +72,23 @@ class EventProcessing : public ::testing::Test {
     return test::run(io, stream.backlog()).value();
   }
 
-  std::unique_ptr<event_processor> processor(const std::string& consumer,
-                                             std::chrono::milliseconds retry_after = 30s) {
-    return std::make_unique<event_processor>(*conn, prefix, stats, pledge_stats, consumer,
-                                             processor_options{.retry_after = retry_after});
+  std::unique_ptr<event_processor> processor(
+      const std::string& consumer, std::chrono::milliseconds retry_after = 30s,
+      std::function<void(const stream_entry&)> before_apply = {}) {
+    return std::make_unique<event_processor>(
+        *conn, prefix, stats, pledge_stats, consumer,
+        processor_options{.retry_after = retry_after, .before_apply = std::move(before_apply)});
+  }
+
+  std::int64_t stream_length() {
+    std::string_view length[] = {"XLEN", "t:stripe:events"};
+    return test::run(io, conn->command(length))->integer;
+  }
+  redis::result call(std::vector<std::string_view> args) {
+    return test::run(io, conn->command(args));
+  }
+  redis::result call_slow(std::vector<std::string_view> args) {
+    return test::run(io, conn->command(args, 60s));
   }
 
   test::redis_server server;
@@ -304,6 +321,124 @@ TEST_F(EventProcessing, UnknownPledgesAreKeptAndUnknownTypesCounted) {
   // A replayed dead letter goes back on the stream (and, still malformed, comes back).
   EXPECT_TRUE(*test::run(io, stream.replay(dead->front().first)));
   EXPECT_FALSE(*test::run(io, stream.replay("0-1")));
+}
+
+TEST_F(EventProcessing, AThrowIsAFailedAttemptRetriedAsUsualAndTheLoopGoesOn) {
+  create_pledges(1);
+  // evt_once throws the first time only, evt_always every time; evt_fine never.
+  std::map<std::string, int> seen;
+  auto throwing = [&seen](const stream_entry& e) {
+    if (e.event_id == "evt_always" || (e.event_id == "evt_once" && ++seen[e.event_id] == 1)) {
+      throw std::runtime_error("a bug in the handler");
+    }
+  };
+  append("evt_once", invoice_paid("evt_once", "pl_0"));
+  append("evt_always", invoice_paid("evt_always", "pl_0"));
+  append("evt_fine", invoice_paid("evt_fine", "pl_0"));
+  std::atomic<bool> stop{false};
+  auto p = processor("p", 100ms, throwing);
+  net::co_spawn(io, p->run(stop), net::detached);
+  // The batch ends (it used to wait forever for the entries that threw); evt_once is applied on
+  // its second attempt, evt_always dead-lettered after its last.
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return backlog() == 0; }, 10s));
+  // Events appended later are processed too: the loop goes on.
+  append("evt_later", invoice_paid("evt_later", "pl_0"));
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return backlog() == 0; }, 5s));
+  stop = true;
+  test::run_for(io, 100ms);
+  pledges::pledge_store store(*conn, prefix);
+  EXPECT_EQ((*test::run(io, store.find("pl_0")))->charges_succeeded, 3);
+  event_stream stream(*conn, prefix);
+  auto dead = test::run(io, stream.dead_letters());
+  ASSERT_EQ(dead->size(), 1u);
+  EXPECT_NE(dead->front().second.find("evt_always"), std::string::npos);
+  EXPECT_NE(dead->front().second.find(R"("attempts":5)"), std::string::npos);
+}
+
+TEST_F(EventProcessing, PastTheBoundAnAppendIsRefusedAndNothingIsTrimmed) {
+  event_stream stream(*conn, prefix);
+  ASSERT_TRUE(test::run(io, stream.ensure_group()));
+  for (int k = 0; k < 3; ++k) {
+    auto appended =
+        test::run(io, stream.append("evt_" + std::to_string(k), "invoice.paid", "{}", 3));
+    ASSERT_TRUE(appended && *appended);
+  }
+  auto refused = test::run(io, stream.append("evt_3", "invoice.paid", "{}", 3));
+  ASSERT_TRUE(refused);
+  EXPECT_FALSE(*refused);
+  EXPECT_EQ(stream_length(), 3);
+  // Once one is processed (acknowledged, and so deleted) there is room again.
+  auto taken = test::run(io, stream.read_new("c", 1));
+  ASSERT_EQ(taken->size(), 1u);
+  ASSERT_TRUE(test::run(io, stream.ack(taken->front().id)));
+  auto accepted = test::run(io, stream.append("evt_3", "invoice.paid", "{}", 3));
+  EXPECT_TRUE(accepted && *accepted);
+  EXPECT_EQ(stream_length(), 3);
+}
+
+TEST_F(EventProcessing, AMillionUnprocessedEventsAreNotTrimmedByTheNextOne) {
+  // A backlog past the old cap (MAXLEN ~ 1000000) by more than a stream node (100 entries), so
+  // that an approximate trim would drop whole nodes; made inside Redis in one script.
+  event_stream stream(*conn, prefix);
+  ASSERT_TRUE(test::run(io, stream.ensure_group()));
+  ASSERT_TRUE(call({"CONFIG", "SET", "appendonly", "no"}));  // a million writes, not to disk
+  auto filled = call_slow({"EVAL",
+                           "for i = 1, tonumber(ARGV[1]) do redis.call('XADD', KEYS[1], '*', "
+                           "'event_id', 'e', 'type', 't', 'body', '{}', 'received_ms', '0') end "
+                           "return redis.call('XLEN', KEYS[1])",
+                           "1", "t:stripe:events", "1001000"});
+  ASSERT_TRUE(filled);
+  ASSERT_EQ(filled->integer, 1'001'000);
+  auto first = call({"XRANGE", "t:stripe:events", "-", "+", "COUNT", "1"});
+  ASSERT_TRUE(first && first->elements.size() == 1u);
+  const auto first_id = first->elements[0].elements[0].text;
+  auto appended = test::run(io, stream.append("evt_last", "invoice.paid", "{}"));
+  ASSERT_TRUE(appended && *appended);
+  EXPECT_EQ(stream_length(), 1'001'001);
+  auto still = call({"XRANGE", "t:stripe:events", first_id, first_id});
+  ASSERT_TRUE(still);
+  EXPECT_EQ(still->elements.size(), 1u) << "the oldest unprocessed event was trimmed";
+  // Nobody acknowledged any of them: trimming takes none.
+  EXPECT_EQ(*test::run(io, stream.trim_acknowledged()), 0);
+  EXPECT_EQ(stream_length(), 1'001'001);
+}
+
+TEST_F(EventProcessing, TrimmingTakesOnlyWhatEveryGroupAcknowledged) {
+  event_stream stream(*conn, prefix);
+  ASSERT_TRUE(test::run(io, stream.ensure_group()));
+  // Another group reading the same stream (an audit log, say).
+  ASSERT_TRUE(call({"XGROUP", "CREATE", "t:stripe:events", "audit", "0"}));
+  std::vector<std::string> ids;
+  for (int k = 0; k < 5; ++k) {
+    ASSERT_TRUE(test::run(io, stream.append("evt_" + std::to_string(k), "invoice.paid", "{}")));
+  }
+  auto all = call({"XRANGE", "t:stripe:events", "-", "+"});
+  for (const auto& e : all->elements) {
+    ids.push_back(e.elements[0].text);
+  }
+  ASSERT_EQ(ids.size(), 5u);
+  // supportd's group: given 0..2, acknowledged 0 and 1 (their deletion lost, as when the
+  // connection drops between XACK and XDEL); 3 and 4 not given out yet.
+  auto taken = test::run(io, stream.read_new("c", 3));
+  ASSERT_EQ(taken->size(), 3u);
+  ASSERT_TRUE(call({"XACK", "t:stripe:events", "supportd", ids[0], ids[1]}));
+  // The audit group: given and acknowledged everything but 1.
+  ASSERT_TRUE(
+      call({"XREADGROUP", "GROUP", "audit", "a", "COUNT", "5", "STREAMS", "t:stripe:events", ">"}));
+  ASSERT_TRUE(call({"XACK", "t:stripe:events", "audit", ids[0], ids[2], ids[3], ids[4]}));
+  EXPECT_EQ(*test::run(io, stream.trim_acknowledged()), 1);  // 0 only: audit holds 1
+  EXPECT_EQ(stream_length(), 4);
+  ASSERT_TRUE(call({"XACK", "t:stripe:events", "audit", ids[1]}));
+  EXPECT_EQ(*test::run(io, stream.trim_acknowledged()), 1);  // 1; supportd holds 2
+  EXPECT_EQ(stream_length(), 3);
+  ASSERT_TRUE(call({"XACK", "t:stripe:events", "supportd", ids[2]}));
+  EXPECT_EQ(*test::run(io, stream.trim_acknowledged()), 1);  // 2; 3 and 4 never given out
+  auto left = call({"XRANGE", "t:stripe:events", "-", "+"});
+  ASSERT_EQ(left->elements.size(), 2u);
+  EXPECT_EQ(left->elements[0].elements[0].text, ids[3]);
+  EXPECT_EQ(left->elements[1].elements[0].text, ids[4]);
 }
 
 }  // namespace
