@@ -417,8 +417,7 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
   auto pledge_key = key("pledge", id);
   auto events_key = pledge_key + ":events";
   const auto stats = stats_keys();
-  std::string_view read[] = {"HMGET",    pledge_key,        "status",
-                             "interval", "reminder_reader", "campaign"};
+  std::string_view read[] = {"HMGET", pledge_key, "status", "interval"};
   auto reply = co_await redis_.command(read);
   // A few rounds at most: each lost race means another input was applied in between.
   for (int round = 0; round < 8; ++round) {

@@ -376,7 +376,7 @@ TEST_F(Pledges, CancelByOneClickLinkNeedsNoLogin) {
               std::to_string(form.size()) + "\r\n\r\n" + form);
   auto done = client.read_response();
   ASSERT_EQ(status(done), 200);
-  EXPECT_NE(done->body.find("Your support is cancelled"), std::string::npos);
+  EXPECT_NE(done->body.find("Your support is cancelled"), std::string::npos) << done->body;
 
   auto seen = client.get(
       "/v1/pledges/" + id,
