@@ -122,8 +122,8 @@ awaitable<result<std::vector<stored_reminder>>> reminder_scheduler::claim() {
 }
 
 awaitable<std::size_t> reminder_scheduler::deliver(std::vector<stored_reminder> batch) {
-  // The last look before sending: whatever changed since the claim (an unsubscribe, a new
-  // sign-up, an erasure) is not sent; its writer has already placed it where it belongs, and
+  // The last look before sending: whatever changed since the claim (an unsubscribe, a paid
+  // pledge, an erasure) is not sent; its writer has already placed it where it belongs, and
   // ended the lease.
   auto leased = co_await store_.still_leased(batch);
   if (!leased) {

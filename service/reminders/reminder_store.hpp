@@ -29,8 +29,8 @@
 // record holds the hash (`context`). With Redis's `hash-max-listpack-value` at 128 or more a
 // bucket stays a compact listpack (deploy/ sets it); either way it works.
 //
-// Every change is compare-and-set on the stored bytes (one Lua script), so a sign-up, an
-// unsubscribe and a delivery's outcome racing on one reminder never lose each other's effect:
+// Every change is compare-and-set on the stored bytes (one Lua script), so an unsubscribe, a
+// paid pledge and a delivery's outcome racing on one reminder never lose each other's effect:
 // the loser reads again and decides again. Claiming is one script too, so any number of
 // schedulers share the due set: each reminder goes to one of them, under a lease; a scheduler
 // that dies lets its lease run out and another takes the reminder over.
@@ -118,8 +118,8 @@ class reminder_store {
                                                                        std::int64_t lease_until_ms,
                                                                        std::size_t limit);
 
-  // Which of `claimed` are still under the lease their claim took: not once a sign-up, an
-  // unsubscribe, an erasure or a delivery's outcome has moved one on (each of them ends the
+  // Which of `claimed` are still under the lease their claim took: not once an unsubscribe, a
+  // cancel, an erasure or a delivery's outcome has moved one on (each of them ends the
   // lease), nor once another scheduler has taken it over. One ZMSCORE: the look just before
   // sending.
   awaitable<boost::system::result<std::vector<bool>>> still_leased(
