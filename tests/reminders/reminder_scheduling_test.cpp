@@ -454,6 +454,30 @@ TEST_F(ReminderScheduling, ASecondSignUpWithTheSameAddressLeavesTheFirstReminder
   EXPECT_NE(third, second);
 }
 
+// Issue 13: no measurable difference between a first and a repeated sign-up starts with the
+// same work in Redis: the same commands, as many times, whatever the address had.
+TEST_F(ReminderScheduling, AFirstAndARepeatedSignUpDoTheSameRedisWork) {
+  sign_up(reader(9));  // scripts loaded, shared attribution stored
+  auto work_of = [&](const valid_reminder& r) {
+    server.cli({"CONFIG", "RESETSTAT"});
+    sign_up(r);
+    std::vector<std::string> calls;
+    for (const auto& line : server.cli({"INFO", "commandstats"})) {
+      // cmdstat_<name>:calls=<n>,usec=…: the name and the count, not the time.
+      if (line.starts_with("cmdstat_") && !line.starts_with("cmdstat_info:") &&
+          !line.starts_with("cmdstat_config|")) {
+        calls.push_back(line.substr(0, line.find(",usec=")));
+      }
+    }
+    return calls;
+  };
+  auto first = work_of(reader(1));
+  auto repeated = work_of(reader(1));
+  EXPECT_NE(std::find(first.begin(), first.end(), "cmdstat_hset:calls=1"), first.end())
+      << ::testing::PrintToString(first);
+  EXPECT_EQ(repeated, first);
+}
+
 // The reader still gets one reminder per campaign: at delivery, the first due of the reader's
 // reminders for the campaign goes out; another due within the window is finished as a
 // duplicate, unsent. Other campaigns and other readers are not held back.
