@@ -438,12 +438,16 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
     }
     w->svc.emplace(services{s.settings, *w->redis, s.registry, s, w->stripe.get(), s.pledge_metrics,
                             &s.webhook_metrics, s.reminder_metrics});
-    if (deliver_reminders) {
+    // The book also serves the webhook processor: a paid pledge cancels reminders even where
+    // none are delivered.
+    if (s.settings.data_keys) {
       w->reminder_store =
           std::make_unique<reminders::reminder_store>(*w->redis, s.settings.redis_prefix);
       w->reminder_book = std::make_unique<reminders::reminder_book>(
           *w->reminder_store, *s.settings.data_keys, s.settings.link_secret,
           s.settings.reminder_retention);
+    }
+    if (deliver_reminders) {
       w->notify = std::make_unique<notify::webhook_sender>(
           w->io, *notify::endpoint::parse(s.settings.notify_url), s.settings.notify_keys,
           notify_tls, s.settings.notify_timeout,
@@ -467,7 +471,8 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
       w->processor = std::make_unique<webhooks::event_processor>(
           *w->redis, s.settings.redis_prefix, s.webhook_metrics, s.pledge_metrics, consumer,
           webhooks::processor_options{.retry_after = s.settings.webhook_retry_after,
-                                      .max_attempts = s.settings.webhook_max_attempts});
+                                      .max_attempts = s.settings.webhook_max_attempts},
+          webhooks::reminder_cancelling{w->reminder_book.get(), &s.reminder_metrics});
     }
     s.workers.push_back(std::move(w));
   }

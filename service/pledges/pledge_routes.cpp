@@ -22,9 +22,7 @@
 #include "pledges/pledge_request.hpp"
 #include "pledges/pledge_store.hpp"
 #include "redis/errc.hpp"
-#include "reminders/reminder_book.hpp"
-#include "reminders/reminder_metrics.hpp"
-#include "reminders/reminder_store.hpp"
+#include "reminders/reminder_id.hpp"
 #include "security/secrets.hpp"
 #include "services.hpp"
 
@@ -223,24 +221,6 @@ std::optional<std::string> answer_to_replay(std::string_view saved,
   return boost::json::serialize(*o);
 }
 
-// Someone who just gave is not reminded to give: their pending reminder for the campaign ends.
-// A failure here must not fail the pledge (the reader is already on the way to checkout).
-awaitable<void> cancel_reminder(services& svc, std::string_view email, std::string_view campaign) {
-  const auto& s = svc.settings;
-  if (!s.data_keys) {
-    co_return;
-  }
-  reminders::reminder_store store(svc.redis, s.redis_prefix);
-  reminders::reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  auto now = now_unix_ms() / 1000;
-  auto cancelled = co_await book.cancel_for_pledge(email, campaign, now);
-  if (!cancelled) {
-    log::warn("could not cancel the reader's reminder", {{"error", cancelled.error().message()}});
-  } else if (*cancelled == reminders::stop_outcome::stopped) {
-    svc.reminder_stats.stopped.with({"pledge"}).inc();
-  }
-}
-
 }  // namespace
 
 awaitable<http::response> pledge_preflight(const http::request& req, services& svc) {
@@ -395,6 +375,12 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   record.checkout_session_id = session->id;
   record.checkout_url = session->url;
   record.manage_token_sha256 = security::sha256_hex(manage_token);
+  // Anyone can post a pledge with any address: the reader's reminders for the campaign are
+  // cancelled when it is paid (webhooks/event_processor.hpp), never here. The pledge keeps the
+  // keyed hash that finds them, not the address.
+  if (s.data_keys) {
+    record.reminder_reader = reminders::reader_hash(*s.data_keys, pledge.email);
+  }
 
   boost::json::object body{{"id", pledge_id},
                            {"status", "pending"},
@@ -438,7 +424,6 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   svc.pledge_stats.created
       .with({pledge.money.code, to_string(pledge.every), component_label(pledge.source.component)})
       .inc();
-  co_await cancel_reminder(svc, pledge.email, pledge.source.campaign);
   log::info("pledge created", {{"pledge_id", pledge_id},
                                {"currency", pledge.money.code},
                                {"interval", to_string(pledge.every)},

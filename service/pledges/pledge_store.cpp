@@ -311,6 +311,7 @@ awaitable<result<bool>> pledge_store::create(const pledge_record& p, std::string
       {"checkout_session_id", p.checkout_session_id},
       {"checkout_url", p.checkout_url},
       {"manage_token_sha256", p.manage_token_sha256},
+      {"reminder_reader", p.reminder_reader},
   };
   for (const auto& [name, value] : fields) {
     args.push_back(name);
@@ -376,6 +377,8 @@ awaitable<result<std::optional<pledge_record>>> pledge_store::find(std::string_v
       p.subscription_id = value;
     else if (name == "manage_token_sha256")
       p.manage_token_sha256 = value;
+    else if (name == "reminder_reader")
+      p.reminder_reader = value;
     else if (name == "charges_succeeded")
       p.charges_succeeded = to_int(value);
     else if (name == "total_given_minor")
@@ -496,16 +499,20 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
   auto pledge_key = key("pledge", out.pledge_id);
   auto events_key = pledge_key + ":events";
   const auto stats = stats_keys();
-  std::string_view read[] = {"HMGET", pledge_key, "status", "interval"};
+  std::string_view read[] = {"HMGET",    pledge_key,        "status",
+                             "interval", "reminder_reader", "campaign"};
   for (int round = 0; round < 8; ++round) {
     auto reply = co_await redis_.command(read);
     if (!reply) {
       co_return reply.error();
     }
-    if (reply->type != redis::reply::kind::array || reply->elements.size() != 2 ||
+    if (reply->type != redis::reply::kind::array || reply->elements.size() != 4 ||
         reply->elements[0].is_nil()) {
       co_return out;  // missing
     }
+    // Neither changes once the pledge exists (forget_reminder_reader only drops the first).
+    out.reminder_reader = reply->elements[2].is_nil() ? std::string() : reply->elements[2].text;
+    out.campaign = reply->elements[3].is_nil() ? std::string() : reply->elements[3].text;
     auto state = parse_state(reply->elements[0].text);
     auto every = parse_interval(reply->elements[1].text);
     if (!state || !every) {
@@ -558,6 +565,7 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     }
     if (verdict == "duplicate") {
       out.what = provider_update_result::outcome::duplicate;
+      out.before = out.after = *state;
       co_return out;
     }
     if (verdict == "missing") {
@@ -566,6 +574,16 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     // "changed": another input moved the pledge on; ask the table again.
   }
   co_return make_error_code(redis::errc::overloaded);
+}
+
+awaitable<result<void>> pledge_store::forget_reminder_reader(std::string_view id) {
+  auto pledge_key = key("pledge", id);
+  std::string_view drop[] = {"HDEL", pledge_key, "reminder_reader"};
+  auto reply = co_await redis_.command(drop);
+  if (!reply) {
+    co_return reply.error();
+  }
+  co_return result<void>();
 }
 
 awaitable<result<recurring_stats>> pledge_store::stats() {

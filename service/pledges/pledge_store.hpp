@@ -1,7 +1,9 @@
 // Pledges in Redis. Every change is one Lua script: the pledge and its audit trail change
 // together or not at all.
 //
-//   <prefix>pledge:<id>           hash: the pledge (no email: Stripe holds it)
+//   <prefix>pledge:<id>           hash: the pledge (no email: Stripe holds it; until the pledge
+//                                 leaves `pending`, `reminder_reader` holds the reader's keyed
+//                                 hash, to cancel their reminders for the campaign once it is paid)
 //   <prefix>pledge:<id>:events    list: protobuf supportd.v1.PledgeEvent, oldest first
 //   <prefix>checkout:<session>    the pledge id of a Checkout Session, for webhooks
 //   <prefix>payment:<ch_|pi_…>    the pledge id of a charge or PaymentIntent (kept 400 days)
@@ -50,6 +52,10 @@ struct pledge_record {
   std::string checkout_url;
   std::string subscription_id;
   std::string manage_token_sha256;  // hex; the token itself is only ever shown to the reader
+  // reminders/reminder_id.hpp's reader_hash of the pledge's address (empty when reminders are
+  // off): kept until the first payment cancels the reader's reminders for the campaign, or the
+  // pledge ends unpaid; then dropped.
+  std::string reminder_reader;
   std::int64_t charges_succeeded = 0;
   std::int64_t total_given_minor = 0;
   std::int64_t total_refunded_minor = 0;
@@ -95,8 +101,13 @@ struct provider_update_result {
   enum class outcome { applied, duplicate, missing };
   outcome what = outcome::missing;
   std::string pledge_id;
+  // Applied: the state before and after. Duplicate: both the state as read.
   pledge_state before = pledge_state::pending;
   pledge_state after = pledge_state::pending;
+  // The pledge's reminder_reader and campaign as read (applied and duplicate): what a first
+  // payment needs to cancel the reader's reminders (webhooks/event_processor.hpp).
+  std::string reminder_reader;
+  std::string campaign;
 };
 
 // The stats hashes as read together (one script: a consistent view).
@@ -157,6 +168,9 @@ class pledge_store {
   // bookkeeping and the event's dedupe mark (kept `remember_for`) in one script.
   awaitable<boost::system::result<provider_update_result>> apply_provider_update(
       const provider_update& u, std::string_view source, std::chrono::milliseconds remember_for);
+
+  // Drops the pledge's reminder_reader (its reminders were cancelled, or it will never be paid).
+  awaitable<boost::system::result<void>> forget_reminder_reader(std::string_view id);
 
   // The stats hashes: active recurring pledges and MRR by currency.
   awaitable<boost::system::result<recurring_stats>> stats();

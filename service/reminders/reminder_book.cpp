@@ -46,11 +46,10 @@ reminder_book::reminder_book(reminder_store& store, const security::data_keys& k
 
 awaitable<result<signup>> reminder_book::sign_up(const valid_reminder& r, std::int64_t now_unix) {
   signup out;
-  out.id = reminder_id(keys_, r.email, r.campaign);
   out.due_unix = r.due_unix;
+  const auto reader = reader_part(keys_, r.email);
   v1::Reminder next;
   next.set_status(v1::Reminder::PENDING);
-  next.set_sealed_email(keys_.seal(r.email, out.id));
   next.set_campaign(r.campaign);
   next.set_component(r.component);
   next.set_page_url(r.page_url);
@@ -64,16 +63,23 @@ awaitable<result<signup>> reminder_book::sign_up(const valid_reminder& r, std::i
     next.set_time_zone(r.time_zone);
   }
   next.set_updated_at_unix(now_unix);
-  // A fresh occurrence number for every sign-up, even one that moves a pending reminder: a
-  // delivery of the old one may be on its way, and the receiver must not drop the new one as
-  // its duplicate. Random rather than counted, so the sign-up needs no read first.
+  // Random rather than counted, so that the sign-up needs no read first: with the id it names
+  // each delivery (webhook-id).
   next.set_occurrence(fresh_occurrence());
-  auto replaced = co_await store_.put_pending(out.id, next, r.due_unix * 1000);
-  if (!replaced) {
-    co_return replaced.error();
+  // A taken id (48 random bits under one reader's prefix) is a once-in-a-lifetime event; a few
+  // draws are plenty.
+  for (int draw = 0; draw < 4; ++draw) {
+    out.id = new_reminder_id(reader);
+    next.set_sealed_email(keys_.seal(r.email, out.id));
+    auto added = co_await store_.add_pending(out.id, next, r.due_unix * 1000);
+    if (!added) {
+      co_return added.error();
+    }
+    if (*added) {
+      co_return out;
+    }
   }
-  out.updated = *replaced;
-  co_return out;
+  co_return make_error_code(redis::errc::contended);
 }
 
 awaitable<result<stop_outcome>> reminder_book::stop(std::string_view id,
@@ -108,13 +114,69 @@ awaitable<result<stop_outcome>> reminder_book::stop(std::string_view id,
 
 awaitable<result<stop_outcome>> reminder_book::unsubscribe(std::string_view id,
                                                            std::int64_t now_unix) {
-  co_return co_await stop(id, v1::Reminder::UNSUBSCRIBED, now_unix);
+  auto existing = co_await store_.find(id);
+  if (!existing) {
+    co_return existing.error();
+  }
+  auto stopped = co_await stop(id, v1::Reminder::UNSUBSCRIBED, now_unix);
+  if (!stopped || !*existing) {
+    co_return stopped;
+  }
+  // Whoever clicked holds the address (the link came to it): the reader's other reminders for
+  // the campaign, which a repeated sign-up may have added, stop too.
+  const auto& value = (*existing)->value;
+  if (auto email = keys_.open(value.sealed_email(), id)) {
+    auto others = co_await stop_readers_campaign(reader_hash(keys_, *email), value.campaign(), id,
+                                                 v1::Reminder::UNSUBSCRIBED, now_unix);
+    if (!others) {
+      co_return others.error();
+    }
+  }
+  co_return stopped;
 }
 
-awaitable<result<stop_outcome>> reminder_book::cancel_for_pledge(std::string_view email,
-                                                                 std::string_view campaign,
-                                                                 std::int64_t now_unix) {
-  co_return co_await stop(reminder_id(keys_, email, campaign), v1::Reminder::CANCELLED, now_unix);
+awaitable<result<std::int64_t>> reminder_book::cancel_for_paid_pledge(std::string_view reader_hash,
+                                                                      std::string_view campaign,
+                                                                      std::int64_t now_unix) {
+  co_return co_await stop_readers_campaign(reader_hash, campaign, {}, v1::Reminder::CANCELLED,
+                                           now_unix);
+}
+
+awaitable<result<std::int64_t>> reminder_book::stop_readers_campaign(std::string_view reader,
+                                                                     std::string_view campaign,
+                                                                     std::string_view except,
+                                                                     v1::Reminder::Status status,
+                                                                     std::int64_t now_unix) {
+  std::int64_t stopped = 0;
+  auto ids = co_await store_.kept_ids_starting_with(reader_part_of(reader));
+  if (!ids) {
+    co_return ids.error();
+  }
+  for (const auto& id : *ids) {
+    if (id == except) {
+      continue;
+    }
+    auto existing = co_await store_.find(id);
+    if (!existing) {
+      co_return existing.error();
+    }
+    if (!*existing || (*existing)->value.campaign() != campaign) {
+      continue;
+    }
+    // Another reader's reminder may share the prefix: only what opens to this reader counts.
+    auto email = keys_.open((*existing)->value.sealed_email(), id);
+    if (!email || reader_hash(keys_, *email) != reader) {
+      continue;
+    }
+    auto done = co_await stop(id, status, now_unix);
+    if (!done) {
+      co_return done.error();
+    }
+    if (*done == stop_outcome::stopped) {
+      ++stopped;
+    }
+  }
+  co_return stopped;
 }
 
 awaitable<result<stop_outcome>> reminder_book::remove(std::string_view id) {
@@ -140,11 +202,11 @@ awaitable<result<erasure_report>> reminder_book::erase_reader(std::string_view e
       continue;
     }
     // Another reader's reminder may share the prefix: remove only what opens to this address.
-    // Records without an address (finished ones) carry nothing but the pseudonymous id, and the
-    // id's second half names this reader and campaign: compare it too.
+    // Records without an address (finished ones) carry nothing personal but the pseudonymous
+    // id, whose 72-bit reader part is this reader's: removing another reader's tombstone by a
+    // shared prefix would only make their old link answer as any unknown one does.
     const auto& sealed = (*existing)->value.sealed_email();
-    bool ours = sealed.empty() ? id == reminder_id(keys_, email, (*existing)->value.campaign())
-                               : keys_.open(sealed, id) == std::optional<std::string>(email);
+    bool ours = sealed.empty() || keys_.open(sealed, id) == std::optional<std::string>(email);
     if (!ours) {
       continue;
     }

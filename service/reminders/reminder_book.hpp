@@ -21,11 +21,10 @@ class data_keys;
 
 namespace supportd::reminders {
 
+// A sign-up is always a new reminder of its own: nothing in it says whether the address had one.
 struct signup {
   std::string id;
   std::int64_t due_unix = 0;
-  // An existing pending reminder of this reader for this campaign was moved, not a new one added.
-  bool updated = false;
 };
 
 enum class stop_outcome {
@@ -53,18 +52,24 @@ class reminder_book {
   reminder_book(reminder_store& store, const security::data_keys& keys,
                 std::string_view link_secret, std::chrono::milliseconds retention);
 
-  // One round trip: the id names the pending reminder it replaces, if there is one.
+  // A new reminder under a new random id (reminder_id.hpp), whatever the reader has already:
+  // one round trip, the same work and the same answer for a first and a repeated sign-up. It
+  // never touches another reminder; the delivery keeps the reader from getting two for one
+  // campaign (reminder_scheduler.hpp).
   awaitable<boost::system::result<signup>> sign_up(const valid_reminder& r, std::int64_t now_unix);
 
-  // The reader said stop (one-click unsubscribe). Kept as a tombstone without personal data for
-  // the retention period, so the link keeps answering "unsubscribed".
+  // The reader said stop (one-click unsubscribe, a link only the address's owner received): this
+  // reminder, and the reader's other pending ones for the same campaign, are kept as tombstones
+  // without personal data for the retention period, so the link keeps answering
+  // "unsubscribed".
   awaitable<boost::system::result<stop_outcome>> unsubscribe(std::string_view id,
                                                              std::int64_t now_unix);
 
-  // The reader gave: their pending reminder for that campaign is cancelled.
-  awaitable<boost::system::result<stop_outcome>> cancel_for_pledge(std::string_view email,
-                                                                   std::string_view campaign,
-                                                                   std::int64_t now_unix);
+  // The reader paid a pledge for the campaign (its first successful payment): every pending
+  // reminder of theirs for it is cancelled. `reader_hash` is reminder_id.hpp's (a pledge keeps
+  // it, not the address). Answers how many were cancelled; safe to repeat.
+  awaitable<boost::system::result<std::int64_t>> cancel_for_paid_pledge(
+      std::string_view reader_hash, std::string_view campaign, std::int64_t now_unix);
 
   // The reader deleted it with its manage token: nothing of it stays.
   awaitable<boost::system::result<stop_outcome>> remove(std::string_view id);
@@ -91,6 +96,14 @@ class reminder_book {
   awaitable<boost::system::result<stop_outcome>> stop(std::string_view id,
                                                       v1::Reminder::Status status,
                                                       std::int64_t now_unix);
+
+  // Stops, as `status`, the pending (or dead) reminders of the reader with `reader_hash` for
+  // `campaign`, but `except`; the address each holds is checked, not only the id's prefix.
+  awaitable<boost::system::result<std::int64_t>> stop_readers_campaign(std::string_view reader_hash,
+                                                                       std::string_view campaign,
+                                                                       std::string_view except,
+                                                                       v1::Reminder::Status status,
+                                                                       std::int64_t now_unix);
 
   reminder_store& store_;
   const security::data_keys& keys_;

@@ -7,20 +7,31 @@
 
 namespace supportd::reminders {
 
-std::string reader_part(const security::data_keys& keys, std::string_view email) {
-  // 9 bytes are 12 base64url characters: 72 bits, so two readers sharing a prefix is rare, and
-  // harmless (erasure opens each sealed address before removing anything).
-  auto hash = keys.lookup_hash("reminder-reader", email);
-  return security::base64url(std::string_view(hash).substr(0, 9));
+std::string reader_hash(const security::data_keys& keys, std::string_view email) {
+  return security::base64url(keys.lookup_hash("reminder-reader", email));
 }
 
-std::string reminder_id(const security::data_keys& keys, std::string_view email,
-                        std::string_view campaign) {
-  std::string subject(email);
-  subject += '\n';  // neither an email nor a campaign holds a newline
+std::string reader_part(const security::data_keys& keys, std::string_view email) {
+  // 9 bytes are 12 base64url characters, which are the first 12 of the whole hash's.
+  return std::string(reader_part_of(reader_hash(keys, email)));
+}
+
+std::string_view reader_part_of(std::string_view reader_hash_or_id) {
+  return reader_hash_or_id.substr(0, reader_part_length);
+}
+
+std::string new_reminder_id(std::string_view reader_part) {
+  // 6 bytes are 8 base64url characters. Unique among one reader's reminders but for a 2^-48
+  // chance per pair, which the sign-up's create-only write catches (it draws again).
+  return std::string(reader_part) + security::random_token(6);
+}
+
+std::string reader_campaign_key(std::string_view reader_hash, std::string_view campaign) {
+  std::string subject(reader_hash);
+  subject += '\n';  // neither a base64url hash nor a campaign holds a newline
   subject += campaign;
-  auto hash = keys.lookup_hash("reminder-campaign", subject);
-  return reader_part(keys, email) + security::base64url(std::string_view(hash).substr(0, 6));
+  // 96 bits: the reader hash is keyed already, so a plain hash of it keeps the key's secrecy.
+  return security::base64url(std::string_view(security::sha256(subject)).substr(0, 12));
 }
 
 std::string manage_token(std::string_view link_secret, std::string_view id) {

@@ -7,8 +7,8 @@ reminder_metrics reminder_metrics::create(metrics::registry& r) {
                                                 30,  60,   300, 900, 3600, 21600};
   return {
       r.add_counter("supportd_reminder_signups_total",
-                    "Reminder sign-ups accepted: created, or updated (the reader's pending "
-                    "reminder for that campaign moved).",
+                    "Reminder sign-ups accepted (outcome: created; every sign-up is a new "
+                    "reminder).",
                     {"outcome"}),
       r.add_counter("supportd_reminder_requests_refused_total",
                     "Reminder requests refused, by reason (invalid, card_number, rate_limited, "
@@ -19,8 +19,9 @@ reminder_metrics reminder_metrics::create(metrics::registry& r) {
                     "answered 410, dead: the last attempt failed).",
                     {"outcome"}),
       r.add_counter("supportd_reminder_deliveries_skipped_total",
-                    "Claimed reminders not sent because they changed before sending "
-                    "(unsubscribed, updated, erased).",
+                    "Claimed reminders not sent: changed before sending (unsubscribed, "
+                    "erased), or duplicate (another reminder of the reader for the campaign went "
+                    "out within the delivery window).",
                     {"reason"}),
       r.add_counter("supportd_reminders_stopped_total",
                     "Reminders stopped by the reader: unsubscribe, delete, or a pledge.", {"how"}),

@@ -6,10 +6,10 @@
 namespace supportd::reminders {
 
 struct reminder_metrics {
-  metrics::family<metrics::counter>& signups;     // outcome: created, updated
+  metrics::family<metrics::counter>& signups;     // outcome: created
   metrics::family<metrics::counter>& refused;     // reason
   metrics::family<metrics::counter>& deliveries;  // outcome: delivered, failed, gone, dead
-  metrics::family<metrics::counter>& skipped;     // reason: changed (unsubscribed, updated…)
+  metrics::family<metrics::counter>& skipped;     // reason: changed, duplicate
   metrics::family<metrics::counter>& stopped;     // how: unsubscribe, delete, pledge
   metrics::counter& erasures;
   metrics::histogram& lateness;  // seconds from due to the first attempt

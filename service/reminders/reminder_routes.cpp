@@ -60,6 +60,8 @@ std::string_view status_name(v1::Reminder::Status status) {
       return "cancelled";
     case v1::Reminder::DEAD:
       return "dead";
+    case v1::Reminder::DUPLICATE:
+      return "duplicate";
     default:
       return "unknown";
   }
@@ -174,10 +176,10 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
     refused.with({"unavailable"}).inc();
     co_return answer(http::store_unavailable_response());
   }
-  svc.reminder_stats.signups.with({done->updated ? "updated" : "created"}).inc();
-  log::info("reminder signed up", {{"reminder_id", done->id},
-                                   {"campaign", reminder.campaign},
-                                   {"updated", done->updated ? "true" : "false"}});
+  // Every sign-up is a new reminder: nothing here, in the answer or the metrics, can tell
+  // whether the address had one.
+  svc.reminder_stats.signups.with({"created"}).inc();
+  log::info("reminder signed up", {{"reminder_id", done->id}, {"campaign", reminder.campaign}});
   if (form) {
     if (!s.reminder_thanks_url.empty()) {
       co_return answer(http::response::see_other(s.reminder_thanks_url));

@@ -10,6 +10,7 @@
 
 #include "log/logger.hpp"
 #include "reminders/reminder_book.hpp"
+#include "reminders/reminder_id.hpp"
 #include "reminders/reminder_message.hpp"
 #include "reminders/reminder_metrics.hpp"
 #include "reminders/reminder_sender.hpp"
@@ -137,8 +138,8 @@ awaitable<result<std::vector<stored_reminder>>> reminder_scheduler::claim() {
 }
 
 awaitable<std::size_t> reminder_scheduler::deliver(std::vector<stored_reminder> batch) {
-  // The last look before sending: whatever changed since the claim (an unsubscribe, a new
-  // sign-up, an erasure) is not sent; its writer has already placed it where it belongs, and
+  // The last look before sending: whatever changed since the claim (an unsubscribe, a paid
+  // pledge, an erasure) is not sent; its writer has already placed it where it belongs, and
   // ended the lease.
   auto leased = co_await store_.still_leased(batch);
   if (!leased) {
@@ -156,14 +157,59 @@ awaitable<std::size_t> reminder_scheduler::deliver(std::vector<stored_reminder> 
     co_return 0;
   }
 
+  // The send claims: one reminder per reader and campaign within the window. Reminders whose
+  // address does not open take none; deliver_one dead-letters them.
+  std::vector<reminder_change> changes;
+  changes.reserve(to_send.size());
+  {
+    std::vector<reminder_store::send_claim> claims;
+    std::vector<std::size_t> claimed_at;  // index in to_send of each claim
+    for (std::size_t i = 0; i < to_send.size(); ++i) {
+      const auto& r = *to_send[i];
+      if (r.value.status() != v1::Reminder::PENDING) {
+        continue;
+      }
+      if (auto email = book_.keys().open(r.value.sealed_email(), r.id)) {
+        claims.push_back(
+            {reader_campaign_key(reader_hash(book_.keys(), *email), r.value.campaign()),
+             r.id + ":" + std::to_string(r.value.occurrence())});
+        claimed_at.push_back(i);
+      }
+    }
+    const auto now_ms = options_.now_ms();
+    auto may_send = co_await store_.claim_sends(claims, now_ms, options_.send_window);
+    if (!may_send) {
+      co_return 0;  // the leases run out and the batch is claimed again
+    }
+    std::vector<bool> drop(to_send.size(), false);
+    for (std::size_t c = 0; c < claims.size(); ++c) {
+      if (!(*may_send)[c]) {
+        drop[claimed_at[c]] = true;
+        changes.push_back(duplicate_of(*to_send[claimed_at[c]], now_ms));
+        if (metrics_ != nullptr) {
+          metrics_->skipped.with({"duplicate"}).inc();
+        }
+      }
+    }
+    std::size_t kept = 0;
+    for (std::size_t i = 0; i < to_send.size(); ++i) {
+      if (!drop[i]) {
+        to_send[kept++] = to_send[i];
+      }
+    }
+    to_send.resize(kept);
+  }
+  if (to_send.empty()) {
+    co_await store_.replace_all(changes);
+    co_return 0;
+  }
+
   // All at once; the last to finish wakes this round, which then writes every outcome in one
   // script. A change that lost to a concurrent writer (an unsubscribe that came during the send)
   // is dropped: whoever changed the reminder decided its fate.
   auto executor = co_await net::this_coro::executor;
   net::steady_timer finished(executor, net::steady_timer::time_point::max());
   std::size_t remaining = to_send.size();
-  std::vector<reminder_change> changes;
-  changes.reserve(to_send.size());
   std::size_t delivered = 0;
   for (const auto* r : to_send) {
     net::co_spawn(executor, deliver_in_batch(*r, changes, delivered, remaining, finished),
@@ -326,6 +372,26 @@ reminder_change reminder_scheduler::outcome_of(const stored_reminder& r,
   if (metrics_ != nullptr) {
     metrics_->deliveries.with({counted}).inc();
   }
+  return change;
+}
+
+reminder_change reminder_scheduler::duplicate_of(const stored_reminder& r,
+                                                 std::int64_t now_ms) const {
+  const auto now_unix = now_ms / 1000;
+  const auto& value = r.value;
+  reminder_change change{r.id, r.bytes, {}, {}};
+  if (value.every_months() > 0) {
+    change.next = value;
+    change.next.set_occurrence(value.occurrence() + 1);
+    change.next.set_due_at_unix(next_occurrence(value, now_unix));
+    change.next.set_failed_attempts(0);
+    change.next.clear_last_error();
+    change.where.due_ms = change.next.due_at_unix() * 1000;
+  } else {
+    change.next = finished(value, v1::Reminder::DUPLICATE, now_unix);
+    change.where.keep_for = book_.retention();
+  }
+  change.next.set_updated_at_unix(now_unix);
   return change;
 }
 

@@ -1,5 +1,7 @@
 // Delivers due reminders: claims a batch under a lease, re-checks each just before sending
-// (an unsubscribe that came after the claim wins), sends them concurrently, and records each
+// (an unsubscribe that came after the claim wins), takes each one's send claim (a reader gets at
+// most one reminder per campaign within `send_window`: a second one due meanwhile, from a
+// repeated sign-up, is finished as a duplicate unsent), sends them concurrently, and records each
 // outcome with a compare-and-set (delivered, moved on to its next occurrence, retried on the
 // Standard Webhooks schedule, or dead-lettered). One per worker thread; any number of them, in
 // any number of processes, share the due set.
@@ -36,6 +38,11 @@ struct scheduler_options {
   // How often an idle scheduler looks for due reminders: reminders go out this soon after
   // their due time.
   std::chrono::milliseconds idle_poll{250};
+  // At most one reminder per reader and campaign goes out within this long (the send claim's
+  // life). Shorter than a month, so that a monthly reminder's next occurrence is never held back
+  // by its own previous one; long enough to cover the "remind me in <month>" sign-ups a reader
+  // (or anyone with their address) repeats within a month.
+  std::chrono::milliseconds send_window{std::chrono::hours(24 * 25)};
   std::string public_url;  // base of unsubscribe links
   std::string give_url;    // where "give now" points
   // The clock, injectable for tests: unix milliseconds.
@@ -77,6 +84,10 @@ class reminder_scheduler {
   // retried on the schedule, or dead.
   reminder_change outcome_of(const stored_reminder& r, const delivery_outcome& outcome,
                              std::int64_t now_ms);
+  // The change finishing `r` unsent because another reminder of its reader and campaign went
+  // out within the window: a one-off ends as a duplicate, a recurring one moves to its next
+  // occurrence.
+  reminder_change duplicate_of(const stored_reminder& r, std::int64_t now_ms) const;
   awaitable<void> refresh_gauges(std::int64_t now_ms);
 
   reminder_store& store_;

@@ -80,21 +80,43 @@ end
 return written
 )lua");
 
-const redis::script put_pending_script = with_helpers(R"lua(
--- KEYS: due set, lease set, dead set; ARGV after P: id, bytes, due ms, context key or '',
--- context, context ttl ms
+const redis::script add_pending_script = with_helpers(R"lua(
+-- KEYS: due set; ARGV after P: id, bytes, due ms, context key or '', context, context ttl ms
 local id = ARGV[2]
--- A reminder is in at most one of the three sets: one already due (ZADD adds nothing new) is in
--- neither of the others, one that was leased is not dead.
-local was_pending = redis.call('ZADD', KEYS[1], ARGV[4], id) == 0
-if not was_pending then
-  was_pending = redis.call('ZREM', KEYS[2], id) == 1
-  if not was_pending then redis.call('ZREM', KEYS[3], id) end
+if redis.call('HEXISTS', bucket(id), id) == 1 or redis.call('EXISTS', P .. id) == 1 then
+  return 0
 end
-store(id, ARGV[3], '')
+redis.call('ZADD', KEYS[1], ARGV[4], id)
+redis.call('HSET', bucket(id), id, ARGV[3])
 share(ARGV[5], ARGV[6], ARGV[7])
-if was_pending then return 1 end
-return 0
+return 1
+)lua");
+
+const redis::script claim_sends_script(R"lua(
+-- ARGV: now ms, window ms, then per reminder: claim key, holder; answers 1 (may send) or 0 per
+-- reminder. A claim is '<holder>|<until ms>': the scheduler's clock decides when it ends (the
+-- key's own expiry, a little later, only cleans up).
+local now = tonumber(ARGV[1])
+local out = {}
+for i = 3, #ARGV, 2 do
+  local held = redis.call('GET', ARGV[i])
+  local holder, ends = nil, 0
+  if held then
+    local bar = string.find(held, '|', 1, true) or (#held + 1)
+    holder = string.sub(held, 1, bar - 1)
+    ends = tonumber(string.sub(held, bar + 1)) or 0
+  end
+  if holder == ARGV[i + 1] then
+    out[#out + 1] = 1
+  elseif holder and ends > now then
+    out[#out + 1] = 0
+  else
+    local window = tonumber(ARGV[2])
+    redis.call('SET', ARGV[i], ARGV[i + 1] .. '|' .. (now + window), 'PX', window + 60000)
+    out[#out + 1] = 1
+  end
+end
+return out
 )lua");
 
 const redis::script claim_script = with_helpers(R"lua(
@@ -369,7 +391,7 @@ awaitable<result<std::optional<stored_reminder>>> reminder_store::find(std::stri
   co_return std::optional<stored_reminder>(std::move(s));
 }
 
-awaitable<result<bool>> reminder_store::put_pending(std::string_view id,
+awaitable<result<bool>> reminder_store::add_pending(std::string_view id,
                                                     const v1::Reminder& pending,
                                                     std::int64_t due_ms) {
   placement where;
@@ -377,10 +399,42 @@ awaitable<result<bool>> reminder_store::put_pending(std::string_view id,
   auto form = stored_form_of(pending, where);
   auto due = std::to_string(due_ms);
   auto ttl = std::to_string(form.context_ttl_ms);
-  std::string_view keys[] = {due_key_, lease_key_, dead_key_};
+  std::string_view keys[] = {due_key_};
   std::string_view args[] = {record_prefix_,   id,           form.record, due,
                              form.context_key, form.context, ttl};
-  co_return co_await redis_.run_for_flag(put_pending_script, keys, args);
+  co_return co_await redis_.run_for_flag(add_pending_script, keys, args);
+}
+
+awaitable<result<std::vector<bool>>> reminder_store::claim_sends(std::span<const send_claim> claims,
+                                                                 std::int64_t now_ms,
+                                                                 std::chrono::milliseconds window) {
+  std::vector<bool> out;
+  if (claims.empty()) {
+    co_return out;
+  }
+  std::vector<std::string> keys;
+  keys.reserve(claims.size());
+  auto now = std::to_string(now_ms);
+  auto window_ms = std::to_string(std::max<std::int64_t>(1, window.count()));
+  std::vector<std::string_view> args = {now, window_ms};
+  args.reserve(1 + claims.size() * 2);
+  for (const auto& c : claims) {
+    const auto& key = keys.emplace_back(record_prefix_ + "sent:" + c.key);
+    args.push_back(key);
+    args.push_back(c.holder);
+  }
+  auto reply = co_await redis_.run(claim_sends_script, {}, args);
+  if (!reply) {
+    co_return reply.error();
+  }
+  if (reply->type != redis::reply::kind::array || reply->elements.size() != claims.size()) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  out.reserve(claims.size());
+  for (const auto& element : reply->elements) {
+    out.push_back(element.type == redis::reply::kind::integer && element.integer == 1);
+  }
+  co_return out;
 }
 
 awaitable<result<bool>> reminder_store::replace(reminder_change change) {
@@ -494,6 +548,40 @@ awaitable<result<bool>> reminder_store::remove(std::string_view id) {
   co_return co_await redis_.run_for_flag(remove_script, keys, args);
 }
 
+awaitable<result<std::vector<std::string>>> reminder_store::kept_ids_starting_with(
+    std::string_view id_prefix) {
+  std::vector<std::string> ids;
+  std::unordered_set<std::string> seen;  // HSCAN may return an entry twice
+  if (id_prefix.size() < 2) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  const auto bucket = record_prefix_ + "b:" + std::string(id_prefix.substr(0, 2));
+  const auto field_pattern = redis::glob_escaped(id_prefix) + "*";
+  std::string cursor = "0";
+  do {
+    std::string_view hscan[] = {"HSCAN", bucket, cursor, "MATCH", field_pattern, "COUNT", "1000"};
+    auto reply = co_await redis_.command(hscan);
+    if (!reply) {
+      co_return reply.error();
+    }
+    if (reply->type != redis::reply::kind::array || reply->elements.size() != 2) {
+      co_return make_error_code(redis::errc::unexpected_reply);
+    }
+    auto next = redis::as_string(reply->elements[0]);
+    auto pairs = redis::as_string_array(reply->elements[1]);
+    if (!next || !pairs) {
+      co_return make_error_code(redis::errc::unexpected_reply);
+    }
+    cursor = std::move(*next);
+    for (std::size_t i = 0; i + 1 < pairs->size(); i += 2) {
+      if (seen.insert((*pairs)[i]).second) {
+        ids.push_back(std::move((*pairs)[i]));
+      }
+    }
+  } while (cursor != "0");
+  co_return ids;
+}
+
 awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
     std::string_view id_prefix) {
   std::vector<std::string> ids;
@@ -521,29 +609,12 @@ awaitable<result<std::vector<std::string>>> reminder_store::ids_starting_with(
     co_return ids;
   }
   // Kept reminders: in the prefix's bucket.
-  const auto bucket = record_prefix_ + "b:" + std::string(id_prefix.substr(0, 2));
-  const auto field_pattern = redis::glob_escaped(id_prefix) + "*";
-  {
-    std::string cursor = "0";
-    do {
-      std::string_view hscan[] = {"HSCAN", bucket, cursor, "MATCH", field_pattern, "COUNT", "1000"};
-      auto reply = co_await redis_.command(hscan);
-      if (!reply) {
-        co_return reply.error();
-      }
-      if (reply->type != redis::reply::kind::array || reply->elements.size() != 2) {
-        co_return make_error_code(redis::errc::unexpected_reply);
-      }
-      auto next = redis::as_string(reply->elements[0]);
-      auto pairs = redis::as_string_array(reply->elements[1]);
-      if (!next || !pairs) {
-        co_return make_error_code(redis::errc::unexpected_reply);
-      }
-      cursor = std::move(*next);
-      for (std::size_t i = 0; i + 1 < pairs->size(); i += 2) {
-        keep(std::move((*pairs)[i]));
-      }
-    } while (cursor != "0");
+  auto kept = co_await kept_ids_starting_with(id_prefix);
+  if (!kept) {
+    co_return kept.error();
+  }
+  for (auto& id : *kept) {
+    keep(std::move(id));
   }
   // Finished reminders: keys of their own.
   auto pattern = redis::glob_escaped(record_prefix_) + redis::glob_escaped(id_prefix) + "*";

@@ -10,6 +10,14 @@
 //   <prefix>rem:due       sorted set: pending reminders by due time (unix ms), oldest first
 //   <prefix>rem:lease     sorted set: reminders being delivered, by lease expiry (unix ms)
 //   <prefix>rem:dead      sorted set: reminders whose every attempt failed, by when they died
+//   <prefix>rem:sent:<k>  string: `<id>:<occurrence>|<until ms>` of the reminder that went out
+//                         to a reader for a campaign (<k>: reminder_id.hpp's
+//                         reader_campaign_key) and when the delivery window ends: the send claim
+//                         (the key expires a minute after that)
+//
+// A reader may have several pending reminders for one campaign (every sign-up is a reminder of
+// its own, so that knowing an address gives no power over anyone's reminder); the send claim,
+// taken just before sending, keeps them from reaching the reader more than once per window.
 //
 // A reminder is in at most one of the three sorted sets; every script keeps it so, and the
 // write after a delivery relies on it (a leased reminder need not be looked for elsewhere).
@@ -21,8 +29,8 @@
 // record holds the hash (`context`). With Redis's `hash-max-listpack-value` at 128 or more a
 // bucket stays a compact listpack (deploy/ sets it); either way it works.
 //
-// Every change is compare-and-set on the stored bytes (one Lua script), so a sign-up, an
-// unsubscribe and a delivery's outcome racing on one reminder never lose each other's effect:
+// Every change is compare-and-set on the stored bytes (one Lua script), so an unsubscribe, a
+// paid pledge and a delivery's outcome racing on one reminder never lose each other's effect:
 // the loser reads again and decides again. Claiming is one script too, so any number of
 // schedulers share the due set: each reminder goes to one of them, under a lease; a scheduler
 // that dies lets its lease run out and another takes the reminder over.
@@ -90,10 +98,9 @@ class reminder_store {
 
   awaitable<boost::system::result<std::optional<stored_reminder>>> find(std::string_view id);
 
-  // A sign-up: writes `pending` whatever was there and puts it in the due set at `due_ms` (out of
-  // the lease and dead sets). True when it replaced a pending reminder. One round trip: a
-  // delivery of the replaced one that is under way loses its compare-and-set.
-  awaitable<boost::system::result<bool>> put_pending(std::string_view id,
+  // A sign-up: writes `pending` under a new id and puts it in the due set at `due_ms`. False
+  // (and nothing written) when the id is taken. The same work whatever else the reader has.
+  awaitable<boost::system::result<bool>> add_pending(std::string_view id,
                                                      const v1::Reminder& pending,
                                                      std::int64_t due_ms);
 
@@ -111,15 +118,31 @@ class reminder_store {
                                                                        std::int64_t lease_until_ms,
                                                                        std::size_t limit);
 
-  // Which of `claimed` are still under the lease their claim took: not once a sign-up, an
-  // unsubscribe, an erasure or a delivery's outcome has moved one on (each of them ends the
+  // Which of `claimed` are still under the lease their claim took: not once an unsubscribe, a
+  // cancel, an erasure or a delivery's outcome has moved one on (each of them ends the
   // lease), nor once another scheduler has taken it over. One ZMSCORE: the look just before
   // sending.
   awaitable<boost::system::result<std::vector<bool>>> still_leased(
       std::span<const stored_reminder> claimed);
 
+  // Send claims, one per reminder about to be sent (in order): true when it may go out (it took
+  // the claim, or holds it from an earlier attempt), false when another reminder of the same
+  // reader and campaign holds it. A claim lasts `window` from `now_ms` (the scheduler's clock).
+  // One script for the batch.
+  struct send_claim {
+    std::string key;     // reader_campaign_key
+    std::string holder;  // <id>:<occurrence>
+  };
+  awaitable<boost::system::result<std::vector<bool>>> claim_sends(
+      std::span<const send_claim> claims, std::int64_t now_ms, std::chrono::milliseconds window);
+
   // Removes the reminder and every trace of it; false when there was none.
   awaitable<boost::system::result<bool>> remove(std::string_view id);
+
+  // Ids of kept reminders (pending, being delivered, dead) starting with `id_prefix`, of two
+  // characters or more: one bucket's HSCAN. For a reader's reminders (reminder_id.hpp).
+  awaitable<boost::system::result<std::vector<std::string>>> kept_ids_starting_with(
+      std::string_view id_prefix);
 
   // Ids starting with `id_prefix` (a reader's reminders share one: see reminder_id.hpp). Scans
   // a bucket (or, for a prefix under two characters, all of them) and the finished reminders'

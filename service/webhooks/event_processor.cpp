@@ -11,6 +11,8 @@
 #include "log/logger.hpp"
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_store.hpp"
+#include "reminders/reminder_book.hpp"
+#include "reminders/reminder_metrics.hpp"
 #include "webhooks/stripe_event.hpp"
 #include "webhooks/webhook_metrics.hpp"
 
@@ -28,14 +30,16 @@ awaitable<void> pause(std::chrono::milliseconds d) {
 
 event_processor::event_processor(redis::connection& redis, std::string_view prefix,
                                  webhook_metrics& metrics, pledges::pledge_metrics& pledge_stats,
-                                 std::string consumer, processor_options options)
+                                 std::string consumer, processor_options options,
+                                 reminder_cancelling reminders)
     : redis_(redis),
       prefix_(prefix),
       stream_(redis, prefix),
       metrics_(metrics),
       pledge_stats_(pledge_stats),
       consumer_(std::move(consumer)),
-      options_(options) {}
+      options_(options),
+      reminders_(reminders) {}
 
 awaitable<void> event_processor::run(const std::atomic<bool>& stop) {
   loop_state state;
@@ -193,6 +197,12 @@ awaitable<event_processor::outcome> event_processor::process(const stream_entry&
     co_return outcome::failed;
   }
   using applied_as = pledges::provider_update_result::outcome;
+  if (applied->what != applied_as::missing && !applied->reminder_reader.empty() &&
+      applied->after != pledges::pledge_state::pending) {
+    if (!co_await settle_reminders(*applied)) {
+      co_return outcome::failed;  // tried again with the event (then a duplicate)
+    }
+  }
   switch (applied->what) {
     case applied_as::missing:
       // The event that makes the pledge findable may still be on its way (a refund can overtake
@@ -222,6 +232,29 @@ awaitable<event_processor::outcome> event_processor::process(const stream_entry&
       break;
   }
   co_return outcome::done;
+}
+
+awaitable<bool> event_processor::settle_reminders(const pledges::provider_update_result& applied) {
+  using pledges::pledge_state;
+  // States a pledge reaches only through a successful payment (`canceled` may be unpaid).
+  const auto s = applied.after;
+  const bool paid = s == pledge_state::active || s == pledge_state::past_due ||
+                    s == pledge_state::paid || s == pledge_state::refunded ||
+                    s == pledge_state::disputed;
+  if (paid && reminders_.book != nullptr) {
+    auto cancelled = co_await reminders_.book->cancel_for_paid_pledge(
+        applied.reminder_reader, applied.campaign, pledges::now_unix_ms() / 1000);
+    if (!cancelled) {
+      log::warn("could not cancel the reader's reminders for a paid pledge; will retry",
+                {{"pledge_id", applied.pledge_id}, {"error", cancelled.error().message()}});
+      co_return false;
+    }
+    if (*cancelled > 0 && reminders_.metrics != nullptr) {
+      reminders_.metrics->stopped.with({"pledge"}).inc(static_cast<std::uint64_t>(*cancelled));
+    }
+  }
+  pledges::pledge_store store(redis_, prefix_);
+  co_return static_cast<bool>(co_await store.forget_reminder_reader(applied.pledge_id));
 }
 
 }  // namespace supportd::webhooks

@@ -16,7 +16,12 @@
 
 namespace supportd::pledges {
 struct pledge_metrics;
-}
+struct provider_update_result;
+}  // namespace supportd::pledges
+namespace supportd::reminders {
+class reminder_book;
+struct reminder_metrics;
+}  // namespace supportd::reminders
 
 namespace supportd::webhooks {
 
@@ -40,11 +45,19 @@ struct processor_options {
   std::function<void(const stream_entry&)> before_apply{};
 };
 
+// A pledge's first payment cancels the reader's pending reminders for its campaign (a pledge
+// that is only posted cancels nothing: anyone can post one with anyone's address). Null book:
+// reminders are off.
+struct reminder_cancelling {
+  reminders::reminder_book* book = nullptr;
+  reminders::reminder_metrics* metrics = nullptr;
+};
+
 class event_processor {
  public:
   event_processor(redis::connection& redis, std::string_view prefix, webhook_metrics& metrics,
                   pledges::pledge_metrics& pledge_stats, std::string consumer,
-                  processor_options options);
+                  processor_options options, reminder_cancelling reminders = {});
 
   // Runs until `stop` is set (checked between batches).
   awaitable<void> run(const std::atomic<bool>& stop);
@@ -65,6 +78,11 @@ class event_processor {
     try_later,  // already counted; stays pending until retried
   };
   awaitable<outcome> process(const stream_entry& e);
+  // Once the pledge has left `pending`: paid, its reader's reminders for the campaign are
+  // cancelled; either way the reader's hash is dropped from it. Exactly once in effect: the hash
+  // is dropped only after the cancelling succeeded, and until then every copy of the event (the
+  // retry of a failed one included) tries again; cancelling twice changes nothing more.
+  awaitable<bool> settle_reminders(const pledges::provider_update_result& applied);
   // Processes one entry of a batch; the last one to finish wakes the batch.
   awaitable<void> process_in_batch(const stream_entry& e, std::vector<std::string>& done,
                                    std::size_t& remaining, net::steady_timer& finished);
@@ -76,6 +94,7 @@ class event_processor {
   pledges::pledge_metrics& pledge_stats_;
   std::string consumer_;
   processor_options options_;
+  reminder_cancelling reminders_;
 };
 
 }  // namespace supportd::webhooks

@@ -168,7 +168,7 @@ TEST(Settings, PrintStripeEventsIsItsOwnOutcome) {
   EXPECT_EQ(parse({"--print-stripe-events"}).outcome, parse_outcome::print_stripe_events);
 }
 
-// --- Issue 13: secrets ----------------------------------------------------------------------
+// --- secrets ----------------------------------------------------------------------
 
 TEST(Settings, SecretFilesOthersMayReadAreRefusedNamingTheFileAndTheFix) {
   test::temp_dir dir;

@@ -1,4 +1,4 @@
-// Issue 13's input hardening end to end: the real supportd, a real Redis and fake-stripe, sent
+// Input hardening end to end: the real supportd, a real Redis and fake-stripe, sent
 // what a stranger would send.
 #include <gtest/gtest.h>
 

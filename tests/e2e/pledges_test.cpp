@@ -422,7 +422,7 @@ TEST_F(Pledges, CancelByOneClickLinkNeedsNoLogin) {
               std::to_string(form.size()) + "\r\n\r\n" + form);
   auto done = client.read_response();
   ASSERT_EQ(status(done), 200);
-  EXPECT_NE(done->body.find("Your support is cancelled"), std::string::npos);
+  EXPECT_NE(done->body.find("Your support is cancelled"), std::string::npos) << done->body;
 
   auto seen = client.get(
       "/v1/pledges/" + id,
@@ -518,6 +518,63 @@ TEST_F(Pledges, PaidCheckoutActivatesThenRenewalsFailuresAndTheEndFollow) {
             std::string::npos);
   EXPECT_NE(metrics.find(R"(supportd_pledge_transitions_total{from="active",to="past_due"} 1)"),
             std::string::npos);
+}
+
+// anyone can post a pledge with anyone's address, so posting one must not cancel
+// that reader's reminder; paying it (its first payment, told by Stripe's webhook) does.
+TEST_F(Pledges, OnlyAPaidPledgeCancelsTheReadersReminderForItsCampaign) {
+  std::ofstream(dir.path() / "data-keys") << "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n";
+  start({"--data-key-file=" + (dir.path() / "data-keys").string()});
+  raw_client client(service->http_port(), false);
+  auto sign_up = [&](const std::string& campaign) {
+    const std::string body = R"({"email":"reader@example.org","campaign":")" + campaign +
+                             R"(","remind_in":"P7D","consent":true,"consent_version":"v1"})";
+    client.send(
+        "POST /v1/reminders HTTP/1.1\r\nHost: support.test\r\nContent-Type: "
+        "application/json\r\nContent-Length: " +
+        std::to_string(body.size()) + "\r\n\r\n" + body);
+    auto r = client.read_response(20s);
+    EXPECT_EQ(status(r), 201);
+    auto o = json::parse(r ? r->body : "{}").as_object();
+    return std::pair{std::string(o.at("id").as_string()),
+                     std::string(o.at("manage_token").as_string())};
+  };
+  auto reminder_status = [&](const std::pair<std::string, std::string>& r) {
+    auto seen =
+        client.get("/v1/reminders/" + r.first, "Authorization: Bearer " + r.second + "\r\n");
+    return status(seen) == 200 ? std::string(json::parse(seen->body).at("status").as_string())
+                               : "answered " + std::to_string(status(seen));
+  };
+  const auto winter = sign_up("winter");
+  const auto spring = sign_up("spring");
+
+  // A pledge is posted with the reader's address (pledge_json's, in another case): unpaid.
+  auto created = post_json(client, pledge_json());
+  ASSERT_EQ(status(created), 201);
+  auto body = json::parse(created->body).as_object();
+  const std::string id(body.at("id").as_string());
+  const std::string token(body.at("manage_token").as_string());
+  EXPECT_EQ(reminder_status(winter), "pending");
+  EXPECT_EQ(reminder_status(spring), "pending");
+  // The pledge keeps a keyed hash to find the reminders by, never the address.
+  EXPECT_EQ(redis_dump().find("example.org"), std::string::npos);
+
+  // Paid: the campaign's reminder is cancelled, the other campaign's stays.
+  shell_output("curl -sk -o /dev/null -X POST '" +
+               std::string(body.at("checkout_url").as_string()) + "'");
+  auto active = wait_for_pledge(client, id, token,
+                                [](const json::object& p) { return p.at("status") == "active"; });
+  ASSERT_EQ(active.at("status"), "active");
+  std::string seen;
+  for (int i = 0; i < 100 && (seen = reminder_status(winter)) == "pending"; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(seen, "cancelled");
+  EXPECT_EQ(reminder_status(spring), "pending");
+  // The pledge has let go of the reader's hash.
+  EXPECT_EQ(shell_output("redis-cli -p " + std::to_string(redis.port()) +
+                         " HEXISTS supportd:pledge:" + id + " reminder_reader"),
+            "0\n");
 }
 
 TEST_F(Pledges, WebhookSignaturesAreCheckedBeforeAnythingIsKept) {

@@ -158,7 +158,7 @@ TEST(PledgeLimits, ParseAndOverride) {
   }
 }
 
-// --- Issue 13: what a stranger sends never reaches a reader as ours -----------------------
+// --- what a stranger sends never reaches a reader as ours -----------------------
 
 TEST(PledgeRequest, PageUrlIsAnHttpPageOnAnAllowedOrigin) {
   auto f = good();

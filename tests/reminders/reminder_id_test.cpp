@@ -34,77 +34,73 @@ bool base64url_only(const std::string& s) {
 
 TEST(ReminderId, IsTwentyBase64UrlCharacters) {
   auto keys = keys_from("k1:" + key_a + "\n");
-  for (auto [email, campaign] :
-       {std::pair{"reader@example.org", "winter-2026"}, std::pair{"a@b.co", ""},
-        std::pair{"someone.else@example.net", "spring/2027_v.2"}}) {
-    auto id = reminder_id(keys, email, campaign);
-    EXPECT_EQ(id.size(), 20u) << id;
-    EXPECT_TRUE(base64url_only(id)) << id;
-    EXPECT_TRUE(is_reminder_id(id)) << id;
+  for (auto email : {"reader@example.org", "a@b.co", "someone.else@example.net"}) {
     auto reader = reader_part(keys, email);
     EXPECT_EQ(reader.size(), 12u) << reader;
     EXPECT_TRUE(base64url_only(reader)) << reader;
+    auto id = new_reminder_id(reader);
+    EXPECT_EQ(id.size(), 20u) << id;
+    EXPECT_TRUE(base64url_only(id)) << id;
+    EXPECT_TRUE(is_reminder_id(id)) << id;
+    auto hash = reader_hash(keys, email);
+    EXPECT_EQ(hash.size(), 43u) << hash;
+    EXPECT_TRUE(base64url_only(hash)) << hash;
   }
 }
 
-TEST(ReminderId, OneIdPerReaderAndCampaign) {
+// knowing an address must not name anyone's reminder. Every sign-up gets an id (and
+// so a manage token) of its own; only the reader part, a keyed hash, is shared, so erasure and a
+// paid pledge still find all of one reader's reminders by prefix.
+TEST(ReminderId, EverySignUpOfOneReaderGetsItsOwnIdAndToken) {
   auto keys = keys_from("k1:" + key_a + "\n");
-  auto winter = reminder_id(keys, "reader@example.org", "winter-2026");
-  EXPECT_EQ(reminder_id(keys, "reader@example.org", "winter-2026"), winter);
-  // Parsing the same key file again gives the same ids (a restart, another worker).
-  EXPECT_EQ(reminder_id(keys_from("k1:" + key_a + "\n"), "reader@example.org", "winter-2026"),
-            winter);
-
-  auto spring = reminder_id(keys, "reader@example.org", "spring-2027");
-  EXPECT_NE(spring, winter);
-  // All of one reader's reminders share the reader part, so erasure finds them by prefix.
-  EXPECT_EQ(spring.substr(0, 12), winter.substr(0, 12));
-  EXPECT_EQ(winter.substr(0, 12), reader_part(keys, "reader@example.org"));
-
-  auto other = reminder_id(keys, "other@example.org", "winter-2026");
-  EXPECT_NE(other, winter);
-  EXPECT_NE(other.substr(0, 12), winter.substr(0, 12));
-}
-
-TEST(ReminderId, TheSeparatorKeepsEmailAndCampaignApart) {
-  auto keys = keys_from("k1:" + key_a + "\n");
-  // Without a separator these two would hash the same text.
-  EXPECT_NE(reminder_id(keys, "a@b.co", "x").substr(12),
-            reminder_id(keys, "a@b.cox", "").substr(12));
-}
-
-TEST(ReminderId, ManyReadersGetDistinctIds) {
-  auto keys = keys_from("k1:" + key_a + "\n");
+  const auto reader = reader_part(keys, "reader@example.org");
   std::set<std::string> ids;
+  std::set<std::string> tokens;
+  for (int i = 0; i < 1000; ++i) {
+    auto id = new_reminder_id(reader);
+    EXPECT_EQ(id.substr(0, 12), reader);
+    ids.insert(id);
+    tokens.insert(manage_token("a-link-secret-of-at-least-32-characters", id));
+  }
+  EXPECT_EQ(ids.size(), 1000u);
+  EXPECT_EQ(tokens.size(), 1000u);
+  // The reader part is the prefix of the reader's full hash, which a pledge keeps.
+  EXPECT_EQ(reader_part_of(reader_hash(keys, "reader@example.org")), reader);
+  EXPECT_EQ(reader_part_of(*ids.begin()), reader);
+}
+
+TEST(ReminderId, TheReaderPartStaysPerReaderAndKey) {
+  auto keys = keys_from("k1:" + key_a + "\n");
+  auto reader = reader_part(keys, "reader@example.org");
+  // Parsing the same key file again gives the same part (a restart, another worker).
+  EXPECT_EQ(reader_part(keys_from("k1:" + key_a + "\n"), "reader@example.org"), reader);
+  EXPECT_NE(reader_part(keys, "other@example.org"), reader);
   std::set<std::string> readers;
   for (int i = 0; i < 500; ++i) {
-    auto email = "reader" + std::to_string(i) + "@example.org";
-    ids.insert(reminder_id(keys, email, "winter-2026"));
-    readers.insert(reader_part(keys, email));
+    readers.insert(reader_part(keys, "reader" + std::to_string(i) + "@example.org"));
   }
-  EXPECT_EQ(ids.size(), 500u);
   EXPECT_EQ(readers.size(), 500u);
-}
-
-TEST(ReminderId, AnotherKeyFileGivesOtherIds) {
-  auto a = keys_from("k1:" + key_a + "\n");
-  auto b = keys_from("k1:" + key_b + "\n");
-  EXPECT_NE(reminder_id(a, "reader@example.org", "winter-2026"),
-            reminder_id(b, "reader@example.org", "winter-2026"));
-  EXPECT_NE(reader_part(a, "reader@example.org"), reader_part(b, "reader@example.org"));
-}
-
-TEST(ReminderId, APrependedSealingKeyKeepsTheIds) {
-  // Rotation puts a new key on the first line; ids come from the last line, so one reader's
-  // pending reminder is still found under the same id.
-  auto before = keys_from("k1:" + key_a + "\n");
+  // Another key file gives other parts.
+  EXPECT_NE(reader_part(keys_from("k1:" + key_b + "\n"), "reader@example.org"), reader);
+  // Rotation puts a new key on the first line; lookups come from the last line, so a reader's
+  // reminders are still found under the same part. Appending a key is what changes it.
   auto rotating = keys_from("k2:" + key_c + "\nk1:" + key_a + "\n");
-  EXPECT_EQ(reminder_id(rotating, "reader@example.org", "winter-2026"),
-            reminder_id(before, "reader@example.org", "winter-2026"));
-  // Appending a key is what changes them.
+  EXPECT_EQ(reader_part(rotating, "reader@example.org"), reader);
   auto appended = keys_from("k1:" + key_a + "\nk2:" + key_c + "\n");
-  EXPECT_NE(reminder_id(appended, "reader@example.org", "winter-2026"),
-            reminder_id(before, "reader@example.org", "winter-2026"));
+  EXPECT_NE(reader_part(appended, "reader@example.org"), reader);
+}
+
+TEST(ReminderId, TheDeliveryClaimKeyIsPerReaderAndCampaign) {
+  auto keys = keys_from("k1:" + key_a + "\n");
+  auto reader = reader_hash(keys, "reader@example.org");
+  auto winter = reader_campaign_key(reader, "winter-2026");
+  EXPECT_EQ(winter.size(), 16u);
+  EXPECT_TRUE(base64url_only(winter));
+  EXPECT_EQ(reader_campaign_key(reader, "winter-2026"), winter);
+  EXPECT_NE(reader_campaign_key(reader, "spring-2027"), winter);
+  EXPECT_NE(reader_campaign_key(reader_hash(keys, "other@example.org"), "winter-2026"), winter);
+  // Without a separator these two would hash the same text.
+  EXPECT_NE(reader_campaign_key("ab", "c"), reader_campaign_key("a", "bc"));
 }
 
 TEST(ReminderId, IsReminderIdChecksTheShape) {

@@ -568,7 +568,7 @@ TEST(ReminderRequest, EveryProblemIsReportedAtOnce) {
   EXPECT_EQ(errors, expected);
 }
 
-// --- Issue 13: what a stranger sends never reaches an inbox as ours ------------------------
+// --- what a stranger sends never reaches an inbox as ours ------------------------
 
 TEST(ReminderRequest, PageUrlIsAnHttpPageOnAnAllowedOrigin) {
   auto f = good();
@@ -589,7 +589,7 @@ TEST(ReminderRequest, PageUrlIsAnHttpPageOnAnAllowedOrigin) {
 }
 
 TEST(ReminderRequest, FormFieldsMustBeUtf8TextWithoutControls) {
-  // The bytes of issue 13: not UTF-8, so a delivery's JSON body would not be valid.
+  // Bytes no browser sends: not UTF-8, so a delivery's JSON body would not be valid.
   auto parsed =
       parse_form_fields("email=r%FF%FE%40example.org&remind_in=P7D&consent=on&consent_version=v1");
   ASSERT_TRUE(std::holds_alternative<field_error>(parsed));

@@ -483,33 +483,176 @@ TEST_F(ReminderScheduling, ARecurringReminderMovesToItsNextMonthWithANewWebhookI
   EXPECT_NE(webhook_id(id, next), first_hook);
 }
 
-TEST_F(ReminderScheduling, SigningUpAgainMovesThePendingReminderInsteadOfAddingOne) {
-  auto first = sign_up(reader(1));
+// a second sign-up with a reader's address (a stranger's, say) is a reminder of its
+// own; the first one keeps its due time, locale, attribution and consent, and its id.
+TEST_F(ReminderScheduling, ASecondSignUpWithTheSameAddressLeavesTheFirstReminderAlone) {
+  auto first_signup = reader(1);
+  first_signup.component = "epic";
+  auto first = sign_up(first_signup);
+  const auto before = stored(first);
+  clock += 5'000;
   auto again = reader(1);
-  again.email = "reader1@example.org";
-  again.due_unix += 3600;
+  again.due_unix += 2 * 365 * 24 * 3600;  // "push it two years out"
   again.locale = "fr-FR";
-  auto second = primary().run(primary().book->sign_up(again, clock.load() / 1000));
-  EXPECT_EQ(second->id, first);
-  EXPECT_TRUE(second->updated);
-  auto other_campaign = sign_up(reader(1, "autumn26"));
-  EXPECT_NE(other_campaign, first);
-  auto counts = primary().run(primary().store->counts(clock.load()));
-  EXPECT_EQ(counts->pending, 2);
-  EXPECT_EQ(stored(first).locale(), "fr-FR");
-  EXPECT_EQ(stored(first).due_at_unix(), again.due_unix);
+  again.consent_version = "attacker-v0";
+  auto second = sign_up(again);
+  EXPECT_NE(second, first);
+  EXPECT_EQ(second.substr(0, 12), first.substr(0, 12));  // the same reader part
+  auto after = stored(first);
+  EXPECT_EQ(after.due_at_unix(), before.due_at_unix());
+  EXPECT_EQ(after.locale(), "en-GB");
+  EXPECT_EQ(after.component(), "epic");
+  EXPECT_EQ(after.consent_version(), "2026-11");
+  EXPECT_EQ(after.consented_at_unix(), before.consented_at_unix());
+  EXPECT_EQ(after.occurrence(), before.occurrence());
+  EXPECT_EQ(after.sealed_email(), before.sealed_email());
+  EXPECT_EQ(primary().run(primary().store->counts(clock.load()))->pending, 2);
+  // Both are the same Redis work: one new entry each, nothing else rewritten.
+  auto third = sign_up(reader(1));
+  EXPECT_EQ(primary().run(primary().store->counts(clock.load()))->pending, 3);
+  EXPECT_EQ(stored(first).SerializeAsString(), after.SerializeAsString());
+  EXPECT_NE(third, second);
 }
 
-TEST_F(ReminderScheduling, APledgeCancelsThatCampaignsReminderOnly) {
-  auto same = sign_up(reader(1));
-  auto other = sign_up(reader(1, "autumn26"));
-  auto cancelled = primary().run(
-      primary().book->cancel_for_pledge("reader1@example.org", "spring26", clock.load() / 1000));
-  EXPECT_EQ(*cancelled, stop_outcome::stopped);
+// no measurable difference between a first and a repeated sign-up starts with the
+// same work in Redis: the same commands, as many times, whatever the address had.
+TEST_F(ReminderScheduling, AFirstAndARepeatedSignUpDoTheSameRedisWork) {
+  sign_up(reader(9));  // scripts loaded, shared attribution stored
+  auto work_of = [&](const valid_reminder& r) {
+    server.cli({"CONFIG", "RESETSTAT"});
+    sign_up(r);
+    std::vector<std::string> calls;
+    for (const auto& line : server.cli({"INFO", "commandstats"})) {
+      // cmdstat_<name>:calls=<n>,usec=…: the name and the count, not the time.
+      // Not the test's own INFO and CONFIG, nor the connection's keep-alive PING, which may
+      // fall in either window.
+      if (line.starts_with("cmdstat_") && !line.starts_with("cmdstat_info:") &&
+          !line.starts_with("cmdstat_config|") && !line.starts_with("cmdstat_ping:")) {
+        calls.push_back(line.substr(0, line.find(",usec=")));
+      }
+    }
+    return calls;
+  };
+  auto first = work_of(reader(1));
+  auto repeated = work_of(reader(1));
+  EXPECT_NE(std::find(first.begin(), first.end(), "cmdstat_hset:calls=1"), first.end())
+      << ::testing::PrintToString(first);
+  EXPECT_EQ(repeated, first);
+}
+
+// The reader still gets one reminder per campaign: at delivery, the first due of the reader's
+// reminders for the campaign goes out; another due within the window is finished as a
+// duplicate, unsent. Other campaigns and other readers are not held back.
+TEST_F(ReminderScheduling, OneReminderPerReaderAndCampaignIsSentWithinTheWindow) {
+  auto first = sign_up(reader(1));
+  auto later = reader(1);
+  later.due_unix += 3600;
+  auto repeat = sign_up(later);
+  auto same_time = sign_up(reader(1));
+  auto other_campaign = sign_up(reader(1, "autumn26"));
+  auto other_reader = sign_up(reader(2));
+  clock += 60'000;
+  EXPECT_EQ(round(primary()), 3u);  // one of the two due now, autumn26's, reader 2's
+  auto a = stored(first).status();
+  auto b = stored(same_time).status();
+  EXPECT_TRUE((a == v1::Reminder::DELIVERED && b == v1::Reminder::DUPLICATE) ||
+              (a == v1::Reminder::DUPLICATE && b == v1::Reminder::DELIVERED));
+  EXPECT_EQ(stored(other_campaign).status(), v1::Reminder::DELIVERED);
+  EXPECT_EQ(stored(other_reader).status(), v1::Reminder::DELIVERED);
+  EXPECT_EQ(stats.skipped.with({"duplicate"}).value(), 1u);
+  clock += 3'600'000;
+  EXPECT_EQ(round(primary()), 0u);
+  EXPECT_EQ(stored(repeat).status(), v1::Reminder::DUPLICATE);
+  EXPECT_TRUE(stored(repeat).sealed_email().empty());
+  EXPECT_EQ(sender.total(), 3);
+  // Past the window, the reader can be reminded of the campaign again.
+  auto next_month = reader(1);
+  next_month.due_unix = clock.load() / 1000 + 26 * 24 * 3600;
+  auto next = sign_up(next_month);
+  clock += std::int64_t{26} * 24 * 3600 * 1000;
+  EXPECT_EQ(round(primary()), 1u);
+  EXPECT_EQ(stored(next).status(), v1::Reminder::DELIVERED);
+}
+
+// A failed attempt keeps the claim: its retry is sent, and the reader's other reminder is the
+// duplicate, however the two interleave.
+TEST_F(ReminderScheduling, ARetriedReminderKeepsItsSendClaim) {
+  auto first = sign_up(reader(1));
+  sender.answer = [](const delivery&, int attempt) {
+    delivery_outcome o;
+    o.what = attempt == 1 ? delivery_outcome::kind::failed : delivery_outcome::kind::delivered;
+    o.error = "503";
+    return o;
+  };
+  clock += 60'000;
+  auto hook = webhook_id_of(first);
+  EXPECT_EQ(round(primary()), 0u);
+  auto repeat = reader(1);
+  repeat.due_unix = clock.load() / 1000;
+  auto second = sign_up(repeat);
+  clock += 10 * 60'000;  // past the first retry's delay
+  EXPECT_EQ(round(primary()), 1u);
+  EXPECT_EQ(sender.attempts(hook), 2);
+  EXPECT_EQ(stored(first).status(), v1::Reminder::DELIVERED);
+  EXPECT_EQ(stored(second).status(), v1::Reminder::DUPLICATE);
+}
+
+// A recurring reminder held back as a duplicate is not lost: it moves on to its next month.
+TEST_F(ReminderScheduling, ARecurringDuplicateMovesToItsNextOccurrence) {
+  auto one_off = sign_up(reader(1));
+  auto monthly = reader(1);
+  monthly.every_months = 1;
+  monthly.due_unix += 60;
+  auto id = sign_up(monthly);
+  const auto occurrence = stored(id).occurrence();
   clock += 60'000;
   EXPECT_EQ(round(primary()), 1u);
+  EXPECT_EQ(stored(one_off).status(), v1::Reminder::DELIVERED);
+  clock += 60'000;
+  EXPECT_EQ(round(primary()), 0u);
+  auto after = stored(id);
+  EXPECT_EQ(after.status(), v1::Reminder::PENDING);
+  EXPECT_EQ(after.occurrence(), occurrence + 1);
+  EXPECT_EQ(after.due_at_unix(), add_months_local(monthly.due_unix, 1, *time_zone::find("UTC")));
+  EXPECT_EQ(sender.total(), 1);
+  // A month on, outside the window, it goes out.
+  clock.store(after.due_at_unix() * 1000);
+  EXPECT_EQ(round(primary()), 1u);
+}
+
+// only a paid pledge cancels, and it cancels every pending reminder of its reader for
+// its campaign (a repeated sign-up may have added several), no other campaign's, no one else's.
+TEST_F(ReminderScheduling, APaidPledgeCancelsEveryReminderOfItsReaderForThatCampaignOnly) {
+  auto same = sign_up(reader(1));
+  auto same_again = sign_up(reader(1));
+  auto other = sign_up(reader(1, "autumn26"));
+  auto someone_else = sign_up(reader(2));
+  auto cancelled = primary().run(primary().book->cancel_for_paid_pledge(
+      reader_hash(keys(), "reader1@example.org"), "spring26", clock.load() / 1000));
+  EXPECT_EQ(*cancelled, 2);
+  // Again (a retried webhook): nothing more.
+  EXPECT_EQ(*primary().run(primary().book->cancel_for_paid_pledge(
+                reader_hash(keys(), "reader1@example.org"), "spring26", clock.load() / 1000)),
+            0);
+  clock += 60'000;
+  EXPECT_EQ(round(primary()), 2u);
   EXPECT_EQ(stored(same).status(), v1::Reminder::CANCELLED);
+  EXPECT_EQ(stored(same_again).status(), v1::Reminder::CANCELLED);
   EXPECT_EQ(stored(other).status(), v1::Reminder::DELIVERED);
+  EXPECT_EQ(stored(someone_else).status(), v1::Reminder::DELIVERED);
+}
+
+// The reader's one-click unsubscribe (a link only the address's owner gets) stops their other
+// reminders for the campaign too: a stranger's repeated sign-up cannot outlive it.
+TEST_F(ReminderScheduling, UnsubscribingStopsTheReadersOtherRemindersForTheCampaign) {
+  auto mine = sign_up(reader(1));
+  auto strangers = sign_up(reader(1));
+  auto other = sign_up(reader(1, "autumn26"));
+  EXPECT_EQ(*primary().run(primary().book->unsubscribe(mine, clock.load() / 1000)),
+            stop_outcome::stopped);
+  EXPECT_EQ(stored(mine).status(), v1::Reminder::UNSUBSCRIBED);
+  EXPECT_EQ(stored(strangers).status(), v1::Reminder::UNSUBSCRIBED);
+  EXPECT_EQ(stored(other).status(), v1::Reminder::PENDING);
 }
 
 // What a pending reminder costs in Redis: an entry in a bucket, without the attribution it
@@ -629,13 +772,14 @@ TEST_F(ReminderScheduling, ResealingMovesEveryAddressToTheSealingKeySoTheOldOneC
 
 TEST_F(ReminderScheduling, ErasureRemovesEveryReminderOfThatReaderAndNoOneElses) {
   auto a = sign_up(reader(1));
+  auto a_again = sign_up(reader(1));  // several per campaign now
   auto b = sign_up(reader(1, "autumn26"));
   auto unsubscribed = sign_up(reader(1, "winter26"));
   primary().run(primary().book->unsubscribe(unsubscribed, clock.load() / 1000));
   auto someone_else = sign_up(reader(2));
   auto report = primary().run(primary().book->erase_reader("reader1@example.org"));
-  EXPECT_EQ(report->reminders_removed, 3);
-  for (const auto& id : {a, b, unsubscribed}) {
+  EXPECT_EQ(report->reminders_removed, 4);
+  for (const auto& id : {a, a_again, b, unsubscribed}) {
     EXPECT_FALSE(*primary().run(primary().store->find(id)));
   }
   EXPECT_TRUE(*primary().run(primary().store->find(someone_else)));

@@ -9,11 +9,17 @@
 #include <map>
 #include <random>
 #include <stdexcept>
+#include <thread>
 
 #include "metrics/registry.hpp"
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_store.hpp"
 #include "redis/connection.hpp"
+#include "reminders/reminder_book.hpp"
+#include "reminders/reminder_id.hpp"
+#include "reminders/reminder_metrics.hpp"
+#include "reminders/reminder_store.hpp"
+#include "security/data_keys.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_awaitable.hpp"
 #include "webhooks/event_processor.hpp"
@@ -31,6 +37,13 @@ std::string invoice_paid(const std::string& event_id, const std::string& pledge_
          pledge_id + R"(","amount_paid":500,"subscription_details":{"metadata":{"pledge_id":")" +
          pledge_id +
          R"("}},"lines":{"data":[{"period":{"start":1700000000,"end":1702592000}}]}}}})";
+}
+
+std::string checkout_expired(const std::string& event_id, const std::string& pledge_id) {
+  return R"({"id":")" + event_id +
+         R"(","object":"event","type":"checkout.session.expired","created":1700000000,)"
+         R"("livemode":false,"data":{"object":{"object":"checkout.session","id":"cs_)" +
+         pledge_id + R"(","client_reference_id":")" + pledge_id + R"("}}})";
 }
 
 class EventProcessing : public ::testing::Test {
@@ -63,7 +76,12 @@ class EventProcessing : public ::testing::Test {
 
   void append(const std::string& event_id, const std::string& body) {
     event_stream stream(*conn, prefix);
-    auto appended = test::run(io, stream.append(event_id, "invoice.paid", body));
+    auto appended =
+        test::run(io, stream.append(event_id,
+                                    body.find("checkout.session.expired") != std::string::npos
+                                        ? "checkout.session.expired"
+                                        : "invoice.paid",
+                                    body));
     ASSERT_TRUE(appended && *appended);
   }
 
@@ -439,6 +457,121 @@ TEST_F(EventProcessing, TrimmingTakesOnlyWhatEveryGroupAcknowledged) {
   ASSERT_EQ(left->elements.size(), 2u);
   EXPECT_EQ(left->elements[0].elements[0].text, ids[3]);
   EXPECT_EQ(left->elements[1].elements[0].text, ids[4]);
+}
+
+// The age of the oldest event not yet processed, whether never read or read and pending: how
+// far behind processing is, in time (supportd_webhook_oldest_unprocessed_age_seconds).
+TEST_F(EventProcessing, TheOldestUnprocessedEventIsFoundWhetherUnreadOrPending) {
+  event_stream stream(*conn, prefix);
+  EXPECT_EQ(*test::run(io, stream.oldest_unprocessed_ms()), 0);  // no stream yet
+  const auto before = pledges::now_unix_ms();
+  for (int k = 0; k < 3; ++k) {
+    auto appended = test::run(io, stream.append("evt_" + std::to_string(k), "invoice.paid", "{}"));
+    ASSERT_TRUE(appended && *appended);
+    std::this_thread::sleep_for(5ms);
+  }
+  // No group yet: the first entry is the oldest.
+  auto oldest = *test::run(io, stream.oldest_unprocessed_ms());
+  EXPECT_GE(oldest, before);
+  EXPECT_LT(oldest, before + 5);
+  ASSERT_TRUE(test::run(io, stream.ensure_group()));
+  // Read, not acknowledged: still the oldest unprocessed.
+  auto read = test::run(io, stream.read_new("c1", 2));
+  ASSERT_TRUE(read && read->size() == 2u);
+  EXPECT_EQ(*test::run(io, stream.oldest_unprocessed_ms()), oldest);
+  // The first acknowledged: the second (pending) is now the oldest, newer than the first.
+  ASSERT_TRUE(test::run(io, stream.ack((*read)[0].id)));
+  auto second = *test::run(io, stream.oldest_unprocessed_ms());
+  EXPECT_GT(second, oldest);
+  // Both read ones acknowledged: the third, never read, is the oldest.
+  ASSERT_TRUE(test::run(io, stream.ack((*read)[1].id)));
+  auto third = *test::run(io, stream.oldest_unprocessed_ms());
+  EXPECT_GT(third, second);
+  auto rest = test::run(io, stream.read_new("c1", 10));
+  ASSERT_TRUE(rest && rest->size() == 1u);
+  ASSERT_TRUE(test::run(io, stream.ack((*rest)[0].id)));
+  EXPECT_EQ(*test::run(io, stream.oldest_unprocessed_ms()), 0);
+}
+
+// Posting a pledge costs nothing and names any address, so it cancels no reminder;
+// its first payment cancels every pending reminder of its reader for its campaign, once. A
+// pledge that ends unpaid cancels nothing. Either way the pledge then forgets the reader's hash.
+TEST_F(EventProcessing, APledgeCancelsItsReadersRemindersWhenPaidNotBefore) {
+  const auto keys = std::get<security::data_keys>(
+      security::data_keys::parse("k1:a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=\n"));
+  reminders::reminder_store reminder_store(*conn, prefix);
+  reminders::reminder_book book(reminder_store, keys, "a-link-secret-of-at-least-32-characters",
+                                24h);
+  auto reminder_stats = reminders::reminder_metrics::create(registry);
+  const auto now = pledges::now_unix_ms() / 1000;
+  auto sign_up = [&](const std::string& email, const std::string& campaign) {
+    reminders::valid_reminder r;
+    r.email = email;
+    r.campaign = campaign;
+    r.consent_version = "2026-11";
+    r.due_unix = now + 7 * 24 * 3600;
+    return test::run(io, book.sign_up(r, now))->id;
+  };
+  auto status_of = [&](const std::string& id) {
+    return (*test::run(io, reminder_store.find(id)))->value.status();
+  };
+  const auto winter = sign_up("reader@example.org", "winter");
+  const auto winter_again = sign_up("reader@example.org", "winter");
+  const auto spring = sign_up("reader@example.org", "spring");
+  const auto someone_else = sign_up("other@example.org", "winter");
+
+  pledges::pledge_store store(*conn, prefix);
+  for (const auto* id : {"pl_paid", "pl_unpaid"}) {
+    pledges::pledge_record p;
+    p.id = id;
+    p.amount_minor = 500;
+    p.currency = "USD";
+    p.every = pledges::interval::month;
+    p.source.campaign = "winter";
+    p.created_at_ms = p.updated_at_ms = pledges::now_unix_ms();
+    p.checkout_session_id = std::string("cs_") + id;
+    p.reminder_reader = reminders::reader_hash(keys, "reader@example.org");
+    ASSERT_TRUE(*test::run(io, store.create(p, "", 201, "{}")));
+  }
+  // Created, unpaid: nothing cancelled.
+  for (const auto& id : {winter, winter_again, spring, someone_else}) {
+    EXPECT_EQ(status_of(id), v1::Reminder::PENDING);
+  }
+
+  std::atomic<bool> stop{false};
+  auto consumer = std::make_unique<event_processor>(*conn, prefix, stats, pledge_stats, "a",
+                                                    processor_options{},
+                                                    reminder_cancelling{&book, &reminder_stats});
+  net::co_spawn(io, consumer->run(stop), net::detached);
+  auto drain = [&] {
+    ASSERT_TRUE(test::run_until(
+        io, [&] { return backlog() == 0; }, 20s));
+  };
+
+  // The unpaid one ends: still nothing cancelled, and it forgets the reader.
+  append("evt_expired", checkout_expired("evt_expired", "pl_unpaid"));
+  drain();
+  EXPECT_EQ(status_of(winter), v1::Reminder::PENDING);
+  EXPECT_TRUE((*test::run(io, store.find("pl_unpaid")))->reminder_reader.empty());
+
+  // The first payment (twice, as Stripe may send it): winter's reminders of this reader go.
+  append("evt_paid_1", invoice_paid("evt_paid_1", "pl_paid"));
+  append("evt_paid_1", invoice_paid("evt_paid_1", "pl_paid"));
+  drain();
+  EXPECT_EQ(status_of(winter), v1::Reminder::CANCELLED);
+  EXPECT_EQ(status_of(winter_again), v1::Reminder::CANCELLED);
+  EXPECT_EQ(status_of(spring), v1::Reminder::PENDING);
+  EXPECT_EQ(status_of(someone_else), v1::Reminder::PENDING);
+  EXPECT_TRUE((*test::run(io, store.find("pl_paid")))->reminder_reader.empty());
+  EXPECT_EQ(reminder_stats.stopped.with({"pledge"}).value(), 2u);
+
+  // Later payments (renewals) cancel nothing the reader signs up for afterwards.
+  const auto later = sign_up("reader@example.org", "winter");
+  append("evt_paid_2", invoice_paid("evt_paid_2", "pl_paid"));
+  drain();
+  EXPECT_EQ(status_of(later), v1::Reminder::PENDING);
+  stop = true;
+  test::run_for(io, 100ms);
 }
 
 }  // namespace
