@@ -4,6 +4,7 @@
 #include <array>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <limits>
 
 namespace supportd::webhooks {
 namespace {
@@ -46,6 +47,15 @@ std::string string_at(const json::value& root, std::initializer_list<std::string
 std::int64_t int_at(const json::value& root, std::initializer_list<std::string_view> path) {
   auto* v = at_path(root, path);
   return v && v->is_int64() ? v->as_int64() : 0;
+}
+
+// A Stripe timestamp (Unix seconds) in milliseconds, 0 when absent. One too large for
+// milliseconds to hold (past the year 292 million) is nonsense and read as absent, rather than
+// overflowing the multiplication (undefined behaviour).
+std::int64_t ms_at(const json::value& root, std::initializer_list<std::string_view> path) {
+  auto seconds = int_at(root, path);
+  return seconds > 0 && seconds <= std::numeric_limits<std::int64_t>::max() / 1000 ? seconds * 1000
+                                                                                   : 0;
 }
 
 bool bool_at(const json::value& root, std::initializer_list<std::string_view> path) {
@@ -111,8 +121,7 @@ parsed_event parse_stripe_event(std::string_view body) {
       if (string_at(o, {"mode"}) == "payment") {
         u.increments.emplace_back("charges_succeeded", 1);
         u.increments.emplace_back("total_given_minor", int_at(o, {"amount_total"}));
-        u.fields.emplace_back("last_charge_at_ms",
-                              std::to_string(int_at(event, {"created"}) * 1000));
+        u.fields.emplace_back("last_charge_at_ms", std::to_string(ms_at(event, {"created"})));
       }
     } else if (type == "checkout.session.async_payment_succeeded") {
       u.input = pledge_event::async_payment_succeeded;
@@ -140,8 +149,8 @@ parsed_event parse_stripe_event(std::string_view body) {
       if (u.pledge_id.empty()) {
         u.pledge_id = string_at(line, {"metadata", "pledge_id"});
       }
-      if (auto end = int_at(line, {"period", "end"}); end > 0) {
-        u.fields.emplace_back("next_charge_at_ms", std::to_string(end * 1000));
+      if (auto end = ms_at(line, {"period", "end"}); end > 0) {
+        u.fields.emplace_back("next_charge_at_ms", std::to_string(end));
       }
     }
     if (type == "invoice.paid") {
@@ -153,7 +162,7 @@ parsed_event parse_stripe_event(std::string_view body) {
       }
       u.increments.emplace_back("charges_succeeded", 1);
       u.increments.emplace_back("total_given_minor", int_at(o, {"amount_paid"}));
-      u.fields.emplace_back("last_charge_at_ms", std::to_string(int_at(event, {"created"}) * 1000));
+      u.fields.emplace_back("last_charge_at_ms", std::to_string(ms_at(event, {"created"})));
       u.fields.emplace_back("consecutive_failures", "0");
     } else if (type == "invoice.payment_failed") {
       u.input = pledge_event::renewal_failed;
@@ -169,8 +178,8 @@ parsed_event parse_stripe_event(std::string_view body) {
     if (type == "customer.subscription.deleted" || status == "canceled") {
       u.input = pledge_event::subscription_ended;
     }
-    if (auto end = int_at(o, {"current_period_end"}); end > 0 && status != "canceled") {
-      u.fields.emplace_back("next_charge_at_ms", std::to_string(end * 1000));
+    if (auto end = ms_at(o, {"current_period_end"}); end > 0 && status != "canceled") {
+      u.fields.emplace_back("next_charge_at_ms", std::to_string(end));
     }
   } else if (type.starts_with("charge.")) {
     u.pledge_id = string_at(o, {"metadata", "pledge_id"});

@@ -30,6 +30,25 @@ TEST(StripeEvent, OneTimeGiftIsCountedAtCompletion) {
                                      {"charges_succeeded", 1}, {"total_given_minor", 1500}}));
 }
 
+// Seconds too large to hold in milliseconds are read as absent, not multiplied past the range
+// of int64 (undefined behaviour; tests/fuzz/stripe_event/regression_timestamp_overflow).
+TEST(StripeEvent, TimestampsBeyondMillisecondsAreAbsent) {
+  auto paid = parse_stripe_event(R"({"id":"evt_7","type":"invoice.paid",
+    "created":9223372036854775807,"data":{"object":{"subscription":"sub_1",
+    "lines":{"data":[{"period":{"end":9223372036854775807}}]}}}})");
+  auto ended = parse_stripe_event(R"({"id":"evt_8","type":"customer.subscription.updated",
+    "data":{"object":{"id":"sub_1","status":"active","current_period_end":9223372036854776}}})");
+  for (const auto* e : {&paid, &ended}) {
+    EXPECT_EQ(e->kind, event_kind::known);
+    for (const auto& [field, value] : e->update.fields) {
+      EXPECT_NE(field, "next_charge_at_ms") << value;
+      if (field == "last_charge_at_ms") {
+        EXPECT_EQ(value, "0");
+      }
+    }
+  }
+}
+
 TEST(StripeEvent, AsyncPaymentsWaitForSettlement) {
   auto e = parse_stripe_event(R"({"id":"evt_3","type":"checkout.session.completed",
     "data":{"object":{"mode":"payment","client_reference_id":"pl_c","payment_status":"unpaid"}}})");
