@@ -67,8 +67,10 @@ void check_validated(const pledge_fields& f) {
 
 void check_parsed(const std::variant<pledge_fields, http::field_error>& parsed) {
   if (const auto* error = std::get_if<http::field_error>(&parsed)) {
-    expect(error->field == "body" || error->field == "amount" || error->field == "amount_minor",
-           "a parse error names the body or the amount");
+    // Text that is not UTF-8, or holds control characters, is refused naming its field.
+    expect(error->field == "body" || error->field == "amount" || error->field == "amount_minor" ||
+               error->code == "invalid_text",
+           "a parse error names the body, the amount, or a field that is not text");
     return;
   }
   const auto& f = std::get<pledge_fields>(parsed);

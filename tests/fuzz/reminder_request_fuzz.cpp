@@ -65,7 +65,9 @@ void check_validated(const reminder_fields& f) {
 
 void check_parsed(const std::variant<reminder_fields, http::field_error>& parsed) {
   if (const auto* error = std::get_if<http::field_error>(&parsed)) {
-    expect(error->field == "body", "a parse error names the body");
+    // Text that is not UTF-8, or holds control characters, is refused naming its field.
+    expect(error->field == "body" || error->code == "invalid_text",
+           "a parse error names the body, or a field that is not text");
     return;
   }
   const auto& f = std::get<reminder_fields>(parsed);
