@@ -11,7 +11,7 @@
 #include <type_traits>
 #include <unordered_map>
 
-#include "http/framing.hpp"
+#include "http/framing_of.hpp"
 #include "http/problem.hpp"
 #include "http/request_id.hpp"
 #include "http/response_head.hpp"
@@ -48,20 +48,6 @@ std::optional<problem> problem_for_read_error(const error_code& ec, const sessio
     return bad_request("The request is not valid HTTP/1.1: " + ec.message() + ".");
   }
   return std::nullopt;  // timeout, reset, EOF: nobody to answer
-}
-
-framing_headers framing_of(const bhttp::request_parser<bhttp::string_body>& parser) {
-  framing_headers f;
-  const auto& message = parser.get();
-  f.version = message.version();
-  for (const auto& field : message.base()) {
-    if (field.name() == bhttp::field::content_length) {
-      f.content_length.push_back(field.value());
-    } else if (field.name() == bhttp::field::transfer_encoding) {
-      f.transfer_encoding.push_back(field.value());
-    }
-  }
-  return f;
 }
 
 // Gives back the connection slot that the listener took when it accepted the connection.
@@ -185,7 +171,7 @@ class session {
         co_return;
       }
 
-      if (auto refused = refuse_framing(framing_of(parser))) {
+      if (auto refused = refuse_framing(framing_of(parser.get().base()))) {
         co_await refuse(*refused, started);
         co_return;
       }

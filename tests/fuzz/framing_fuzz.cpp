@@ -10,7 +10,7 @@
 #include <optional>
 
 #include "fuzz_check.hpp"
-#include "http/framing.hpp"
+#include "http/framing_of.hpp"
 
 namespace {
 
@@ -21,21 +21,6 @@ using fuzz::expect;
 // session.cpp's limits by default (settings: --max-header-bytes, --max-body-bytes).
 constexpr std::uint32_t header_limit = 8 * 1024;
 constexpr std::uint64_t body_limit = 64 * 1024;
-
-// As session.cpp's framing_of: every Content-Length and Transfer-Encoding field, in order.
-http::framing_headers framing_of(const bhttp::request_parser<bhttp::string_body>& parser) {
-  http::framing_headers f;
-  const auto& message = parser.get();
-  f.version = message.version();
-  for (const auto& field : message.base()) {
-    if (field.name() == bhttp::field::content_length) {
-      f.content_length.push_back(field.value());
-    } else if (field.name() == bhttp::field::transfer_encoding) {
-      f.transfer_encoding.push_back(field.value());
-    }
-  }
-  return f;
-}
 
 std::optional<std::uint64_t> decimal(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) {
@@ -71,7 +56,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     return 0;  // answered 400/431 or waited for, never framed
   }
 
-  auto framing = framing_of(parser);
+  auto framing = http::framing_of(parser.get().base());
   if (http::refuse_framing(framing)) {
     return 0;  // 400 and the connection closed: its body boundary is never read
   }
