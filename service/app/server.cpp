@@ -15,6 +15,7 @@
 #include <thread>
 #include <vector>
 
+#include "http/admin_access.hpp"
 #include "http/connection_tracker.hpp"
 #include "http/router.hpp"
 #include "http/server_metrics.hpp"
@@ -22,7 +23,6 @@
 #include "log/logger.hpp"
 #include "metrics/registry.hpp"
 #include "notify/webhook_sender.hpp"
-#include "ops/admin_access.hpp"
 #include "ops/ops_routes.hpp"
 #include "ops/process_metrics.hpp"
 #include "pledges/pledge_metrics.hpp"
@@ -188,7 +188,7 @@ struct server::state final : instance_status {
         .set(std::chrono::duration_cast<std::chrono::seconds>(
                  std::chrono::system_clock::now().time_since_epoch())
                  .count());
-    ops::count_admin_refusals(registry);
+    http::count_admin_refusals(registry);
     registry.add_computed_gauge("supportd_redis_up",
                                 "1 when every worker's Redis connection is ready, else 0.", [this] {
                                   for (const auto& w : workers) {
@@ -404,6 +404,7 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
     s.ops_only_routes.emplace(ops_routes());
     s.ops_session = s.session;
     s.ops_session.routes = &*s.ops_only_routes;
+    s.ops_session.ops_listener = true;
   } else {
     s.routes.emplace(all_routes());
   }

@@ -34,6 +34,9 @@ struct request {
   trace_context trace;
   std::string_view client_address;
   bool secure = false;  // arrived over TLS
+  // Arrived on the ops listener (--listen-ops), where no proxy stands in front: the peer address
+  // is the client's, whatever headers say.
+  bool ops_listener = false;
 
   // First value of the header `name` (case-insensitive), or empty.
   std::string_view header_value(std::string_view name) const;

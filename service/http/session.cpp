@@ -248,9 +248,13 @@ class session {
     req.headers = headers_;
     req.body = message.body();
     req.request_id = request_id;
-    req.trace = trace_context::continue_or_start(message["traceparent"]);
+    // Several traceparent lines make no one trace (W3C Trace Context): start a new one.
+    req.trace = message.count("traceparent") == 1
+                    ? trace_context::continue_or_start(message["traceparent"])
+                    : trace_context::start();
     req.client_address = client_address_;
     req.secure = secure;
+    req.ops_listener = settings_.ops_listener;
 
     auto match = settings_.routes->match(req.method, req.path);
     std::string_view route_label = match.matched ? match.matched->pattern : "unmatched";

@@ -27,6 +27,8 @@ struct session_settings {
   const router* routes = nullptr;
   server_metrics* metrics = nullptr;
   const std::atomic<bool>* draining = nullptr;
+  // The ops listener's sessions (request::ops_listener).
+  bool ops_listener = false;
 };
 
 // Serve one accepted connection until it closes. Runs on the socket's executor; `tracker` and

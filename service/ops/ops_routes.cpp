@@ -5,10 +5,10 @@
 #include <boost/json/serialize.hpp>
 
 #include "config/settings.hpp"
+#include "http/admin_access.hpp"
 #include "http/problem.hpp"
 #include "log/logger.hpp"
 #include "metrics/registry.hpp"
-#include "ops/admin_access.hpp"
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_store.hpp"
 #include "redis/connection.hpp"
@@ -68,7 +68,7 @@ void put_recurring_totals(boost::json::object& out, const pledges::recurring_tot
 }  // namespace
 
 awaitable<http::response> admin_summary(const http::request& req, services& svc) {
-  if (auto refusal = refuse_unless_admin(req, svc.settings)) {
+  if (auto refusal = http::refuse_unless_admin(req, svc.settings)) {
     co_return *refusal;
   }
   const auto& prefix = svc.settings.redis_prefix;
@@ -106,7 +106,7 @@ awaitable<http::response> admin_summary(const http::request& req, services& svc)
 }
 
 awaitable<http::response> admin_reconcile(const http::request& req, services& svc) {
-  if (auto refusal = refuse_unless_admin(req, svc.settings)) {
+  if (auto refusal = http::refuse_unless_admin(req, svc.settings)) {
     co_return *refusal;
   }
   pledges::pledge_store store(svc.redis, svc.settings.redis_prefix);

@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "config/settings.hpp"
+#include "http/admin_access.hpp"
 #include "http/client_address.hpp"
 #include "http/cors.hpp"
 #include "http/form.hpp"
@@ -97,21 +98,27 @@ bool valid_cancel_link(const config::settings& s, std::string_view id, std::stri
   return security::verify_link(s.link_secret, "cancel-pledge", id, token, now_unix_ms() / 1000);
 }
 
+// Every manage token begins with this: a bearer token without it can only be the admin token.
+constexpr std::string_view token_prefix = "mt_";
+
 enum class access { denied, reader, admin };
 
 // Bearer manage token or admin token; or, where `link_token` is given, a signed cancel link.
-access check_access(const http::request& req, const config::settings& s, const pledge_record& p,
+// `p` is null for an unknown pledge: an admin guess is still counted then.
+access check_access(const http::request& req, const config::settings& s, const pledge_record* p,
                     std::string_view link_token) {
   if (auto token = req.bearer_token(); !token.empty()) {
-    if (!s.admin_token.empty() && security::constant_time_equal(token, s.admin_token)) {
-      return access::admin;
+    // Anything but a manage token (mt_…) can only be the admin token: checked, and throttled per
+    // address, as on /admin/*, so these public routes are no way round the throttle.
+    if (!token.starts_with(token_prefix)) {
+      return http::refuse_unless_admin(req, s) ? access::denied : access::admin;
     }
-    if (!p.manage_token_sha256.empty() &&
-        security::constant_time_equal(security::sha256_hex(token), p.manage_token_sha256)) {
+    if (p != nullptr && !p->manage_token_sha256.empty() &&
+        security::constant_time_equal(security::sha256_hex(token), p->manage_token_sha256)) {
       return access::reader;
     }
   }
-  if (!link_token.empty() && valid_cancel_link(s, p.id, link_token)) {
+  if (p != nullptr && !link_token.empty() && valid_cancel_link(s, p->id, link_token)) {
     return access::reader;
   }
   return access::denied;
@@ -156,7 +163,6 @@ std::string xor_with(std::string_view text, std::string_view pad) {
   return out;
 }
 
-constexpr std::string_view token_prefix = "mt_";
 constexpr std::string_view sealed_prefix = "sealed:";
 
 // The capabilities of a pledge's first answer: member, the prefix kept in clear, the purpose
@@ -447,7 +453,8 @@ awaitable<http::response> get_pledge(const http::request& req, services& svc) {
     co_return http::store_unavailable_response();
   }
   // Unknown pledge and wrong token look the same: ids cannot be probed.
-  if (!*found || check_access(req, svc.settings, **found, {}) == access::denied) {
+  const auto* pledge = *found ? &**found : nullptr;
+  if (check_access(req, svc.settings, pledge, {}) == access::denied || pledge == nullptr) {
     auto r = http::make_problem_response(http::not_found());
     if (req.header_value("Authorization").empty()) {
       r = http::make_problem_response(401, "unauthorized", "Unauthorized",
@@ -478,8 +485,8 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
   if (!found) {
     co_return http::store_unavailable_response();
   }
-  const auto who = *found ? check_access(req, s, **found, link_token) : access::denied;
-  if (who == access::denied) {
+  const auto who = check_access(req, s, *found ? &**found : nullptr, link_token);
+  if (who == access::denied || !*found) {
     co_return form
         ? http::html_page(403, "This link does not work",
                           "<p>The link has expired or is not valid. Use the newest email "

@@ -123,14 +123,16 @@ awaitable<result<stop_outcome>> reminder_book::unsubscribe(std::string_view id,
     co_return stopped;
   }
   // Whoever clicked holds the address (the link came to it): the reader's other reminders for
-  // the campaign, which a repeated sign-up may have added, stop too.
+  // the campaign, which a repeated sign-up may have added, stop too. A delivered reminder keeps
+  // no address, and the link is mostly clicked after delivery: then the id's reader part (72 bits
+  // of the reader's keyed hash) names the reader.
   const auto& value = (*existing)->value;
-  if (auto email = keys_.open(value.sealed_email(), id)) {
-    auto others = co_await stop_readers_campaign(reader_hash(keys_, *email), value.campaign(), id,
-                                                 v1::Reminder::UNSUBSCRIBED, now_unix);
-    if (!others) {
-      co_return others.error();
-    }
+  auto email = keys_.open(value.sealed_email(), id);
+  const auto reader = email ? reader_hash(keys_, *email) : std::string(reader_part_of(id));
+  auto others = co_await stop_readers_campaign(reader, value.campaign(), id,
+                                               v1::Reminder::UNSUBSCRIBED, now_unix);
+  if (!others) {
+    co_return others.error();
   }
   co_return stopped;
 }
@@ -163,9 +165,10 @@ awaitable<result<std::int64_t>> reminder_book::stop_readers_campaign(std::string
     if (!*existing || (*existing)->value.campaign() != campaign) {
       continue;
     }
-    // Another reader's reminder may share the prefix: only what opens to this reader counts.
+    // Another reader's reminder may share the prefix: only what opens to this reader counts
+    // (`reader` is their whole keyed hash, or its reader part).
     auto email = keys_.open((*existing)->value.sealed_email(), id);
-    if (!email || reader_hash(keys_, *email) != reader) {
+    if (!email || !reader_hash(keys_, *email).starts_with(reader)) {
       continue;
     }
     auto done = co_await stop(id, status, now_unix);

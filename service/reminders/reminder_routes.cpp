@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "config/settings.hpp"
+#include "http/admin_access.hpp"
 #include "http/cors.hpp"
 #include "http/field_checks.hpp"
 #include "http/form.hpp"
@@ -16,7 +17,6 @@
 #include "http/public_post.hpp"
 #include "limits/rate_limiter.hpp"
 #include "log/logger.hpp"
-#include "ops/admin_access.hpp"
 #include "reminders/reminder_book.hpp"
 #include "reminders/reminder_id.hpp"
 #include "reminders/reminder_metrics.hpp"
@@ -96,9 +96,18 @@ std::optional<http::response> refuse_unless_manager(const http::request& req,
     r.with_header("WWW-Authenticate", "Bearer");
     return r;
   }
-  const bool admin = !s.admin_token.empty() && security::constant_time_equal(token, s.admin_token);
-  if (is_reminder_id(id) &&
-      (admin || security::constant_time_equal(manage_token(s.link_secret, id), token))) {
+  // Anything but a manage token (rt_…) can only be the admin token: checked, and throttled per
+  // address, as on /admin/*, so these public routes are no way round the throttle.
+  if (!token.starts_with("rt_")) {
+    auto refusal = http::refuse_unless_admin(req, s);
+    if (refusal && refusal->status == 429) {
+      return refusal;
+    }
+    if (!refusal && is_reminder_id(id)) {
+      return std::nullopt;
+    }
+  } else if (is_reminder_id(id) &&
+             security::constant_time_equal(manage_token(s.link_secret, id), token)) {
     return std::nullopt;
   }
   return http::make_problem_response(http::not_found());
@@ -299,7 +308,7 @@ awaitable<http::response> unsubscribe_page(const http::request& req, services& s
 
 awaitable<http::response> erase_reader(const http::request& req, services& svc) {
   const auto& s = svc.settings;
-  if (auto refusal = ops::refuse_unless_admin(req, s)) {
+  if (auto refusal = http::refuse_unless_admin(req, s)) {
     co_return *refusal;
   }
   if (!s.data_keys) {
@@ -338,7 +347,7 @@ awaitable<http::response> erase_reader(const http::request& req, services& svc) 
 
 awaitable<http::response> reseal_reminders(const http::request& req, services& svc) {
   const auto& s = svc.settings;
-  if (auto refusal = ops::refuse_unless_admin(req, s)) {
+  if (auto refusal = http::refuse_unless_admin(req, s)) {
     co_return *refusal;
   }
   if (!s.data_keys) {
@@ -387,7 +396,7 @@ awaitable<http::response> reseal_reminders(const http::request& req, services& s
 
 awaitable<http::response> list_dead_reminders(const http::request& req, services& svc) {
   const auto& s = svc.settings;
-  if (auto refusal = ops::refuse_unless_admin(req, s)) {
+  if (auto refusal = http::refuse_unless_admin(req, s)) {
     co_return *refusal;
   }
   reminder_store store(svc.redis, s.redis_prefix);
@@ -409,7 +418,7 @@ awaitable<http::response> list_dead_reminders(const http::request& req, services
 
 awaitable<http::response> replay_dead_reminder(const http::request& req, services& svc) {
   const auto& s = svc.settings;
-  if (auto refusal = ops::refuse_unless_admin(req, s)) {
+  if (auto refusal = http::refuse_unless_admin(req, s)) {
     co_return *refusal;
   }
   auto id = req.path_param("id");

@@ -97,6 +97,9 @@ awaitable<void> reminder_scheduler::run_lane(const std::atomic<bool>& stop, bool
     } catch (const std::exception& e) {
       log::error("reminder round failed", {{"error", e.what()}});
       threw = true;
+    } catch (...) {
+      log::error("reminder round failed", {{"error", "not a std::exception"}});
+      threw = true;
     }
     if (threw) {
       co_await pause(std::chrono::seconds(1));
@@ -116,7 +119,7 @@ awaitable<void> reminder_scheduler::run_round(bool reports, bool& settings_check
       log::warn(
           "Redis keeps reminder buckets uncompacted: set hash-max-listpack-value 128 and "
           "hash-max-listpack-entries 512 (README, Redis); pending reminders take ~300 bytes "
-          "each instead of ~250",
+          "each instead of ~260",
           {});
     }
   }

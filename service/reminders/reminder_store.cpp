@@ -34,10 +34,12 @@ local function store(id, bytes, keep_ms)
     redis.call('HSET', bucket(id), id, bytes)
   end
 end
--- Shared attribution lives at least as long as the reminders that point at it.
+-- Shared attribution lives at least as long as the reminders that point at it. It is written
+-- for a minute more than needed, so the sign-ups from one article within a minute do not each
+-- write it again (and a sign-up's work does not depend on the millisecond it arrived).
 local function share(key, bytes, ttl_ms)
   if key ~= '' and redis.call('PTTL', key) < tonumber(ttl_ms) then
-    redis.call('SET', key, bytes, 'PX', ttl_ms)
+    redis.call('SET', key, bytes, 'PX', tonumber(ttl_ms) + 60000)
   end
 end
 )lua";

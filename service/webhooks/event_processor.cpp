@@ -54,6 +54,9 @@ awaitable<void> event_processor::run(const std::atomic<bool>& stop) {
     } catch (const std::exception& e) {
       log::error("webhook batch failed", {{"error", e.what()}});
       threw = true;
+    } catch (...) {
+      log::error("webhook batch failed", {{"error", "not a std::exception"}});
+      threw = true;
     }
     if (threw) {
       co_await pause(std::chrono::seconds(1));
@@ -197,12 +200,6 @@ awaitable<event_processor::outcome> event_processor::process(const stream_entry&
     co_return outcome::failed;
   }
   using applied_as = pledges::provider_update_result::outcome;
-  if (applied->what != applied_as::missing && !applied->reminder_reader.empty() &&
-      applied->after != pledges::pledge_state::pending) {
-    if (!co_await settle_reminders(*applied)) {
-      co_return outcome::failed;  // tried again with the event (then a duplicate)
-    }
-  }
   switch (applied->what) {
     case applied_as::missing:
       // The event that makes the pledge findable may still be on its way (a refund can overtake
@@ -230,6 +227,15 @@ awaitable<event_processor::outcome> event_processor::process(const stream_entry&
         metrics_.lag.observe(static_cast<double>(pledges::now_unix_ms() - e.received_ms) / 1000.0);
       }
       break;
+  }
+  // After the pledge's change is counted: the change is in Redis whatever happens next, and a
+  // retry of the event arrives as a duplicate, which still settles the reminders (the pledge
+  // keeps the reader's hash until they are).
+  if (applied->what != applied_as::missing && !applied->reminder_reader.empty() &&
+      applied->after != pledges::pledge_state::pending) {
+    if (!co_await settle_reminders(*applied)) {
+      co_return outcome::failed;
+    }
   }
   co_return outcome::done;
 }

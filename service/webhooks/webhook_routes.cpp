@@ -5,9 +5,9 @@
 #include <boost/json/serialize.hpp>
 
 #include "config/settings.hpp"
+#include "http/admin_access.hpp"
 #include "http/problem.hpp"
 #include "log/logger.hpp"
-#include "ops/admin_access.hpp"
 #include "security/secrets.hpp"
 #include "services.hpp"
 #include "webhooks/event_stream.hpp"
@@ -80,7 +80,7 @@ awaitable<http::response> receive_stripe(const http::request& req, services& svc
 }
 
 awaitable<http::response> list_dead_letters(const http::request& req, services& svc) {
-  if (auto refusal = ops::refuse_unless_admin(req, svc.settings)) {
+  if (auto refusal = http::refuse_unless_admin(req, svc.settings)) {
     co_return *refusal;
   }
   event_stream stream(svc.redis, svc.settings.redis_prefix);
@@ -104,7 +104,7 @@ awaitable<http::response> list_dead_letters(const http::request& req, services& 
 }
 
 awaitable<http::response> replay_dead_letter(const http::request& req, services& svc) {
-  if (auto refusal = ops::refuse_unless_admin(req, svc.settings)) {
+  if (auto refusal = http::refuse_unless_admin(req, svc.settings)) {
     co_return *refusal;
   }
   auto id = req.path_param("id");

@@ -282,6 +282,38 @@ TEST_F(Inputs, WrongAdminTokensAreThrottledPerAddress) {
   }
 }
 
+// On the ops listener no proxy stands in front: a client-address header there is the caller's own
+// words, and a fresh one per request must not buy a fresh budget of guesses.
+TEST_F(Inputs, OnTheOpsListenerTheThrottleKeysOnThePeerNotOnHeaders) {
+  start({"--client-ip-header=X-Forwarded-For", "--listen-ops=127.0.0.1:0"});
+  raw_client ops(service->ops_port(), false);
+  for (int i = 0; i < 10; ++i) {
+    auto r = ops.get("/admin/summary", "X-Forwarded-For: 198.51.100." + std::to_string(i) +
+                                           "\r\nAuthorization: Bearer wrong-guess\r\n");
+    ASSERT_EQ(status(r), 401) << i;
+  }
+  EXPECT_EQ(status(ops.get("/admin/summary",
+                           "X-Forwarded-For: 198.51.100.99\r\nAuthorization: Bearer wrong\r\n")),
+            429);
+}
+
+// Readers' routes take the admin token too (support staff act for a reader): a bearer token that
+// is not a manage token is an admin guess there, throttled like one on /admin/*.
+TEST_F(Inputs, AdminGuessesOnReadersRoutesAreThrottledToo) {
+  start();
+  raw_client client(service->http_port(), false);
+  const std::string reminder = "/v1/reminders/AAAAAAAAAAAAAAAAAAAA";
+  const std::string pledge = "/v1/pledges/pl_AAAAAAAAAAAAAAAA";
+  for (int i = 0; i < 10; ++i) {
+    auto r = client.get(i % 2 == 0 ? reminder : pledge,
+                        "Authorization: Bearer wrong-guess-" + std::to_string(i) + "\r\n");
+    ASSERT_EQ(status(r), 404) << i;
+  }
+  EXPECT_EQ(status(client.get("/admin/summary",
+                              std::string("Authorization: Bearer ") + admin_token + "\r\n")),
+            429);
+}
+
 TEST_F(Inputs, ASecretFileOthersMayReadStopsTheStart) {
   std::filesystem::permissions(dir.path() / "admin-token", std::filesystem::perms(0644));
   child_process supportd({SUPPORTD_BINARY, "--listen-https=", "--listen-http=127.0.0.1:0",

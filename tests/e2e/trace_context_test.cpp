@@ -171,6 +171,16 @@ TEST_F(TraceContext, AnInvalidTraceparentStartsANewTrace) {
       std::regex_match(forwarded_traceparent(), std::regex("00-" + trace_id + "-[0-9a-f]{16}-00")));
 }
 
+TEST_F(TraceContext, TwoTraceparentLinesStartANewTrace) {
+  ASSERT_EQ(pledge("traceparent: 00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01\r\n"
+                   "traceparent: 00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01\r\n"),
+            201);
+  auto trace_id = logged_trace_id();
+  ASSERT_EQ(trace_id.size(), 32u);
+  EXPECT_NE(trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_NE(trace_id, "0af7651916cd43dd8448eb211c80319c");
+}
+
 TEST_F(TraceContext, WithoutATraceparentOneIsMade) {
   ASSERT_EQ(pledge(""), 201);
   auto trace_id = logged_trace_id();

@@ -655,6 +655,22 @@ TEST_F(ReminderScheduling, UnsubscribingStopsTheReadersOtherRemindersForTheCampa
   EXPECT_EQ(stored(other).status(), v1::Reminder::PENDING);
 }
 
+// The one-click link is clicked after delivery, when the delivered reminder keeps no address:
+// the reader's other pending reminders for the campaign stop all the same.
+TEST_F(ReminderScheduling, UnsubscribingAfterDeliveryStopsTheReadersOtherReminders) {
+  auto delivered = sign_up(reader(1));
+  auto later = reader(1);
+  later.due_unix += 40 * 24 * 3600;  // after the delivery window: it would be sent
+  auto pending = sign_up(later);
+  auto someone_else = sign_up(reader(2));
+  clock += 60'000;
+  EXPECT_EQ(round(primary()), 2u);
+  ASSERT_EQ(stored(delivered).status(), v1::Reminder::DELIVERED);
+  ASSERT_TRUE(primary().run(primary().book->unsubscribe(delivered, clock.load() / 1000)));
+  EXPECT_EQ(stored(pending).status(), v1::Reminder::UNSUBSCRIBED);
+  EXPECT_EQ(stored(someone_else).status(), v1::Reminder::DELIVERED);
+}
+
 // What a pending reminder costs in Redis: an entry in a bucket, without the attribution it
 // shares with the other readers of the same article; finished, it moves to a key that expires.
 TEST_F(ReminderScheduling, PendingRemindersShareTheirAttributionAndFinishedOnesExpire) {

@@ -1,8 +1,8 @@
-#include "ops/admin_throttle.hpp"
+#include "http/admin_throttle.hpp"
 
 #include <algorithm>
 
-namespace supportd::ops {
+namespace supportd::http {
 
 std::optional<std::chrono::seconds> admin_throttle::refused_for(std::string_view who,
                                                                 clock::time_point now) {
@@ -57,4 +57,4 @@ void admin_throttle::make_room(clock::time_point now) {
   by_address_.erase(oldest);
 }
 
-}  // namespace supportd::ops
+}  // namespace supportd::http

@@ -1,8 +1,8 @@
-#include "ops/admin_throttle.hpp"
+#include "http/admin_throttle.hpp"
 
 #include <gtest/gtest.h>
 
-namespace supportd::ops {
+namespace supportd::http {
 namespace {
 
 using namespace std::chrono_literals;
@@ -47,4 +47,4 @@ TEST(AdminThrottle, TracksAtMostItsBoundOfAddresses) {
 }
 
 }  // namespace
-}  // namespace supportd::ops
+}  // namespace supportd::http

@@ -1,14 +1,14 @@
-#include "ops/admin_access.hpp"
+#include "http/admin_access.hpp"
 
 #include <atomic>
 
 #include "config/settings.hpp"
+#include "http/admin_throttle.hpp"
 #include "http/client_address.hpp"
 #include "http/problem.hpp"
-#include "ops/admin_throttle.hpp"
 #include "security/secrets.hpp"
 
-namespace supportd::ops {
+namespace supportd::http {
 namespace {
 
 constexpr unsigned max_failures = 10;
@@ -44,7 +44,11 @@ std::optional<http::response> refuse_unless_admin(const http::request& req,
     return http::make_problem_response(http::service_unavailable(
         "admin_off", "The admin API is off: --admin-token-file is not set."));
   }
-  const auto who = http::client_address(req, s.client_ip_header, s.trusted_proxy_hops);
+  // On the ops listener no proxy stands in front: a client-address header there is whatever the
+  // caller wrote, and would give a guesser a fresh address per request.
+  const std::string_view who =
+      req.ops_listener ? req.client_address
+                       : http::client_address(req, s.client_ip_header, s.trusted_proxy_hops);
   const auto now = admin_throttle::clock::now();
   // Refused before the token is looked at: a throttled guesser learns nothing, not even from a
   // right guess.
@@ -72,4 +76,4 @@ std::optional<http::response> refuse_unless_admin(const http::request& req,
   return r;
 }
 
-}  // namespace supportd::ops
+}  // namespace supportd::http

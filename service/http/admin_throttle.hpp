@@ -16,7 +16,7 @@
 #include <string_view>
 #include <unordered_map>
 
-namespace supportd::ops {
+namespace supportd::http {
 
 class admin_throttle {
  public:
@@ -47,4 +47,4 @@ class admin_throttle {
   std::unordered_map<std::string, entry> by_address_;
 };
 
-}  // namespace supportd::ops
+}  // namespace supportd::http

@@ -15,7 +15,7 @@ namespace supportd::config {
 struct settings;
 }
 
-namespace supportd::ops {
+namespace supportd::http {
 
 // nullopt when the caller is the admin; otherwise the answer to send (503 off, 401, 429).
 std::optional<http::response> refuse_unless_admin(const http::request& req,
@@ -25,4 +25,4 @@ std::optional<http::response> refuse_unless_admin(const http::request& req,
 // on. Called once at start, before requests are served.
 void count_admin_refusals(metrics::registry& registry);
 
-}  // namespace supportd::ops
+}  // namespace supportd::http
