@@ -211,18 +211,12 @@ awaitable<std::size_t> reminder_scheduler::deliver(std::vector<stored_reminder> 
   // script. A change that lost to a concurrent writer (an unsubscribe that came during the send)
   // is dropped: whoever changed the reminder decided its fate.
   auto executor = co_await net::this_coro::executor;
-  net::steady_timer finished(executor, net::steady_timer::time_point::max());
-  std::size_t remaining = to_send.size();
+  auto join = std::make_shared<batch_join>(executor, to_send.size());
   std::size_t delivered = 0;
   for (const auto* r : to_send) {
-    net::co_spawn(executor, deliver_in_batch(*r, changes, delivered, remaining, finished),
-                  net::detached);
+    net::co_spawn(executor, deliver_in_batch(*r, changes, delivered, join), net::detached);
   }
-  // Deliveries that finished without suspending (co_spawn may start them inline) are done
-  // already; waiting for them would wait forever.
-  if (remaining > 0) {
-    co_await finished.async_wait(use_tuple);
-  }
+  co_await join->wait();
   co_await store_.replace_all(changes);
   // One line per batch, not per reminder: an email service that is down fails them all.
   std::int64_t failed = 0;
@@ -241,34 +235,11 @@ awaitable<std::size_t> reminder_scheduler::deliver(std::vector<stored_reminder> 
   co_return delivered;
 }
 
-namespace {
-
-// Counts a delivery of a batch as finished however it ends, a thrown exception included: the
-// last one wakes the batch, which would otherwise wait for it forever.
-class batch_member {
- public:
-  batch_member(std::size_t& remaining, net::steady_timer& finished)
-      : remaining_(remaining), finished_(finished) {}
-  ~batch_member() {
-    if (--remaining_ == 0) {
-      finished_.cancel();
-    }
-  }
-  batch_member(const batch_member&) = delete;
-  batch_member& operator=(const batch_member&) = delete;
-
- private:
-  std::size_t& remaining_;
-  net::steady_timer& finished_;
-};
-
-}  // namespace
-
 awaitable<void> reminder_scheduler::deliver_in_batch(const stored_reminder& r,
                                                      std::vector<reminder_change>& changes,
-                                                     std::size_t& delivered, std::size_t& remaining,
-                                                     net::steady_timer& finished) {
-  batch_member member(remaining, finished);
+                                                     std::size_t& delivered,
+                                                     std::shared_ptr<batch_join> join) {
+  batch_join::member member(std::move(join));
   std::optional<attempt> change;
   try {
     // Awaited in a statement of its own: g++ 12 miscompiled `if (co_await …)` as a coroutine's

@@ -13,9 +13,11 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "core/batch_join.hpp"
 #include "core/net.hpp"
 #include "reminders/reminder_message.hpp"
 #include "reminders/reminder_sender.hpp"
@@ -78,8 +80,7 @@ class reminder_scheduler {
   awaitable<attempt> deliver_one(const stored_reminder& r);
   // deliver_one for one of a batch; the last to finish wakes the batch.
   awaitable<void> deliver_in_batch(const stored_reminder& r, std::vector<reminder_change>& changes,
-                                   std::size_t& delivered, std::size_t& remaining,
-                                   net::steady_timer& finished);
+                                   std::size_t& delivered, std::shared_ptr<batch_join> join);
   // The change recording `outcome` for `r`: delivered (or moved to its next occurrence), to be
   // retried on the schedule, or dead.
   reminder_change outcome_of(const stored_reminder& r, const delivery_outcome& outcome,

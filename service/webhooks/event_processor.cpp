@@ -111,46 +111,19 @@ awaitable<void> event_processor::run_batch(loop_state& state) {
   // connection instead of waiting in turn. Entries about the same pledge are safe together:
   // each change is a compare-and-set with its dedupe mark.
   std::vector<std::string> done;
-  std::size_t remaining = batch->size();
   auto executor = co_await net::this_coro::executor;
-  net::steady_timer finished(executor, net::steady_timer::time_point::max());
+  auto join = std::make_shared<batch_join>(executor, batch->size());
   for (const auto& entry : *batch) {
-    net::co_spawn(executor, process_in_batch(entry, done, remaining, finished), net::detached);
+    net::co_spawn(executor, process_in_batch(entry, done, join), net::detached);
   }
-  if (remaining > 0) {
-    co_await finished.async_wait(use_tuple);
-  }
+  co_await join->wait();
   co_await stream_.ack(done);
 }
 
-namespace {
-
-// Counts an entry of a batch as finished however it ends, a thrown exception included: the last
-// one wakes the batch, which would otherwise wait for it forever.
-class batch_member {
- public:
-  batch_member(std::size_t& remaining, net::steady_timer& finished)
-      : remaining_(remaining), finished_(finished) {}
-  ~batch_member() {
-    if (--remaining_ == 0) {
-      finished_.cancel();
-    }
-  }
-  batch_member(const batch_member&) = delete;
-  batch_member& operator=(const batch_member&) = delete;
-
- private:
-  std::size_t& remaining_;
-  net::steady_timer& finished_;
-};
-
-}  // namespace
-
 awaitable<void> event_processor::process_in_batch(const stream_entry& entry,
                                                   std::vector<std::string>& done,
-                                                  std::size_t& remaining,
-                                                  net::steady_timer& finished) {
-  batch_member member(remaining, finished);
+                                                  std::shared_ptr<batch_join> join) {
+  batch_join::member member(std::move(join));
   // A throw (a bug) is a failed attempt like any other: the entry stays pending, is taken again
   // after retry_after and is dead-lettered after the last attempt.
   auto step = outcome::failed;

@@ -6,11 +6,13 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <memory>
 #include <string>
 
 #include <boost/asio/steady_timer.hpp>
 #include <vector>
 
+#include "core/batch_join.hpp"
 #include "core/net.hpp"
 #include "webhooks/event_stream.hpp"
 
@@ -85,7 +87,7 @@ class event_processor {
   awaitable<bool> settle_reminders(const pledges::provider_update_result& applied);
   // Processes one entry of a batch; the last one to finish wakes the batch.
   awaitable<void> process_in_batch(const stream_entry& e, std::vector<std::string>& done,
-                                   std::size_t& remaining, net::steady_timer& finished);
+                                   std::shared_ptr<batch_join> join);
 
   redis::connection& redis_;
   std::string_view prefix_;
