@@ -409,7 +409,7 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
     s.routes.emplace(all_routes());
   }
   s.session.routes = &*s.routes;
-  redis::connection::options redis_options{.endpoint = s.settings.redis,
+  redis::connection::options redis_options{.endpoint = s.settings.redis.endpoint,
                                            .command_timeout = s.settings.redis_timeout};
   std::shared_ptr<net::ssl::context> stripe_tls;
   if (!s.settings.stripe_secret_key.empty()) {

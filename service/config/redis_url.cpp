@@ -24,10 +24,11 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string&
     }
     return endpoint;
   }
-  if (parsed->scheme() != "redis") {
-    error = "scheme must be redis:// or unix://";
+  if (parsed->scheme() != "redis" && parsed->scheme() != "rediss") {
+    error = "scheme must be redis://, rediss:// or unix://";
     return std::nullopt;
   }
+  endpoint.tls = parsed->scheme() == "rediss";
   endpoint.host = parsed->host();
   if (endpoint.host.empty()) {
     error = "missing host";
@@ -41,8 +42,16 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string&
     }
     endpoint.port = port;
   }
+  if (parsed->has_userinfo()) {
+    // redis://user:password@host (an ACL user) or redis://:password@host (the default user).
+    endpoint.username = parsed->user();
+  }
   if (parsed->has_password()) {
     endpoint.password = parsed->password();
+  }
+  if (!endpoint.username.empty() && endpoint.password.empty()) {
+    error = "a user needs a password (redis://user:password@host)";
+    return std::nullopt;
   }
   std::string_view path = parsed->encoded_path();
   if (!path.empty() && path != "/") {
@@ -60,6 +69,27 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string&
     return std::nullopt;
   }
   return endpoint;
+}
+
+std::optional<std::vector<host_port>> parse_host_port_list(std::string_view text,
+                                                           std::string& error) {
+  std::vector<host_port> list;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    auto item = text.substr(0, comma);
+    auto parsed = parse_host_port(item);
+    if (!parsed || parsed->host.empty() || parsed->port == 0) {
+      error = "not a host:port list";
+      return std::nullopt;
+    }
+    list.push_back(std::move(*parsed));
+    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
+  }
+  if (list.empty()) {
+    error = "empty";
+    return std::nullopt;
+  }
+  return list;
 }
 
 }  // namespace supportd::config
