@@ -263,6 +263,7 @@ awaitable<void> connection::handshake() {
     co_return;
   }
   connect_timer_.cancel();
+  ++generation_;
   ready_ = true;
   failed_attempts_ = 0;
   timeouts_in_a_row_ = 0;

@@ -59,6 +59,9 @@ class connection {
 
   // Connected, authenticated and the database selected.
   bool ready() const { return ready_.load(std::memory_order_relaxed); }
+  // Counts the sessions this connection has had: a command sent in one session and a WAIT in
+  // the next are about different connections (WAIT only counts the writes of its own).
+  std::uint64_t generation() const { return generation_; }
 
   // Pass a named array (`std::string_view args[] = {"GET", key};`): g++ 12 rejects a braced
   // list inside a co_await expression.
@@ -102,6 +105,7 @@ class connection {
   int timeouts_in_a_row_ = 0;
   std::size_t pending_ = 0;
   int failed_attempts_ = 0;
+  std::uint64_t generation_ = 0;
   // Read by the metrics scrape from other threads.
   std::atomic<bool> ready_{false};
   bool closing_ = false;
