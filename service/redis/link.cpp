@@ -60,6 +60,7 @@ struct link::stream {
   net::local::stream_protocol::socket unix_socket;
   std::optional<net::ssl::stream<net::ip::tcp::socket&>> tls;
   bool is_unix = false;
+  bool writing = false;
 
   template <class Buffer>
   awaitable<std::tuple<error_code, std::size_t>> read_some(Buffer buffer) {
@@ -70,6 +71,20 @@ struct link::stream {
       co_return co_await unix_socket.async_read_some(buffer, use_tuple);
     }
     co_return co_await tcp.async_read_some(buffer, use_tuple);
+  }
+
+  // What TLS has ready without waiting: the rest of a record already read, the records behind
+  // it. OpenSSL hands out one record per read and Asio completes each read on a later turn of
+  // the loop; taken one at a time, the commands their replies release would go out one per TLS
+  // record and system call instead of together.
+  // Only while no write is under way: a synchronous and an asynchronous operation must not share
+  // the TLS engine.
+  std::size_t read_ready(net::mutable_buffer buffer) {
+    if (!tls || writing) {
+      return 0;
+    }
+    error_code would_block;
+    return tls->read_some(buffer, would_block);
   }
 
   template <class Buffer>
@@ -139,6 +154,8 @@ awaitable<error_code> link::connect(const link_target& target, std::chrono::mill
   }
   stream_->tcp.set_option(net::ip::tcp::no_delay(true), connect_ec);
   if (target.tls) {
+    // Lets read_ready() return at once when nothing is there.
+    stream_->tcp.non_blocking(true, connect_ec);
     stream_->tls.emplace(stream_->tcp, *target.tls);
     error_code not_address;
     net::ip::make_address(target.host, not_address);
@@ -156,7 +173,9 @@ awaitable<error_code> link::connect(const link_target& target, std::chrono::mill
 
 awaitable<error_code> link::write(std::string_view bytes) {
   auto self = shared_from_this();
+  stream_->writing = true;
   auto [ec, written] = co_await stream_->write(net::buffer(bytes.data(), bytes.size()));
+  stream_->writing = false;
   co_return ec;
 }
 
@@ -176,6 +195,9 @@ awaitable<boost::system::result<reply>> link::read_reply() {
       co_return make_error_code(errc::connection_lost);
     }
     reader_.feed(std::string_view(read_buffer_.data(), n));
+    while (std::size_t more = stream_->read_ready(net::buffer(read_buffer_))) {
+      reader_.feed(std::string_view(read_buffer_.data(), more));
+    }
   }
 }
 
