@@ -1062,11 +1062,10 @@ def _():
                                   [supportd_labels, node_labels, sentinel_labels])):
         np = find("NetworkPolicy", policy, overlay)
         assert matches(np["spec"]["podSelector"]["matchLabels"], labels), f"{policy} selects others"
-        sources = [f.get("podSelector", {}).get("matchLabels")
-                   for rule in np["spec"]["ingress"] for f in rule["from"]]
-        assert all(s and not f.get("namespaceSelector")
-                   for rule in np["spec"]["ingress"] for f in rule["from"] for s in
-                   [f.get("podSelector", {}).get("matchLabels")]), f"{policy} admits other namespaces"
+        peers = [f for rule in np["spec"]["ingress"] for f in rule["from"]]
+        assert all(f.get("podSelector") and not f.get("namespaceSelector") for f in peers), \
+            f"{policy} admits more than pods of its namespace"
+        sources = [f["podSelector"].get("matchLabels") for f in peers]
         for w in want:
             assert any(matches(s, w) for s in sources if s), f"{policy} does not admit {w}"
 
@@ -1228,7 +1227,8 @@ def _():
         assert sentinel.get(("sentinel", key), [None])[0] == name, \
             f"sentinel.conf: no `sentinel {key} {name}`"
     users = acl_users("users.acl")
-    assert users.get("sentinel") and users.get("replica"), "users.acl lacks the sentinel or replica user"
+    assert users.get("sentinel") and users.get("replica"), \
+        "users.acl lacks the sentinel or replica user"
 
 
 for ok, name, why in results:
