@@ -1,5 +1,6 @@
 #include "config/redis_url.hpp"
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <charconv>
 
@@ -74,20 +75,19 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string&
 std::optional<std::vector<host_port>> parse_host_port_list(std::string_view text,
                                                            std::string& error) {
   std::vector<host_port> list;
-  while (!text.empty()) {
-    auto comma = text.find(',');
-    auto item = text.substr(0, comma);
-    auto parsed = parse_host_port(item);
+  if (text.empty()) {
+    error = "empty";
+    return std::nullopt;
+  }
+  for (std::size_t start = 0; start <= text.size();) {
+    auto comma = std::min(text.find(',', start), text.size());
+    auto parsed = parse_host_port(text.substr(start, comma - start));
     if (!parsed || parsed->host.empty() || parsed->port == 0) {
       error = "not a host:port list";
       return std::nullopt;
     }
     list.push_back(std::move(*parsed));
-    text = comma == std::string_view::npos ? std::string_view{} : text.substr(comma + 1);
-  }
-  if (list.empty()) {
-    error = "empty";
-    return std::nullopt;
+    start = comma + 1;
   }
   return list;
 }

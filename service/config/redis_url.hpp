@@ -14,31 +14,31 @@
 namespace supportd::config {
 
 struct redis_endpoint {
-  std::string host;  // empty for a Unix socket
+  std::string host{};  // empty for a Unix socket
   int port = 6379;
-  std::string socket_path;  // empty for TCP
-  bool tls = false;         // rediss://
-  std::string username;     // empty: AUTH with the password alone (the `default` user)
-  std::string password;     // empty: no AUTH
+  std::string socket_path{};  // empty for TCP
+  bool tls = false;           // rediss://
+  std::string username{};     // empty: AUTH with the password alone (the `default` user)
+  std::string password{};     // empty: no AUTH
   int db = 0;
 };
 
 // The files of a TLS connection to Redis (and to its sentinels). Empty: the system's trust store
 // and no client certificate.
 struct redis_tls_files {
-  std::string ca_file;
-  std::string cert_file;
-  std::string key_file;
+  std::string ca_file{};
+  std::string cert_file{};
+  std::string key_file{};
 };
 
 // Redis Sentinel (https://redis.io/docs/management/sentinel/): the sentinels know which server is
 // the primary named `master_name` now; the URL's host and port are then not used, its TLS,
 // credentials and database are.
 struct redis_sentinel_settings {
-  std::vector<host_port> sentinels;
-  std::string master_name;
-  std::string username;  // the sentinels' own ACL user, if they require one
-  std::string password;
+  std::vector<host_port> sentinels{};
+  std::string master_name{};
+  std::string username{};  // the sentinels' own ACL user, if they require one
+  std::string password{};
 };
 
 struct redis_settings {
