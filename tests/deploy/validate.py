@@ -18,7 +18,8 @@ import time
 
 import yaml
 
-import kustomize_subset
+sys.dont_write_bytecode = True  # no __pycache__ left in the source tree by the import below
+import kustomize_subset  # noqa: E402 (after the line above, on purpose)
 
 ROOT = os.getcwd()
 DEPLOY = os.path.join(ROOT, "deploy")
