@@ -3,6 +3,7 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <random>
 #include <vector>
@@ -187,41 +188,50 @@ awaitable<void> connection::back_off() {
 
 awaitable<void> connection::read_replies(std::shared_ptr<link> l, std::shared_ptr<bool> alive) {
   for (;;) {
-    auto r = co_await l->read_reply();
-    if (!*alive || l != link_) {
-      co_return;
+    // Every reply already read is handed out before waiting again, so that the commands their
+    // waiters send next go out together.
+    auto r = l->next_reply();
+    if (r && !*r) {
+      auto ec = co_await l->receive();
+      if (!*alive || l != link_ || ec) {
+        co_return;
+      }
+      continue;
     }
     if (!r) {
-      if (r.error() == errc::unexpected_reply) {
-        log::warn("redis sent bytes that are not RESP; reconnecting");
-      }
+      log::warn("redis sent bytes that are not RESP; reconnecting");
       co_return;
     }
     if (waiting_.empty()) {
       log::warn("redis sent a reply nobody asked for; reconnecting");
       co_return;
     }
-    auto op = std::move(waiting_.front());
-    waiting_.pop_front();
-    bool demoted = false;
-    if (!op->outcome) {
-      if (r->is_error() && r->text.starts_with("READONLY")) {
-        // The server was a primary and is a replica now (a failover): nothing is written to it.
-        op->outcome = result(make_error_code(errc::connection_lost));
-        demoted = true;
-      } else if (r->is_error() && r->text.starts_with("LOADING")) {
-        // Redis is reading its data back after a restart: answer "not available now".
-        op->outcome = result(make_error_code(errc::not_connected));
-      } else {
-        op->outcome = result(std::move(*r));
-      }
-      op->timer.cancel();
-    }
-    if (demoted) {
+    if (!take_reply(std::move(**r))) {
       log::warn("redis answered READONLY: finding the primary again");
       co_return;
     }
   }
+}
+
+bool connection::take_reply(reply r) {
+  auto op = std::move(waiting_.front());
+  waiting_.pop_front();
+  if (op->outcome) {
+    return true;  // its waiter gave up at the deadline: the late reply is dropped
+  }
+  bool demoted = false;
+  if (r.is_error() && r.text.starts_with("READONLY")) {
+    // The server was a primary and is a replica now (a failover): nothing is written to it.
+    op->outcome = result(make_error_code(errc::connection_lost));
+    demoted = true;
+  } else if (r.is_error() && r.text.starts_with("LOADING")) {
+    // Redis is reading its data back after a restart: answer "not available now".
+    op->outcome = result(make_error_code(errc::not_connected));
+  } else {
+    op->outcome = result(std::move(r));
+  }
+  op->timer.cancel();
+  return !demoted;
 }
 
 void connection::drop_session() {
@@ -254,11 +264,13 @@ void connection::flush() {
     return;
   }
   writing_ = true;
-  // Runs on the next turn of the loop, so the commands of this turn go out in one write.
   net::co_spawn(io_, write_queued(link_, alive_), net::detached);
 }
 
 awaitable<void> connection::write_queued(std::shared_ptr<link> l, std::shared_ptr<bool> alive) {
+  // co_spawn starts this at once, inside the first sender's send(): yield a turn so that the
+  // commands of the waiters a read just woke are in the first write too.
+  co_await net::post(net::use_awaitable);
   std::string batch;
   for (;;) {
     if (!*alive || l != link_) {

@@ -98,6 +98,8 @@ class connection {
   // A connected, authenticated link on the right database of the primary; null on failure.
   awaitable<std::shared_ptr<link>> open_session();
   awaitable<void> read_replies(std::shared_ptr<link> l, std::shared_ptr<bool> alive);
+  // Hands a reply to the command waiting for it; false when the server is no primary any more.
+  bool take_reply(reply r);
   awaitable<void> write_queued(std::shared_ptr<link> l, std::shared_ptr<bool> alive);
   void flush();
   void drop_session();

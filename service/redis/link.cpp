@@ -189,16 +189,24 @@ awaitable<boost::system::result<reply>> link::read_reply() {
     if (*next) {
       co_return std::move(**next);
     }
-    read_buffer_.resize(read_chunk);
-    auto [ec, n] = co_await stream_->read_some(net::buffer(read_buffer_));
-    if (ec) {
-      co_return make_error_code(errc::connection_lost);
-    }
-    reader_.feed(std::string_view(read_buffer_.data(), n));
-    while (std::size_t more = stream_->read_ready(net::buffer(read_buffer_))) {
-      reader_.feed(std::string_view(read_buffer_.data(), more));
+    if (auto ec = co_await receive()) {
+      co_return ec;
     }
   }
+}
+
+awaitable<error_code> link::receive() {
+  auto self = shared_from_this();
+  read_buffer_.resize(read_chunk);
+  auto [ec, n] = co_await stream_->read_some(net::buffer(read_buffer_));
+  if (ec) {
+    co_return make_error_code(errc::connection_lost);
+  }
+  reader_.feed(std::string_view(read_buffer_.data(), n));
+  while (std::size_t more = stream_->read_ready(net::buffer(read_buffer_))) {
+    reader_.feed(std::string_view(read_buffer_.data(), more));
+  }
+  co_return error_code{};
 }
 
 awaitable<boost::system::result<reply>> link::exchange(std::span<const std::string_view> args,

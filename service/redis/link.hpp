@@ -10,6 +10,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -50,6 +51,10 @@ class link : public std::enable_shared_from_this<link> {
   awaitable<error_code> write(std::string_view bytes);
   // Waits for the next reply (reading as much as arrives).
   awaitable<boost::system::result<reply>> read_reply();
+  // The same in two steps, for a reader that takes every reply already here before it waits:
+  // a reply already read, or nullopt; then waiting for more bytes.
+  boost::system::result<std::optional<reply>> next_reply() { return reader_.next(); }
+  awaitable<error_code> receive();
   // One command and its reply, for conversations without pipelining (a handshake, a sentinel),
   // within `timeout`; the link is closed when it runs out.
   awaitable<boost::system::result<reply>> exchange(std::span<const std::string_view> args,
