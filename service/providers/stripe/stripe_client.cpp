@@ -185,8 +185,9 @@ awaitable<pledges::provider_result<std::string>> stripe_client::abandon_checkout
 
 awaitable<pledges::provider_result<reconcile::event_page>> stripe_client::list_events(
     const reconcile::event_page_request& request) {
-  auto response =
-      co_await call("list_events", outbound_request{"GET", event_list_target(request), {}, {}});
+  // A named request, moved in: g++ 12 destroys a temporary built inside the co_await twice.
+  outbound_request list{"GET", event_list_target(request), {}, {}};
+  auto response = co_await call("list_events", std::move(list));
   if (!response) {
     co_return response.error();
   }
