@@ -27,21 +27,21 @@ json::value time_or_null(std::optional<std::int64_t> unix_seconds) {
 }
 
 json::object report_json(const run_report& r) {
-  return {{"trigger", r.trigger},
-          {"outcome", to_string(r.outcome)},
-          {"started_at", reminders::format_rfc3339_utc(r.started_at_ms / 1000)},
-          {"finished_at", reminders::format_rfc3339_utc(r.finished_at_ms / 1000)},
-          {"since", reminders::format_rfc3339_utc(r.since)},
-          {"first_run", r.first_run},
-          {"checkpoint_expired", r.checkpoint_expired},
-          {"passes", r.passes},
-          {"pages", r.pages},
-          {"listed", r.listed},
-          {"fed", r.fed},
-          {"already_applied", r.already_applied},
-          {"ignored", r.ignored},
-          {"checkpoint", time_or_null(r.checkpoint > 0 ? std::optional(r.checkpoint)
-                                                       : std::nullopt)}};
+  return {
+      {"trigger", r.trigger},
+      {"outcome", to_string(r.outcome)},
+      {"started_at", reminders::format_rfc3339_utc(r.started_at_ms / 1000)},
+      {"finished_at", reminders::format_rfc3339_utc(r.finished_at_ms / 1000)},
+      {"since", reminders::format_rfc3339_utc(r.since)},
+      {"first_run", r.first_run},
+      {"checkpoint_expired", r.checkpoint_expired},
+      {"passes", r.passes},
+      {"pages", r.pages},
+      {"listed", r.listed},
+      {"fed", r.fed},
+      {"already_applied", r.already_applied},
+      {"ignored", r.ignored},
+      {"checkpoint", time_or_null(r.checkpoint > 0 ? std::optional(r.checkpoint) : std::nullopt)}};
 }
 
 }  // namespace
@@ -51,9 +51,10 @@ awaitable<http::response> start_stripe_reconcile(const http::request& req, servi
     co_return *refusal;
   }
   if (svc.stripe_reconciler == nullptr) {
-    co_return http::make_problem_response(http::service_unavailable(
-        "reconcile_off",
-        "Reconciling with Stripe needs --stripe-secret-key-file and --stripe-webhook-secret-file."));
+    co_return http::make_problem_response(
+        http::service_unavailable("reconcile_off",
+                                  "Reconciling with Stripe needs --stripe-secret-key-file and "
+                                  "--stripe-webhook-secret-file."));
   }
   auto started = co_await svc.stripe_reconciler->try_start("admin", std::chrono::milliseconds(0));
   if (!started) {
@@ -96,9 +97,8 @@ awaitable<http::response> stripe_reconcile_status(const http::request& req, serv
       {"enabled", svc.stripe_reconciler != nullptr},
       {"interval_seconds", svc.settings.stripe_reconcile_interval.count() / 1000},
       {"running", status->running},
-      {"running_since", status->running
-                            ? time_or_null(status->last_started_ms / 1000)
-                            : json::value(nullptr)},
+      {"running_since",
+       status->running ? time_or_null(status->last_started_ms / 1000) : json::value(nullptr)},
       {"checkpoint", time_or_null(status->checkpoint)},
       {"checkpoint_age_seconds",
        status->checkpoint ? json::value(std::max<std::int64_t>(0, now - *status->checkpoint))

@@ -13,10 +13,9 @@ namespace {
 
 using boost::system::result;
 
-constexpr std::array outcome_names = {"ok",           "provider_unavailable",
-                                      "provider_rejected", "store_unavailable",
-                                      "backlog_full", "lease_lost",
-                                      "stopped",      "stuck"};
+constexpr std::array outcome_names = {
+    "ok",           "provider_unavailable", "provider_rejected", "store_unavailable",
+    "backlog_full", "lease_lost",           "stopped",           "stuck"};
 
 const redis::script start_script(R"lua(
 -- KEYS: state, lease; ARGV: token, now ms, lease ms, min gap ms

@@ -75,9 +75,9 @@ class Reconcile : public ::testing::Test {
     args.insert(args.end(), extra.begin(), extra.end());
     service = std::make_unique<supportd_process>(redis.url(), args);
     ASSERT_TRUE(service->wait_ready(10s));
-    stripe = start_fake_stripe(dir.path(), stripe_port,
-                               webhooks_port ? webhooks_port : service->http_port(),
-                               "whsec_reconcile");
+    stripe =
+        start_fake_stripe(dir.path(), stripe_port,
+                          webhooks_port ? webhooks_port : service->http_port(), "whsec_reconcile");
   }
 
   // Each request on a connection of its own: a test this long outlives keep-alive's idle time.
@@ -98,14 +98,14 @@ class Reconcile : public ::testing::Test {
   std::string stripe_call(const std::string& method, const std::string& path,
                           const std::string& body = "") {
     return shell_output(
-        "curl -sk -X " + method + " -H 'Authorization: Bearer sk_test_supportd' https://127.0.0.1:" +
+        "curl -sk -X " + method +
+        " -H 'Authorization: Bearer sk_test_supportd' https://127.0.0.1:" +
         std::to_string(stripe_port) + path +
         (body.empty() ? "" : " -H 'Content-Type: application/json' -d '" + body + "'"));
   }
 
   // A pledge posted as the site's form would; {id, checkout URL}.
-  std::pair<std::string, std::string> pledge(const std::string& amount,
-                                             const std::string& currency,
+  std::pair<std::string, std::string> pledge(const std::string& amount, const std::string& currency,
                                              const std::string& interval) {
     const std::string body = R"({"amount":")" + amount + R"(","currency":")" + currency +
                              R"(","interval":")" + interval +
@@ -130,8 +130,8 @@ class Reconcile : public ::testing::Test {
         subscription.empty()
             ? R"("session":")" + redis_field("pledge:" + pledge_id, "checkout_session_id") + "\""
             : R"("subscription":")" + subscription + "\"";
-    auto made = json::parse(stripe_call("POST", "/__control/events",
-                                        R"({"type":")" + type + "\"," + about + "}"));
+    auto made = json::parse(
+        stripe_call("POST", "/__control/events", R"({"type":")" + type + "\"," + about + "}"));
     EXPECT_TRUE(made.as_object().contains("id")) << made;
   }
   std::string redis_field(const std::string& key, const std::string& field) {
@@ -152,7 +152,8 @@ class Reconcile : public ::testing::Test {
     return s.contains("webhooks") ? s.at("webhooks").at("backlog").as_int64() : -1;
   }
   // Waits until the pledge's view satisfies `done`; the last view.
-  json::object wait_for(const std::string& id, const std::function<bool(const json::object&)>& done) {
+  json::object wait_for(const std::string& id,
+                        const std::function<bool(const json::object&)>& done) {
     json::object last;
     eventually([&] {
       last = view(id);
@@ -226,9 +227,9 @@ TEST_F(Reconcile, OneRunRepairsWhatARestoredBackupLostAndCountsNothingTwice) {
     pay(url);
   }
   for (const auto& id : {a, b, c, d}) {
-    EXPECT_EQ(wait_for(id, [](const auto& p) { return p.at("charges_succeeded") == 1; })
-                  .at("status"),
-              "active");
+    EXPECT_EQ(
+        wait_for(id, [](const auto& p) { return p.at("charges_succeeded") == 1; }).at("status"),
+        "active");
   }
   EXPECT_EQ(wait_for(e, [](const auto& p) { return p.at("status") == "paid"; }).at("status"),
             "paid");
@@ -249,8 +250,10 @@ TEST_F(Reconcile, OneRunRepairsWhatARestoredBackupLostAndCountsNothingTwice) {
   stripe_event("charge.refunded", e);
   pay(f_url);
   std::map<std::string, json::object> expected;
-  expected[a] = outcome_of(wait_for(a, [](const auto& p) { return p.at("charges_succeeded") == 2; }));
-  expected[b] = outcome_of(wait_for(b, [](const auto& p) { return p.at("charges_succeeded") == 2; }));
+  expected[a] =
+      outcome_of(wait_for(a, [](const auto& p) { return p.at("charges_succeeded") == 2; }));
+  expected[b] =
+      outcome_of(wait_for(b, [](const auto& p) { return p.at("charges_succeeded") == 2; }));
   expected[c] = outcome_of(wait_for(c, [](const auto& p) { return p.at("status") == "canceled"; }));
   expected[d] = outcome_of(wait_for(d, [](const auto& p) { return p.at("status") == "past_due"; }));
   expected[e] = outcome_of(wait_for(e, [](const auto& p) { return p.at("status") == "refunded"; }));
@@ -299,7 +302,8 @@ TEST_F(Reconcile, OneRunRepairsWhatARestoredBackupLostAndCountsNothingTwice) {
     EXPECT_TRUE(eventually([&] {
       got = outcome_of(view(id));
       return got == want;
-    })) << id << ": " << json::serialize(got) << " instead of " << json::serialize(want);
+    })) << id
+        << ": " << json::serialize(got) << " instead of " << json::serialize(want);
   }
   ASSERT_TRUE(eventually([&] { return backlog() == 0; }));
   const auto repaired = summary().at("pledges").as_object();
@@ -321,8 +325,7 @@ TEST_F(Reconcile, OneRunRepairsWhatARestoredBackupLostAndCountsNothingTwice) {
     EXPECT_EQ(outcome_of(view(id)), want) << id;
   }
   EXPECT_EQ(metric(R"(supportd_stripe_reconcile_events_total{outcome="fed"})"), listed);
-  EXPECT_EQ(metric(R"(supportd_stripe_reconcile_events_total{outcome="already_applied"})"),
-            listed);
+  EXPECT_EQ(metric(R"(supportd_stripe_reconcile_events_total{outcome="already_applied"})"), listed);
   EXPECT_GE(metric("supportd_stripe_reconcile_checkpoint_age_seconds"), 0);
   // Its log lines name counts and times, never a reader.
   for (const auto& line : service->process().lines()) {
@@ -403,9 +406,9 @@ TEST_F(Reconcile, TheAdminRouteNeedsTheTokenRunsOneAtATimeAndReportsAnExpiredChe
 }
 
 TEST_F(Reconcile, WithoutWebhookSecretsItIsOffAndSaysWhy) {
-  supportd_process plain(
-      redis.url(), {"--admin-token-file=" + (dir.path() / "admin-token").string(),
-                    "--stripe-secret-key-file=" + (dir.path() / "stripe-secret").string()});
+  supportd_process plain(redis.url(),
+                         {"--admin-token-file=" + (dir.path() / "admin-token").string(),
+                          "--stripe-secret-key-file=" + (dir.path() / "stripe-secret").string()});
   ASSERT_TRUE(plain.wait_ready(10s));
   raw_client c(plain.http_port(), false);
   c.send("POST /admin/reconcile/stripe HTTP/1.1\r\nHost: x\r\n" + bearer(admin_token) +

@@ -654,8 +654,8 @@ fake_stripe_api::result fake_stripe_api::list_events(const form_params& params) 
       types.push_back(value);
       continue;
     }
-    if (key == "created" || key == "created[gt]" || key == "created[gte]" ||
-        key == "created[lt]" || key == "created[lte]") {
+    if (key == "created" || key == "created[gt]" || key == "created[gte]" || key == "created[lt]" ||
+        key == "created[lte]") {
       auto t = integer(value);
       if (!t) {
         return refuse(parameter_invalid_integer(key, value));
@@ -718,8 +718,8 @@ fake_stripe_api::result fake_stripe_api::list_events(const form_params& params) 
   std::size_t to = order.size();
   if (after || before) {
     const auto& cursor = after ? *after : *before;
-    auto at = std::find_if(order.begin(), order.end(),
-                           [&](const auto* e) { return e->id == cursor; });
+    auto at =
+        std::find_if(order.begin(), order.end(), [&](const auto* e) { return e->id == cursor; });
     if (at == order.end()) {
       return refuse(resource_missing("event", cursor, after ? "starting_after" : "ending_before"));
     }
@@ -734,7 +734,7 @@ fake_stripe_api::result fake_stripe_api::list_events(const form_params& params) 
       return false;
     }
     if (type && !(type->ends_with("*") ? e.type.starts_with(type->substr(0, type->size() - 1))
-                                        : e.type == *type)) {
+                                       : e.type == *type)) {
       return false;
     }
     if (!types.empty() && std::find(types.begin(), types.end(), e.type) == types.end()) {

@@ -270,14 +270,13 @@ class FakeStripeEvents : public FakeStripeApi {
   // A paid monthly subscription (checkout.session.completed and invoice.paid at now_), then
   // `renewals` invoice.paid events, one a second. Returns the session id.
   std::string subscribe_and_renew(int renewals) {
-    auto id = std::string(body(call("POST", "/v1/checkout/sessions", subscription_body))
-                              .at("id")
-                              .as_string());
+    auto id = std::string(
+        body(call("POST", "/v1/checkout/sessions", subscription_body)).at("id").as_string());
     EXPECT_EQ(call("POST", "/pay/" + id, "").response.status, 303);
     for (int i = 0; i < renewals; ++i) {
       ++now_;
-      auto out = call("POST", "/__control/events",
-                      R"({"type":"invoice.paid","session":")" + id + "\"}");
+      auto out =
+          call("POST", "/__control/events", R"({"type":"invoice.paid","session":")" + id + "\"}");
       EXPECT_EQ(out.events.size(), 1u);
     }
     return id;

@@ -108,8 +108,8 @@ TEST(ReconcilePass, BeyondItsMemoryAPassFeedsTheOldestAndTheNextGoesOn) {
   using enum disposition;
   plan.add_page({at(now - 10, "e6"), at(now - 20, "e5"), at(now - 20, "e4")}, {feed, feed, feed},
                 true);
-  plan.add_page({at(now - 30, "e3"), at(now - 40, "e2"), at(now - 50, "e1")},
-                {feed, applied, feed}, false);
+  plan.add_page({at(now - 30, "e3"), at(now - 40, "e2"), at(now - 50, "e1")}, {feed, applied, feed},
+                false);
   EXPECT_TRUE(plan.truncated());
   auto feed_order = plan.take_feed();
   EXPECT_EQ(ids(feed_order), (std::vector<std::string>{"e1", "e3", "e4"}));
@@ -119,8 +119,8 @@ TEST(ReconcilePass, BeyondItsMemoryAPassFeedsTheOldestAndTheNextGoesOn) {
   EXPECT_EQ(plan.checkpoint_after(1), now - 50);
 
   pass_plan next(now - 20, now + 600, limits);
-  next.add_page({at(now - 10, "e6"), at(now - 20, "e5"), at(now - 20, "e4")},
-                {feed, feed, applied}, false);
+  next.add_page({at(now - 10, "e6"), at(now - 20, "e5"), at(now - 20, "e4")}, {feed, feed, applied},
+                false);
   EXPECT_FALSE(next.truncated());
   EXPECT_EQ(ids(next.take_feed()), (std::vector<std::string>{"e5", "e6"}));
   EXPECT_EQ(next.checkpoint_after(2), now + 600 - 300);

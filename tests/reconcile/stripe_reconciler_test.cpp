@@ -149,8 +149,8 @@ TEST_F(StripeReconciler, FeedsWhatLacksItsDedupeMarkOldestFirstAndKeepsACheckpoi
   EXPECT_EQ(report.already_applied, 2);
   EXPECT_EQ(report.fed, 6);
   EXPECT_EQ(report.pages, 3);  // 3 + 3 + 2
-  EXPECT_EQ(fed(), (std::vector<std::string>{"evt_1", "evt_3", "evt_4", "evt_5", "evt_6",
-                                             "evt_8"}));
+  EXPECT_EQ(fed(),
+            (std::vector<std::string>{"evt_1", "evt_3", "evt_4", "evt_5", "evt_6", "evt_8"}));
   // Asked for the window, only the types supportd reads, page after page.
   ASSERT_EQ(stripe.requests.size(), 3u);
   EXPECT_EQ(stripe.requests[0].created_from, now_s - 7 * day);
@@ -266,13 +266,12 @@ TEST_F(StripeReconciler, ARunThatLostItsLeaseChangesNothingMore) {
   EXPECT_TRUE(fed().empty());
   EXPECT_EQ(checkpoint(), now_s - 7200);
   auto status = test::run(io, reconcile_store(*conn, prefix).status());
-  EXPECT_TRUE(status->running);   // the other run's lease stays
-  EXPECT_FALSE(status->last);     // and this run wrote no report
+  EXPECT_TRUE(status->running);  // the other run's lease stays
+  EXPECT_FALSE(status->last);    // and this run wrote no report
 }
 
 TEST_F(StripeReconciler, ACheckpointOlderThanStripeKeepsEventsIsReported) {
-  server.cli(
-      {"HSET", prefix + "stripe:reconcile", "checkpoint", std::to_string(now_s - 40 * day)});
+  server.cli({"HSET", prefix + "stripe:reconcile", "checkpoint", std::to_string(now_s - 40 * day)});
   stripe.add("evt_1", now_s - 10 * day);
   auto r = reconciler();
   auto report = reconcile(*r);

@@ -10,12 +10,12 @@
 #include <string>
 
 #include "pledges/checkout_provider.hpp"
-#include "reconcile/event_source.hpp"
 #include "providers/circuit_breaker.hpp"
 #include "providers/outbound_http.hpp"
 #include "providers/provider_metrics.hpp"
 #include "providers/retry_policy.hpp"
 #include "providers/stripe/checkout_params.hpp"
+#include "reconcile/event_source.hpp"
 
 namespace supportd::providers::stripe {
 
