@@ -36,6 +36,7 @@
 #include "reconcile/stripe_reconciler.hpp"
 #include "redis/client_metrics.hpp"
 #include "redis/connection.hpp"
+#include "redis/link.hpp"
 #include "reminders/reminder_book.hpp"
 #include "reminders/reminder_metrics.hpp"
 #include "reminders/reminder_routes.hpp"
@@ -417,8 +418,12 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
     s.routes.emplace(all_routes());
   }
   s.session.routes = &*s.routes;
-  redis::connection::options redis_options{.endpoint = s.settings.redis,
-                                           .command_timeout = s.settings.redis_timeout};
+  redis::connection::options redis_options{
+      .endpoint = s.settings.redis.endpoint,
+      .tls = s.settings.redis.endpoint.tls ? redis::make_redis_tls_context(s.settings.redis.tls)
+                                           : nullptr,
+      .sentinel = s.settings.redis.sentinel,
+      .command_timeout = s.settings.redis_timeout};
   std::shared_ptr<net::ssl::context> stripe_tls;
   if (!s.settings.stripe_secret_key.empty()) {
     s.stripe_settings.api = *providers::base_url::parse(s.settings.stripe_api_base);

@@ -1,5 +1,6 @@
 #include "config/redis_url.hpp"
 
+#include <algorithm>
 #include <boost/url/parse.hpp>
 #include <charconv>
 
@@ -24,10 +25,11 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string&
     }
     return endpoint;
   }
-  if (parsed->scheme() != "redis") {
-    error = "scheme must be redis:// or unix://";
+  if (parsed->scheme() != "redis" && parsed->scheme() != "rediss") {
+    error = "scheme must be redis://, rediss:// or unix://";
     return std::nullopt;
   }
+  endpoint.tls = parsed->scheme() == "rediss";
   endpoint.host = parsed->host();
   if (endpoint.host.empty()) {
     error = "missing host";
@@ -41,8 +43,16 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string&
     }
     endpoint.port = port;
   }
+  if (parsed->has_userinfo()) {
+    // redis://user:password@host (an ACL user) or redis://:password@host (the default user).
+    endpoint.username = parsed->user();
+  }
   if (parsed->has_password()) {
     endpoint.password = parsed->password();
+  }
+  if (!endpoint.username.empty() && endpoint.password.empty()) {
+    error = "a user needs a password (redis://user:password@host)";
+    return std::nullopt;
   }
   std::string_view path = parsed->encoded_path();
   if (!path.empty() && path != "/") {
@@ -60,6 +70,26 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string&
     return std::nullopt;
   }
   return endpoint;
+}
+
+std::optional<std::vector<host_port>> parse_host_port_list(std::string_view text,
+                                                           std::string& error) {
+  std::vector<host_port> list;
+  if (text.empty()) {
+    error = "empty";
+    return std::nullopt;
+  }
+  for (std::size_t start = 0; start <= text.size();) {
+    auto comma = std::min(text.find(',', start), text.size());
+    auto parsed = parse_host_port(text.substr(start, comma - start));
+    if (!parsed || parsed->host.empty() || parsed->port == 0) {
+      error = "not a host:port list";
+      return std::nullopt;
+    }
+    list.push_back(std::move(*parsed));
+    start = comma + 1;
+  }
+  return list;
 }
 
 }  // namespace supportd::config

@@ -1,21 +1,61 @@
-// Where Redis is: `redis://[:password@]host:port[/db]` or `unix:///path.sock`.
+// Where Redis is and how to reach it: `redis://[[user]:password@]host:port[/db]`,
+// `rediss://…` (the same over TLS) or `unix:///path.sock`; and, for a Sentinel-managed primary,
+// the sentinels to ask for it.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
+
+#include "config/host_port.hpp"
 
 namespace supportd::config {
 
 struct redis_endpoint {
-  std::string host;  // empty for a Unix socket
+  std::string host{};  // empty for a Unix socket
   int port = 6379;
-  std::string socket_path;  // empty for TCP
-  std::string password;     // empty: no AUTH
+  std::string socket_path{};  // empty for TCP
+  bool tls = false;           // rediss://
+  std::string username{};     // empty: AUTH with the password alone (the `default` user)
+  std::string password{};     // empty: no AUTH
   int db = 0;
 };
 
-// Returns nullopt with a reason in `error` when the URL is not one of the two forms.
+// The files of a TLS connection to Redis (and to its sentinels). Empty: the system's trust store
+// and no client certificate.
+struct redis_tls_files {
+  std::string ca_file{};
+  std::string cert_file{};
+  std::string key_file{};
+};
+
+// Redis Sentinel (https://redis.io/docs/management/sentinel/): the sentinels know which server is
+// the primary named `master_name` now; the URL's host and port are then not used, its TLS,
+// credentials and database are.
+struct redis_sentinel_settings {
+  std::vector<host_port> sentinels{};
+  std::string master_name{};
+  std::string username{};  // the sentinels' own ACL user, if they require one
+  std::string password{};
+};
+
+struct redis_settings {
+  redis_endpoint endpoint;
+  redis_tls_files tls;
+  redis_sentinel_settings sentinel;  // no sentinels: the URL names the server
+  // Replicas that must confirm a write (WAIT) before supportd acknowledges it to the outside;
+  // 0 does not wait.
+  int wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout{1000};
+};
+
+// Returns nullopt with a reason in `error` when the URL is not one of the three forms.
 std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string& error);
+
+// "host:port,host:port,…"; nullopt with a reason when an entry is not one.
+std::optional<std::vector<host_port>> parse_host_port_list(std::string_view text,
+                                                           std::string& error);
 
 }  // namespace supportd::config

@@ -51,9 +51,29 @@ po::options_description describe_options() {
     ("tls-key", po::value<std::string>()->default_value(""),
      "PEM private key file (required when HTTPS is on; re-read on SIGHUP)")
     ("redis-url", po::value<std::string>()->default_value("redis://127.0.0.1:6379/0"),
-     "redis://[:password@]host:port[/db] or unix:///path.sock")
+     "redis://[[user]:password@]host:port[/db], rediss://… (TLS) or unix:///path.sock")
+    ("redis-username", po::value<std::string>()->default_value(""),
+     "Redis ACL user (instead of putting it in --redis-url)")
     ("redis-password-file", po::value<std::string>()->default_value(""),
      "file holding the Redis password (instead of putting it in --redis-url)")
+    ("redis-ca-file", po::value<std::string>()->default_value(""),
+     "CA bundle that signs Redis's TLS certificate (rediss://); default: the system's")
+    ("redis-cert-file", po::value<std::string>()->default_value(""),
+     "client certificate for Redis TLS, when Redis asks for one (PEM)")
+    ("redis-key-file", po::value<std::string>()->default_value(""),
+     "private key of --redis-cert-file (PEM)")
+    ("redis-sentinels", po::value<std::string>()->default_value(""),
+     "host:port,… of Redis Sentinels that name the primary (then --redis-url's host is unused)")
+    ("redis-master-name", po::value<std::string>()->default_value(""),
+     "the primary's name as the sentinels know it")
+    ("redis-sentinel-username", po::value<std::string>()->default_value(""),
+     "the sentinels' ACL user, if they require one")
+    ("redis-sentinel-password-file", po::value<std::string>()->default_value(""),
+     "file holding the sentinels' password, if they require one")
+    ("redis-wait-replicas", po::value<int>()->default_value(0),
+     "replicas that must confirm a write (WAIT) before a pledge, sign-up or webhook is acknowledged")
+    ("redis-wait-timeout", po::value<std::string>()->default_value("1s"),
+     "how long to wait for them; fewer in time: the request answers 503")
     ("redis-prefix", po::value<std::string>()->default_value("supportd:"),
      "prefix of every Redis key, so deployments can share one Redis")
     ("redis-timeout", po::value<std::string>()->default_value("2s"),
@@ -379,9 +399,54 @@ settings build_settings(const po::variables_map& vm) {
     // The URL may hold a password: name the problem, never echo the value.
     fail("redis-url", why);
   }
-  s.redis = std::move(*redis);
+  s.redis.endpoint = std::move(*redis);
+  if (const auto& user = vm["redis-username"].as<std::string>(); !user.empty()) {
+    s.redis.endpoint.username = user;
+  }
   if (const auto& path = vm["redis-password-file"].as<std::string>(); !path.empty()) {
-    s.redis.password = read_secret_file("redis-password-file", path);
+    s.redis.endpoint.password = read_secret_file("redis-password-file", path);
+  }
+  if (!s.redis.endpoint.username.empty() && s.redis.endpoint.password.empty()) {
+    fail("redis-username", "needs a password (--redis-password-file or in --redis-url)");
+  }
+  s.redis.tls = {
+      .ca_file = vm["redis-ca-file"].as<std::string>(),
+      .cert_file = vm["redis-cert-file"].as<std::string>(),
+      .key_file = vm["redis-key-file"].as<std::string>(),
+  };
+  if (!s.redis.endpoint.tls && (!s.redis.tls.ca_file.empty() || !s.redis.tls.cert_file.empty())) {
+    fail("redis-ca-file", "TLS files need a rediss:// --redis-url");
+  }
+  if (s.redis.tls.cert_file.empty() != s.redis.tls.key_file.empty()) {
+    fail("redis-cert-file", "--redis-cert-file and --redis-key-file go together");
+  }
+  if (const auto& list = vm["redis-sentinels"].as<std::string>(); !list.empty()) {
+    auto sentinels = parse_host_port_list(list, why);
+    if (!sentinels) {
+      fail("redis-sentinels", why);
+    }
+    s.redis.sentinel.sentinels = std::move(*sentinels);
+    s.redis.sentinel.master_name = vm["redis-master-name"].as<std::string>();
+    if (s.redis.sentinel.master_name.empty()) {
+      fail("redis-master-name", "required with --redis-sentinels");
+    }
+    if (!s.redis.endpoint.socket_path.empty()) {
+      fail("redis-sentinels", "sentinels name a TCP server: --redis-url cannot be unix://");
+    }
+    s.redis.sentinel.username = vm["redis-sentinel-username"].as<std::string>();
+    if (const auto& path = vm["redis-sentinel-password-file"].as<std::string>(); !path.empty()) {
+      s.redis.sentinel.password = read_secret_file("redis-sentinel-password-file", path);
+    }
+  } else if (!vm["redis-master-name"].as<std::string>().empty()) {
+    fail("redis-master-name", "needs --redis-sentinels");
+  }
+  s.redis.wait_replicas = vm["redis-wait-replicas"].as<int>();
+  if (s.redis.wait_replicas < 0 || s.redis.wait_replicas > 16) {
+    fail("redis-wait-replicas", "must be from 0 to 16");
+  }
+  s.redis.wait_timeout = duration_setting(vm, "redis-wait-timeout");
+  if (s.redis.wait_timeout.count() <= 0 || s.redis.wait_timeout > std::chrono::seconds(10)) {
+    fail("redis-wait-timeout", "must be above 0 and at most 10s");
   }
   s.redis_prefix = vm["redis-prefix"].as<std::string>();
   s.redis_timeout = duration_setting(vm, "redis-timeout");
@@ -559,6 +624,9 @@ const std::vector<feature_requirement>& feature_requirements() {
        {"data-key-file", "link-secret-file", "notify-url", "notify-secret-file", "public-url",
         "reminder-thanks-url", "reminder-error-url"}},
       {"admin", {"admin-token-file"}},
+      // The sentinels are asked for the primary by its name.
+      {"Redis Sentinel settings", {"redis-sentinels", "redis-master-name"}},
+      {"Redis TLS client certificates", {"redis-cert-file", "redis-key-file"}},
   };
   return table;
 }

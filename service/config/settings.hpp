@@ -31,7 +31,7 @@ struct settings {
   std::string tls_cert_file;
   std::string tls_key_file;
 
-  redis_endpoint redis;
+  redis_settings redis;
   std::string redis_prefix = "supportd:";
   std::chrono::milliseconds redis_timeout{2000};
 

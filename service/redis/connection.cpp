@@ -1,122 +1,36 @@
 #include "redis/connection.hpp"
 
-#include <hiredis/async.h>
-#include <hiredis/hiredis.h>
-
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
-#include <boost/asio/posix/stream_descriptor.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <optional>
 #include <random>
 #include <vector>
 
 #include "log/logger.hpp"
 #include "redis/command_format.hpp"
 #include "redis/errc.hpp"
+#include "redis/link.hpp"
+#include "redis/sentinel.hpp"
 
 namespace supportd::redis {
 
-// Watches hiredis's socket for the read and write readiness hiredis asks for through its
-// `ev` hooks. hiredis owns the descriptor: it is released, never closed, here.
-struct connection::watch : std::enable_shared_from_this<watch> {
-  watch(net::io_context& io, int fd, connection* o) : descriptor(io, fd), owner(o) {}
-
-  net::posix::stream_descriptor descriptor;
-  connection* owner;
-  redisAsyncContext* context = nullptr;
-  bool want_read = false;
-  bool want_write = false;
-  bool read_armed = false;
-  bool write_armed = false;
-
-  void arm_read() {
-    if (read_armed || context == nullptr) {
-      return;
-    }
-    read_armed = true;
-    descriptor.async_wait(net::posix::stream_descriptor::wait_read,
-                          [self = shared_from_this()](error_code ec) {
-                            self->read_armed = false;
-                            if (ec || self->context == nullptr || !self->want_read) {
-                              return;
-                            }
-                            // May free the context (and so detach this watch) on EOF or error.
-                            redisAsyncHandleRead(self->context);
-                            if (self->context != nullptr && self->want_read) {
-                              self->arm_read();
-                            }
-                          });
-  }
-
-  void arm_write() {
-    if (write_armed || context == nullptr) {
-      return;
-    }
-    write_armed = true;
-    descriptor.async_wait(net::posix::stream_descriptor::wait_write,
-                          [self = shared_from_this()](error_code ec) {
-                            self->write_armed = false;
-                            if (ec || self->context == nullptr || !self->want_write) {
-                              return;
-                            }
-                            redisAsyncHandleWrite(self->context);
-                            if (self->context != nullptr && self->want_write) {
-                              self->arm_write();
-                            }
-                          });
-  }
-
-  // hiredis frees the context right after this; stop touching it.
-  void detach() {
-    context = nullptr;
-    want_read = want_write = false;
-    error_code ignored;
-    descriptor.cancel(ignored);
-    descriptor.release();
-  }
-
-  static void add_read(void* data) {
-    auto* w = static_cast<watch*>(data);
-    w->want_read = true;
-    w->arm_read();
-  }
-  static void del_read(void* data) { static_cast<watch*>(data)->want_read = false; }
-  static void add_write(void* data) {
-    auto* w = static_cast<watch*>(data);
-    w->want_write = true;
-    w->arm_write();
-  }
-  static void del_write(void* data) { static_cast<watch*>(data)->want_write = false; }
-  static void cleanup(void* data) {
-    auto* w = static_cast<watch*>(data);
-    auto* owner = w->owner;
-    w->detach();
-    if (owner != nullptr) {
-      owner->on_context_freed();
-    }
-  }
-};
-
-// One command waiting for its reply. Shared between the waiting coroutine and hiredis's
-// callback, so whichever finishes last frees it; a command abandoned at its deadline still has
-// its reply consumed (and dropped) when it arrives.
+// One command waiting for its reply, shared by the waiting coroutine and the reader: a command
+// abandoned at its deadline keeps its place, so the reply that still comes is matched to it and
+// dropped.
 struct connection::pending {
   explicit pending(net::io_context& io) : timer(io) {}
   net::steady_timer timer;
   std::optional<result> outcome;
-  connection* owner = nullptr;
 };
 
 connection::connection(net::io_context& io, options opts, client_metrics* metrics)
-    : io_(io),
-      options_(std::move(opts)),
-      metrics_(metrics),
-      reconnect_timer_(io),
-      connect_timer_(io),
-      resolver_(io) {}
+    : io_(io), options_(std::move(opts)), metrics_(metrics), backoff_timer_(io) {
+  if (!options_.sentinel.sentinels.empty()) {
+    sentinel_ = std::make_shared<sentinel_client>(io_, options_.sentinel, options_.tls,
+                                                  options_.connect_timeout);
+  }
+}
 
 connection::~connection() {
   close();
@@ -124,225 +38,262 @@ connection::~connection() {
 }
 
 void connection::start() {
+  if (!closing_) {
+    return;
+  }
   closing_ = false;
-  connect();
+  net::co_spawn(io_, keep_connected(alive_), net::detached);
+  if (sentinel_) {
+    net::co_spawn(io_,
+                  sentinel_->watch_switches(alive_,
+                                            [this](const config::host_port& primary) {
+                                              // Go there now rather than at the next error.
+                                              announced_primary_ = primary;
+                                              drop_session();
+                                              backoff_timer_.cancel();
+                                            }),
+                  net::detached);
+  }
 }
 
 void connection::close() {
   closing_ = true;
-  ready_ = false;
-  reconnect_timer_.cancel();
-  connect_timer_.cancel();
-  resolver_.cancel();
-  if (context_ != nullptr) {
-    auto* context = context_;
-    // Runs every waiting callback with no reply (connection_lost), then cleanup.
-    redisAsyncFree(context);
+  backoff_timer_.cancel();
+  if (sentinel_) {
+    sentinel_->stop();
   }
-  context_ = nullptr;
+  end_session();
 }
 
-void connection::connect() {
-  if (closing_ || context_ != nullptr || resolving_) {
-    return;
-  }
-  const auto& ep = options_.endpoint;
-  if (!ep.socket_path.empty()) {
-    open({});
-    return;
-  }
-  error_code not_literal;
-  net::ip::make_address(ep.host, not_literal);
-  if (!not_literal) {
-    open(ep.host);
-    return;
-  }
-  // hiredis would resolve a host name with a blocking getaddrinfo on this worker's thread,
-  // stalling every request on it while DNS is slow: resolve asynchronously first.
-  resolving_ = true;
-  resolver_.async_resolve(
-      ep.host, std::to_string(ep.port),
-      [this, alive = alive_](error_code ec, net::ip::tcp::resolver::results_type results) {
-        if (!*alive) {
-          return;
-        }
-        resolving_ = false;
-        if (ec || results.empty()) {
-          log::warn("redis host name does not resolve", {{"error", ec.message()}});
-          schedule_reconnect();
-          return;
-        }
-        open(results.begin()->endpoint().address().to_string());
-      });
-}
-
-void connection::open(const std::string& address) {
-  if (closing_ || context_ != nullptr) {
-    return;
-  }
-  const auto& ep = options_.endpoint;
-  redisAsyncContext* context = ep.socket_path.empty()
-                                   ? redisAsyncConnect(address.c_str(), ep.port)
-                                   : redisAsyncConnectUnix(ep.socket_path.c_str());
-  if (context == nullptr) {
-    schedule_reconnect();
-    return;
-  }
-  if (context->err != 0) {
-    log::debug("redis connect failed", {{"error", std::string_view(context->errstr)}});
-    redisAsyncFree(context);
-    schedule_reconnect();
-    return;
-  }
-  context_ = context;
-  watch_ = std::make_shared<watch>(io_, context->c.fd, this);
-  watch_->context = context;
-  context->ev.data = watch_.get();
-  context->ev.addRead = &watch::add_read;
-  context->ev.delRead = &watch::del_read;
-  context->ev.addWrite = &watch::add_write;
-  context->ev.delWrite = &watch::del_write;
-  context->ev.cleanup = &watch::cleanup;
-  // Setting the connect callback asks for a write event: that is how the connect completes.
-  redisAsyncSetConnectCallback(context, &connection::on_connect);
-
-  connect_timer_.expires_after(options_.connect_timeout);
-  connect_timer_.async_wait([this, alive = alive_](error_code ec) {
-    if (ec || !*alive || ready_ || context_ == nullptr) {
-      return;
-    }
-    log::warn("redis connect timed out");
-    redisAsyncFree(context_);  // cleanup schedules the next attempt
-  });
-}
-
-void connection::on_connect(const redisAsyncContext* ac, int status) {
-  auto* w = static_cast<watch*>(ac->ev.data);
-  auto* self = w->owner;
-  if (status != REDIS_OK) {
-    // hiredis frees the context after this returns; cleanup() takes it from there.
-    log::debug("redis connect refused", {{"error", std::string_view(ac->errstr)}});
-    return;
-  }
-  // Not from inside hiredis's callback: the handshake may free the context, which hiredis is
-  // still using until the callback returns.
-  net::post(self->io_, [self, alive = self->alive_] {
-    if (*alive) {
-      net::co_spawn(self->io_, self->handshake(), net::detached);
-    }
-  });
-}
-
-awaitable<void> connection::handshake() {
-  auto alive = alive_;
-  if (!options_.endpoint.password.empty()) {
-    std::string_view auth[] = {"AUTH", options_.endpoint.password};
-    auto r = co_await send(auth, options_.connect_timeout, true);
-    if (!*alive) {
+awaitable<void> connection::keep_connected(std::shared_ptr<bool> alive) {
+  while (*alive && !closing_) {
+    auto l = co_await open_session();
+    if (!*alive || closing_) {
+      if (l) {
+        l->close();
+      }
       co_return;
     }
+    if (l) {
+      link_ = l;
+      ++generation_;
+      ready_ = true;
+      failed_attempts_ = 0;
+      timeouts_in_a_row_ = 0;
+      last_failure_.clear();
+      if (ever_connected_ && metrics_ != nullptr) {
+        metrics_->reconnects.inc();
+      }
+      ever_connected_ = true;
+      log::info("redis connected");
+      co_await read_replies(l, alive);
+      if (!*alive) {
+        co_return;
+      }
+      if (!closing_) {
+        log::warn("redis connection lost; reconnecting");
+      }
+      end_session();
+    }
+    co_await back_off();
+  }
+}
+
+awaitable<std::shared_ptr<link>> connection::open_session() {
+  const auto& ep = options_.endpoint;
+  link_target target{
+      .host = ep.host, .port = ep.port, .socket_path = ep.socket_path, .tls = nullptr};
+  if (ep.tls) {
+    target.tls = options_.tls;
+  }
+  if (sentinel_) {
+    if (announced_primary_) {
+      target.host = announced_primary_->host;
+      target.port = announced_primary_->port;
+      announced_primary_.reset();
+    } else {
+      auto primary = co_await sentinel_->locate_primary();
+      if (!primary) {
+        report_failure("no sentinel names the primary");
+        co_return nullptr;
+      }
+      target.host = primary->host;
+      target.port = primary->port;
+    }
+  }
+  const auto timeout = options_.connect_timeout;
+  auto l = std::make_shared<link>(io_);
+  if (auto ec = co_await l->connect(target, timeout)) {
+    report_failure("redis connect failed: " + ec.message());
+    co_return nullptr;
+  }
+  if (!ep.password.empty()) {
+    std::vector<std::string_view> auth = {"AUTH"};
+    if (!ep.username.empty()) {
+      auth.push_back(ep.username);
+    }
+    auth.push_back(ep.password);
+    auto r = co_await l->exchange(auth, timeout);
     if (!r || r->is_error()) {
-      log::error("redis AUTH failed; check the password in --redis-url");
-      if (context_ != nullptr) {
-        redisAsyncFree(context_);
-      }
-      co_return;
+      // Never the password; Redis's own message names the cause (WRONGPASS, NOPERM).
+      report_failure(!r ? "redis AUTH got no answer"
+                        : "redis refused AUTH (" + r->text.substr(0, r->text.find(' ')) +
+                              "); check --redis-username and the password");
+      l->close();
+      co_return nullptr;
     }
   }
-  std::string db = std::to_string(options_.endpoint.db);
+  std::string db = std::to_string(ep.db);
   std::string_view select[] = {"SELECT", db};
-  auto r = co_await send(select, options_.connect_timeout, true);
-  if (!*alive) {
-    co_return;
+  if (auto r = co_await l->exchange(select, timeout); !r || !expect_status(*r, "OK")) {
+    report_failure("redis SELECT " + db + " failed");
+    l->close();
+    co_return nullptr;
   }
-  if (!r || !expect_status(*r, "OK")) {
-    log::error("redis SELECT failed", {{"db", options_.endpoint.db}});
-    if (context_ != nullptr) {
-      redisAsyncFree(context_);
+  if (sentinel_) {
+    // A sentinel's answer can be stale for a moment around a failover: only a primary is used.
+    std::string_view role[] = {"ROLE"};
+    auto r = co_await l->exchange(role, timeout);
+    if (!r || r->type != reply::kind::array || r->elements.empty() ||
+        r->elements[0].text != "master") {
+      report_failure("the server the sentinels named is not the primary (yet)");
+      l->close();
+      co_return nullptr;
     }
-    co_return;
   }
-  connect_timer_.cancel();
-  ready_ = true;
-  failed_attempts_ = 0;
-  timeouts_in_a_row_ = 0;
-  if (ever_connected_ && metrics_ != nullptr) {
-    metrics_->reconnects.inc();
-  }
-  ever_connected_ = true;
-  log::info("redis connected");
+  co_return l;
 }
 
-void connection::on_context_freed() {
-  const bool was_ready = ready_;
-  ready_ = false;
-  context_ = nullptr;
-  watch_.reset();
-  connect_timer_.cancel();
-  if (was_ready && !closing_) {
-    log::warn("redis connection lost; reconnecting");
-  }
-  if (!closing_) {
-    // Not from inside hiredis: it is still freeing the old context.
-    net::post(io_, [this, alive = alive_] {
-      if (*alive) {
-        schedule_reconnect();
-      }
-    });
+void connection::report_failure(const std::string& what) {
+  if (what != last_failure_) {
+    log::error(what);
+    last_failure_ = what;
   }
 }
 
-void connection::schedule_reconnect() {
-  if (closing_) {
-    return;
-  }
+awaitable<void> connection::back_off() {
   // Jittered exponential backoff: 50 ms, 100 ms, … up to max_backoff.
   thread_local std::minstd_rand jitter{std::random_device{}()};
   auto base = std::chrono::milliseconds(50) * (1 << std::min(failed_attempts_, 6));
   base = std::min(base, options_.max_backoff);
   auto delay = base / 2 + std::chrono::milliseconds(jitter() % (base.count() / 2 + 1));
   ++failed_attempts_;
-  reconnect_timer_.expires_after(delay);
-  reconnect_timer_.async_wait([this, alive = alive_](error_code ec) {
-    if (!ec && *alive) {
-      connect();
-    }
-  });
+  if (announced_primary_) {
+    delay = std::chrono::milliseconds(0);
+  }
+  backoff_timer_.expires_after(delay);
+  co_await backoff_timer_.async_wait(net::as_tuple(net::use_awaitable));
 }
 
-void connection::on_reply(redisAsyncContext* /*ac*/, void* raw_reply, void* privdata) {
-  std::unique_ptr<std::shared_ptr<pending>> holder(
-      static_cast<std::shared_ptr<pending>*>(privdata));
-  auto& op = **holder;
-  if (op.owner != nullptr) {
-    --op.owner->pending_;
+awaitable<void> connection::read_replies(std::shared_ptr<link> l, std::shared_ptr<bool> alive) {
+  for (;;) {
+    auto r = co_await l->read_reply();
+    if (!*alive || l != link_) {
+      co_return;
+    }
+    if (!r) {
+      if (r.error() == errc::unexpected_reply) {
+        log::warn("redis sent bytes that are not RESP; reconnecting");
+      }
+      co_return;
+    }
+    if (waiting_.empty()) {
+      log::warn("redis sent a reply nobody asked for; reconnecting");
+      co_return;
+    }
+    auto op = std::move(waiting_.front());
+    waiting_.pop_front();
+    bool demoted = false;
+    if (!op->outcome) {
+      if (r->is_error() && r->text.starts_with("READONLY")) {
+        // The server was a primary and is a replica now (a failover): nothing is written to it.
+        op->outcome = result(make_error_code(errc::connection_lost));
+        demoted = true;
+      } else if (r->is_error() && r->text.starts_with("LOADING")) {
+        // Redis is reading its data back after a restart: answer "not available now".
+        op->outcome = result(make_error_code(errc::not_connected));
+      } else {
+        op->outcome = result(std::move(*r));
+      }
+      op->timer.cancel();
+    }
+    if (demoted) {
+      log::warn("redis answered READONLY: finding the primary again");
+      co_return;
+    }
   }
-  if (op.outcome) {
-    return;  // already timed out; the late reply is dropped
+}
+
+void connection::drop_session() {
+  // New commands fail fast from now on; the reader ends the session when it sees the close.
+  ready_ = false;
+  if (link_) {
+    link_->close();
   }
-  if (raw_reply == nullptr) {
-    op.outcome = result(make_error_code(errc::connection_lost));
-  } else if (auto parsed = from_hiredis(static_cast<redisReply*>(raw_reply))) {
-    op.outcome = result(std::move(*parsed));
-  } else {
-    op.outcome = result(make_error_code(errc::unexpected_reply));
+}
+
+void connection::end_session() {
+  ready_ = false;
+  if (link_) {
+    link_->close();
+    link_.reset();
   }
-  op.timer.cancel();
+  for (auto& op : waiting_) {
+    if (!op->outcome) {
+      op->outcome = result(make_error_code(errc::connection_lost));
+      op->timer.cancel();
+    }
+  }
+  waiting_.clear();
+  unwritten_.clear();
+  writing_ = false;
+}
+
+void connection::flush() {
+  if (writing_ || unwritten_.empty() || !link_) {
+    return;
+  }
+  writing_ = true;
+  // Runs on the next turn of the loop, so the commands of this turn go out in one write.
+  net::co_spawn(io_, write_queued(link_, alive_), net::detached);
+}
+
+awaitable<void> connection::write_queued(std::shared_ptr<link> l, std::shared_ptr<bool> alive) {
+  std::string batch;
+  for (;;) {
+    if (!*alive || l != link_) {
+      co_return;  // a later session has its own writer
+    }
+    if (unwritten_.empty()) {
+      writing_ = false;
+      co_return;
+    }
+    batch.swap(unwritten_);
+    auto ec = co_await l->write(batch);
+    batch.clear();
+    if (ec) {
+      // The reader sees the stream fail too and ends the session.
+      if (*alive && l == link_) {
+        l->close();
+      }
+      co_return;
+    }
+  }
 }
 
 awaitable<result> connection::command(std::span<const std::string_view> args) {
-  return send(args, options_.command_timeout, false);
+  return send(args, options_.command_timeout);
 }
 
 awaitable<result> connection::command(std::span<const std::string_view> args,
                                       std::chrono::milliseconds timeout) {
-  return send(args, timeout, false);
+  return send(args, timeout);
 }
 
 awaitable<result> connection::send(std::span<const std::string_view> args,
-                                   std::chrono::milliseconds timeout, bool during_handshake) {
-  const bool usable = context_ != nullptr && (ready_ || during_handshake);
-  if (!usable || pending_ >= options_.max_pending) {
+                                   std::chrono::milliseconds timeout) {
+  const bool usable = ready_ && link_ != nullptr;
+  if (!usable || waiting_.size() >= options_.max_pending) {
     auto code = usable ? errc::overloaded : errc::not_connected;
     if (metrics_ != nullptr) {
       metrics_->errors.with({code == errc::overloaded ? "overloaded" : "connection"}).inc();
@@ -350,32 +301,26 @@ awaitable<result> connection::send(std::span<const std::string_view> args,
     co_return result(make_error_code(code));
   }
 
-  // hiredis copies the command into its output buffer before this call returns.
-  thread_local std::string formatted;
-  formatted.clear();
-  append_command(formatted, args);
+  append_command(unwritten_, args);
   auto op = std::make_shared<pending>(io_);
-  op->owner = this;
-  auto* holder = new std::shared_ptr<pending>(op);
-  if (redisAsyncFormattedCommand(context_, &connection::on_reply, holder, formatted.data(),
-                                 formatted.size()) != REDIS_OK) {
-    delete holder;
-    co_return result(make_error_code(errc::not_connected));
-  }
-  ++pending_;
+  waiting_.push_back(op);
+  flush();
 
+  auto alive = alive_;
   const auto started = std::chrono::steady_clock::now();
   op->timer.expires_after(timeout);
   co_await op->timer.async_wait(net::as_tuple(net::use_awaitable));
+  if (!*alive) {
+    co_return result(make_error_code(errc::connection_lost));
+  }
   if (!op->outcome) {
     op->outcome = result(make_error_code(errc::timeout));
     // A Redis that stops answering without closing the connection (hung, or a dead peer
     // behind a silent network) is dropped after a few timeouts in a row: the reconnect path
     // then fails fast and reports Redis down, instead of every request waiting out its deadline.
-    if (++timeouts_in_a_row_ >= options_.timeouts_before_reconnect && ready_ &&
-        context_ != nullptr) {
+    if (++timeouts_in_a_row_ >= options_.timeouts_before_reconnect && ready_ && link_) {
       log::warn("redis does not answer; reconnecting");
-      redisAsyncFree(context_);
+      drop_session();
     }
   } else if (*op->outcome) {
     timeouts_in_a_row_ = 0;

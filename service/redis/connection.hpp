@@ -1,10 +1,13 @@
-// One connection to Redis: hiredis 0.14's async API driven by an Asio io_context, with
-// co_await-able commands.
+// One connection to Redis, with co_await-able commands: a byte stream Asio owns (TCP, a Unix
+// socket or TLS, see link.hpp) and hiredis's parser for the replies.
 //
-// Many commands may be in flight at once; hiredis pipelines them on the one socket. Each command
-// has a deadline. When Redis drops the connection (restart, network), every waiting command
-// fails with errc::connection_lost, new commands fail fast with errc::not_connected, and the
-// connection reconnects by itself with jittered backoff.
+// Many commands may be in flight at once; they are pipelined on the one stream. Each command has
+// a deadline. When the connection drops (restart, network, failover), every waiting command fails
+// with errc::connection_lost, new commands fail fast with errc::not_connected, and the
+// connection reconnects by itself with jittered backoff. With sentinels it asks them for the
+// primary before each connection, checks with ROLE that it is one, follows their
+// `+switch-master` announcements, and drops a connection whose server answers READONLY (a
+// demoted primary), so that it never writes to a replica.
 //
 // Not thread-safe: construct, use and destroy it on the thread that runs its io_context.
 // supportd gives every worker thread its own connection.
@@ -12,11 +15,14 @@
 
 #include <atomic>
 #include <boost/asio/io_context.hpp>
-#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/system/result.hpp>
 #include <chrono>
+#include <cstdint>
+#include <deque>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -27,9 +33,10 @@
 #include "redis/reply.hpp"
 #include "redis/script.hpp"
 
-struct redisAsyncContext;
-
 namespace supportd::redis {
+
+class link;
+class sentinel_client;
 
 using result = boost::system::result<reply>;
 
@@ -37,6 +44,10 @@ class connection {
  public:
   struct options {
     config::redis_endpoint endpoint;
+    // For rediss:// (and the sentinels then): make_redis_tls_context() in link.hpp.
+    std::shared_ptr<net::ssl::context> tls{};
+    // Sentinels to ask for the primary; none: `endpoint` names the server.
+    config::redis_sentinel_settings sentinel{};
     std::chrono::milliseconds command_timeout{2000};
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds max_backoff{2000};
@@ -59,6 +70,9 @@ class connection {
 
   // Connected, authenticated and the database selected.
   bool ready() const { return ready_.load(std::memory_order_relaxed); }
+  // Counts the sessions this connection has had: a command sent in one session and a WAIT in
+  // the next are about different connections (WAIT only counts the writes of its own).
+  std::uint64_t generation() const { return generation_; }
 
   // Pass a named array (`std::string_view args[] = {"GET", key};`): g++ 12 rejects a braced
   // list inside a co_await expression.
@@ -76,37 +90,42 @@ class connection {
                                                       std::span<const std::string_view> args);
 
  private:
-  struct watch;
   struct pending;
 
-  awaitable<result> send(std::span<const std::string_view> args, std::chrono::milliseconds timeout,
-                         bool during_handshake);
-  awaitable<void> handshake();
-  void connect();
-  void open(const std::string& address);
-  void schedule_reconnect();
-  void on_context_freed();
-
-  static void on_connect(const redisAsyncContext* ac, int status);
-  static void on_reply(redisAsyncContext* ac, void* raw_reply, void* privdata);
+  awaitable<result> send(std::span<const std::string_view> args, std::chrono::milliseconds timeout);
+  // Connects, reads replies while the connection lasts, and connects again, until close().
+  awaitable<void> keep_connected(std::shared_ptr<bool> alive);
+  // A connected, authenticated link on the right database of the primary; null on failure.
+  awaitable<std::shared_ptr<link>> open_session();
+  awaitable<void> read_replies(std::shared_ptr<link> l, std::shared_ptr<bool> alive);
+  awaitable<void> write_queued(std::shared_ptr<link> l, std::shared_ptr<bool> alive);
+  void flush();
+  void drop_session();
+  // Fails every waiting command; the next session starts clean.
+  void end_session();
+  awaitable<void> back_off();
+  // Logs a connection failure once, not on every retry of the same failure.
+  void report_failure(const std::string& what);
 
   net::io_context& io_;
   options options_;
   client_metrics* metrics_;
-  redisAsyncContext* context_ = nullptr;
-  std::shared_ptr<watch> watch_;
-  net::steady_timer reconnect_timer_;
-  net::steady_timer connect_timer_;
-  net::ip::tcp::resolver resolver_;
-  bool resolving_ = false;
+  std::shared_ptr<sentinel_client> sentinel_;
+  std::shared_ptr<link> link_;                    // the current session's; null between sessions
+  std::deque<std::shared_ptr<pending>> waiting_;  // in the order their replies will come
+  std::string unwritten_;                         // commands not handed to the stream yet
+  bool writing_ = false;
+  net::steady_timer backoff_timer_;
+  std::optional<config::host_port> announced_primary_;  // from +switch-master, tried first
+  std::string last_failure_;
   int timeouts_in_a_row_ = 0;
-  std::size_t pending_ = 0;
   int failed_attempts_ = 0;
+  std::uint64_t generation_ = 0;
   // Read by the metrics scrape from other threads.
   std::atomic<bool> ready_{false};
-  bool closing_ = false;
+  bool closing_ = true;
   bool ever_connected_ = false;
-  // Cleared by the destructor so that handlers still queued on the io_context do nothing.
+  // Cleared by the destructor so that coroutines still suspended on the io_context do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

@@ -17,8 +17,8 @@ struct reply {
 
   kind type = kind::nil;
   std::int64_t integer = 0;
-  std::string text;  // string, status and error replies
-  std::vector<reply> elements;
+  std::string text{};  // string, status and error replies
+  std::vector<reply> elements{};
 
   bool is_nil() const { return type == kind::nil; }
   bool is_error() const { return type == kind::error; }

@@ -10,6 +10,11 @@ redis_server::redis_server() : port_(free_port()) {
   start();
 }
 
+redis_server::redis_server(std::vector<std::string> extra_args)
+    : port_(free_port()), extra_args_(std::move(extra_args)) {
+  start();
+}
+
 redis_server::~redis_server() {
   if (process_) {
     process_->signal(SIGCONT);
@@ -19,12 +24,14 @@ redis_server::~redis_server() {
 }
 
 void redis_server::start() {
-  process_ = std::make_unique<child_process>(std::vector<std::string>{
+  std::vector<std::string> argv = {
       "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir",
       dir_.path().string(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
       "--daemonize", "no",
       // As deploy/ runs it: reminder buckets are listpacks.
-      "--hash-max-listpack-value", "128", "--hash-max-listpack-entries", "512"});
+      "--hash-max-listpack-value", "128", "--hash-max-listpack-entries", "512"};
+  argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
+  process_ = std::make_unique<child_process>(argv);
   auto ready = process_->wait_for_line(
       [](const std::string& line) {
         return line.find("Ready to accept connections") != std::string::npos;

@@ -13,9 +13,12 @@ namespace supportd::test {
 class redis_server {
  public:
   redis_server();
+  // With more redis-server arguments (TLS, ACL users, --replicaof …) after the usual ones.
+  explicit redis_server(std::vector<std::string> extra_args);
   ~redis_server();
 
   int port() const { return port_; }
+  const temp_dir& dir() const { return dir_; }
   std::string url() const { return "redis://127.0.0.1:" + std::to_string(port_) + "/0"; }
 
   // Runs redis-cli against this server with `arguments`, each passed as one argument (no shell),
@@ -35,6 +38,7 @@ class redis_server {
 
   temp_dir dir_;
   int port_;
+  std::vector<std::string> extra_args_;
   std::unique_ptr<child_process> process_;
 };
 

@@ -1,0 +1,207 @@
+#include "redis/link.hpp"
+
+#include <openssl/ssl.h>
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <optional>
+#include <stdexcept>
+
+#include "redis/command_format.hpp"
+#include "redis/errc.hpp"
+
+namespace supportd::redis {
+
+namespace {
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+constexpr std::size_t read_chunk = 16 * 1024;
+
+}  // namespace
+
+std::shared_ptr<net::ssl::context> make_redis_tls_context(const config::redis_tls_files& files) {
+  auto context = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  context->set_verify_mode(net::ssl::verify_peer);
+  error_code ec;
+  if (files.ca_file.empty()) {
+    context->set_default_verify_paths(ec);
+  } else {
+    context->load_verify_file(files.ca_file, ec);
+  }
+  if (ec) {
+    throw std::runtime_error("--redis-ca-file: cannot load " + files.ca_file);
+  }
+  if (!files.cert_file.empty()) {
+    context->use_certificate_chain_file(files.cert_file, ec);
+    if (ec) {
+      throw std::runtime_error("--redis-cert-file: cannot load " + files.cert_file);
+    }
+    context->use_private_key_file(files.key_file, net::ssl::context::pem, ec);
+    if (ec) {
+      throw std::runtime_error("--redis-key-file: cannot load " + files.key_file);
+    }
+  }
+  return context;
+}
+
+// Exactly one of the sockets is in use; TLS runs over the TCP socket.
+struct link::stream {
+  explicit stream(net::io_context& io) : tcp(io), unix_socket(io) {}
+
+  net::ip::tcp::socket tcp;
+  net::local::stream_protocol::socket unix_socket;
+  std::optional<net::ssl::stream<net::ip::tcp::socket&>> tls;
+  bool is_unix = false;
+
+  template <class Buffer>
+  awaitable<std::tuple<error_code, std::size_t>> read_some(Buffer buffer) {
+    if (tls) {
+      co_return co_await tls->async_read_some(buffer, use_tuple);
+    }
+    if (is_unix) {
+      co_return co_await unix_socket.async_read_some(buffer, use_tuple);
+    }
+    co_return co_await tcp.async_read_some(buffer, use_tuple);
+  }
+
+  template <class Buffer>
+  awaitable<std::tuple<error_code, std::size_t>> write(Buffer buffer) {
+    if (tls) {
+      co_return co_await net::async_write(*tls, buffer, use_tuple);
+    }
+    if (is_unix) {
+      co_return co_await net::async_write(unix_socket, buffer, use_tuple);
+    }
+    co_return co_await net::async_write(tcp, buffer, use_tuple);
+  }
+};
+
+link::link(net::io_context& io) : io_(io), stream_(std::make_unique<stream>(io)) {}
+
+link::~link() = default;
+
+bool link::is_open() const {
+  return stream_->tcp.is_open() || stream_->unix_socket.is_open();
+}
+
+void link::close() {
+  error_code ignored;
+  stream_->tcp.close(ignored);
+  stream_->unix_socket.close(ignored);
+}
+
+awaitable<error_code> link::connect(const link_target& target, std::chrono::milliseconds timeout) {
+  auto self = shared_from_this();
+  // The deadline closes the link; whatever step is under way then fails.
+  auto expired = std::make_shared<bool>(false);
+  net::steady_timer deadline(io_);
+  deadline.expires_after(timeout);
+  deadline.async_wait([self, expired](error_code ec) {
+    if (!ec) {
+      *expired = true;
+      self->close();
+    }
+  });
+  auto finish = [&](error_code ec) {
+    deadline.cancel();
+    if (*expired) {
+      return error_code(make_error_code(errc::timeout));
+    }
+    if (ec) {
+      close();
+    }
+    return ec;
+  };
+
+  if (!target.socket_path.empty()) {
+    stream_->is_unix = true;
+    auto [ec] = co_await stream_->unix_socket.async_connect(
+        net::local::stream_protocol::endpoint(target.socket_path), use_tuple);
+    co_return finish(ec);
+  }
+  net::ip::tcp::resolver resolver(io_);
+  auto [resolve_ec, endpoints] =
+      co_await resolver.async_resolve(target.host, std::to_string(target.port), use_tuple);
+  if (resolve_ec || *expired) {
+    co_return finish(resolve_ec);
+  }
+  auto [connect_ec, endpoint] = co_await net::async_connect(stream_->tcp, endpoints, use_tuple);
+  if (connect_ec || *expired) {
+    co_return finish(connect_ec);
+  }
+  stream_->tcp.set_option(net::ip::tcp::no_delay(true), connect_ec);
+  if (target.tls) {
+    stream_->tls.emplace(stream_->tcp, *target.tls);
+    error_code not_address;
+    net::ip::make_address(target.host, not_address);
+    if (not_address) {
+      // SNI names the host; an address is not sent (RFC 6066 section 3).
+      SSL_set_tlsext_host_name(stream_->tls->native_handle(), target.host.c_str());
+    }
+    stream_->tls->set_verify_callback(net::ssl::host_name_verification(target.host));
+    auto [handshake_ec] =
+        co_await stream_->tls->async_handshake(net::ssl::stream_base::client, use_tuple);
+    co_return finish(handshake_ec);
+  }
+  co_return finish({});
+}
+
+awaitable<error_code> link::write(std::string_view bytes) {
+  auto self = shared_from_this();
+  auto [ec, written] = co_await stream_->write(net::buffer(bytes.data(), bytes.size()));
+  co_return ec;
+}
+
+awaitable<boost::system::result<reply>> link::read_reply() {
+  auto self = shared_from_this();
+  for (;;) {
+    auto next = reader_.next();
+    if (!next) {
+      co_return next.error();
+    }
+    if (*next) {
+      co_return std::move(**next);
+    }
+    read_buffer_.resize(read_chunk);
+    auto [ec, n] = co_await stream_->read_some(net::buffer(read_buffer_));
+    if (ec) {
+      co_return make_error_code(errc::connection_lost);
+    }
+    reader_.feed(std::string_view(read_buffer_.data(), n));
+  }
+}
+
+awaitable<boost::system::result<reply>> link::exchange(std::span<const std::string_view> args,
+                                                       std::chrono::milliseconds timeout) {
+  auto self = shared_from_this();
+  auto expired = std::make_shared<bool>(false);
+  net::steady_timer deadline(io_);
+  deadline.expires_after(timeout);
+  deadline.async_wait([self, expired](error_code ec) {
+    if (!ec) {
+      *expired = true;
+      self->close();
+    }
+  });
+  std::string command;
+  append_command(command, args);
+  boost::system::result<reply> outcome = make_error_code(errc::connection_lost);
+  if (auto ec = co_await write(command); !ec) {
+    outcome = co_await read_reply();
+  }
+  deadline.cancel();
+  if (*expired) {
+    co_return make_error_code(errc::timeout);
+  }
+  co_return outcome;
+}
+
+}  // namespace supportd::redis
