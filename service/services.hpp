@@ -24,6 +24,9 @@ struct webhook_metrics;
 namespace reminders {
 struct reminder_metrics;
 }  // namespace reminders
+namespace reconcile {
+class stripe_reconciler;
+}  // namespace reconcile
 
 // The state of the whole process, as readiness sees it. Thread-safe.
 class instance_status {
@@ -45,6 +48,8 @@ struct services {
   pledges::pledge_metrics& pledge_stats;
   webhooks::webhook_metrics* webhook_stats;
   reminders::reminder_metrics& reminder_stats;
+  // Null without a Stripe key or webhook secrets: the reconciliation is then off.
+  reconcile::stripe_reconciler* stripe_reconciler = nullptr;
 };
 
 }  // namespace supportd

@@ -31,6 +31,9 @@
 #include "providers/circuit_breaker.hpp"
 #include "providers/provider_metrics.hpp"
 #include "providers/stripe/stripe_client.hpp"
+#include "reconcile/reconcile_metrics.hpp"
+#include "reconcile/reconcile_routes.hpp"
+#include "reconcile/stripe_reconciler.hpp"
 #include "redis/client_metrics.hpp"
 #include "redis/connection.hpp"
 #include "redis/link.hpp"
@@ -86,6 +89,8 @@ std::vector<http::route> ops_routes() {
       {"POST", "/admin/reminders/dead-letters/{id}/replay", &reminders::replay_dead_reminder},
       {"GET", "/admin/summary", &ops::admin_summary},
       {"POST", "/admin/reconcile", &ops::admin_reconcile},
+      {"POST", "/admin/reconcile/stripe", &reconcile::start_stripe_reconcile},
+      {"GET", "/admin/reconcile/stripe", &reconcile::stripe_reconcile_status},
   };
 }
 
@@ -117,6 +122,7 @@ struct worker {
   std::unique_ptr<redis::connection> redis;
   std::unique_ptr<providers::stripe::stripe_client> stripe;
   std::unique_ptr<webhooks::event_processor> processor;
+  std::unique_ptr<reconcile::stripe_reconciler> reconciler;
   std::unique_ptr<reminders::reminder_store> reminder_store;
   std::unique_ptr<reminders::reminder_book> reminder_book;
   std::unique_ptr<notify::webhook_sender> notify;
@@ -129,6 +135,7 @@ struct worker {
     // Their sockets and timers belong to the io_context: they go first.
     scheduler.reset();
     notify.reset();
+    reconciler.reset();
     processor.reset();
     stripe.reset();
     redis.reset();
@@ -154,6 +161,7 @@ struct server::state final : instance_status {
   providers::stripe::client_settings stripe_settings;
   webhooks::webhook_metrics webhook_metrics = webhooks::webhook_metrics::create(registry);
   reminders::reminder_metrics reminder_metrics = reminders::reminder_metrics::create(registry);
+  reconcile::reconcile_metrics reconcile_metrics = reconcile::reconcile_metrics::create(registry);
   // The public listeners' routes; every route when there is no ops listener.
   std::optional<http::router> routes;
   std::optional<http::router> ops_only_routes;
@@ -442,8 +450,9 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
       w->stripe = std::make_unique<providers::stripe::stripe_client>(
           w->io, s.stripe_settings, stripe_tls, s.stripe_breaker, s.provider_metrics);
     }
+    // The reconciler, when there is one, is set once it exists (below).
     w->svc.emplace(services{s.settings, *w->redis, s.registry, s, w->stripe.get(), s.pledge_metrics,
-                            &s.webhook_metrics, s.reminder_metrics});
+                            &s.webhook_metrics, s.reminder_metrics, nullptr});
     // The book also serves the webhook processor: a paid pledge cancels reminders even where
     // none are delivered.
     if (s.settings.data_keys) {
@@ -479,6 +488,16 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
           webhooks::processor_options{.retry_after = s.settings.webhook_retry_after,
                                       .max_attempts = s.settings.webhook_max_attempts},
           webhooks::reminder_cancelling{w->reminder_book.get(), &s.reminder_metrics});
+      // The reconciliation feeds the processors' stream, so it runs where they do.
+      if (w->stripe) {
+        w->reconciler = std::make_unique<reconcile::stripe_reconciler>(
+            *w->redis, s.settings.redis_prefix, *w->stripe, &s.reconcile_metrics,
+            reconcile::reconciler_options{
+                .max_backlog = s.settings.webhook_max_backlog,
+                .livemode = s.settings.stripe_livemode,
+                .stopping = [&s] { return s.shutting_down.load(std::memory_order_relaxed); }});
+        w->svc->stripe_reconciler = w->reconciler.get();
+      }
     }
     s.workers.push_back(std::move(w));
   }
@@ -502,6 +521,12 @@ int server::run() {
   s.wait_for_signal();
 
   net::co_spawn(s.first().io, s.refresh_recurring_gauges(s.first()), net::detached);
+  // One schedule per process; the lease makes it one run at a time across replicas.
+  if (auto* reconciler = s.first().reconciler.get()) {
+    net::co_spawn(s.first().io,
+                  reconciler->run_every(s.settings.stripe_reconcile_interval, s.shutting_down),
+                  net::detached);
+  }
   for (auto& w : s.workers) {
     w->redis->start();
     net::co_spawn(w->io, s.tick(*w), net::detached);

@@ -138,6 +138,9 @@ po::options_description describe_options() {
     ("webhook-max-backlog", po::value<std::int64_t>()->default_value(100'000),
      "received webhook events waiting to be processed past which new ones are refused with 503 "
      "(the provider retries); 0 for no bound")
+    ("stripe-reconcile-interval", po::value<std::string>()->default_value("1h"),
+     "how often Stripe's event list (the last 30 days at most) is compared with the events "
+     "applied, and the missing ones applied; 0: only on POST /admin/reconcile/stripe")
     ("data-key-file", po::value<std::string>()->default_value(""),
      "file of KEY_ID:BASE64_OF_32_BYTES lines sealing readers' emails (the first seals, all "
      "open); unset: reminder sign-ups off")
@@ -576,6 +579,15 @@ settings build_settings(const po::variables_map& vm) {
   s.webhook_max_backlog = vm["webhook-max-backlog"].as<std::int64_t>();
   if (s.webhook_max_backlog < 0) {
     fail("webhook-max-backlog", "must be 0 (no bound) or more");
+  }
+  {
+    const auto& text = vm["stripe-reconcile-interval"].as<std::string>();
+    auto every = parse_duration(text);
+    if (!every) {
+      fail("stripe-reconcile-interval",
+           "expected a duration such as 30m or 1h, or 0 for none, got \"" + text + "\"");
+    }
+    s.stripe_reconcile_interval = *every;
   }
   read_reminder_settings(vm, s);
   s.rate_limit_per_minute = vm["rate-limit-per-minute"].as<unsigned>();

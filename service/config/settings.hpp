@@ -75,6 +75,10 @@ struct settings {
   // Received events waiting to be processed past which new ones are refused with 503.
   std::int64_t webhook_max_backlog = 100'000;
 
+  // How often Stripe's event list is compared with what was applied (reconcile/); 0: only when
+  // an admin asks. Needs the Stripe key and the webhook secrets (the events go to their stream).
+  std::chrono::milliseconds stripe_reconcile_interval{3'600'000};
+
   // Reminders. Sign-ups need the data keys (addresses are stored sealed) and the link secret
   // (manage and unsubscribe tokens); delivery needs the notify URL and its secrets.
   std::shared_ptr<const security::data_keys> data_keys;

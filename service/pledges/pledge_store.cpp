@@ -104,17 +104,23 @@ const redis::script provider_update_script(with_stats(R"lua(
 -- KEYS: pledge, its events, the event's dedupe mark, the subscription index, stats active,
 --       stats MRR, version, then the payment index keys to point at the pledge
 -- ARGV: expected state, new state ('' unchanged), event, now ms, remember ms, subscription,
---       increment count, then field/amount pairs, then field/value pairs
+--       increment count, the payment the increments count ('' none), then field/amount pairs,
+--       then field/value pairs
 if redis.call('EXISTS', KEYS[3]) == 1 then return {'duplicate'} end
 local state = redis.call('HGET', KEYS[1], 'status')
 if not state then return {'missing'} end
 if state ~= ARGV[1] then return {'changed', state} end
 local currency_before, share_before = recurring_share(KEYS[1])
-local i = 8
+-- A payment is counted once per pledge, whatever became of the dedupe marks of the events
+-- that name it.
+local counted = ARGV[8] ~= '' and 'counted:' .. ARGV[8]
+local count = not counted or redis.call('HEXISTS', KEYS[1], counted) == 0
+local i = 9
 for _ = 1, tonumber(ARGV[7]) do
-  redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1])
+  if count then redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
   i = i + 2
 end
+if count and counted and tonumber(ARGV[7]) > 0 then redis.call('HSET', KEYS[1], counted, '1') end
 local fields = {}
 while i < #ARGV do
   fields[#fields + 1] = ARGV[i]
@@ -530,9 +536,14 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     for (const auto& [field, amount] : u.increments) {
       numbers.push_back(std::to_string(amount));
     }
-    std::vector<std::string_view> args = {
-        to_string(*state), next ? to_string(*next) : "", event, now, remember, u.subscription_id,
-        increments};
+    std::vector<std::string_view> args = {to_string(*state),
+                                          next ? to_string(*next) : "",
+                                          event,
+                                          now,
+                                          remember,
+                                          u.subscription_id,
+                                          increments,
+                                          u.count_once_as};
     for (std::size_t i = 0; i < u.increments.size(); ++i) {
       args.push_back(u.increments[i].first);
       args.push_back(numbers[i]);
@@ -574,6 +585,33 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     // "changed": another input moved the pledge on; ask the table again.
   }
   co_return make_error_code(redis::errc::overloaded);
+}
+
+awaitable<result<std::vector<bool>>> pledge_store::applied_events(
+    const std::vector<std::string>& event_ids) {
+  std::vector<bool> out;
+  if (event_ids.empty()) {
+    co_return out;
+  }
+  std::vector<std::string> keys;
+  keys.reserve(event_ids.size());
+  for (const auto& id : event_ids) {
+    keys.push_back(key("seen", id));
+  }
+  std::vector<std::string_view> get = {"MGET"};
+  get.insert(get.end(), keys.begin(), keys.end());
+  auto reply = co_await redis_.command(get);
+  if (!reply) {
+    co_return reply.error();
+  }
+  if (reply->type != redis::reply::kind::array || reply->elements.size() != event_ids.size()) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  out.reserve(event_ids.size());
+  for (const auto& mark : reply->elements) {
+    out.push_back(!mark.is_nil());
+  }
+  co_return out;
 }
 
 awaitable<result<void>> pledge_store::forget_reminder_reader(std::string_view id) {

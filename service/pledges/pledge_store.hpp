@@ -7,6 +7,7 @@
 //   <prefix>pledge:<id>:events    list: protobuf supportd.v1.PledgeEvent, oldest first
 //   <prefix>checkout:<session>    the pledge id of a Checkout Session, for webhooks
 //   <prefix>payment:<ch_|pi_…>    the pledge id of a charge or PaymentIntent (kept 400 days)
+//   <prefix>seen:<event id>       a provider event's dedupe mark (apply_provider_update)
 //   <prefix>idem:pledge:<key>     hash: an Idempotency-Key's request hash and saved response
 //   <prefix>stats:active          hash: currency -> active recurring pledges
 //   <prefix>stats:mrr_minor       hash: currency -> their monthly recurring revenue, minor units
@@ -95,6 +96,12 @@ struct provider_update {
   std::optional<pledge_event> input;
   std::vector<std::pair<std::string, std::int64_t>> increments;
   std::vector<std::pair<std::string, std::string>> fields;
+  // The payment (or failed payment attempt) the increments count, when the event names one:
+  // they are then applied once per pledge and key (the pledge keeps `counted:<key>`), so an
+  // event applied again after its dedupe mark is gone (expired, lost in a failover or a
+  // restore, re-fed by the reconciliation with Stripe) does not count its charge twice. Empty:
+  // the dedupe mark alone makes them once.
+  std::string count_once_as;
 };
 
 struct provider_update_result {
@@ -168,6 +175,11 @@ class pledge_store {
   // bookkeeping and the event's dedupe mark (kept `remember_for`) in one script.
   awaitable<boost::system::result<provider_update_result>> apply_provider_update(
       const provider_update& u, std::string_view source, std::chrono::milliseconds remember_for);
+
+  // Which of these provider events were applied: their dedupe marks, in the same order, read in
+  // one command.
+  awaitable<boost::system::result<std::vector<bool>>> applied_events(
+      const std::vector<std::string>& event_ids);
 
   // Drops the pledge's reminder_reader (its reminders were cancelled, or it will never be paid).
   awaitable<boost::system::result<void>> forget_reminder_reader(std::string_view id);

@@ -36,8 +36,10 @@ struct processor_options {
   // Attempts at an event that fails, or that names no pledge we know yet, before it is
   // dead-lettered (or, naming none, kept as an orphan).
   int max_attempts = 5;
-  // Longer than Stripe's three days of retries.
-  std::chrono::milliseconds remember_for = std::chrono::hours(24 * 7);
+  // How long an event's dedupe mark is kept: longer than Stripe's three days of retries, and
+  // than the 30 days its event list goes back, so that the reconciliation (reconcile/) finds
+  // the mark of every event that was applied. About 100 bytes of Redis each.
+  std::chrono::milliseconds remember_for = std::chrono::hours(24 * 32);
   // Entries read, applied (pipelined) and acknowledged together. Each batch waits its turn in a
   // worker busy with requests several times over, so under a steady flow of webhooks a batch of
   // 64 fell behind ingest (the backlog grew by thousands a second); 256 keeps it flat.

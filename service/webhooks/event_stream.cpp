@@ -78,6 +78,16 @@ redis.call('XADD', KEYS[1], '*', 'event_id', ARGV[2], 'type', ARGV[3], 'body', A
 return 1
 )lua");
 
+const redis::script append_all_script(R"lua(
+-- KEYS: stream; ARGV: max backlog (0: no bound), now ms, then event id, type, body triples
+local bound = tonumber(ARGV[1])
+if bound > 0 and redis.call('XLEN', KEYS[1]) + (#ARGV - 2) / 3 > bound then return 0 end
+for i = 3, #ARGV - 2, 3 do
+  redis.call('XADD', KEYS[1], '*', 'event_id', ARGV[i], 'type', ARGV[i + 1], 'body', ARGV[i + 2], 'received_ms', ARGV[2])
+end
+return 1
+)lua");
+
 // Every consumer group's floor is its oldest pending entry, or, with none pending, the entry after
 // the last one it was given; entries below every floor were acknowledged by every group.
 const redis::script trim_script(R"lua(
@@ -121,6 +131,24 @@ awaitable<result<bool>> event_stream::append(std::string_view event_id, std::str
   std::string_view keys[] = {stream_};
   std::string_view args[] = {bound, event_id, type, body, now};
   co_return co_await redis_.run_for_flag(append_script, keys, args);
+}
+
+awaitable<result<bool>> event_stream::append_all(std::span<const incoming_event> events,
+                                                 std::int64_t max_backlog) {
+  if (events.empty()) {
+    co_return true;
+  }
+  const auto now = std::to_string(pledges::now_unix_ms());
+  const auto bound = std::to_string(std::max<std::int64_t>(max_backlog, 0));
+  std::vector<std::string_view> args = {bound, now};
+  args.reserve(2 + events.size() * 3);
+  for (const auto& e : events) {
+    args.push_back(e.event_id);
+    args.push_back(e.type);
+    args.push_back(e.body);
+  }
+  std::string_view keys[] = {stream_};
+  co_return co_await redis_.run_for_flag(append_all_script, keys, args);
 }
 
 awaitable<result<std::int64_t>> event_stream::trim_acknowledged() {

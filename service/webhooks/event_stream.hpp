@@ -11,6 +11,7 @@
 
 #include <boost/system/result.hpp>
 #include <chrono>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -22,6 +23,13 @@ class connection;
 }
 
 namespace supportd::webhooks {
+
+// An event to append: what a verified webhook or the reconciliation with Stripe brings in.
+struct incoming_event {
+  std::string_view event_id;
+  std::string_view type;
+  std::string_view body;
+};
 
 struct stream_entry {
   std::string id;  // the stream's id, e.g. 1700000000000-0
@@ -43,6 +51,11 @@ class event_stream {
   awaitable<boost::system::result<bool>> append(std::string_view event_id, std::string_view type,
                                                 std::string_view body,
                                                 std::int64_t max_backlog = 0);
+  // Appends `events` in their order, all or none, in one script: a consumer reading after it
+  // gets them together and in that order (up to its batch size). False, with nothing added,
+  // when they would take the backlog past `max_backlog` (if above 0).
+  awaitable<boost::system::result<bool>> append_all(std::span<const incoming_event> events,
+                                                    std::int64_t max_backlog = 0);
   // Removes entries that every consumer group has acknowledged (XTRIM MINID below each group's
   // oldest pending or next undelivered entry); how many went. Acknowledging deletes an entry
   // already: this catches those whose deletion was lost with the connection.

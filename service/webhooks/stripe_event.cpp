@@ -115,17 +115,23 @@ parsed_event parse_stripe_event(std::string_view body) {
     if (auto intent = string_at(o, {"payment_intent"}); !intent.empty() && settled) {
       u.payment_refs.push_back(intent);
     }
+    // A one-time gift's one payment is its session's: counted once by the session's id, whether
+    // the completion or the delayed payment's success says it was paid.
+    const bool one_time = string_at(o, {"mode"}) == "payment";
+    if (one_time) {
+      u.count_once_as = string_at(o, {"id"});
+    }
     if (type == "checkout.session.completed" && settled) {
       u.input = pledge_event::checkout_completed;
       // One-time gifts are charged here; subscriptions count their charges on invoice.paid.
-      if (string_at(o, {"mode"}) == "payment") {
+      if (one_time) {
         u.increments.emplace_back("charges_succeeded", 1);
         u.increments.emplace_back("total_given_minor", int_at(o, {"amount_total"}));
         u.fields.emplace_back("last_charge_at_ms", std::to_string(ms_at(event, {"created"})));
       }
     } else if (type == "checkout.session.async_payment_succeeded") {
       u.input = pledge_event::async_payment_succeeded;
-      if (string_at(o, {"mode"}) == "payment") {
+      if (one_time) {
         u.increments.emplace_back("charges_succeeded", 1);
         u.increments.emplace_back("total_given_minor", int_at(o, {"amount_total"}));
       }
@@ -153,8 +159,11 @@ parsed_event parse_stripe_event(std::string_view body) {
         u.fields.emplace_back("next_charge_at_ms", std::to_string(end));
       }
     }
+    // An invoice is paid once; each of its failed attempts is numbered (attempt_count).
+    const auto invoice_id = string_at(o, {"id"});
     if (type == "invoice.paid") {
       u.input = pledge_event::renewal_paid;
+      u.count_once_as = invoice_id;
       for (const auto& ref : {string_at(o, {"charge"}), string_at(o, {"payment_intent"})}) {
         if (!ref.empty()) {
           u.payment_refs.push_back(ref);
@@ -167,6 +176,9 @@ parsed_event parse_stripe_event(std::string_view body) {
     } else if (type == "invoice.payment_failed") {
       u.input = pledge_event::renewal_failed;
       u.increments.emplace_back("consecutive_failures", 1);
+      if (auto attempt = int_at(o, {"attempt_count"}); !invoice_id.empty() && attempt > 0) {
+        u.count_once_as = invoice_id + "#" + std::to_string(attempt);
+      }
     }
   } else if (type.starts_with("customer.subscription.")) {
     u.subscription_id = string_at(o, {"id"});

@@ -152,6 +152,26 @@ TEST(Settings, AnOpsListenerIsItsOwnAddress) {
   EXPECT_NE(bad.message.find("--listen-ops"), std::string::npos) << bad.message;
 }
 
+TEST(Settings, StripeReconcileIntervalIsADurationOrZero) {
+  const std::vector<std::string> base = {"--listen-https=", "--listen-http=127.0.0.1:1"};
+  EXPECT_EQ(parse(base).values.stripe_reconcile_interval, std::chrono::hours(1));
+  auto with = [&](const std::string& flag) {
+    auto args = base;
+    args.push_back(flag);
+    return parse(args);
+  };
+  EXPECT_EQ(with("--stripe-reconcile-interval=15m").values.stripe_reconcile_interval,
+            std::chrono::minutes(15));
+  for (auto off : {"--stripe-reconcile-interval=0", "--stripe-reconcile-interval=0s"}) {
+    auto r = with(off);
+    ASSERT_EQ(r.outcome, parse_outcome::run) << r.message;
+    EXPECT_EQ(r.values.stripe_reconcile_interval.count(), 0) << off;
+  }
+  auto bad = with("--stripe-reconcile-interval=hourly");
+  EXPECT_EQ(bad.outcome, parse_outcome::invalid);
+  EXPECT_TRUE(bad.message.starts_with("--stripe-reconcile-interval: ")) << bad.message;
+}
+
 TEST(Settings, StripePaymentMethodsAndConfiguration) {
   auto r = parse({"--listen-https=", "--listen-http=127.0.0.1:1",
                   "--stripe-payment-methods=card, paypal,sepa_debit",

@@ -1,7 +1,10 @@
 #include "fake_stripe_api.hpp"
 
+#include <algorithm>
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
+#include <charconv>
+#include <limits>
 
 #include "stripe_json.hpp"
 
@@ -422,6 +425,12 @@ fake_stripe_api::result fake_stripe_api::route(const std::string& method, std::s
       return expire_session(std::string(id), context);
     }
   }
+  if (path == "/v1/events" && method == "GET") {
+    return list_events(params);
+  }
+  if (auto id = tail_of(path, "/v1/events/"); id && method == "GET") {
+    return retrieve_event(*id);
+  }
   if (auto id = tail_of(path, "/v1/subscriptions/")) {
     if (method == "GET") {
       return retrieve_subscription(*id);
@@ -609,6 +618,153 @@ fake_stripe_api::result fake_stripe_api::cancel_subscription(const std::string& 
   return r;
 }
 
+// --- the event log --------------------------------------------------------------------------
+
+fake_stripe_api::result fake_stripe_api::retrieve_event(const std::string& id) {
+  for (const auto& e : event_log_) {
+    if (e.id == id) {
+      return {200, to_stripe_json(e.object), true, {}};
+    }
+  }
+  auto e = resource_missing("event", id, "id");
+  return {e.status, e.body(), true, {}};
+}
+
+fake_stripe_api::result fake_stripe_api::list_events(const form_params& params) {
+  auto refuse = [](const stripe_error& e) { return result{e.status, e.body(), false, {}}; };
+  auto integer = [](const std::string& text) -> std::optional<std::int64_t> {
+    std::int64_t value = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc{} || end != text.data() + text.size() || text.empty()) {
+      return std::nullopt;
+    }
+    return value;
+  };
+
+  // Stripe's parameters for this list, nothing else.
+  std::vector<std::string> types;
+  std::int64_t created_from = std::numeric_limits<std::int64_t>::min();
+  std::int64_t created_to = std::numeric_limits<std::int64_t>::max();
+  for (const auto& [key, value] : params.flat()) {
+    if (key == "limit" || key == "starting_after" || key == "ending_before" || key == "type" ||
+        key == "delivery_success" || key.starts_with("expand[")) {
+      continue;
+    }
+    if (key.starts_with("types[")) {
+      types.push_back(value);
+      continue;
+    }
+    if (key == "created" || key == "created[gt]" || key == "created[gte]" || key == "created[lt]" ||
+        key == "created[lte]") {
+      auto t = integer(value);
+      if (!t) {
+        return refuse(parameter_invalid_integer(key, value));
+      }
+      if (key == "created") {
+        created_from = created_to = *t;
+      } else if (key == "created[gt]") {
+        created_from = std::max(created_from, *t + 1);
+      } else if (key == "created[gte]") {
+        created_from = std::max(created_from, *t);
+      } else if (key == "created[lt]") {
+        created_to = std::min(created_to, *t - 1);
+      } else {
+        created_to = std::min(created_to, *t);
+      }
+      continue;
+    }
+    return refuse(parameter_unknown(key));
+  }
+  std::int64_t limit = 10;
+  if (auto v = params.find("limit")) {
+    auto n = integer(*v);
+    if (!n) {
+      return refuse(parameter_invalid_integer("limit", *v));
+    }
+    if (*n < 1 || *n > 100) {
+      return refuse(invalid_request("Invalid limit: must be between 1 and 100", "limit"));
+    }
+    limit = *n;
+  }
+  const auto* after = params.find("starting_after");
+  const auto* before = params.find("ending_before");
+  if (after && before) {
+    return refuse(invalid_request(
+        "You may only specify one of these parameters: ending_before, starting_after."));
+  }
+  const auto* type = params.find("type");
+  if (type && !types.empty()) {
+    return refuse(invalid_request("You may pass either `type` or `types`, but not both."));
+  }
+  if (types.size() > 20) {
+    return refuse(invalid_request("Invalid array: types can have at most 20 elements.", "types"));
+  }
+  std::optional<bool> delivered;
+  if (auto v = params.find("delivery_success")) {
+    if (*v != "true" && *v != "false") {
+      return refuse(invalid_request("Invalid boolean: " + *v, "delivery_success"));
+    }
+    delivered = *v == "true";
+  }
+
+  // The whole log newest first (creation order within a second), then the cursor's place in it.
+  std::vector<const logged_event*> order;
+  for (auto it = event_log_.rbegin(); it != event_log_.rend(); ++it) {
+    order.push_back(&*it);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [](const auto* a, const auto* b) { return a->created > b->created; });
+  std::size_t from = 0;
+  std::size_t to = order.size();
+  if (after || before) {
+    const auto& cursor = after ? *after : *before;
+    auto at =
+        std::find_if(order.begin(), order.end(), [&](const auto* e) { return e->id == cursor; });
+    if (at == order.end()) {
+      return refuse(resource_missing("event", cursor, after ? "starting_after" : "ending_before"));
+    }
+    if (after) {
+      from = static_cast<std::size_t>(at - order.begin()) + 1;
+    } else {
+      to = static_cast<std::size_t>(at - order.begin());
+    }
+  }
+  auto matches = [&](const logged_event& e) {
+    if (e.created < created_from || e.created > created_to) {
+      return false;
+    }
+    if (type && !(type->ends_with("*") ? e.type.starts_with(type->substr(0, type->size() - 1))
+                                       : e.type == *type)) {
+      return false;
+    }
+    if (!types.empty() && std::find(types.begin(), types.end(), e.type) == types.end()) {
+      return false;
+    }
+    return !delivered || delivered_.contains(e.id) == *delivered;
+  };
+  std::vector<const logged_event*> found;
+  for (auto i = from; i < to; ++i) {
+    if (matches(*order[i])) {
+      found.push_back(order[i]);
+    }
+  }
+  // A page is the `limit` events next to the cursor: the first ones after starting_after (or
+  // from the newest), the last ones before ending_before.
+  const auto n = std::min(found.size(), static_cast<std::size_t>(limit));
+  const auto first = before ? found.size() - n : 0;
+  json::array data;
+  for (auto i = first; i < first + n; ++i) {
+    data.push_back(found[i]->object);
+  }
+  return {200,
+          to_stripe_json(json::object{{"object", "list"},
+                                      {"data", std::move(data)},
+                                      {"has_more", found.size() > n},
+                                      {"url", "/v1/events"}}),
+          true,
+          {}};
+}
+
 // --- objects made by payments ---------------------------------------------------------------
 
 void fake_stripe_api::expire_if_due(session_record& s, std::vector<outgoing_event>& events) {
@@ -744,9 +900,12 @@ outgoing_event fake_stripe_api::make_event(std::string_view type, json::object o
     request_id = context->request_id;
     key = context->idempotency_key;
   }
-  e.body = to_stripe_json(
-      event_json(e.id, type, now(), std::move(object), std::move(previous), request_id, key));
+  const auto created = now();
+  auto event =
+      event_json(e.id, type, created, std::move(object), std::move(previous), request_id, key);
+  e.body = to_stripe_json(event);
   sent_events_[e.id] = e;
+  event_log_.push_back({created, e.id, e.type, std::move(event)});
   return e;
 }
 
@@ -871,6 +1030,8 @@ api_outcome fake_stripe_api::handle_control(const api_request& request, std::str
     charges_.clear();
     session_charges_.clear();
     sent_events_.clear();
+    event_log_.clear();
+    delivered_.clear();
     idempotency_.clear();
     request_log_.clear();
     delivery_log_.clear();
@@ -1134,6 +1295,9 @@ void fake_stripe_api::record_delivery(const outgoing_event& event, int attempt,
     entry["error"] = error;
   }
   delivery_log_.push_back(std::move(entry));
+  if (status && *status >= 200 && *status < 300) {
+    delivered_.insert(event.id);
+  }
 }
 
 std::string fake_stripe_api::delivery_report(const outgoing_event& event,

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -128,6 +129,9 @@ class fake_stripe_api {
                              const request_context& context);
   result cancel_subscription(const std::string& id, const form_params& params,
                              const request_context& context);
+  // GET /v1/events: the event log, newest first, with Stripe's filters and cursors.
+  result list_events(const form_params& params);
+  result retrieve_event(const std::string& id);
 
   // The hosted page's "Pay": completes the session and makes the objects Stripe would.
   std::vector<outgoing_event> complete_session(session_record& s, const std::string& email,
@@ -155,6 +159,16 @@ class fake_stripe_api {
   std::map<std::string, charge_record> charges_;
   std::map<std::string, std::string> session_charges_;  // payment-mode session → its charge
   std::map<std::string, outgoing_event> sent_events_;
+  // Every event made, oldest first, as GET /v1/events shows them (Stripe keeps them 30 days;
+  // a test's life is shorter).
+  struct logged_event {
+    std::int64_t created = 0;
+    std::string id;
+    std::string type;
+    boost::json::object object;
+  };
+  std::vector<logged_event> event_log_;
+  std::set<std::string> delivered_;  // events some attempt delivered (a 2xx)
   boost::json::array request_log_;
   boost::json::array delivery_log_;
 };

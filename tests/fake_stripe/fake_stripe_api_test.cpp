@@ -263,5 +263,142 @@ TEST_F(FakeStripeApi, UnknownUrlsAnswerLikeStripe) {
             "or we can help at https://support.stripe.com/.");
 }
 
+// The event log as GET /v1/events serves it: every event made, newest first (creation order
+// within a second), filtered by created, types and type, paged by cursors.
+class FakeStripeEvents : public FakeStripeApi {
+ protected:
+  // A paid monthly subscription (checkout.session.completed and invoice.paid at now_), then
+  // `renewals` invoice.paid events, one a second. Returns the session id.
+  std::string subscribe_and_renew(int renewals) {
+    auto id = std::string(
+        body(call("POST", "/v1/checkout/sessions", subscription_body)).at("id").as_string());
+    EXPECT_EQ(call("POST", "/pay/" + id, "").response.status, 303);
+    for (int i = 0; i < renewals; ++i) {
+      ++now_;
+      auto out =
+          call("POST", "/__control/events", R"({"type":"invoice.paid","session":")" + id + "\"}");
+      EXPECT_EQ(out.events.size(), 1u);
+    }
+    return id;
+  }
+  json::object list(const std::string& query) {
+    auto out = call("GET", "/v1/events" + query);
+    EXPECT_EQ(out.response.status, 200) << out.response.body;
+    return body(out);
+  }
+  static std::vector<std::string> ids(const json::object& page) {
+    std::vector<std::string> out;
+    for (const auto& e : page.at("data").as_array()) {
+      out.emplace_back(e.at("id").as_string());
+    }
+    return out;
+  }
+};
+
+TEST_F(FakeStripeEvents, ListsEveryEventNewestFirstAsSent) {
+  const auto start = now_;
+  subscribe_and_renew(2);
+  auto page = list("");
+  EXPECT_EQ(page.at("object"), "list");
+  EXPECT_EQ(page.at("url"), "/v1/events");
+  EXPECT_EQ(page.at("has_more"), false);
+  const auto& data = page.at("data").as_array();
+  ASSERT_EQ(data.size(), 4u);
+  // The two renewals, then the checkout's two events of one second: invoice.paid was made last.
+  EXPECT_EQ(data[0].at("created"), start + 2);
+  EXPECT_EQ(data[1].at("created"), start + 1);
+  EXPECT_EQ(data[2].at("type"), "invoice.paid");
+  EXPECT_EQ(data[3].at("type"), "checkout.session.completed");
+  EXPECT_EQ(data[2].at("created"), start);
+  EXPECT_EQ(data[3].at("created"), start);
+  // The very object a webhook carried.
+  auto single = call("GET", "/v1/events/" + std::string(data[1].at("id").as_string()));
+  EXPECT_EQ(single.response.status, 200);
+  EXPECT_EQ(json::parse(single.response.body), data[1]);
+  EXPECT_EQ(call("GET", "/v1/events/evt_test_nope").response.status, 404);
+}
+
+TEST_F(FakeStripeEvents, PagesWithStartingAfterAndEndingBeforeWithoutGapsOrRepeats) {
+  subscribe_and_renew(23);  // 25 events
+  const auto all = ids(list("?limit=100"));
+  ASSERT_EQ(all.size(), 25u);
+  std::vector<std::string> walked;
+  std::string query = "?limit=10";
+  for (;;) {
+    auto page = list(query);
+    auto got = ids(page);
+    walked.insert(walked.end(), got.begin(), got.end());
+    if (!page.at("has_more").as_bool()) {
+      break;
+    }
+    query = "?limit=10&starting_after=" + got.back();
+  }
+  EXPECT_EQ(walked, all);
+  // ending_before gives the page just newer than its cursor, still newest first.
+  auto newer = ids(list("?limit=3&ending_before=" + all[10]));
+  EXPECT_EQ(newer, (std::vector<std::string>{all[7], all[8], all[9]}));
+  EXPECT_EQ(list("?limit=3&ending_before=" + all[10]).at("has_more"), true);
+  EXPECT_EQ(list("?limit=3&ending_before=" + all[2]).at("has_more"), false);
+}
+
+TEST_F(FakeStripeEvents, FiltersByCreatedAndByTypes) {
+  const auto start = now_;
+  subscribe_and_renew(5);
+  EXPECT_EQ(ids(list("?created[gte]=" + std::to_string(start + 3))).size(), 3u);
+  EXPECT_EQ(ids(list("?created[gt]=" + std::to_string(start + 3))).size(), 2u);
+  EXPECT_EQ(ids(list("?created[lte]=" + std::to_string(start))).size(), 2u);
+  EXPECT_EQ(ids(list("?created=" + std::to_string(start + 1))).size(), 1u);
+  EXPECT_EQ(ids(list("?created[gte]=" + std::to_string(start + 2) +
+                     "&created[lt]=" + std::to_string(start + 4)))
+                .size(),
+            2u);
+  // types[] as curl and supportd send it, types[0] as stripe-node does; type with a wildcard.
+  EXPECT_EQ(ids(list("?types[]=checkout.session.completed")).size(), 1u);
+  EXPECT_EQ(ids(list("?types[0]=checkout.session.completed&types[1]=invoice.paid")).size(), 7u);
+  EXPECT_EQ(ids(list("?types[]=charge.refunded")).size(), 0u);
+  EXPECT_EQ(ids(list("?type=invoice.*")).size(), 6u);
+  EXPECT_EQ(ids(list("?type=invoice.paid&created[gte]=" + std::to_string(start + 5))).size(), 1u);
+  // A cursor keeps its place in the whole list, whatever the filter.
+  auto all = ids(list(""));
+  auto after_checkout =
+      ids(list("?types[]=invoice.paid&starting_after=" + all.back()));  // the oldest event
+  EXPECT_TRUE(after_checkout.empty());
+}
+
+TEST_F(FakeStripeEvents, RefusesWhatStripeRefuses) {
+  subscribe_and_renew(1);
+  auto status_and_param = [&](const std::string& query) {
+    auto out = call("GET", "/v1/events" + query);
+    auto error = body(out).at("error").as_object();
+    EXPECT_EQ(error.at("type"), "invalid_request_error") << query;
+    auto param = error.if_contains("param");
+    return std::pair{out.response.status,
+                     param && param->is_string() ? std::string(param->as_string()) : ""};
+  };
+  EXPECT_EQ(status_and_param("?limit=0"), (std::pair{400, std::string("limit")}));
+  EXPECT_EQ(status_and_param("?limit=101"), (std::pair{400, std::string("limit")}));
+  EXPECT_EQ(status_and_param("?limit=ten"), (std::pair{400, std::string("limit")}));
+  EXPECT_EQ(status_and_param("?created[gte]=soon"), (std::pair{400, std::string("created[gte]")}));
+  EXPECT_EQ(status_and_param("?colour=blue"), (std::pair{400, std::string("colour")}));
+  EXPECT_EQ(status_and_param("?starting_after=evt_test_nope"),
+            (std::pair{404, std::string("starting_after")}));
+  EXPECT_EQ(status_and_param("?starting_after=a&ending_before=b").first, 400);
+  EXPECT_EQ(status_and_param("?type=invoice.paid&types[]=invoice.paid").first, 400);
+  EXPECT_EQ(call("POST", "/v1/events", "limit=1").response.status, 404);
+  EXPECT_EQ(call_without_auth("GET", "/v1/events", {}).response.status, 401);
+}
+
+TEST_F(FakeStripeEvents, DeliverySuccessFollowsTheDeliveryLog) {
+  subscribe_and_renew(1);
+  auto all = ids(list(""));
+  api_.record_delivery({all[0], "invoice.paid", ""}, 1, 500, "");
+  api_.record_delivery({all[1], "invoice.paid", ""}, 1, 200, "");
+  EXPECT_EQ(ids(list("?delivery_success=true")), (std::vector<std::string>{all[1]}));
+  EXPECT_EQ(ids(list("?delivery_success=false")), (std::vector<std::string>{all[0], all[2]}));
+  // Reset forgets the log.
+  call("POST", "/__control/reset", "{}");
+  EXPECT_TRUE(ids(list("")).empty());
+}
+
 }  // namespace
 }  // namespace fake_stripe

@@ -372,6 +372,67 @@ test('refunds and disputes of a one-off payment carry the PaymentIntent metadata
   assert.equal(copies[1].raw.toString(), copies[0].raw.toString());
 });
 
+// --- the event log ---------------------------------------------------------------------------
+
+test('events.list auto-pages newest first through more than 100 events, filtered as asked', async () => {
+  await control('/__control/reset', {});
+  const session = await stripe.checkout.sessions.create(monthlyParams('pl_events'));
+  await pay(session);
+  const { event: completed } = await eventOf('checkout.session.completed', (e) => e.data.object.id === session.id);
+  const subscription = completed.data.object.subscription;
+  for (let i = 0; i < 120; i++) {
+    const renewal = await control('/__control/events', { type: 'invoice.paid', subscription });
+    assert.equal(renewal.status, 200);
+  }
+
+  // The client's auto-pagination: pages of 100, each after the last one's final event.
+  const all = [];
+  for await (const event of stripe.events.list({ limit: 100 })) all.push(event);
+  assert.equal(all.length, 122);
+  assert.equal(new Set(all.map((e) => e.id)).size, 122);
+  for (let i = 1; i < all.length; i++) assert.ok(all[i - 1].created >= all[i].created, 'newest first');
+  assert.equal(all.at(-1).type, 'checkout.session.completed');
+  assert.equal(all.at(-1).id, completed.id);
+  const { body: log } = await control('/__control/requests');
+  const pages = log.filter((r) => r.path === '/v1/events');
+  assert.equal(pages.length, 2);
+  assert.equal(pages[0].method, 'GET');
+  assert.equal(pages[0].params.limit, '100');
+  assert.equal(pages[1].params.starting_after, all[99].id);
+
+  // The event as listed is the event as delivered.
+  const delivered = (await eventOf('invoice.paid', (e) => e.id === all[0].id)).event;
+  assert.deepEqual(all[0], delivered);
+
+  // types (sent by stripe-node as types[0], types[1], …), type with a wildcard, created.
+  const completions = await stripe.events.list({ types: ['checkout.session.completed', 'charge.refunded'] });
+  assert.deepEqual(completions.data.map((e) => e.id), [completed.id]);
+  assert.equal(completions.has_more, false);
+  const invoices = await stripe.events.list({ type: 'invoice.*', limit: 3 });
+  assert.equal(invoices.data.length, 3);
+  assert.ok(invoices.data.every((e) => e.type === 'invoice.paid'));
+  assert.equal(invoices.has_more, true);
+  const newest = all[0].created;
+  const recent = await stripe.events.list({ created: { gte: newest }, limit: 100 }).autoPagingToArray({ limit: 200 });
+  assert.deepEqual(recent.map((e) => e.id), all.filter((e) => e.created >= newest).map((e) => e.id));
+  const older = await stripe.events.list({ created: { lt: newest }, limit: 100 }).autoPagingToArray({ limit: 200 });
+  assert.equal(older.length + recent.length, 122);
+
+  // What Stripe refuses, the client raises as Stripe's errors.
+  await assert.rejects(stripe.events.list({ limit: 101 }), (err) => {
+    assert.ok(err instanceof Stripe.errors.StripeInvalidRequestError, err.constructor.name);
+    assert.equal(err.param, 'limit');
+    return true;
+  });
+  await assert.rejects(
+    stripe.events.list({ starting_after: 'evt_test_missing' }),
+    (err) => err instanceof Stripe.errors.StripeInvalidRequestError && err.code === 'resource_missing',
+  );
+  const one = await stripe.events.retrieve(completed.id);
+  assert.equal(one.id, completed.id);
+  assert.equal(one.data.object.id, session.id);
+});
+
 // --- over TLS ------------------------------------------------------------------------------
 
 test('serves HTTPS and retries a webhook endpoint that failed, over HTTPS', async (t) => {

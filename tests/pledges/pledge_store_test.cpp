@@ -154,5 +154,53 @@ TEST_F(PledgeStore, ConcurrentInputsApplyAtomicallyThroughTheTable) {
   EXPECT_EQ(missing->what, transition_result::outcome::missing);
 }
 
+// A renewal's invoice.paid for pledge `id`: one charge of 500, counted once as `invoice`.
+provider_update renewal(const std::string& event_id, const std::string& id,
+                        const std::string& invoice) {
+  provider_update u;
+  u.event_id = u.reference = event_id;
+  u.pledge_id = id;
+  u.input = pledge_event::renewal_paid;
+  u.increments = {{"charges_succeeded", 1}, {"total_given_minor", 500}};
+  u.fields = {{"consecutive_failures", "0"}};
+  u.count_once_as = invoice;
+  return u;
+}
+
+// A payment is counted once however often its events are applied: after the dedupe mark of
+// the event that counted it is gone (expired, lost with a restore) a copy of the event, or
+// another event naming the same invoice, moves nothing but what it sets.
+TEST_F(PledgeStore, APaymentIsCountedOnceEvenWhenItsDedupeMarkIsGone) {
+  pledge_store store(*conn, prefix);
+  ASSERT_TRUE(*test::run(io, store.create(record("pl_once"), "", 201, "{}")));
+  auto apply = [&](const provider_update& u) {
+    return test::run(io, store.apply_provider_update(u, "test", 1h))->what;
+  };
+  using applied_as = provider_update_result::outcome;
+  EXPECT_EQ(apply(renewal("evt_a", "pl_once", "in_1")), applied_as::applied);
+  EXPECT_EQ(apply(renewal("evt_a", "pl_once", "in_1")), applied_as::duplicate);
+  server.cli({"DEL", prefix + "seen:evt_a"});
+  EXPECT_EQ(apply(renewal("evt_a", "pl_once", "in_1")), applied_as::applied);
+  EXPECT_EQ(apply(renewal("evt_b", "pl_once", "in_1")), applied_as::applied);
+  auto p = **test::run(io, store.find("pl_once"));
+  EXPECT_EQ(p.status, pledge_state::active);
+  EXPECT_EQ(p.charges_succeeded, 1);
+  EXPECT_EQ(p.total_given_minor, 500);
+
+  // The next invoice is another payment; an event naming none counts every time it is new.
+  EXPECT_EQ(apply(renewal("evt_c", "pl_once", "in_2")), applied_as::applied);
+  EXPECT_EQ(apply(renewal("evt_d", "pl_once", "")), applied_as::applied);
+  EXPECT_EQ(apply(renewal("evt_e", "pl_once", "")), applied_as::applied);
+  p = **test::run(io, store.find("pl_once"));
+  EXPECT_EQ(p.charges_succeeded, 4);
+  EXPECT_EQ(p.total_given_minor, 2000);
+
+  // The marks say which events were applied, in the order asked.
+  auto marks = test::run(io, store.applied_events({"evt_c", "evt_nope", "evt_a"}));
+  ASSERT_TRUE(marks);
+  EXPECT_EQ(*marks, (std::vector<bool>{true, false, true}));
+  EXPECT_TRUE(test::run(io, store.applied_events({}))->empty());
+}
+
 }  // namespace
 }  // namespace supportd::pledges

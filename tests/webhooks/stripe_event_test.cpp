@@ -81,6 +81,36 @@ TEST(StripeEvent, InvoicesCarryRenewalBookkeeping) {
   EXPECT_EQ(failed.update.subscription_id, "sub_1");
 }
 
+// What a charge is counted once by: the invoice it pays, the one-time session, a failed
+// invoice's attempt; an event naming none of them is counted once by its dedupe mark alone.
+TEST(StripeEvent, EachPaymentNamesWhatItIsCountedOnceAs) {
+  EXPECT_EQ(parse_stripe_event(R"({"id":"evt_p","type":"invoice.paid","data":{"object":{
+    "id":"in_1","subscription":"sub_1","amount_paid":500}}})")
+                .update.count_once_as,
+            "in_1");
+  EXPECT_EQ(parse_stripe_event(R"({"id":"evt_f","type":"invoice.payment_failed","data":{"object":{
+    "id":"in_2","subscription":"sub_1","attempt_count":3}}})")
+                .update.count_once_as,
+            "in_2#3");
+  EXPECT_EQ(parse_stripe_event(R"({"id":"evt_g","type":"invoice.payment_failed","data":{"object":{
+    "id":"in_2","subscription":"sub_1"}}})")
+                .update.count_once_as,
+            "");
+  const auto completed = parse_stripe_event(R"({"id":"evt_c","type":"checkout.session.completed",
+    "data":{"object":{"id":"cs_1","mode":"payment","client_reference_id":"pl_b",
+    "payment_status":"paid","amount_total":1500}}})");
+  const auto settled =
+      parse_stripe_event(R"({"id":"evt_s","type":"checkout.session.async_payment_succeeded",
+    "data":{"object":{"id":"cs_1","mode":"payment","client_reference_id":"pl_b",
+    "payment_status":"paid","amount_total":1500}}})");
+  EXPECT_EQ(completed.update.count_once_as, "cs_1");
+  EXPECT_EQ(settled.update.count_once_as, "cs_1");
+  EXPECT_EQ(parse_stripe_event(R"({"id":"evt_d","type":"customer.subscription.deleted",
+    "data":{"object":{"id":"sub_1","status":"canceled"}}})")
+                .update.count_once_as,
+            "");
+}
+
 TEST(StripeEvent, SubscriptionEndRefundDispute) {
   EXPECT_EQ(
       parse_stripe_event(

@@ -1,4 +1,5 @@
-// Stripe's API, for pledges: Checkout Sessions and subscription cancellation.
+// Stripe's API, for pledges: Checkout Sessions and subscription cancellation; and its event
+// list, for the reconciliation.
 //
 // Every call goes through the provider's circuit breaker, and is tried up to three times with
 // jittered exponential backoff on network errors, 409, 429 and 5xx (as Stripe-Should-Retry
@@ -14,6 +15,7 @@
 #include "providers/provider_metrics.hpp"
 #include "providers/retry_policy.hpp"
 #include "providers/stripe/checkout_params.hpp"
+#include "reconcile/event_source.hpp"
 
 namespace supportd::providers::stripe {
 
@@ -29,7 +31,7 @@ struct client_settings {
   std::size_t idle_connections = 64;
 };
 
-class stripe_client final : public pledges::checkout_provider {
+class stripe_client final : public pledges::checkout_provider, public reconcile::event_source {
  public:
   stripe_client(net::io_context& io, const client_settings& settings,
                 std::shared_ptr<net::ssl::context> tls, circuit_breaker& breaker,
@@ -41,6 +43,9 @@ class stripe_client final : public pledges::checkout_provider {
                                                                 std::string traceparent) override;
   awaitable<pledges::provider_result<std::string>> abandon_checkout(
       std::string session_id, std::string traceparent) override;
+
+  awaitable<pledges::provider_result<reconcile::event_page>> list_events(
+      const reconcile::event_page_request& request) override;
 
  private:
   awaitable<pledges::provider_result<outbound_response>> call(std::string_view operation,
