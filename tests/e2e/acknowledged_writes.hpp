@@ -42,9 +42,18 @@ std::string signup_request(const std::string& email);
 // invoice.paid for `pledge_id`, as Stripe signs and sends it.
 std::string webhook_request(const std::string& event_id, const std::string& pledge_id);
 
-// What Redis holds of each write (its keys under the default `supportd:` prefix).
-bool pledge_stored(const redis_server& redis, const std::string& pledge_id);
-bool reminder_stored(const redis_server& redis, const std::string& reminder_id);
+// What Redis holds of each write (its keys under the default `supportd:` prefix): of `ids`, the
+// ones Redis has no pledge (or pending reminder) for.
+std::vector<std::string> missing_pledges(const redis_server& redis,
+                                         const std::vector<std::string>& ids);
+std::vector<std::string> missing_reminders(const redis_server& redis,
+                                           const std::vector<std::string>& ids);
+inline bool pledge_stored(const redis_server& redis, const std::string& pledge_id) {
+  return missing_pledges(redis, {pledge_id}).empty();
+}
+inline bool reminder_stored(const redis_server& redis, const std::string& reminder_id) {
+  return missing_reminders(redis, {reminder_id}).empty();
+}
 // The event ids Redis holds in any form: waiting in the stream, applied (its dedupe mark), kept
 // as an orphan or a dead letter.
 std::set<std::string> webhook_events_kept(const redis_server& redis);
