@@ -448,8 +448,8 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
       w->stripe = std::make_unique<providers::stripe::stripe_client>(
           w->io, s.stripe_settings, stripe_tls, s.stripe_breaker, s.provider_metrics);
     }
-    w->svc.emplace(services{s.settings, *w->redis, *w->replication, s.registry, s, w->stripe.get(), s.pledge_metrics,
-                            &s.webhook_metrics, s.reminder_metrics});
+    w->svc.emplace(services{s.settings, *w->redis, *w->replication, s.registry, s, w->stripe.get(),
+                            s.pledge_metrics, &s.webhook_metrics, s.reminder_metrics});
     // The book also serves the webhook processor: a paid pledge cancels reminders even where
     // none are delivered.
     if (s.settings.data_keys) {

@@ -132,8 +132,7 @@ awaitable<void> replica_wait::send(std::shared_ptr<round> r) {
   } else if (auto acknowledged = as_integer(*reply); !acknowledged) {
     r->result = outcome::unavailable;
   } else {
-    r->result =
-        *acknowledged >= options_.replicas ? outcome::confirmed : outcome::not_replicated;
+    r->result = *acknowledged >= options_.replicas ? outcome::confirmed : outcome::not_replicated;
   }
   r->done = true;
   in_flight_ = false;

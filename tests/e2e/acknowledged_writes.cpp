@@ -15,8 +15,8 @@ namespace {
 constexpr auto webhook_secret = "whsec_durability";
 constexpr auto site = "http://shop.test";
 
-std::string post(const std::string& path, const std::string& content_type,
-                 const std::string& body, const std::string& extra_headers) {
+std::string post(const std::string& path, const std::string& content_type, const std::string& body,
+                 const std::string& extra_headers) {
   return "POST " + path + " HTTP/1.1\r\nHost: support.test\r\nContent-Type: " + content_type +
          "\r\nContent-Length: " + std::to_string(body.size()) + "\r\n" + extra_headers + "\r\n" +
          body;
@@ -98,9 +98,9 @@ std::string webhook_request(const std::string& event_id, const std::string& pled
       event_id + R"(","subscription":"sub_)" + pledge_id +
       R"(","amount_paid":500,"currency":"usd","subscription_details":{"metadata":{"pledge_id":")" +
       pledge_id + R"("}}}}})";
-  return post("/v1/webhooks/stripe", "application/json", event,
-              "Stripe-Signature: " + webhooks::sign_stripe_payload(event, webhook_secret, now) +
-                  "\r\n");
+  return post(
+      "/v1/webhooks/stripe", "application/json", event,
+      "Stripe-Signature: " + webhooks::sign_stripe_payload(event, webhook_secret, now) + "\r\n");
 }
 
 namespace {
@@ -131,8 +131,8 @@ std::vector<std::string> missing_pledges(const redis_server& redis,
 
 std::vector<std::string> missing_reminders(const redis_server& redis,
                                            const std::vector<std::string>& ids) {
-  return missing(
-      redis, "redis.call('HEXISTS', 'supportd:rem:b:' .. string.sub(id, 1, 2), id) == 1", ids);
+  return missing(redis, "redis.call('HEXISTS', 'supportd:rem:b:' .. string.sub(id, 1, 2), id) == 1",
+                 ids);
 }
 
 std::set<std::string> webhook_events_kept(const redis_server& redis) {

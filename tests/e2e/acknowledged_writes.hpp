@@ -34,8 +34,8 @@ class writing_service {
 // Whole HTTP/1.1 requests, ready for raw_client::send.
 // A monthly pledge as a script posts it, with its own Idempotency-Key (none when empty).
 std::string pledge_request(const std::string& idempotency_key);
-// The same pledge as a plain form from the site posts it, `email` form-encoded (no Idempotency-Key: the form's
-// address and body stand in for one).
+// The same pledge as a plain form from the site posts it, `email` form-encoded (no Idempotency-Key:
+// the form's address and body stand in for one).
 std::string pledge_form_request(const std::string& email);
 // A sign-up of `email` (as JSON carries it) for a reminder in a week.
 std::string signup_request(const std::string& email);

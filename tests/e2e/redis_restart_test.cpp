@@ -165,12 +165,12 @@ TEST(RedisRestarts, NoAcknowledgedWriteIsLostAndEveryRequestDuringAnOutageIsA503
   std::vector<std::string> lost_events;
   std::copy_if(events.begin(), events.end(), std::back_inserter(lost_events),
                [&](const std::string& id) { return !kept_events.contains(id); });
-  EXPECT_TRUE(lost_pledges.empty()) << lost_pledges.size() << " pledges lost, first "
-                                    << lost_pledges.front();
-  EXPECT_TRUE(lost_reminders.empty()) << lost_reminders.size() << " sign-ups lost, first "
-                                      << lost_reminders.front();
-  EXPECT_TRUE(lost_events.empty()) << lost_events.size() << " webhook events lost, first "
-                                   << lost_events.front();
+  EXPECT_TRUE(lost_pledges.empty())
+      << lost_pledges.size() << " pledges lost, first " << lost_pledges.front();
+  EXPECT_TRUE(lost_reminders.empty())
+      << lost_reminders.size() << " sign-ups lost, first " << lost_reminders.front();
+  EXPECT_TRUE(lost_events.empty())
+      << lost_events.size() << " webhook events lost, first " << lost_events.front();
   for (const auto& id : pledges) {
     ASSERT_FALSE(id.empty()) << "an acknowledged pledge without an id";
   }

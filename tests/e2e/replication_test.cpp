@@ -56,8 +56,7 @@ class Replication : public ::testing::Test {
 };
 
 TEST_F(Replication, AcknowledgedWritesAreOnTheReplicaAndAStoppedReplicaMeans503) {
-  writing_service service(primary.url(),
-                          {"--redis-wait-replicas=1", "--redis-wait-timeout=500ms"});
+  writing_service service(primary.url(), {"--redis-wait-replicas=1", "--redis-wait-timeout=500ms"});
   raw_client client(service.http_port(), false);
 
   // The replica confirms: each write is acknowledged, and the replica already holds it.
@@ -89,8 +88,7 @@ TEST_F(Replication, AcknowledgedWritesAreOnTheReplicaAndAStoppedReplicaMeans503)
   auto metrics = client.get("/metrics")->body;
   EXPECT_EQ(metric(metrics, "supportd_redis_reconnects_total"), 0);
   EXPECT_EQ(metric(metrics, R"(supportd_redis_command_errors_total{kind="timeout"})"), 0);
-  EXPECT_EQ(metric(metrics, R"(supportd_redis_replica_waits_total{outcome="not_replicated"})"),
-            5);
+  EXPECT_EQ(metric(metrics, R"(supportd_redis_replica_waits_total{outcome="not_replicated"})"), 5);
   EXPECT_EQ(metric(metrics, R"(supportd_redis_replica_waits_total{outcome="confirmed"})"), 4);
 
   // Back: the retries succeed. The pledge's Idempotency-Key replays what was stored for it, now
