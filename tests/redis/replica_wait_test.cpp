@@ -33,8 +33,8 @@ class ReplicaWait : public ::testing::Test {
     return c;
   }
 
-  replica_wait waiting_on(connection& c, int replicas = 1,
-                          std::chrono::milliseconds timeout = 300ms) {
+  // Long enough by default for a replica that fsyncs every write on a busy machine to confirm.
+  replica_wait waiting_on(connection& c, int replicas = 1, std::chrono::milliseconds timeout = 5s) {
     return replica_wait(c, {.replicas = replicas, .timeout = timeout, .fence_key = "test:fence"},
                         &wait_stats);
   }
@@ -200,7 +200,7 @@ TEST_F(ReplicaWait, AWriteOfAnEarlierSessionIsNotConfirmedByWaitOnTheNext) {
 TEST_F(ReplicaWait, AReplayedAnswerWaitsForWhatAnotherConnectionWrote) {
   auto reader = connect();
   auto writer = connect();
-  auto w = waiting_on(*reader);
+  auto w = waiting_on(*reader, 1, 1s);
   // Another connection (another worker, another supportd) saved an answer the replica does not
   // have yet.
   replica->pause();
