@@ -131,6 +131,10 @@ awaitable<void> replica_wait::send(std::shared_ptr<round> r) {
     r->result = outcome::unavailable;
   } else if (auto acknowledged = as_integer(*reply); !acknowledged) {
     r->result = outcome::unavailable;
+  } else if (redis_.generation() != r->sent_on) {
+    // Answered on a later session than it went out on (a transport that sends again after
+    // reconnecting): it counts that session's writes, not the ones gathered here.
+    r->result = outcome::not_replicated;
   } else {
     r->result = *acknowledged >= options_.replicas ? outcome::confirmed : outcome::not_replicated;
   }

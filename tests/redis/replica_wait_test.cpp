@@ -7,6 +7,7 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <optional>
+#include <thread>
 
 #include "redis/connection.hpp"
 #include "support/redis_server.hpp"
@@ -213,6 +214,22 @@ TEST_F(ReplicaWait, AReplayedAnswerWaitsForWhatAnotherConnectionWrote) {
   ASSERT_TRUE(replica->wait_linked(5s));
   EXPECT_EQ(test::run(io, read_and_confirm(*reader, w, "answer")), outcome::confirmed);
   EXPECT_EQ(replica->cli({"GET", "answer"}), std::vector<std::string>{"201"});
+}
+
+TEST_F(ReplicaWait, APrimaryThatDiesDuringAWaitEndsItAtOnce) {
+  auto c = connect();
+  auto w = waiting_on(*c, 1, 5s);
+  replica->pause();
+  std::thread crash([&] {
+    std::this_thread::sleep_for(200ms);
+    primary.kill();
+  });
+  const auto started = std::chrono::steady_clock::now();
+  EXPECT_EQ(test::run(io, write_and_confirm(*c, w, "k")), outcome::unavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - started, 1s);
+  crash.join();
+  replica->resume();
+  primary.restart();
 }
 
 TEST_F(ReplicaWait, ARedisThatStopsAnsweringIsUnavailable) {
