@@ -10,7 +10,8 @@ struct settings;
 }
 namespace redis {
 class connection;
-}
+class replica_wait;
+}  // namespace redis
 namespace metrics {
 class registry;
 }
@@ -41,6 +42,9 @@ class instance_status {
 struct services {
   const config::settings& settings;
   redis::connection& redis;
+  // Holds back the acknowledgement of a write until Redis's replicas have it
+  // (--redis-wait-replicas); confirms at once when that is 0.
+  redis::replica_wait& replication;
   metrics::registry& metrics;
   const instance_status& instance;
   // Null when no provider is configured: the pledge endpoints then answer 503.

@@ -37,6 +37,7 @@
 #include "redis/client_metrics.hpp"
 #include "redis/connection.hpp"
 #include "redis/link.hpp"
+#include "redis/replica_wait.hpp"
 #include "reminders/reminder_book.hpp"
 #include "reminders/reminder_metrics.hpp"
 #include "reminders/reminder_routes.hpp"
@@ -120,6 +121,7 @@ struct worker {
   // from the tracker as their frames go.
   http::connection_tracker tracker;
   std::unique_ptr<redis::connection> redis;
+  std::unique_ptr<redis::replica_wait> replication;
   std::unique_ptr<providers::stripe::stripe_client> stripe;
   std::unique_ptr<webhooks::event_processor> processor;
   std::unique_ptr<reconcile::stripe_reconciler> reconciler;
@@ -138,6 +140,7 @@ struct worker {
     reconciler.reset();
     processor.reset();
     stripe.reset();
+    replication.reset();
     redis.reset();
   }
 };
@@ -154,6 +157,7 @@ struct server::state final : instance_status {
   metrics::registry registry;
   http::server_metrics http_metrics = http::server_metrics::create(registry);
   redis::client_metrics redis_metrics = redis::client_metrics::create(registry);
+  redis::replica_wait_metrics replica_wait_metrics = redis::replica_wait_metrics::create(registry);
   pledges::pledge_metrics pledge_metrics = pledges::pledge_metrics::create(registry);
   providers::provider_metrics provider_metrics = providers::provider_metrics::create(registry);
   // Shared by every worker's Stripe client: five failed calls in a row open it for 30 s.
@@ -446,13 +450,20 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
   for (unsigned i = 0; i < s.settings.threads; ++i) {
     auto w = std::make_unique<worker>();
     w->redis = std::make_unique<redis::connection>(w->io, redis_options, &s.redis_metrics);
+    w->replication = std::make_unique<redis::replica_wait>(
+        *w->redis,
+        redis::replica_wait::options{.replicas = s.settings.redis.wait_replicas,
+                                     .timeout = s.settings.redis.wait_timeout,
+                                     .reply_margin = s.settings.redis_timeout,
+                                     .fence_key = s.settings.redis_prefix + "replication:fence"},
+        &s.replica_wait_metrics);
     if (stripe_tls) {
       w->stripe = std::make_unique<providers::stripe::stripe_client>(
           w->io, s.stripe_settings, stripe_tls, s.stripe_breaker, s.provider_metrics);
     }
     // The reconciler, when there is one, is set once it exists (below).
-    w->svc.emplace(services{s.settings, *w->redis, s.registry, s, w->stripe.get(), s.pledge_metrics,
-                            &s.webhook_metrics, s.reminder_metrics, nullptr});
+    w->svc.emplace(services{s.settings, *w->redis, *w->replication, s.registry, s, w->stripe.get(),
+                            s.pledge_metrics, &s.webhook_metrics, s.reminder_metrics, nullptr});
     // The book also serves the webhook processor: a paid pledge cancels reminders even where
     // none are delivered.
     if (s.settings.data_keys) {

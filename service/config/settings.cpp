@@ -450,6 +450,11 @@ settings build_settings(const po::variables_map& vm) {
   }
   s.redis_prefix = vm["redis-prefix"].as<std::string>();
   s.redis_timeout = duration_setting(vm, "redis-timeout");
+  // Redis reads nothing more from a connection blocked in WAIT: every command a worker sends
+  // meanwhile waits behind it, and must still make its own deadline.
+  if (s.redis.wait_replicas > 0 && s.redis.wait_timeout * 2 > s.redis_timeout) {
+    fail("redis-wait-timeout", "must be at most half of --redis-timeout");
+  }
 
   s.threads = vm["threads"].as<unsigned>();
   if (s.threads == 0 || s.threads > 256) {

@@ -75,6 +75,15 @@ response store_unavailable_response() {
   return r;
 }
 
+response store_not_replicated_response() {
+  auto r =
+      make_problem_response(service_unavailable("store_not_replicated",
+                                                "Stored, but not yet confirmed by enough replicas "
+                                                "of our data store; send it again shortly."));
+  r.with_header("Retry-After", "1");
+  return r;
+}
+
 problem not_found() {
   return {404, "not_found", "Not Found", "No such resource.", {}};
 }

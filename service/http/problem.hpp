@@ -38,6 +38,11 @@ response invalid_fields_response(const std::vector<field_error>& errors, bool pl
                                  std::string_view form_error_url);
 // 503 with `Retry-After: 1`: Redis is not answering.
 response store_unavailable_response();
+// 503 with `Retry-After: 1`: Redis took the write, but fewer of its replicas than
+// --redis-wait-replicas confirmed it in time, so a failover could still lose it. Sending the
+// request again is safe: Stripe's retried webhook is deduplicated, a pledge's Idempotency-Key
+// replays the stored answer once it is replicated.
+response store_not_replicated_response();
 
 // Common problems, named for what went wrong.
 problem not_found();

@@ -31,7 +31,12 @@ awaitable<http::response> readyz(const http::request&, services& svc) {
   }
   if (svc.instance.redis_ready()) {
     // A readiness probe must answer fast even when Redis hangs: a short deadline of its own.
+    // A WAIT for replicas ahead of it on the connection holds it up to --redis-wait-timeout
+    // more; replicas that lag make writes answer 503, not the instance unready.
     auto deadline = std::min(svc.settings.redis_timeout, std::chrono::milliseconds(1000));
+    if (svc.settings.redis.wait_replicas > 0) {
+      deadline += svc.settings.redis.wait_timeout;
+    }
     std::string_view ping[] = {"PING"};
     auto reply = co_await svc.redis.command(ping, deadline);
     if (reply && redis::expect_status(*reply, "PONG")) {

@@ -32,7 +32,7 @@ pledge_metrics pledge_metrics::create(metrics::registry& r) {
       r.add_counter("supportd_pledge_requests_refused_total",
                     "Pledge requests refused, by reason (invalid, card_number, rate_limited, "
                     "origin, idempotency_conflict, provider_unavailable, provider_rejected, "
-                    "not_stored).",
+                    "not_stored, not_replicated).",
                     {"reason"}),
       recurring_gauges_in(r),
   };

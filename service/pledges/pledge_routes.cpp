@@ -23,6 +23,7 @@
 #include "pledges/pledge_request.hpp"
 #include "pledges/pledge_store.hpp"
 #include "redis/errc.hpp"
+#include "redis/replica_wait.hpp"
 #include "reminders/reminder_id.hpp"
 #include "security/secrets.hpp"
 #include "services.hpp"
@@ -299,6 +300,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   pledge_store store(svc.redis, s.redis_prefix);
   if (!key.empty()) {
     for (int waited = 0;; ++waited) {
+      const auto read_on = svc.replication.session();
       // Longer than the slowest checkout call (three attempts of 10 s and their pauses).
       auto claim =
           co_await store.reserve(key_id, request_hash, pledge_id, std::chrono::seconds(120));
@@ -309,6 +311,13 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
         break;
       }
       if (claim->what == reservation::outcome::replay) {
+        // The first answer may have been a 503 because its pledge was not replicated in time:
+        // replayed only once it is.
+        auto held = co_await svc.replication.confirm_read(read_on);
+        if (held != redis::replica_wait::outcome::confirmed) {
+          refused.with({"not_replicated"}).inc();
+          co_return answer(http::store_not_replicated_response());
+        }
         if (form) {
           co_return answer(http::response::see_other(claim->location));
         }
@@ -400,6 +409,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   }
   auto body_text = boost::json::serialize(body);
   const auto saved = key.empty() ? std::string() : answer_to_save(body, key);
+  const auto written_on = svc.replication.session();
   auto created = co_await store.create(record, key_id, 201, saved);
   if (!created) {
     if (!key.empty()) {
@@ -434,6 +444,13 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
                                {"currency", pledge.money.code},
                                {"interval", to_string(pledge.every)},
                                {"amount_minor", pledge.amount_minor}});
+  // Stored, but a failover before the replicas have it would lose it: not acknowledged until
+  // they do. The saved answer stays, so the same request again replays it once replicated.
+  auto held = co_await svc.replication.confirm(written_on);
+  if (held != redis::replica_wait::outcome::confirmed) {
+    refused.with({"not_replicated"}).inc();
+    co_return answer(http::store_not_replicated_response());
+  }
   if (form) {
     co_return answer(http::response::see_other(session->url));
   }

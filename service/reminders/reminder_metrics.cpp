@@ -12,7 +12,7 @@ reminder_metrics reminder_metrics::create(metrics::registry& r) {
                     {"outcome"}),
       r.add_counter("supportd_reminder_requests_refused_total",
                     "Reminder requests refused, by reason (invalid, card_number, rate_limited, "
-                    "email_rate_limited, unavailable).",
+                    "email_rate_limited, unavailable, not_replicated).",
                     {"reason"}),
       r.add_counter("supportd_reminder_deliveries_total",
                     "Reminder webhook attempts by outcome (delivered, failed, gone: the receiver "

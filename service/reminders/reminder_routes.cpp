@@ -17,6 +17,7 @@
 #include "http/public_post.hpp"
 #include "limits/rate_limiter.hpp"
 #include "log/logger.hpp"
+#include "redis/replica_wait.hpp"
 #include "reminders/reminder_book.hpp"
 #include "reminders/reminder_id.hpp"
 #include "reminders/reminder_metrics.hpp"
@@ -180,10 +181,18 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
 
   reminder_store store(svc.redis, s.redis_prefix);
   reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
+  const auto written_on = svc.replication.session();
   auto done = co_await book.sign_up(reminder, now);
   if (!done) {
     refused.with({"unavailable"}).inc();
     co_return answer(http::store_unavailable_response());
+  }
+  // Not acknowledged until Redis's replicas have it (--redis-wait-replicas). Sent again, the
+  // sign-up makes a second reminder; delivery sends the reader one per campaign all the same.
+  auto held = co_await svc.replication.confirm(written_on);
+  if (held != redis::replica_wait::outcome::confirmed) {
+    refused.with({"not_replicated"}).inc();
+    co_return answer(http::store_not_replicated_response());
   }
   // Every sign-up is a new reminder: nothing here, in the answer or the metrics, can tell
   // whether the address had one.

@@ -10,7 +10,7 @@ webhook_metrics webhook_metrics::create(metrics::registry& r) {
   return {
       r.add_counter("supportd_webhooks_received_total",
                     "Provider webhooks received, by type and outcome (accepted, bad_signature, "
-                    "wrong_mode, malformed, unavailable).",
+                    "wrong_mode, malformed, unavailable, not_replicated).",
                     {"provider", "type", "outcome"}),
       r.add_counter("supportd_webhook_signature_failures_total",
                     "Webhooks refused for their signature, by reason.", {"provider", "reason"}),

@@ -8,6 +8,7 @@
 #include "http/admin_access.hpp"
 #include "http/problem.hpp"
 #include "log/logger.hpp"
+#include "redis/replica_wait.hpp"
 #include "security/secrets.hpp"
 #include "services.hpp"
 #include "webhooks/event_stream.hpp"
@@ -55,6 +56,7 @@ awaitable<http::response> receive_stripe(const http::request& req, services& svc
   }
   // Durable first, then the answer: once Stripe hears 200 the event cannot be lost.
   event_stream stream(svc.redis, s.redis_prefix);
+  const auto written_on = svc.replication.session();
   auto appended =
       co_await stream.append(parsed.update.event_id, parsed.type, req.body, s.webhook_max_backlog);
   if (!appended) {
@@ -74,6 +76,13 @@ awaitable<http::response> receive_stripe(const http::request& req, services& svc
         "backlog_full", "Too many events wait to be processed; Stripe will retry."));
     r.with_header("Retry-After", "60");
     co_return r;
+  }
+  // Not acknowledged until Redis's replicas have it too (--redis-wait-replicas): Stripe retries
+  // a 503, and the event's dedupe mark gives the stored copy and the retry one effect.
+  auto held = co_await svc.replication.confirm(written_on);
+  if (held != redis::replica_wait::outcome::confirmed) {
+    m.received.with({"stripe", type, "not_replicated"}).inc();
+    co_return http::store_not_replicated_response();
   }
   m.received.with({"stripe", type, "accepted"}).inc();
   co_return http::response::json(200, R"({"received":true})");

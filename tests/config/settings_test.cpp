@@ -111,6 +111,9 @@ TEST(Settings, RedisHalfSettingsAreRefused) {
            {{"--redis-username=supportd"}, "--redis-username: "},
            {{"--redis-wait-replicas=-1"}, "--redis-wait-replicas: "},
            {{"--redis-wait-timeout=0s"}, "--redis-wait-timeout: "},
+           // A WAIT holds up every command behind it: they would miss their own deadline.
+           {{"--redis-wait-replicas=1", "--redis-wait-timeout=1500ms", "--redis-timeout=2s"},
+            "--redis-wait-timeout: "},
        }) {
     args.insert(args.begin(), {"--listen-https=", "--listen-http=127.0.0.1:1"});
     auto r = parse(args);

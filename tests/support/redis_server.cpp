@@ -2,7 +2,10 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <functional>
 #include <stdexcept>
+#include <thread>
 
 namespace supportd::test {
 
@@ -13,6 +16,52 @@ redis_server::redis_server() : port_(free_port()) {
 redis_server::redis_server(std::vector<std::string> extra_args)
     : port_(free_port()), extra_args_(std::move(extra_args)) {
   start();
+}
+
+redis_server::redis_server(int primary_port) : port_(free_port()), primary_port_(primary_port) {
+  start();
+}
+
+namespace {
+
+// Whether `server`'s INFO replication has a line for which `match` holds, within `timeout`.
+bool replication_shows(const redis_server& server,
+                       const std::function<bool(const std::string&)>& match,
+                       std::chrono::milliseconds timeout) {
+  const auto deadline = std::chrono::steady_clock::now() + timeout;
+  do {
+    auto info = server.cli({"INFO", "replication"});
+    if (std::any_of(info.begin(), info.end(), match)) {
+      return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  } while (std::chrono::steady_clock::now() < deadline);
+  return false;
+}
+
+}  // namespace
+
+std::unique_ptr<redis_server> redis_server::replica_of(const redis_server& primary) {
+  std::unique_ptr<redis_server> replica(new redis_server(primary.port()));
+  const auto port = ",port=" + std::to_string(replica->port()) + ",state=online";
+  // The primary counts a replica for WAIT once it is online there: after a diskless sync, when
+  // the replica's first acknowledgement arrives, a little after the replica's side is up.
+  if (!replica->wait_linked(std::chrono::seconds(10)) ||
+      !replication_shows(
+          primary,
+          [&](const std::string& line) {
+            return line.starts_with("slave") && line.find(port) != std::string::npos;
+          },
+          std::chrono::seconds(10))) {
+    throw std::runtime_error("the replica did not sync with its primary");
+  }
+  return replica;
+}
+
+bool redis_server::wait_linked(std::chrono::milliseconds timeout) const {
+  return replication_shows(
+      *this, [](const std::string& line) { return line.starts_with("master_link_status:up"); },
+      timeout);
 }
 
 redis_server::~redis_server() {
@@ -29,9 +78,14 @@ void redis_server::start() {
       dir_.path().string(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
       "--daemonize", "no",
       // As deploy/ runs it: reminder buckets are listpacks.
-      "--hash-max-listpack-value", "128", "--hash-max-listpack-entries", "512"};
+      "--hash-max-listpack-value", "128", "--hash-max-listpack-entries", "512",
+      // A replica syncs at once rather than after the 5 s Redis waits for more replicas.
+      "--repl-diskless-sync-delay", "0"};
+  if (primary_port_ != 0) {
+    argv.insert(argv.end(), {"--replicaof", "127.0.0.1", std::to_string(primary_port_)});
+  }
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-  process_ = std::make_unique<child_process>(argv);
+  process_ = std::make_unique<child_process>(std::move(argv));
   auto ready = process_->wait_for_line(
       [](const std::string& line) {
         return line.find("Ready to accept connections") != std::string::npos;

@@ -1,6 +1,8 @@
-// A real redis-server for a test: its own free port and temp dir, AOF on, fsync always.
+// A real redis-server for a test: its own free port and temp dir, AOF on, fsync always; or a
+// replica of another one.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +18,10 @@ class redis_server {
   // With more redis-server arguments (TLS, ACL users, --replicaof …) after the usual ones.
   explicit redis_server(std::vector<std::string> extra_args);
   ~redis_server();
+
+  // A replica of `primary` (`--replicaof`), returned once its link to the primary is up and the
+  // first sync is done (INFO replication: master_link_status:up).
+  static std::unique_ptr<redis_server> replica_of(const redis_server& primary);
 
   int port() const { return port_; }
   const temp_dir& dir() const { return dir_; }
@@ -33,12 +39,17 @@ class redis_server {
   void pause();
   void resume();
 
+  // Waits until this replica's link to its primary is up; whether it came up within `timeout`.
+  bool wait_linked(std::chrono::milliseconds timeout) const;
+
  private:
+  explicit redis_server(int primary_port);
   void start();
 
   temp_dir dir_;
   int port_;
   std::vector<std::string> extra_args_;
+  int primary_port_ = 0;  // a replica's primary; 0 for a primary
   std::unique_ptr<child_process> process_;
 };
 
