@@ -5,8 +5,10 @@
 #include <fstream>
 #include <regex>
 #include <stdexcept>
+#include <thread>
 
 #include "e2e/fake_stripe_peer.hpp"
+#include "support/raw_client.hpp"
 #include "webhooks/stripe_signature.hpp"
 
 namespace supportd::test {
@@ -151,6 +153,88 @@ std::string id_of(const std::string& json_body) {
     return {};
   }
   return std::string(parsed.as_object().at("id").as_string());
+}
+
+void ledger::add(request_record r) {
+  std::lock_guard lock(mutex_);
+  if (r.kind == write_kind::pledge && r.status == 201) {
+    latest_pledge_ = r.id;
+  }
+  records_.push_back(std::move(r));
+}
+
+std::string ledger::latest_pledge() {
+  std::lock_guard lock(mutex_);
+  return latest_pledge_.empty() ? "pl_not_yet" : latest_pledge_;
+}
+
+std::vector<request_record> ledger::records() {
+  std::lock_guard lock(mutex_);
+  return records_;
+}
+
+void send_writes(const std::string& tag, int client, int port, const std::atomic<bool>& stop,
+                 ledger& seen) {
+  auto connection = std::make_unique<raw_client>(port, false);
+  for (int n = 0; !stop; ++n) {
+    request_record r;
+    r.kind = static_cast<write_kind>((n + client) % 3);
+    const auto name = tag + "_" + std::to_string(client) + "_" + std::to_string(n);
+    std::string request;
+    switch (r.kind) {
+      case write_kind::pledge:
+        request = pledge_request(name);
+        break;
+      case write_kind::signup:
+        request = signup_request("reader" + name + "@example.org");
+        break;
+      case write_kind::webhook:
+        r.id = "evt_" + name;
+        request = webhook_request(r.id, seen.latest_pledge());
+        break;
+    }
+    r.started = clock_type::now();
+    connection->send(request);
+    auto answer = connection->read_response(std::chrono::seconds(5));
+    r.finished = clock_type::now();
+    if (answer) {
+      r.status = answer->status;
+      if (r.kind != write_kind::webhook && acknowledged(r)) {
+        r.id = id_of(answer->body);
+      }
+    } else {
+      connection = std::make_unique<raw_client>(port, false);
+    }
+    seen.add(std::move(r));
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+std::vector<std::string> lost_writes(const redis_server& redis,
+                                     const std::vector<request_record>& records) {
+  std::vector<std::string> pledges;
+  std::vector<std::string> reminders;
+  std::vector<std::string> lost;
+  for (const auto& r : records) {
+    if (!acknowledged(r)) {
+      continue;
+    }
+    if (r.kind == write_kind::pledge) {
+      pledges.push_back(r.id);
+    } else if (r.kind == write_kind::signup) {
+      reminders.push_back(r.id);
+    }
+  }
+  lost = missing_pledges(redis, pledges);
+  auto reminders_lost = missing_reminders(redis, reminders);
+  lost.insert(lost.end(), reminders_lost.begin(), reminders_lost.end());
+  const auto kept = webhook_events_kept(redis);
+  for (const auto& r : records) {
+    if (acknowledged(r) && r.kind == write_kind::webhook && !kept.contains(r.id)) {
+      lost.push_back(r.id);
+    }
+  }
+  return lost;
 }
 
 }  // namespace supportd::test

@@ -3,8 +3,11 @@
 // (200). Each acknowledged one must be found in Redis afterwards, whatever happened to Redis.
 #pragma once
 
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <memory>
+#include <mutex>
 #include <set>
 #include <string>
 #include <vector>
@@ -60,5 +63,48 @@ std::set<std::string> webhook_events_kept(const redis_server& redis);
 
 // The `id` member of a JSON answer.
 std::string id_of(const std::string& json_body);
+
+// A steady mix of the three writes, as the durability tests send it, and what came of each.
+using clock_type = std::chrono::steady_clock;
+enum class write_kind { pledge, signup, webhook };
+
+struct request_record {
+  write_kind kind;
+  clock_type::time_point started;
+  clock_type::time_point finished;
+  int status = 0;  // 0: no answer within 5 s, or the connection closed
+  std::string id;  // of the acknowledged write: pledge id, reminder id, event id
+};
+
+inline bool acknowledged(const request_record& r) {
+  return r.status == 200 || r.status == 201 || r.status == 303;
+}
+
+inline std::chrono::milliseconds took(const request_record& r) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(r.finished - r.started);
+}
+
+// What the clients saw, shared by their threads.
+class ledger {
+ public:
+  void add(request_record r);
+  // A pledge the webhooks can be about: the latest acknowledged one.
+  std::string latest_pledge();
+  std::vector<request_record> records();
+
+ private:
+  std::mutex mutex_;
+  std::vector<request_record> records_;
+  std::string latest_pledge_;
+};
+
+// One client until `stop`: a kept-alive connection to supportd on `port` (a new one when it is
+// gone), pledges, sign-ups and webhooks in turn, each tagged with `tag` and `client`.
+void send_writes(const std::string& tag, int client, int port, const std::atomic<bool>& stop,
+                 ledger& seen);
+
+// The ids of the acknowledged writes of `records` missing from `redis`: lost.
+std::vector<std::string> lost_writes(const redis_server& redis,
+                                     const std::vector<request_record>& records);
 
 }  // namespace supportd::test

@@ -18,27 +18,11 @@ namespace supportd::test {
 namespace {
 
 using namespace std::chrono_literals;
-using clock_type = std::chrono::steady_clock;
-
 constexpr int restarts = 20;
 constexpr int client_threads = 3;
 constexpr auto up_for = 1200ms;
 constexpr auto down_for = 300ms;
 constexpr auto outage_answer_bound = 1s;
-
-enum class write_kind { pledge, signup, webhook };
-
-struct request_record {
-  write_kind kind;
-  clock_type::time_point started;
-  clock_type::time_point finished;
-  int status = 0;  // 0: no answer within 5 s, or the connection closed
-  std::string id;  // of the acknowledged write: pledge id, reminder id, event id
-};
-
-bool acknowledged(const request_record& r) {
-  return r.status == 200 || r.status == 201 || r.status == 303;
-}
 
 // From the SIGKILL to the restarted Redis saying it accepts connections; within it, from the
 // killed process's exit to the new one's start, no Redis runs at all.
@@ -49,73 +33,6 @@ struct outage {
   clock_type::time_point to;
 };
 
-// What the clients saw, shared by their threads.
-class ledger {
- public:
-  void add(request_record r) {
-    std::lock_guard lock(mutex_);
-    if (r.kind == write_kind::pledge && r.status == 201) {
-      latest_pledge_ = r.id;
-    }
-    records_.push_back(std::move(r));
-  }
-  // A pledge the webhooks can be about: the latest acknowledged one.
-  std::string latest_pledge() {
-    std::lock_guard lock(mutex_);
-    return latest_pledge_.empty() ? "pl_not_yet" : latest_pledge_;
-  }
-  std::vector<request_record> records() {
-    std::lock_guard lock(mutex_);
-    return records_;
-  }
-
- private:
-  std::mutex mutex_;
-  std::vector<request_record> records_;
-  std::string latest_pledge_;
-};
-
-// One client: a kept-alive connection, a new one when supportd's is gone, requests in turn.
-void send_writes(int client, int port, const std::atomic<bool>& stop, ledger& seen) {
-  auto connection = std::make_unique<raw_client>(port, false);
-  for (int n = 0; !stop; ++n) {
-    request_record r;
-    r.kind = static_cast<write_kind>((n + client) % 3);
-    const auto tag = std::to_string(client) + "_" + std::to_string(n);
-    std::string request;
-    switch (r.kind) {
-      case write_kind::pledge:
-        request = pledge_request("restart-" + tag);
-        break;
-      case write_kind::signup:
-        request = signup_request("reader" + tag + "@example.org");
-        break;
-      case write_kind::webhook:
-        r.id = "evt_restart_" + tag;
-        request = webhook_request(r.id, seen.latest_pledge());
-        break;
-    }
-    r.started = clock_type::now();
-    connection->send(request);
-    auto answer = connection->read_response(5s);
-    r.finished = clock_type::now();
-    if (answer) {
-      r.status = answer->status;
-      if (r.kind != write_kind::webhook && acknowledged(r)) {
-        r.id = id_of(answer->body);
-      }
-    } else {
-      connection = std::make_unique<raw_client>(port, false);
-    }
-    seen.add(std::move(r));
-    std::this_thread::sleep_for(5ms);
-  }
-}
-
-std::chrono::milliseconds took(const request_record& r) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(r.finished - r.started);
-}
-
 TEST(RedisRestarts, NoAcknowledgedWriteIsLostAndEveryRequestDuringAnOutageIsA503WithinASecond) {
   redis_server redis;  // AOF on, appendfsync always, its own port and directory
   writing_service service(redis.url());
@@ -124,7 +41,8 @@ TEST(RedisRestarts, NoAcknowledgedWriteIsLostAndEveryRequestDuringAnOutageIsA503
   std::atomic<bool> stop{false};
   std::vector<std::thread> clients;
   for (int c = 0; c < client_threads; ++c) {
-    clients.emplace_back(send_writes, c, service.http_port(), std::cref(stop), std::ref(seen));
+    clients.emplace_back(send_writes, "restart", c, service.http_port(), std::cref(stop),
+                         std::ref(seen));
   }
   std::vector<outage> outages;
   for (int i = 0; i < restarts; ++i) {
