@@ -113,18 +113,24 @@ void link::close() {
   stream_->unix_socket.close(ignored);
 }
 
-awaitable<error_code> link::connect(const link_target& target, std::chrono::milliseconds timeout) {
-  auto self = shared_from_this();
-  // The deadline closes the link; whatever step is under way then fails.
+std::shared_ptr<bool> link::close_at(net::steady_timer& deadline,
+                                     std::chrono::milliseconds timeout) {
+  // Whatever step is under way when the link closes fails; the flag says it was the deadline.
   auto expired = std::make_shared<bool>(false);
-  net::steady_timer deadline(io_);
   deadline.expires_after(timeout);
-  deadline.async_wait([self, expired](error_code ec) {
+  deadline.async_wait([self = shared_from_this(), expired](error_code ec) {
     if (!ec) {
       *expired = true;
       self->close();
     }
   });
+  return expired;
+}
+
+awaitable<error_code> link::connect(const link_target& target, std::chrono::milliseconds timeout) {
+  auto self = shared_from_this();
+  net::steady_timer deadline(io_);
+  auto expired = close_at(deadline, timeout);
   auto finish = [&](error_code ec) {
     deadline.cancel();
     if (*expired) {
@@ -212,15 +218,8 @@ awaitable<error_code> link::receive() {
 awaitable<boost::system::result<reply>> link::exchange(std::span<const std::string_view> args,
                                                        std::chrono::milliseconds timeout) {
   auto self = shared_from_this();
-  auto expired = std::make_shared<bool>(false);
   net::steady_timer deadline(io_);
-  deadline.expires_after(timeout);
-  deadline.async_wait([self, expired](error_code ec) {
-    if (!ec) {
-      *expired = true;
-      self->close();
-    }
-  });
+  auto expired = close_at(deadline, timeout);
   std::string command;
   append_command(command, args);
   boost::system::result<reply> outcome = make_error_code(errc::connection_lost);

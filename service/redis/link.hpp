@@ -8,6 +8,7 @@
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <chrono>
 #include <memory>
 #include <optional>
@@ -62,6 +63,9 @@ class link : public std::enable_shared_from_this<link> {
 
  private:
   struct stream;
+  // Closes the link when `deadline` (set to `timeout`) expires before it is cancelled; the
+  // returned flag then reads true.
+  std::shared_ptr<bool> close_at(net::steady_timer& deadline, std::chrono::milliseconds timeout);
   net::io_context& io_;
   std::unique_ptr<stream> stream_;
   reply_reader reader_;
