@@ -43,11 +43,19 @@ void connection::start() {
     return;
   }
   closing_ = false;
-  net::co_spawn(io_, keep_connected(alive_), net::detached);
+  // This run's token: close() (and so the destructor) clears it, and every coroutine of the run
+  // looks at it after each wait before it touches the connection again.
+  run_ = std::make_shared<bool>(true);
+  net::co_spawn(io_, keep_connected(run_), net::detached);
   if (sentinel_) {
     net::co_spawn(io_,
-                  sentinel_->watch_switches(alive_,
+                  sentinel_->watch_switches(run_,
                                             [this](const config::host_port& primary) {
+                                              // The session there already (a READONLY led us
+                                              // to it first) stays.
+                                              if (link_ && primary == session_address_) {
+                                                return;
+                                              }
                                               // Go there now rather than at the next error.
                                               announced_primary_ = primary;
                                               drop_session();
@@ -59,48 +67,65 @@ void connection::start() {
 
 void connection::close() {
   closing_ = true;
+  *run_ = false;
   backoff_timer_.cancel();
   if (sentinel_) {
     sentinel_->stop();
   }
+  if (connecting_) {
+    connecting_->close();
+  }
   end_session();
 }
 
-awaitable<void> connection::keep_connected(std::shared_ptr<bool> alive) {
-  while (*alive && !closing_) {
-    auto l = co_await open_session();
-    if (!*alive || closing_) {
-      if (l) {
-        l->close();
-      }
-      co_return;
-    }
-    if (l) {
-      link_ = l;
-      ++generation_;
-      ready_ = true;
-      failed_attempts_ = 0;
-      timeouts_in_a_row_ = 0;
-      last_failure_.clear();
-      if (ever_connected_ && metrics_ != nullptr) {
-        metrics_->reconnects.inc();
-      }
-      ever_connected_ = true;
-      log::info("redis connected");
-      co_await read_replies(l, alive);
-      if (!*alive) {
+awaitable<void> connection::keep_connected(std::shared_ptr<bool> run) {
+  while (*run) {
+    try {
+      auto l = co_await open_session(run);
+      if (!*run) {
+        if (l) {
+          l->close();
+        }
         co_return;
       }
-      if (!closing_) {
-        log::warn("redis connection lost; reconnecting");
+      if (l && announced_primary_) {
+        // The sentinels announced a new primary while this session was being opened.
+        l->close();
+        continue;
       }
+      if (l) {
+        link_ = l;
+        ++generation_;
+        ready_ = true;
+        failed_attempts_ = 0;
+        timeouts_in_a_row_ = 0;
+        last_failure_.clear();
+        if (ever_connected_ && metrics_ != nullptr) {
+          metrics_->reconnects.inc();
+        }
+        ever_connected_ = true;
+        log::info("redis connected");
+        co_await read_replies(l, run);
+        if (!*run) {
+          co_return;
+        }
+        log::warn("redis connection lost; reconnecting");
+        end_session();
+      }
+    } catch (const std::exception& e) {
+      // Nothing here is expected to throw (memory aside); a session that does ends, the next
+      // one starts.
+      if (!*run) {
+        co_return;
+      }
+      log::error("redis session failed", {{"error", std::string_view(e.what())}});
       end_session();
     }
     co_await back_off();
   }
 }
 
-awaitable<std::shared_ptr<link>> connection::open_session() {
+awaitable<std::shared_ptr<link>> connection::open_session(std::shared_ptr<bool> run) {
   const auto& ep = options_.endpoint;
   link_target target{
       .host = ep.host, .port = ep.port, .socket_path = ep.socket_path, .tls = nullptr};
@@ -114,6 +139,9 @@ awaitable<std::shared_ptr<link>> connection::open_session() {
       announced_primary_.reset();
     } else {
       auto primary = co_await sentinel_->locate_primary();
+      if (!*run) {
+        co_return nullptr;
+      }
       if (!primary) {
         report_failure("no sentinel names the primary");
         co_return nullptr;
@@ -122,9 +150,16 @@ awaitable<std::shared_ptr<link>> connection::open_session() {
       target.port = primary->port;
     }
   }
+  session_address_ = {target.host, static_cast<std::uint16_t>(target.port)};
   const auto timeout = options_.connect_timeout;
   auto l = std::make_shared<link>(io_);
-  if (auto ec = co_await l->connect(target, timeout)) {
+  connecting_ = l;  // close() closes it too
+  auto ec = co_await l->connect(target, timeout);
+  if (!*run) {
+    co_return nullptr;
+  }
+  connecting_.reset();
+  if (ec) {
     report_failure("redis connect failed: " + ec.message());
     co_return nullptr;
   }
@@ -135,6 +170,9 @@ awaitable<std::shared_ptr<link>> connection::open_session() {
     }
     auth.push_back(ep.password);
     auto r = co_await l->exchange(auth, timeout);
+    if (!*run) {
+      co_return nullptr;
+    }
     if (!r || r->is_error()) {
       // Never the password; Redis's own message names the cause (WRONGPASS, NOPERM).
       report_failure(!r ? "redis AUTH got no answer"
@@ -146,7 +184,11 @@ awaitable<std::shared_ptr<link>> connection::open_session() {
   }
   std::string db = std::to_string(ep.db);
   std::string_view select[] = {"SELECT", db};
-  if (auto r = co_await l->exchange(select, timeout); !r || !expect_status(*r, "OK")) {
+  auto selected = co_await l->exchange(select, timeout);
+  if (!*run) {
+    co_return nullptr;
+  }
+  if (!selected || !expect_status(*selected, "OK")) {
     report_failure("redis SELECT " + db + " failed");
     l->close();
     co_return nullptr;
@@ -155,6 +197,9 @@ awaitable<std::shared_ptr<link>> connection::open_session() {
     // A sentinel's answer can be stale for a moment around a failover: only a primary is used.
     std::string_view role[] = {"ROLE"};
     auto r = co_await l->exchange(role, timeout);
+    if (!*run) {
+      co_return nullptr;
+    }
     if (!r || r->type != reply::kind::array || r->elements.empty() ||
         r->elements[0].text != "master") {
       report_failure("the server the sentinels named is not the primary (yet)");
@@ -186,14 +231,14 @@ awaitable<void> connection::back_off() {
   co_await backoff_timer_.async_wait(net::as_tuple(net::use_awaitable));
 }
 
-awaitable<void> connection::read_replies(std::shared_ptr<link> l, std::shared_ptr<bool> alive) {
+awaitable<void> connection::read_replies(std::shared_ptr<link> l, std::shared_ptr<bool> run) {
   for (;;) {
     // Every reply already read is handed out before waiting again, so that the commands their
     // waiters send next go out together.
     auto r = l->next_reply();
     if (r && !*r) {
       auto ec = co_await l->receive();
-      if (!*alive || l != link_ || ec) {
+      if (!*run || l != link_ || ec) {
         co_return;
       }
       continue;
@@ -216,14 +261,14 @@ awaitable<void> connection::read_replies(std::shared_ptr<link> l, std::shared_pt
 bool connection::take_reply(reply r) {
   auto op = std::move(waiting_.front());
   waiting_.pop_front();
+  // The server was a primary and is a replica now (a failover): nothing more goes to it, even
+  // when this command's waiter already gave up.
+  const bool demoted = r.is_error() && r.text.starts_with("READONLY");
   if (op->outcome) {
-    return true;  // its waiter gave up at the deadline: the late reply is dropped
+    return !demoted;  // its waiter gave up at the deadline: the late reply is dropped
   }
-  bool demoted = false;
-  if (r.is_error() && r.text.starts_with("READONLY")) {
-    // The server was a primary and is a replica now (a failover): nothing is written to it.
+  if (demoted) {
     op->outcome = result(make_error_code(errc::connection_lost));
-    demoted = true;
   } else if (r.is_error() && r.text.starts_with("LOADING")) {
     // Redis is reading its data back after a restart: answer "not available now".
     op->outcome = result(make_error_code(errc::not_connected));

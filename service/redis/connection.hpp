@@ -94,10 +94,10 @@ class connection {
 
   awaitable<result> send(std::span<const std::string_view> args, std::chrono::milliseconds timeout);
   // Connects, reads replies while the connection lasts, and connects again, until close().
-  awaitable<void> keep_connected(std::shared_ptr<bool> alive);
+  awaitable<void> keep_connected(std::shared_ptr<bool> run);
   // A connected, authenticated link on the right database of the primary; null on failure.
-  awaitable<std::shared_ptr<link>> open_session();
-  awaitable<void> read_replies(std::shared_ptr<link> l, std::shared_ptr<bool> alive);
+  awaitable<std::shared_ptr<link>> open_session(std::shared_ptr<bool> run);
+  awaitable<void> read_replies(std::shared_ptr<link> l, std::shared_ptr<bool> run);
   // Hands a reply to the command waiting for it; false when the server is no primary any more.
   bool take_reply(reply r);
   awaitable<void> write_queued(std::shared_ptr<link> l, std::shared_ptr<bool> alive);
@@ -114,6 +114,8 @@ class connection {
   client_metrics* metrics_;
   std::shared_ptr<sentinel_client> sentinel_;
   std::shared_ptr<link> link_;                    // the current session's; null between sessions
+  std::shared_ptr<link> connecting_;              // the one being opened
+  config::host_port session_address_;             // where the current (or next) session is
   std::deque<std::shared_ptr<pending>> waiting_;  // in the order their replies will come
   std::string unwritten_;                         // commands not handed to the stream yet
   bool writing_ = false;
@@ -129,6 +131,8 @@ class connection {
   bool ever_connected_ = false;
   // Cleared by the destructor so that coroutines still suspended on the io_context do nothing.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
+  // Cleared by close(): the session loop and the sentinel watch of the run start() began end.
+  std::shared_ptr<bool> run_ = std::make_shared<bool>(false);
 };
 
 }  // namespace supportd::redis

@@ -54,8 +54,9 @@ std::shared_ptr<net::ssl::context> make_redis_tls_context(const config::redis_tl
 
 // Exactly one of the sockets is in use; TLS runs over the TCP socket.
 struct link::stream {
-  explicit stream(net::io_context& io) : tcp(io), unix_socket(io) {}
+  explicit stream(net::io_context& io) : resolver(io), tcp(io), unix_socket(io) {}
 
+  net::ip::tcp::resolver resolver;  // cancelled by close(), so a slow DNS meets the deadline too
   net::ip::tcp::socket tcp;
   net::local::stream_protocol::socket unix_socket;
   std::optional<net::ssl::stream<net::ip::tcp::socket&>> tls;
@@ -108,6 +109,7 @@ bool link::is_open() const {
 }
 
 void link::close() {
+  stream_->resolver.cancel();
   error_code ignored;
   stream_->tcp.close(ignored);
   stream_->unix_socket.close(ignored);
@@ -148,9 +150,9 @@ awaitable<error_code> link::connect(const link_target& target, std::chrono::mill
         net::local::stream_protocol::endpoint(target.socket_path), use_tuple);
     co_return finish(ec);
   }
-  net::ip::tcp::resolver resolver(io_);
+  const auto port = std::to_string(target.port);
   auto [resolve_ec, endpoints] =
-      co_await resolver.async_resolve(target.host, std::to_string(target.port), use_tuple);
+      co_await stream_->resolver.async_resolve(target.host, port, use_tuple);
   if (resolve_ec || *expired) {
     co_return finish(resolve_ec);
   }
@@ -209,7 +211,12 @@ awaitable<error_code> link::receive() {
     co_return make_error_code(errc::connection_lost);
   }
   reader_.feed(std::string_view(read_buffer_.data(), n));
-  while (std::size_t more = stream_->read_ready(net::buffer(read_buffer_))) {
+  // At most 256 KiB more at once: a server that never pauses does not keep the thread.
+  for (int chunk = 0; chunk < 16; ++chunk) {
+    std::size_t more = stream_->read_ready(net::buffer(read_buffer_));
+    if (more == 0) {
+      break;
+    }
     reader_.feed(std::string_view(read_buffer_.data(), more));
   }
   co_return error_code{};
