@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "config/settings.hpp"
+#include "core/pause.hpp"
 #include "http/admin_access.hpp"
 #include "http/client_address.hpp"
 #include "http/cors.hpp"
@@ -31,7 +32,6 @@
 namespace supportd::pledges {
 namespace {
 
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr auto cancel_link_lifetime = std::chrono::hours(24 * 90);
 
 http::response pledges_off() {
@@ -131,11 +131,6 @@ bool sane_id(std::string_view id) {
            return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
                   c == '_' || c == '-';
          });
-}
-
-awaitable<void> sleep_for(std::chrono::milliseconds d) {
-  net::steady_timer timer(co_await net::this_coro::executor, d);
-  co_await timer.async_wait(use_tuple);
 }
 
 // The saved answer of an Idempotency-Key must not hand a capability to whoever reads Redis: it
@@ -343,7 +338,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
         r.with_header("Retry-After", "1");
         co_return answer(std::move(r));
       }
-      co_await sleep_for(std::chrono::milliseconds(100));
+      co_await pause(std::chrono::milliseconds(100));
     }
   }
 

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <random>
 
+#include "core/pause.hpp"
 #include "log/logger.hpp"
 #include "pledges/pledge_store.hpp"
 #include "reconcile/reconcile_metrics.hpp"
@@ -18,13 +19,6 @@ namespace supportd::reconcile {
 namespace {
 
 using boost::system::result;
-
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-
-awaitable<void> pause(std::chrono::milliseconds d) {
-  net::steady_timer timer(co_await net::this_coro::executor, d);
-  co_await timer.async_wait(use_tuple);
-}
 
 }  // namespace
 

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
 
+#include "core/pause.hpp"
 #include "log/logger.hpp"
 #include "reminders/reminder_book.hpp"
 #include "reminders/reminder_id.hpp"
@@ -22,13 +23,6 @@ namespace supportd::reminders {
 namespace {
 
 using boost::system::result;
-
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-
-awaitable<void> pause(std::chrono::milliseconds d) {
-  net::steady_timer timer(co_await net::this_coro::executor, d);
-  co_await timer.async_wait(use_tuple);
-}
 
 std::int64_t system_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/pause.hpp"
 #include "log/logger.hpp"
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_store.hpp"
@@ -17,16 +18,6 @@
 #include "webhooks/webhook_metrics.hpp"
 
 namespace supportd::webhooks {
-namespace {
-
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-
-awaitable<void> pause(std::chrono::milliseconds d) {
-  net::steady_timer timer(co_await net::this_coro::executor, d);
-  co_await timer.async_wait(use_tuple);
-}
-
-}  // namespace
 
 event_processor::event_processor(redis::connection& redis, std::string_view prefix,
                                  webhook_metrics& metrics, pledges::pledge_metrics& pledge_stats,

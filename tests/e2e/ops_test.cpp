@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "e2e/fake_stripe_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/raw_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/supportd_process.hpp"
@@ -89,19 +90,6 @@ class OpsAdmin : public ::testing::Test {
     auto r = client.read_response(20s);
     EXPECT_EQ(status(r), 200);
     return status(r) == 200 ? json::parse(r->body).as_object() : json::object{};
-  }
-
-  // Polls until `done` holds, up to `timeout`; whether it did.
-  static bool eventually(const std::function<bool()>& done,
-                         std::chrono::milliseconds timeout = 10s) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        return false;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return true;
   }
 
   static std::int64_t at(const json::object& o, std::string_view group, std::string_view key) {

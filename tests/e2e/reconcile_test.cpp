@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "e2e/fake_stripe_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/raw_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/supportd_process.hpp"
@@ -25,18 +26,6 @@ constexpr auto admin_token = "admin-token-for-reconcile-tests";
 
 std::string bearer(const std::string& token) {
   return "Authorization: Bearer " + token + "\r\n";
-}
-
-// Polls until `done` holds, up to `timeout`; whether it did.
-bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout = 15s) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (!done()) {
-    if (std::chrono::steady_clock::now() > deadline) {
-      return false;
-    }
-    std::this_thread::sleep_for(50ms);
-  }
-  return true;
 }
 
 // What a pledge's owner and the revenue figures see of it: what Stripe's events imply.
@@ -155,10 +144,12 @@ class Reconcile : public ::testing::Test {
   json::object wait_for(const std::string& id,
                         const std::function<bool(const json::object&)>& done) {
     json::object last;
-    eventually([&] {
-      last = view(id);
-      return !last.empty() && done(last);
-    });
+    eventually(
+        [&] {
+          last = view(id);
+          return !last.empty() && done(last);
+        },
+        15s);
     return last;
   }
 
@@ -233,7 +224,7 @@ TEST_F(Reconcile, OneRunRepairsWhatARestoredBackupLostAndCountsNothingTwice) {
   }
   EXPECT_EQ(wait_for(e, [](const auto& p) { return p.at("status") == "paid"; }).at("status"),
             "paid");
-  ASSERT_TRUE(eventually([&] { return backlog() == 0; }));
+  ASSERT_TRUE(eventually([&] { return backlog() == 0; }, 15s));
 
   // The backup: Redis's append-only files as they are (every write is fsynced).
   const fs::path redis_dir = redis.cli({"CONFIG", "GET", "dir"}).at(1);
@@ -263,7 +254,7 @@ TEST_F(Reconcile, OneRunRepairsWhatARestoredBackupLostAndCountsNothingTwice) {
   EXPECT_EQ(expected[b].at("consecutive_failures"), 0);
   EXPECT_EQ(expected[d].at("consecutive_failures"), 1);
   EXPECT_EQ(expected[e].at("total_refunded_minor"), 1000);
-  ASSERT_TRUE(eventually([&] { return backlog() == 0; }));
+  ASSERT_TRUE(eventually([&] { return backlog() == 0; }, 15s));
   const auto figures = summary().at("pledges").as_object();
   EXPECT_EQ(figures.at("mrr_minor").at("USD"), 500 + 1000 + 300);  // a, d (past due), f
   EXPECT_EQ(figures.at("mrr_minor").at("EUR"), 700);
@@ -299,13 +290,15 @@ TEST_F(Reconcile, OneRunRepairsWhatARestoredBackupLostAndCountsNothingTwice) {
 
   for (const auto& [id, want] : expected) {
     json::object got;
-    EXPECT_TRUE(eventually([&] {
-      got = outcome_of(view(id));
-      return got == want;
-    })) << id
-        << ": " << json::serialize(got) << " instead of " << json::serialize(want);
+    EXPECT_TRUE(eventually(
+        [&] {
+          got = outcome_of(view(id));
+          return got == want;
+        },
+        15s))
+        << id << ": " << json::serialize(got) << " instead of " << json::serialize(want);
   }
-  ASSERT_TRUE(eventually([&] { return backlog() == 0; }));
+  ASSERT_TRUE(eventually([&] { return backlog() == 0; }, 15s));
   const auto repaired = summary().at("pledges").as_object();
   EXPECT_EQ(repaired.at("active"), figures.at("active"));
   EXPECT_EQ(repaired.at("mrr_minor"), figures.at("mrr_minor"));

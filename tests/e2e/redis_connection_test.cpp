@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "e2e/fake_stripe_peer.hpp"
+#include "support/eventually.hpp"
 #include "support/raw_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/supportd_process.hpp"
@@ -63,17 +64,6 @@ class RedisAsProductionRunsIt : public ::testing::Test {
       n += line.find(text) != std::string::npos;
     }
     return n;
-  }
-
-  static bool eventually(const std::function<bool()>& done, std::chrono::milliseconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (!done()) {
-      if (std::chrono::steady_clock::now() > deadline) {
-        return false;
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    return true;
   }
 
   // A certificate for 127.0.0.1 that is its own CA, and one from another "CA".
