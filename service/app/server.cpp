@@ -15,22 +15,28 @@
 #include <thread>
 #include <vector>
 
+#include "app/reminders_on_payment.hpp"
+#include "core/clock.hpp"
 #include "http/admin_access.hpp"
 #include "http/connection_tracker.hpp"
 #include "http/router.hpp"
 #include "http/server_metrics.hpp"
 #include "http/session.hpp"
+#include "limits/public_gate.hpp"
 #include "log/logger.hpp"
 #include "metrics/registry.hpp"
 #include "notify/webhook_sender.hpp"
+#include "ops/ops_context.hpp"
 #include "ops/ops_routes.hpp"
 #include "ops/process_metrics.hpp"
+#include "pledges/pledge_context.hpp"
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_routes.hpp"
 #include "pledges/pledge_store.hpp"
 #include "providers/circuit_breaker.hpp"
 #include "providers/provider_metrics.hpp"
 #include "providers/stripe/stripe_client.hpp"
+#include "reconcile/reconcile_context.hpp"
 #include "reconcile/reconcile_metrics.hpp"
 #include "reconcile/reconcile_routes.hpp"
 #include "reconcile/stripe_reconciler.hpp"
@@ -39,13 +45,14 @@
 #include "redis/link.hpp"
 #include "redis/replica_wait.hpp"
 #include "reminders/reminder_book.hpp"
+#include "reminders/reminder_context.hpp"
 #include "reminders/reminder_metrics.hpp"
 #include "reminders/reminder_routes.hpp"
 #include "reminders/reminder_scheduler.hpp"
 #include "reminders/reminder_store.hpp"
 #include "security/data_keys.hpp"
-#include "services.hpp"
 #include "webhooks/event_processor.hpp"
+#include "webhooks/webhook_context.hpp"
 #include "webhooks/webhook_metrics.hpp"
 #include "webhooks/webhook_routes.hpp"
 
@@ -55,56 +62,6 @@ using tcp = net::ip::tcp;
 namespace {
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-
-// Every route supportd serves to readers, their browsers and the payment provider, top to bottom.
-std::vector<http::route> public_routes() {
-  return {
-      {"GET", "/healthz", &ops::healthz},
-      {"POST", "/v1/pledges", &pledges::create_pledge},
-      {"OPTIONS", "/v1/pledges", &pledges::pledge_preflight},
-      {"GET", "/v1/pledges/{id}", &pledges::get_pledge},
-      {"POST", "/v1/pledges/{id}/cancel", &pledges::cancel_pledge},
-      {"GET", "/v1/pledges/{id}/cancel", &pledges::cancel_page},
-      {"POST", "/v1/reminders", &reminders::create_reminder},
-      {"OPTIONS", "/v1/reminders", &reminders::reminder_preflight},
-      {"POST", "/v1/reminders/unsubscribe", &reminders::unsubscribe},
-      {"GET", "/v1/reminders/unsubscribe", &reminders::unsubscribe_page},
-      {"GET", "/v1/reminders/{id}", &reminders::get_reminder},
-      {"DELETE", "/v1/reminders/{id}", &reminders::delete_reminder},
-      {"POST", "/v1/webhooks/stripe", &webhooks::receive_stripe},
-  };
-}
-
-// Every route for orchestrators, Prometheus and ops people. With --listen-ops they are served
-// there only, so neither readers nor anyone on the internet can reach them.
-std::vector<http::route> ops_routes() {
-  return {
-      {"GET", "/healthz", &ops::healthz},
-      {"GET", "/readyz", &ops::readyz},
-      {"GET", "/metrics", &ops::metrics},
-      {"GET", "/admin/dead-letters", &webhooks::list_dead_letters},
-      {"POST", "/admin/dead-letters/{id}/replay", &webhooks::replay_dead_letter},
-      {"POST", "/admin/erasure", &reminders::erase_reader},
-      {"GET", "/admin/reminders/dead-letters", &reminders::list_dead_reminders},
-      {"POST", "/admin/reminders/reseal", &reminders::reseal_reminders},
-      {"POST", "/admin/reminders/dead-letters/{id}/replay", &reminders::replay_dead_reminder},
-      {"GET", "/admin/summary", &ops::admin_summary},
-      {"POST", "/admin/reconcile", &ops::admin_reconcile},
-      {"POST", "/admin/reconcile/stripe", &reconcile::start_stripe_reconcile},
-      {"GET", "/admin/reconcile/stripe", &reconcile::stripe_reconcile_status},
-  };
-}
-
-// Without an ops listener, the public listeners serve both tables (/healthz once).
-std::vector<http::route> all_routes() {
-  auto routes = public_routes();
-  for (const auto& r : ops_routes()) {
-    if (r.pattern != "/healthz") {
-      routes.push_back(r);
-    }
-  }
-  return routes;
-}
 
 std::string describe(const tcp::endpoint& endpoint) {
   auto address = endpoint.address().to_string();
@@ -129,7 +86,17 @@ struct worker {
   std::unique_ptr<reminders::reminder_book> reminder_book;
   std::unique_ptr<notify::webhook_sender> notify;
   std::unique_ptr<reminders::reminder_scheduler> scheduler;
-  std::optional<services> svc;
+  std::optional<limits::public_gate> gate;
+  // What each feature's routes use on this thread.
+  std::optional<pledges::pledge_context> pledges;
+  std::optional<reminders::reminder_context> reminders;
+  std::optional<webhooks::webhook_context> webhooks;
+  std::optional<reconcile::reconcile_context> reconcile;
+  std::optional<ops::ops_context> ops;
+  // The route tables this worker's sessions answer from, bound to the contexts above: the
+  // public listeners' (every route when there is no ops listener) and the ops listener's.
+  std::optional<http::router> routes;
+  std::optional<http::router> ops_routes;
   net::io_context io{1};
   std::thread thread;
 
@@ -145,14 +112,75 @@ struct worker {
   }
 };
 
+// Every route supportd serves to readers, their browsers and the payment provider, top to bottom,
+// bound to one worker's contexts.
+std::vector<http::route> public_routes(worker& w) {
+  using http::bind_to;
+  auto& p = *w.pledges;
+  auto& r = *w.reminders;
+  return {
+      {"GET", "/healthz", bind_to(&ops::healthz, *w.ops)},
+      {"POST", "/v1/pledges", bind_to(&pledges::create_pledge, p)},
+      {"OPTIONS", "/v1/pledges", bind_to(&pledges::pledge_preflight, p)},
+      {"GET", "/v1/pledges/{id}", bind_to(&pledges::get_pledge, p)},
+      {"POST", "/v1/pledges/{id}/cancel", bind_to(&pledges::cancel_pledge, p)},
+      {"GET", "/v1/pledges/{id}/cancel", bind_to(&pledges::cancel_page, p)},
+      {"POST", "/v1/reminders", bind_to(&reminders::create_reminder, r)},
+      {"OPTIONS", "/v1/reminders", bind_to(&reminders::reminder_preflight, r)},
+      {"POST", "/v1/reminders/unsubscribe", bind_to(&reminders::unsubscribe, r)},
+      {"GET", "/v1/reminders/unsubscribe", bind_to(&reminders::unsubscribe_page, r)},
+      {"GET", "/v1/reminders/{id}", bind_to(&reminders::get_reminder, r)},
+      {"DELETE", "/v1/reminders/{id}", bind_to(&reminders::delete_reminder, r)},
+      {"POST", "/v1/webhooks/stripe", bind_to(&webhooks::receive_stripe, *w.webhooks)},
+  };
+}
+
+// Every route for orchestrators, Prometheus and ops people. With --listen-ops they are served
+// there only, so neither readers nor anyone on the internet can reach them.
+std::vector<http::route> ops_routes(worker& w) {
+  using http::bind_to;
+  auto& o = *w.ops;
+  auto& r = *w.reminders;
+  auto& h = *w.webhooks;
+  auto& c = *w.reconcile;
+  return {
+      {"GET", "/healthz", bind_to(&ops::healthz, o)},
+      {"GET", "/readyz", bind_to(&ops::readyz, o)},
+      {"GET", "/metrics", bind_to(&ops::metrics, o)},
+      {"GET", "/admin/dead-letters", bind_to(&webhooks::list_dead_letters, h)},
+      {"POST", "/admin/dead-letters/{id}/replay", bind_to(&webhooks::replay_dead_letter, h)},
+      {"POST", "/admin/erasure", bind_to(&reminders::erase_reader, r)},
+      {"GET", "/admin/reminders/dead-letters", bind_to(&reminders::list_dead_reminders, r)},
+      {"POST", "/admin/reminders/reseal", bind_to(&reminders::reseal_reminders, r)},
+      {"POST", "/admin/reminders/dead-letters/{id}/replay",
+       bind_to(&reminders::replay_dead_reminder, r)},
+      {"GET", "/admin/summary", bind_to(&ops::admin_summary, o)},
+      {"POST", "/admin/reconcile", bind_to(&ops::admin_reconcile, o)},
+      {"POST", "/admin/reconcile/stripe", bind_to(&reconcile::start_stripe_reconcile, c)},
+      {"GET", "/admin/reconcile/stripe", bind_to(&reconcile::stripe_reconcile_status, c)},
+  };
+}
+
+// Without an ops listener, the public listeners serve both tables (/healthz once).
+std::vector<http::route> all_routes(worker& w) {
+  auto routes = public_routes(w);
+  for (auto& r : ops_routes(w)) {
+    if (r.pattern != "/healthz") {
+      routes.push_back(std::move(r));
+    }
+  }
+  return routes;
+}
+
 struct listener {
   enum class kind { https, http, ops };
   tcp::acceptor acceptor;
   kind what;
 };
 
-struct server::state final : instance_status {
+struct server::state final : ops::instance_status {
   config::settings settings;
+  feature_settings features;
   std::optional<http::tls_context_store> tls;
   metrics::registry registry;
   http::server_metrics http_metrics = http::server_metrics::create(registry);
@@ -166,9 +194,6 @@ struct server::state final : instance_status {
   webhooks::webhook_metrics webhook_metrics = webhooks::webhook_metrics::create(registry);
   reminders::reminder_metrics reminder_metrics = reminders::reminder_metrics::create(registry);
   reconcile::reconcile_metrics reconcile_metrics = reconcile::reconcile_metrics::create(registry);
-  // The public listeners' routes; every route when there is no ops listener.
-  std::optional<http::router> routes;
-  std::optional<http::router> ops_only_routes;
   http::session_settings session;
   http::session_settings ops_session;
   std::atomic<bool> shutting_down{false};
@@ -198,9 +223,7 @@ struct server::state final : instance_status {
         .set(1);
     registry.add_gauge("supportd_start_time_seconds", "When this process started, in Unix seconds.")
         .with({})
-        .set(std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count());
+        .set(core::now_unix_seconds());
     http::count_admin_refusals(registry);
     registry.add_computed_gauge("supportd_redis_up",
                                 "1 when every worker's Redis connection is ready, else 0.", [this] {
@@ -220,7 +243,7 @@ struct server::state final : instance_status {
     return what == listener::kind::ops ? "ops" : "public";
   }
 
-  bool bind(const config::host_port& where, listener::kind what) {
+  bool bind(const common::host_port& where, listener::kind what) {
     error_code ec;
     auto address = net::ip::make_address(where.host, ec);
     if (ec) {
@@ -280,11 +303,13 @@ struct server::state final : instance_status {
       socket.set_option(tcp::no_delay(true), ec);
       if (l.what == listener::kind::https) {
         net::co_spawn(
-            w.io, http::serve_tls(std::move(socket), tls->current(), session, w.tracker, *w.svc),
+            w.io, http::serve_tls(std::move(socket), tls->current(), session, w.tracker, *w.routes),
             net::detached);
       } else {
-        const auto& served = l.what == listener::kind::ops ? ops_session : session;
-        net::co_spawn(w.io, http::serve_plain(std::move(socket), served, w.tracker, *w.svc),
+        const bool ops = l.what == listener::kind::ops;
+        net::co_spawn(w.io,
+                      http::serve_plain(std::move(socket), ops ? ops_session : session, w.tracker,
+                                        ops ? *w.ops_routes : *w.routes),
                       net::detached);
       }
     }
@@ -396,10 +421,12 @@ struct server::state final : instance_status {
   }
 };
 
-server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::context> tls)
+server::server(config::settings settings, feature_settings features,
+               std::shared_ptr<boost::asio::ssl::context> tls)
     : state_(std::make_unique<state>()) {
   auto& s = *state_;
   s.settings = std::move(settings);
+  s.features = std::move(features);
   if (tls) {
     s.tls.emplace(std::move(tls));
   }
@@ -408,20 +435,11 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
       .max_header_bytes = s.settings.max_header_bytes,
       .header_timeout = s.settings.header_timeout,
       .idle_timeout = s.settings.idle_timeout,
-      .routes = nullptr,
       .metrics = &s.http_metrics,
       .draining = &s.shutting_down,
   };
-  if (s.settings.listen_ops) {
-    s.routes.emplace(public_routes());
-    s.ops_only_routes.emplace(ops_routes());
-    s.ops_session = s.session;
-    s.ops_session.routes = &*s.ops_only_routes;
-    s.ops_session.ops_listener = true;
-  } else {
-    s.routes.emplace(all_routes());
-  }
-  s.session.routes = &*s.routes;
+  s.ops_session = s.session;
+  s.ops_session.ops_listener = true;
   redis::connection::options redis_options{
       .endpoint = s.settings.redis.endpoint,
       .tls = s.settings.redis.endpoint.tls ? redis::make_redis_tls_context(s.settings.redis.tls)
@@ -461,9 +479,23 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
       w->stripe = std::make_unique<providers::stripe::stripe_client>(
           w->io, s.stripe_settings, stripe_tls, s.stripe_breaker, s.provider_metrics);
     }
+    w->gate.emplace(*w->redis, limits::public_gate_settings{
+                                   .allowed_origins = s.settings.allowed_origins,
+                                   .rate_limit_per_minute = s.settings.rate_limit_per_minute,
+                                   .redis_prefix = s.settings.redis_prefix,
+                                   .client_ip_header = s.settings.client_ip_header,
+                                   .trusted_proxy_hops = s.settings.trusted_proxy_hops,
+                               });
+    w->pledges.emplace(pledges::pledge_context{s.settings, *w->redis, *w->replication, *w->gate,
+                                               w->stripe.get(), s.pledge_metrics,
+                                               s.features.pledge_limits});
+    w->reminders.emplace(reminders::reminder_context{s.settings, *w->redis, *w->replication,
+                                                     *w->gate, s.reminder_metrics});
+    w->webhooks.emplace(
+        webhooks::webhook_context{s.settings, *w->redis, *w->replication, s.webhook_metrics});
     // The reconciler, when there is one, is set once it exists (below).
-    w->svc.emplace(services{s.settings, *w->redis, *w->replication, s.registry, s, w->stripe.get(),
-                            s.pledge_metrics, &s.webhook_metrics, s.reminder_metrics, nullptr});
+    w->reconcile.emplace(reconcile::reconcile_context{s.settings, *w->redis, nullptr});
+    w->ops.emplace(ops::ops_context{s.settings, *w->redis, s.registry, s, s.pledge_metrics});
     // The book also serves the webhook processor: a paid pledge cancels reminders even where
     // none are delivered.
     if (s.settings.data_keys) {
@@ -498,7 +530,7 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
           *w->redis, s.settings.redis_prefix, s.webhook_metrics, s.pledge_metrics, consumer,
           webhooks::processor_options{.retry_after = s.settings.webhook_retry_after,
                                       .max_attempts = s.settings.webhook_max_attempts},
-          webhooks::reminder_cancelling{w->reminder_book.get(), &s.reminder_metrics});
+          cancel_reminders_when_paid(w->reminder_book.get(), &s.reminder_metrics));
       // The reconciliation feeds the processors' stream, so it runs where they do.
       if (w->stripe) {
         w->reconciler = std::make_unique<reconcile::stripe_reconciler>(
@@ -507,8 +539,14 @@ server::server(config::settings settings, std::shared_ptr<boost::asio::ssl::cont
                 .max_backlog = s.settings.webhook_max_backlog,
                 .livemode = s.settings.stripe_livemode,
                 .stopping = [&s] { return s.shutting_down.load(std::memory_order_relaxed); }});
-        w->svc->stripe_reconciler = w->reconciler.get();
+        w->reconcile->reconciler = w->reconciler.get();
       }
+    }
+    if (s.settings.listen_ops) {
+      w->routes.emplace(public_routes(*w));
+      w->ops_routes.emplace(ops_routes(*w));
+    } else {
+      w->routes.emplace(all_routes(*w));
     }
     s.workers.push_back(std::move(w));
   }

@@ -7,6 +7,7 @@
 
 #include <memory>
 
+#include "app/feature_settings.hpp"
 #include "config/settings.hpp"
 #include "http/tls_context.hpp"
 
@@ -15,7 +16,8 @@ namespace supportd::app {
 class server {
  public:
   // `tls` is null when HTTPS is off.
-  server(config::settings settings, std::shared_ptr<boost::asio::ssl::context> tls);
+  server(config::settings settings, feature_settings features,
+         std::shared_ptr<boost::asio::ssl::context> tls);
   ~server();
   server(const server&) = delete;
   server& operator=(const server&) = delete;

@@ -72,16 +72,16 @@ std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string&
   return endpoint;
 }
 
-std::optional<std::vector<host_port>> parse_host_port_list(std::string_view text,
-                                                           std::string& error) {
-  std::vector<host_port> list;
+std::optional<std::vector<common::host_port>> parse_host_port_list(std::string_view text,
+                                                                   std::string& error) {
+  std::vector<common::host_port> list;
   if (text.empty()) {
     error = "empty";
     return std::nullopt;
   }
   for (std::size_t start = 0; start <= text.size();) {
     auto comma = std::min(text.find(',', start), text.size());
-    auto parsed = parse_host_port(text.substr(start, comma - start));
+    auto parsed = common::parse_host_port(text.substr(start, comma - start));
     if (!parsed || parsed->host.empty() || parsed->port == 0) {
       error = "not a host:port list";
       return std::nullopt;

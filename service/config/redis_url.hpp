@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "config/host_port.hpp"
+#include "common/host_port.hpp"
 
 namespace supportd::config {
 
@@ -35,7 +35,7 @@ struct redis_tls_files {
 // the primary named `master_name` now; the URL's host and port are then not used, its TLS,
 // credentials and database are.
 struct redis_sentinel_settings {
-  std::vector<host_port> sentinels{};
+  std::vector<common::host_port> sentinels{};
   std::string master_name{};
   std::string username{};  // the sentinels' own ACL user, if they require one
   std::string password{};
@@ -55,7 +55,7 @@ struct redis_settings {
 std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string& error);
 
 // "host:port,host:port,…"; nullopt with a reason when an entry is not one.
-std::optional<std::vector<host_port>> parse_host_port_list(std::string_view text,
-                                                           std::string& error);
+std::optional<std::vector<common::host_port>> parse_host_port_list(std::string_view text,
+                                                                   std::string& error);
 
 }  // namespace supportd::config

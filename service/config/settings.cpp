@@ -5,17 +5,15 @@
 
 #include <algorithm>
 #include <boost/program_options.hpp>
-#include <boost/url/parse.hpp>
 #include <fstream>
 #include <sstream>
 #include <thread>
 #include <variant>
 
+#include "common/url.hpp"
 #include "config/duration.hpp"
-#include "notify/standard_webhooks.hpp"
-#include "pledges/pledge_request.hpp"
-#include "reminders/time_zone.hpp"
 #include "security/data_keys.hpp"
+#include "security/webhook_secrets.hpp"
 
 namespace supportd::config {
 namespace po = boost::program_options;
@@ -236,29 +234,6 @@ std::string read_secret_file(const std::string& flag, const std::string& path) {
   return secret;
 }
 
-// Plain http only to this machine (127.0.0.0/8, ::1, localhost): a bearer key or a reader's
-// address must not cross a network in clear.
-bool plain_http_allowed(const std::string& url) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed || parsed->scheme() != "http") {
-    return true;  // https, or not a URL at all (refused by its own check)
-  }
-  switch (parsed->host_type()) {
-    case boost::urls::host_type::ipv4:
-      return (parsed->host_ipv4_address().to_uint() >> 24) == 127;
-    case boost::urls::host_type::ipv6:
-      return parsed->host_ipv6_address().is_loopback();
-    case boost::urls::host_type::name: {
-      std::string host(parsed->encoded_host());
-      std::transform(host.begin(), host.end(), host.begin(),
-                     [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-      return host == "localhost";
-    }
-    default:
-      return false;
-  }
-}
-
 std::vector<std::string> split_list(const std::string& text) {
   std::vector<std::string> items;
   std::string item;
@@ -284,12 +259,13 @@ bool is_identifier(std::string_view text) {
   });
 }
 
-std::optional<host_port> listen_address(const po::variables_map& vm, const std::string& flag) {
+std::optional<common::host_port> listen_address(const po::variables_map& vm,
+                                                const std::string& flag) {
   const auto& text = vm[flag].as<std::string>();
   if (text.empty()) {
     return std::nullopt;
   }
-  auto address = parse_host_port(text);
+  auto address = common::parse_host_port(text);
   if (!address) {
     fail(flag, "expected HOST:PORT, got \"" + text + "\"");
   }
@@ -318,15 +294,15 @@ void read_reminder_settings(const po::variables_map& vm, settings& s) {
     }
   }
   s.notify_url = vm["notify-url"].as<std::string>();
-  if (!s.notify_url.empty() && !pledges::origin_of(s.notify_url)) {
+  if (!s.notify_url.empty() && !common::origin_of(s.notify_url)) {
     fail("notify-url", "expected an http(s) URL");
   }
-  if (!plain_http_allowed(s.notify_url)) {
+  if (!common::plain_http_allowed(s.notify_url)) {
     fail("notify-url",
          "plain http is only for loopback hosts (127.0.0.1, ::1, localhost); use https");
   }
   if (const auto& path = vm["notify-secret-file"].as<std::string>(); !path.empty()) {
-    auto keys = notify::parse_secret_file(read_secret_file("notify-secret-file", path));
+    auto keys = security::parse_secret_file(read_secret_file("notify-secret-file", path));
     if (auto* why = std::get_if<std::string>(&keys)) {
       fail("notify-secret-file", *why);
     }
@@ -347,7 +323,7 @@ void read_reminder_settings(const po::variables_map& vm, settings& s) {
                             std::pair{"reminder-error-url", &s.reminder_error_url},
                             std::pair{"give-url", &s.give_url}}) {
     *slot = vm[flag].as<std::string>();
-    if (!slot->empty() && !pledges::origin_of(*slot)) {
+    if (!slot->empty() && !common::origin_of(*slot)) {
       fail(flag, "expected an http(s) URL");
     }
   }
@@ -359,9 +335,6 @@ void read_reminder_settings(const po::variables_map& vm, settings& s) {
     fail("reminder-local-hour", "must be from 0 to 23");
   }
   s.reminder_time_zone = vm["reminder-time-zone"].as<std::string>();
-  if (!reminders::time_zone::find(s.reminder_time_zone)) {
-    fail("reminder-time-zone", "not a time zone in /usr/share/zoneinfo");
-  }
   s.reminder_retention = duration_setting(vm, "reminder-retention");
   s.reminder_batch = vm["reminder-batch"].as<std::size_t>();
   if (s.reminder_batch < 1 || s.reminder_batch > 1000) {
@@ -489,18 +462,13 @@ settings build_settings(const po::variables_map& vm) {
   s.log_level = *level;
 
   for (auto origin : split_list(vm["allowed-origins"].as<std::string>())) {
-    if (pledges::origin_of(origin) != origin) {
+    if (common::origin_of(origin) != origin) {
       fail("allowed-origins",
            "\"" + origin + "\" is not an origin (scheme://host[:port], lower case)");
     }
     s.allowed_origins.push_back(origin);
   }
-  std::string limits_error;
-  auto limits = pledges::pledge_limits::parse(vm["pledge-limits"].as<std::string>(), limits_error);
-  if (!limits) {
-    fail("pledge-limits", limits_error);
-  }
-  s.pledge_limits = *limits;
+  s.pledge_limits = vm["pledge-limits"].as<std::string>();
   if (const auto& path = vm["stripe-secret-key-file"].as<std::string>(); !path.empty()) {
     s.stripe_secret_key = read_secret_file("stripe-secret-key-file", path);
     if (!s.stripe_secret_key.starts_with("sk_") && !s.stripe_secret_key.starts_with("rk_")) {
@@ -508,11 +476,11 @@ settings build_settings(const po::variables_map& vm) {
     }
   }
   s.stripe_api_base = vm["stripe-api-base"].as<std::string>();
-  if (auto origin = pledges::origin_of(s.stripe_api_base);
+  if (auto origin = common::origin_of(s.stripe_api_base);
       !origin || s.stripe_api_base.size() > origin->size() + 1) {
     fail("stripe-api-base", "expected a base URL such as https://api.stripe.com");
   }
-  if (!plain_http_allowed(s.stripe_api_base)) {
+  if (!common::plain_http_allowed(s.stripe_api_base)) {
     fail("stripe-api-base",
          "plain http is only for loopback hosts (127.0.0.1, ::1, localhost); use https");
   }
@@ -536,7 +504,7 @@ settings build_settings(const po::variables_map& vm) {
     s.stripe_payment_methods.push_back(method);
   }
   s.pledge_error_url = vm["pledge-error-url"].as<std::string>();
-  if (!s.pledge_error_url.empty() && !pledges::origin_of(s.pledge_error_url)) {
+  if (!s.pledge_error_url.empty() && !common::origin_of(s.pledge_error_url)) {
     fail("pledge-error-url", "expected an http(s) URL");
   }
   if (const auto& path = vm["link-secret-file"].as<std::string>(); !path.empty()) {
@@ -549,7 +517,7 @@ settings build_settings(const po::variables_map& vm) {
   while (s.public_url.ends_with('/')) {
     s.public_url.pop_back();
   }
-  if (!s.public_url.empty() && !pledges::origin_of(s.public_url)) {
+  if (!s.public_url.empty() && !common::origin_of(s.public_url)) {
     fail("public-url", "expected an http(s) URL");
   }
   if (const auto& path = vm["stripe-webhook-secret-file"].as<std::string>(); !path.empty()) {

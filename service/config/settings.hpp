@@ -12,10 +12,9 @@
 #include <string_view>
 #include <vector>
 
-#include "config/host_port.hpp"
+#include "common/host_port.hpp"
 #include "config/redis_url.hpp"
 #include "log/logger.hpp"
-#include "pledges/pledge_limits.hpp"
 
 namespace supportd::security {
 class data_keys;
@@ -24,10 +23,10 @@ class data_keys;
 namespace supportd::config {
 
 struct settings {
-  std::optional<host_port> listen_https;
-  std::optional<host_port> listen_http;
+  std::optional<common::host_port> listen_https;
+  std::optional<common::host_port> listen_http;
   // Plain HTTP for /metrics, /readyz and /admin/*, which the public listeners then do not serve.
-  std::optional<host_port> listen_ops;
+  std::optional<common::host_port> listen_ops;
   std::string tls_cert_file;
   std::string tls_key_file;
 
@@ -49,7 +48,8 @@ struct settings {
 
   // Pledges. Without a Stripe key the pledge endpoints answer 503 naming the setting.
   std::vector<std::string> allowed_origins;
-  pledges::pledge_limits pledge_limits;
+  // Checked and read by pledges/pledge_limits.hpp at start (app/feature_settings.hpp).
+  std::string pledge_limits;
   std::string stripe_secret_key;
   std::string stripe_api_base = "https://api.stripe.com";
   std::string stripe_ca_file;
@@ -90,6 +90,7 @@ struct settings {
   std::string reminder_error_url;
   std::string give_url;
   int reminder_local_hour = 9;
+  // Checked and read by reminders/time_zone.hpp at start (app/feature_settings.hpp).
   std::string reminder_time_zone = "UTC";
   std::chrono::milliseconds reminder_retention{30LL * 24 * 3'600'000};
   std::size_t reminder_batch = 128;

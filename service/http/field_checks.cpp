@@ -1,7 +1,8 @@
 #include "http/field_checks.hpp"
 
+#include "common/url.hpp"
+
 #include <algorithm>
-#include <boost/url/parse.hpp>
 #include <cctype>
 
 namespace supportd::http {
@@ -80,22 +81,15 @@ std::optional<field_error> text_field_error(std::string_view field, std::string_
                      std::string(field) + " must be UTF-8 text without control characters."};
 }
 
-std::optional<std::string> origin_of(std::string_view url) {
-  auto parsed = boost::urls::parse_uri(url);
-  if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") ||
-      parsed->encoded_host().empty() || parsed->has_userinfo()) {
-    return std::nullopt;
-  }
-  std::string origin =
-      std::string(parsed->scheme()) + "://" + std::string(parsed->encoded_host_and_port());
-  std::transform(origin.begin(), origin.end(), origin.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return origin;
+field_error card_number_error() {
+  return {"body", "card_number",
+          "A value looks like a card number. Card details are entered only on the payment "
+          "provider's page, never sent here."};
 }
 
 std::optional<field_error> page_url_error(std::string_view field, std::string_view url,
                                           const std::vector<std::string>& allowed_origins) {
-  auto origin = origin_of(url);
+  auto origin = common::origin_of(url);
   if (!origin) {
     return field_error{std::string(field), "invalid_url",
                        std::string(field) + " must be an http(s) URL."};

@@ -35,12 +35,12 @@ bool is_locale(std::string_view s);
 // A page the reader came from: an http(s) URL whose origin is one of `allowed_origins` (the
 // CORS list); nullopt when it is, else the error for `field` ("invalid_url" when it is not an
 // http(s) URL at all, "origin_not_allowed" when it is on another origin).
+// The error for a request that carried a card number (common/card_screen.hpp); the value
+// itself is never repeated.
+field_error card_number_error();
+
 std::optional<field_error> page_url_error(std::string_view field, std::string_view url,
                                           const std::vector<std::string>& allowed_origins);
-
-// "https://news.example:8443" (lower case) for an http(s) URL with a host and no user info,
-// nullopt for anything else.
-std::optional<std::string> origin_of(std::string_view url);
 
 // Trimmed and lower-cased whole; nullopt when it is not a plausible address.
 std::optional<std::string> normalize_email(std::string_view email);

@@ -2,6 +2,7 @@
 // placeholders that match one non-empty segment. HEAD matches GET routes.
 #pragma once
 
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -10,13 +11,17 @@
 #include "core/net.hpp"
 #include "http/message.hpp"
 
-namespace supportd {
-struct services;
-}
-
 namespace supportd::http {
 
-using handler = awaitable<response> (*)(const request&, services&);
+// A route's handler, bound to what it uses on one worker thread (its feature's context): each
+// worker has its own table.
+using handler = std::function<awaitable<response>(const request&)>;
+
+// A feature's handler `f(request, context)` bound to one worker's context.
+template <class Context>
+handler bind_to(awaitable<response> (*f)(const request&, Context&), Context& context) {
+  return [f, &context](const request& req) { return f(req, context); };
+}
 
 struct route {
   std::string_view method;

@@ -110,11 +110,11 @@ class session {
   static constexpr bool secure = !std::is_same_v<Stream, tcp::socket>;
 
   session(Stream& stream, const session_settings& settings, connection_tracker::entry& entry,
-          services& svc, std::string client_address)
+          const router& routes, std::string client_address)
       : stream_(stream),
         settings_(settings),
         entry_(entry),
-        services_(svc),
+        routes_(routes),
         client_address_(std::move(client_address)) {}
 
   // Answers requests until the client or the server ends the connection.
@@ -256,7 +256,7 @@ class session {
     req.secure = secure;
     req.ops_listener = settings_.ops_listener;
 
-    auto match = settings_.routes->match(req.method, req.path);
+    auto match = routes_.match(req.method, req.path);
     std::string_view route_label = match.matched ? match.matched->pattern : "unmatched";
     response res;
     if (match.matched) {
@@ -268,7 +268,7 @@ class session {
       expires_never();
       settings_.metrics->in_flight.add(1);
       try {
-        res = co_await match.matched->handle(req, services_);
+        res = co_await match.matched->handle(req);
       } catch (const std::exception& e) {
         log::error("handler failed",
                    {{"route", route_label}, {"request_id", request_id}, {"error", e.what()}});
@@ -368,7 +368,7 @@ class session {
   Stream& stream_;
   const session_settings& settings_;
   connection_tracker::entry& entry_;
-  services& services_;
+  const router& routes_;
   std::string client_address_;
   beast::flat_buffer buffer_;
   // Reused from request to request.
@@ -400,14 +400,14 @@ class tracked {
 }  // namespace
 
 awaitable<void> serve_plain(tcp::socket socket, const session_settings& settings,
-                            connection_tracker& tracker, services& svc) {
+                            connection_tracker& tracker, const router& routes) {
   connection_slot slot(*settings.metrics);
   auto address = remote_address(socket);
   tracked registration(tracker, [&socket] {
     error_code ignored;
     socket.close(ignored);
   });
-  session<tcp::socket> s(socket, settings, registration.entry(), svc, std::move(address));
+  session<tcp::socket> s(socket, settings, registration.entry(), routes, std::move(address));
   co_await s.run();
   error_code ignored;
   socket.shutdown(tcp::socket::shutdown_send, ignored);
@@ -415,7 +415,7 @@ awaitable<void> serve_plain(tcp::socket socket, const session_settings& settings
 
 awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<net::ssl::context> tls_context,
                           const session_settings& settings, connection_tracker& tracker,
-                          services& svc) {
+                          const router& routes) {
   using tls_stream = net::ssl::stream<tcp::socket>;
   connection_slot slot(*settings.metrics);
   auto address = remote_address(socket);
@@ -435,7 +435,7 @@ awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<net::ssl::context>
     log::debug("tls handshake failed", {{"error", ec.message()}});
     co_return;
   }
-  session<tls_stream> s(stream, settings, entry, svc, std::move(address));
+  session<tls_stream> s(stream, settings, entry, routes, std::move(address));
   co_await s.run();
   // close_notify, briefly: a client that has gone needs no goodbye.
   entry.deadline = connection_tracker::clock::now() + std::chrono::seconds(1);

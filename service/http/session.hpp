@@ -13,10 +13,6 @@
 #include "http/router.hpp"
 #include "http/server_metrics.hpp"
 
-namespace supportd {
-struct services;
-}
-
 namespace supportd::http {
 
 struct session_settings {
@@ -24,7 +20,6 @@ struct session_settings {
   std::size_t max_header_bytes = 8 * 1024;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};
-  const router* routes = nullptr;
   server_metrics* metrics = nullptr;
   const std::atomic<bool>* draining = nullptr;
   // The ops listener's sessions (request::ops_listener).
@@ -32,13 +27,14 @@ struct session_settings {
 };
 
 // Serve one accepted connection until it closes. Runs on the socket's executor; `tracker` and
-// `services` belong to that executor's worker. The caller has counted the connection in
-// `settings.metrics->open_connections`; the session takes it off when it ends.
+// `routes` (whose handlers use that worker's Redis connection) belong to that executor's worker.
+// The caller has counted the connection in `settings.metrics->open_connections`; the session takes
+// it off when it ends.
 awaitable<void> serve_plain(net::ip::tcp::socket socket, const session_settings& settings,
-                            connection_tracker& tracker, services& svc);
+                            connection_tracker& tracker, const router& routes);
 awaitable<void> serve_tls(net::ip::tcp::socket socket,
                           std::shared_ptr<net::ssl::context> tls_context,
                           const session_settings& settings, connection_tracker& tracker,
-                          services& svc);
+                          const router& routes);
 
 }  // namespace supportd::http

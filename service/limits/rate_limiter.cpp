@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/clock.hpp"
 #include "redis/connection.hpp"
 
 namespace supportd::limits {
@@ -22,9 +23,7 @@ awaitable<boost::system::result<rate_decision>> rate_limiter::hit(std::string_vi
   if (limit_ == 0) {
     co_return rate_decision{};
   }
-  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
+  auto now = core::now_unix_ms();
   auto window = now / window_ms_;
   auto left_ms = window_ms_ - now % window_ms_;
   std::string key(prefix_);

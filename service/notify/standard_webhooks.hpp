@@ -10,15 +10,13 @@
 #include <variant>
 #include <vector>
 
+#include "security/webhook_secrets.hpp"
+
 namespace supportd::notify {
 
-// The raw HMAC key of a `whsec_<base64>` secret; nullopt without the prefix, for base64 that is
-// not standard and padded, or for an empty key.
-std::optional<std::string> decode_webhook_secret(std::string_view whsec);
-
-// A secrets file: one `whsec_...` per line, blank lines ignored; several lines while rotating.
-// Returns the raw keys in file order, or an error naming the line (never echoing the secret).
-std::variant<std::vector<std::string>, std::string> parse_secret_file(std::string_view text);
+// The secrets' format (whsec_…) is read by security/webhook_secrets.hpp.
+using security::decode_webhook_secret;
+using security::parse_secret_file;
 
 // `v1,<base64 HMAC-SHA256>` for each raw key, space-separated, so that a receiver holding either
 // the old or the new secret accepts the message during a rotation. Empty for no keys.

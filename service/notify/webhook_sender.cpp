@@ -10,7 +10,7 @@
 namespace supportd::notify {
 namespace {
 
-using reminders::delivery_outcome;
+using notify::delivery_outcome;
 
 // Retry-After as delta-seconds; an HTTP-date is rare from webhook receivers and is ignored
 // (the retry schedule applies).
@@ -51,7 +51,7 @@ webhook_sender::webhook_sender(net::io_context& io, endpoint where, std::vector<
       keys_(std::move(keys)),
       http_(io, std::move(where.server), std::move(tls), timeout, concurrency) {}
 
-awaitable<delivery_outcome> webhook_sender::send(const reminders::delivery& d) {
+awaitable<delivery_outcome> webhook_sender::send(const notify::delivery& d) {
   providers::outbound_request request;
   request.method = "POST";
   request.target = target_;

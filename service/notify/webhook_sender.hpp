@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
+#include "notify/event_sender.hpp"
 #include "providers/outbound_http.hpp"
-#include "reminders/reminder_sender.hpp"
 
 namespace supportd::notify {
 
@@ -25,7 +25,7 @@ struct endpoint {
   static std::optional<endpoint> parse(std::string_view url);
 };
 
-class webhook_sender final : public reminders::reminder_sender {
+class webhook_sender final : public notify::event_sender {
  public:
   // `keys` are decoded whsec_ secrets (standard_webhooks.hpp), each adding a signature.
   // `concurrency`: deliveries in flight at once, each on its own kept-alive connection.
@@ -33,7 +33,7 @@ class webhook_sender final : public reminders::reminder_sender {
                  std::shared_ptr<net::ssl::context> tls, std::chrono::milliseconds timeout,
                  std::size_t concurrency);
 
-  awaitable<reminders::delivery_outcome> send(const reminders::delivery& d) override;
+  awaitable<notify::delivery_outcome> send(const notify::delivery& d) override;
 
  private:
   std::string target_;

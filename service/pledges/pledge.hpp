@@ -2,17 +2,22 @@
 // through.
 #pragma once
 
-#include <cstdint>
-#include <optional>
 #include <string>
-#include <string_view>
+
+#include "common/interval.hpp"
+#include "common/money.hpp"
 
 namespace supportd::pledges {
 
-enum class interval { once, month, year };
-
-std::string_view to_string(interval i);
-std::optional<interval> parse_interval(std::string_view text);
+// A pledge's amount and repetition are the common money terms, which payment providers use too.
+using common::currency;
+using common::find_currency;
+using common::format_major_amount;
+using common::interval;
+using common::minor_per_major;
+using common::parse_interval;
+using common::parse_major_amount;
+using common::to_string;
 
 // Where the pledge came from, for the site's own reporting. No personal data.
 struct attribution {

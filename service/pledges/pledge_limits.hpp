@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-#include "pledges/money.hpp"
+#include "common/money.hpp"
 #include "pledges/pledge.hpp"
 
 namespace supportd::pledges {

@@ -5,9 +5,9 @@
 #include <boost/json/value.hpp>
 #include <limits>
 
+#include "common/card_screen.hpp"
 #include "http/field_checks.hpp"
 #include "http/form.hpp"
-#include "pledges/card_screen.hpp"
 
 namespace supportd::pledges {
 namespace {
@@ -23,7 +23,7 @@ constexpr std::size_t max_url = 2000;
 // Stores a field's value, screening it first: a card-number-like value is dropped, and a value
 // that is not text (invalid UTF-8, control characters) is the request's error.
 std::optional<field_error> assign(pledge_fields& f, std::string_view key, std::string_view value) {
-  if (looks_like_card_number(value)) {
+  if (common::looks_like_card_number(value)) {
     f.card_number_seen = true;
     return std::nullopt;
   }
@@ -74,7 +74,7 @@ std::variant<pledge_fields, field_error> parse_json_fields(std::string_view body
   }
   pledge_fields f;
   // Every value, nested ones and numbers included, is screened before any is read.
-  f.card_number_seen = holds_card_number(body, value);
+  f.card_number_seen = common::holds_card_number(body, value);
   for (const auto& [key, member] : value.as_object()) {
     if (member.is_string()) {
       if (auto error = assign(f, key, member.as_string())) {
@@ -123,7 +123,7 @@ std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_field
   valid_pledge p;
 
   if (f.card_number_seen) {
-    errors.push_back(card_number_error());
+    errors.push_back(http::card_number_error());
   }
 
   auto c = find_currency(f.currency);
@@ -154,11 +154,11 @@ std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_field
     auto parsed = parse_major_amount(f.amount, *c);
     if (parsed.minor) {
       minor = parsed.minor;
-    } else if (parsed.error == amount_error::too_many_decimals) {
+    } else if (parsed.error == common::amount_error::too_many_decimals) {
       errors.push_back({"amount", "invalid",
                         std::string(c->code) + " takes at most " + std::to_string(c->exponent) +
                             " decimal places."});
-    } else if (parsed.error == amount_error::too_large) {
+    } else if (parsed.error == common::amount_error::too_large) {
       errors.push_back({"amount", "too_large", "The amount is too large."});
     } else {
       errors.push_back({"amount", "invalid", "amount must be a number such as 5 or 5.00."});

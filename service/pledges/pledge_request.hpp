@@ -9,9 +9,10 @@
 #include <variant>
 #include <vector>
 
+#include "common/money.hpp"
+#include "common/url.hpp"
 #include "http/field_checks.hpp"
 #include "http/problem.hpp"
-#include "pledges/money.hpp"
 #include "pledges/pledge.hpp"
 #include "pledges/pledge_limits.hpp"
 
@@ -70,7 +71,7 @@ std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_field
                                                               const pledge_rules& rules,
                                                               std::string_view country);
 
+using common::origin_of;
 using http::normalize_email;
-using http::origin_of;
 
 }  // namespace supportd::pledges

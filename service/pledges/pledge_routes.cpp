@@ -10,6 +10,7 @@
 #include <boost/json/serialize.hpp>
 
 #include "config/settings.hpp"
+#include "core/clock.hpp"
 #include "core/pause.hpp"
 #include "http/admin_access.hpp"
 #include "http/client_address.hpp"
@@ -17,17 +18,17 @@
 #include "http/form.hpp"
 #include "http/html_page.hpp"
 #include "http/problem.hpp"
-#include "http/public_post.hpp"
+#include "limits/public_gate.hpp"
 #include "log/logger.hpp"
-#include "pledges/checkout_provider.hpp"
+#include "pledges/pledge_context.hpp"
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_request.hpp"
 #include "pledges/pledge_store.hpp"
+#include "providers/checkout_provider.hpp"
 #include "redis/errc.hpp"
 #include "redis/replica_wait.hpp"
-#include "reminders/reminder_id.hpp"
+#include "security/reader_hash.hpp"
 #include "security/secrets.hpp"
-#include "services.hpp"
 
 namespace supportd::pledges {
 namespace {
@@ -39,25 +40,16 @@ http::response pledges_off() {
       "pledges_off", "Pledges are off: --stripe-secret-key-file is not set."));
 }
 
-std::string rfc3339(std::int64_t unix_ms) {
-  auto seconds = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%04d-%02d-%02dT%02d:%02d:%02dZ", utc.tm_year + 1900,
-                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec);
-  return buffer;
-}
-
 boost::json::value optional_time(std::int64_t unix_ms) {
-  return unix_ms == 0 ? boost::json::value(nullptr) : boost::json::value(rfc3339(unix_ms));
+  return unix_ms == 0 ? boost::json::value(nullptr)
+                      : boost::json::value(core::format_rfc3339(unix_ms / 1000));
 }
 
 // The reader's (and admin's) view of a pledge.
 boost::json::object to_json(const pledge_record& p) {
   boost::json::array events;
   for (const auto& e : p.events) {
-    events.push_back(boost::json::object{{"at", rfc3339(e.at_unix_ms())},
+    events.push_back(boost::json::object{{"at", core::format_rfc3339(e.at_unix_ms() / 1000)},
                                          {"event", e.event()},
                                          {"from", e.from_state()},
                                          {"to", e.to_state()},
@@ -73,8 +65,8 @@ boost::json::object to_json(const pledge_record& p) {
                                                   : boost::json::value(p.payment_method)},
       {"campaign", p.source.campaign},
       {"component", p.source.component},
-      {"created_at", rfc3339(p.created_at_ms)},
-      {"updated_at", rfc3339(p.updated_at_ms)},
+      {"created_at", core::format_rfc3339(p.created_at_ms / 1000)},
+      {"updated_at", core::format_rfc3339(p.updated_at_ms / 1000)},
       {"charges_succeeded", p.charges_succeeded},
       {"total_given_minor", p.total_given_minor},
       {"total_refunded_minor", p.total_refunded_minor},
@@ -89,14 +81,15 @@ std::string cancel_link(const config::settings& s, const std::string& id) {
   if (s.link_secret.empty() || s.public_url.empty()) {
     return {};
   }
-  auto expires = now_unix_ms() / 1000 +
+  auto expires = core::now_unix_ms() / 1000 +
                  std::chrono::duration_cast<std::chrono::seconds>(cancel_link_lifetime).count();
   return s.public_url + "/v1/pledges/" + id +
          "/cancel?token=" + security::sign_link(s.link_secret, "cancel-pledge", id, expires);
 }
 
 bool valid_cancel_link(const config::settings& s, std::string_view id, std::string_view token) {
-  return security::verify_link(s.link_secret, "cancel-pledge", id, token, now_unix_ms() / 1000);
+  return security::verify_link(s.link_secret, "cancel-pledge", id, token,
+                               core::now_unix_ms() / 1000);
 }
 
 // Every manage token begins with this: a bearer token without it can only be the admin token.
@@ -225,21 +218,20 @@ std::optional<std::string> answer_to_replay(std::string_view saved,
 
 }  // namespace
 
-awaitable<http::response> pledge_preflight(const http::request& req, services& svc) {
-  co_return http::preflight(req, svc.settings.allowed_origins, "POST",
+awaitable<http::response> pledge_preflight(const http::request& req, pledge_context& ctx) {
+  co_return http::preflight(req, ctx.settings.allowed_origins, "POST",
                             "Content-Type, Idempotency-Key");
 }
 
-awaitable<http::response> create_pledge(const http::request& req, services& svc) {
-  const auto& s = svc.settings;
-  auto& refused = svc.pledge_stats.refused;
+awaitable<http::response> create_pledge(const http::request& req, pledge_context& ctx) {
+  const auto& s = ctx.settings;
+  auto& refused = ctx.stats.refused;
   // Decided before the co_await: g++ 12 builds both arms of a conditional inside one.
   std::optional<http::response> off;
-  if (svc.checkout == nullptr) {
+  if (ctx.checkout == nullptr) {
     off = pledges_off();
   }
-  auto gate = co_await http::check_public_post(req, svc, std::move(off),
-                                               "This origin may not post pledges.");
+  auto gate = co_await ctx.gate.check(req, std::move(off), "This origin may not post pledges.");
   if (gate.refusal) {
     if (!gate.refused_because.empty()) {
       refused.with({gate.refused_because}).inc();
@@ -267,7 +259,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
       country = value;
     }
   }
-  auto validated = validate(fields, pledge_rules{s.pledge_limits, s.allowed_origins}, country);
+  auto validated = validate(fields, pledge_rules{ctx.limits, s.allowed_origins}, country);
   if (auto* errors = std::get_if<std::vector<field_error>>(&validated)) {
     refused.with({fields.card_number_seen ? "card_number" : "invalid"}).inc();
     co_return answer(http::invalid_fields_response(*errors, form, s.pledge_error_url));
@@ -292,10 +284,10 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   const auto request_hash =
       security::sha256_hex(std::string(form ? "form\n" : "json\n") + std::string(req.body));
   std::string pledge_id = "pl_" + security::random_token(12);
-  pledge_store store(svc.redis, s.redis_prefix);
+  pledge_store store(ctx.redis, s.redis_prefix);
   if (!key.empty()) {
     for (int waited = 0;; ++waited) {
-      const auto read_on = svc.replication.session();
+      const auto read_on = ctx.replication.session();
       // Longer than the slowest checkout call (three attempts of 10 s and their pauses).
       auto claim =
           co_await store.reserve(key_id, request_hash, pledge_id, std::chrono::seconds(120));
@@ -308,7 +300,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
       if (claim->what == reservation::outcome::replay) {
         // The first answer may have been a 503 because its pledge was not replicated in time:
         // replayed only once it is.
-        auto held = co_await svc.replication.confirm_read(read_on);
+        auto held = co_await ctx.replication.confirm_read(read_on);
         if (held != redis::replica_wait::outcome::confirmed) {
           refused.with({"not_replicated"}).inc();
           co_return answer(http::store_not_replicated_response());
@@ -342,23 +334,23 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
     }
   }
 
-  checkout_request checkout{pledge_id,
-                            pledge.amount_minor,
-                            pledge.money,
-                            pledge.every,
-                            pledge.email,
-                            pledge.payment_method,
-                            pledge.locale,
-                            pledge.source.campaign,
-                            pledge.success_url,
-                            pledge.cancel_url,
-                            req.trace.child_traceparent()};
-  auto session = co_await svc.checkout->create_checkout(checkout);
+  providers::checkout_request checkout{pledge_id,
+                                       pledge.amount_minor,
+                                       pledge.money,
+                                       pledge.every,
+                                       pledge.email,
+                                       pledge.payment_method,
+                                       pledge.locale,
+                                       pledge.source.campaign,
+                                       pledge.success_url,
+                                       pledge.cancel_url,
+                                       req.trace.child_traceparent()};
+  auto session = co_await ctx.checkout->create_checkout(checkout);
   if (!session) {
     if (!key.empty()) {
       co_await store.release(key_id);
     }
-    const bool rejected = session.error().what == provider_error::kind::rejected;
+    const bool rejected = session.error().what == providers::provider_error::kind::rejected;
     refused.with({rejected ? "provider_rejected" : "provider_unavailable"}).inc();
     if (rejected) {
       co_return answer(http::make_problem_response(502, "provider_rejected", "Bad Gateway",
@@ -381,7 +373,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   record.payment_method = pledge.payment_method;
   record.source = pledge.source;
   record.locale = pledge.locale;
-  record.created_at_ms = record.updated_at_ms = now_unix_ms();
+  record.created_at_ms = record.updated_at_ms = core::now_unix_ms();
   record.checkout_session_id = session->id;
   record.checkout_url = session->url;
   record.manage_token_sha256 = security::sha256_hex(manage_token);
@@ -389,7 +381,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   // cancelled when it is paid (webhooks/event_processor.hpp), never here. The pledge keeps the
   // keyed hash that finds them, not the address.
   if (s.data_keys) {
-    record.reminder_reader = reminders::reader_hash(*s.data_keys, pledge.email);
+    record.reminder_reader = security::reader_hash(*s.data_keys, pledge.email);
   }
 
   boost::json::object body{{"id", pledge_id},
@@ -404,7 +396,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   }
   auto body_text = boost::json::serialize(body);
   const auto saved = key.empty() ? std::string() : answer_to_save(body, key);
-  const auto written_on = svc.replication.session();
+  const auto written_on = ctx.replication.session();
   auto created = co_await store.create(record, key_id, 201, saved);
   if (!created) {
     if (!key.empty()) {
@@ -417,7 +409,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
     // or another request holds it now). "Created" would hand out a checkout for a pledge that
     // does not exist, so the checkout is closed (best effort: it cannot be paid untracked) and
     // the client is told to ask again with the same key, which answers as the key's holder did.
-    co_await svc.checkout->abandon_checkout(session->id, req.trace.child_traceparent());
+    co_await ctx.checkout->abandon_checkout(session->id, req.trace.child_traceparent());
     refused.with({"not_stored"}).inc();
     log::warn("pledge not stored: its Idempotency-Key claim was lost", {{"pledge_id", pledge_id}});
     if (key.empty()) {
@@ -432,7 +424,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
     r.with_header("Retry-After", "1");
     co_return answer(std::move(r));
   }
-  svc.pledge_stats.created
+  ctx.stats.created
       .with({pledge.money.code, to_string(pledge.every), component_label(pledge.source.component)})
       .inc();
   log::info("pledge created", {{"pledge_id", pledge_id},
@@ -441,7 +433,7 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
                                {"amount_minor", pledge.amount_minor}});
   // Stored, but a failover before the replicas have it would lose it: not acknowledged until
   // they do. The saved answer stays, so the same request again replays it once replicated.
-  auto held = co_await svc.replication.confirm(written_on);
+  auto held = co_await ctx.replication.confirm(written_on);
   if (held != redis::replica_wait::outcome::confirmed) {
     refused.with({"not_replicated"}).inc();
     co_return answer(http::store_not_replicated_response());
@@ -454,19 +446,19 @@ awaitable<http::response> create_pledge(const http::request& req, services& svc)
   co_return answer(std::move(r));
 }
 
-awaitable<http::response> get_pledge(const http::request& req, services& svc) {
+awaitable<http::response> get_pledge(const http::request& req, pledge_context& ctx) {
   auto id = req.path_param("id");
   if (!sane_id(id)) {
     co_return http::make_problem_response(http::not_found());
   }
-  pledge_store store(svc.redis, svc.settings.redis_prefix);
+  pledge_store store(ctx.redis, ctx.settings.redis_prefix);
   auto found = co_await store.find(id);
   if (!found) {
     co_return http::store_unavailable_response();
   }
   // Unknown pledge and wrong token look the same: ids cannot be probed.
   const auto* pledge = *found ? &**found : nullptr;
-  if (check_access(req, svc.settings, pledge, {}) == access::denied || pledge == nullptr) {
+  if (check_access(req, ctx.settings, pledge, {}) == access::denied || pledge == nullptr) {
     auto r = http::make_problem_response(http::not_found());
     if (req.header_value("Authorization").empty()) {
       r = http::make_problem_response(401, "unauthorized", "Unauthorized",
@@ -480,8 +472,8 @@ awaitable<http::response> get_pledge(const http::request& req, services& svc) {
   co_return r;
 }
 
-awaitable<http::response> cancel_pledge(const http::request& req, services& svc) {
-  const auto& s = svc.settings;
+awaitable<http::response> cancel_pledge(const http::request& req, pledge_context& ctx) {
+  const auto& s = ctx.settings;
   auto id = req.path_param("id");
   if (!sane_id(id)) {
     co_return http::make_problem_response(http::not_found());
@@ -492,7 +484,7 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
   if (link_token.empty() && form) {
     link_token = http::form_field(req.body, "token");
   }
-  pledge_store store(svc.redis, s.redis_prefix);
+  pledge_store store(ctx.redis, s.redis_prefix);
   auto found = co_await store.find(id);
   if (!found) {
     co_return http::store_unavailable_response();
@@ -515,15 +507,15 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
                               pledge.status == pledge_state::pending &&
                               !pledge.checkout_session_id.empty();
   if (stop_subscription || close_checkout) {
-    if (svc.checkout == nullptr) {
+    if (ctx.checkout == nullptr) {
       co_return pledges_off();
     }
     bool stopped = false;
     if (stop_subscription) {
-      stopped = static_cast<bool>(co_await svc.checkout->cancel_subscription(
+      stopped = static_cast<bool>(co_await ctx.checkout->cancel_subscription(
           pledge.subscription_id, req.trace.child_traceparent()));
     } else {
-      stopped = static_cast<bool>(co_await svc.checkout->abandon_checkout(
+      stopped = static_cast<bool>(co_await ctx.checkout->abandon_checkout(
           pledge.checkout_session_id, req.trace.child_traceparent()));
     }
     if (!stopped) {
@@ -541,8 +533,7 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
     co_return http::store_unavailable_response();
   }
   if (applied->what == transition_result::outcome::applied) {
-    svc.pledge_stats.transitions.with({to_string(applied->before), to_string(applied->after)})
-        .inc();
+    ctx.stats.transitions.with({to_string(applied->before), to_string(applied->after)}).inc();
     log::info("pledge canceled",
               {{"pledge_id", id}, {"by", who == access::admin ? "admin" : "reader"}});
   }
@@ -558,10 +549,10 @@ awaitable<http::response> cancel_pledge(const http::request& req, services& svc)
       200, boost::json::serialize(boost::json::object{{"id", id}, {"status", to_string(status)}}));
 }
 
-awaitable<http::response> cancel_page(const http::request& req, services& svc) {
+awaitable<http::response> cancel_page(const http::request& req, pledge_context& ctx) {
   auto id = req.path_param("id");
   auto token = req.query_param("token");
-  if (!sane_id(id) || !valid_cancel_link(svc.settings, id, token)) {
+  if (!sane_id(id) || !valid_cancel_link(ctx.settings, id, token)) {
     co_return http::html_page(403, "This link does not work",
                               "<p>The link has expired or is not valid.</p>");
   }

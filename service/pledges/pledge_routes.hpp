@@ -3,22 +3,19 @@
 
 #include "core/net.hpp"
 #include "http/message.hpp"
-
-namespace supportd {
-struct services;
-}
+#include "pledges/pledge_context.hpp"
 
 namespace supportd::pledges {
 
 // POST /v1/pledges: JSON (201 with the checkout URL) or a plain form post (303 to checkout).
-awaitable<http::response> create_pledge(const http::request& req, services& svc);
+awaitable<http::response> create_pledge(const http::request& req, pledge_context& ctx);
 // OPTIONS /v1/pledges: the CORS preflight.
-awaitable<http::response> pledge_preflight(const http::request& req, services& svc);
+awaitable<http::response> pledge_preflight(const http::request& req, pledge_context& ctx);
 // GET /v1/pledges/{id} with the manage token (or the admin token) as a bearer token.
-awaitable<http::response> get_pledge(const http::request& req, services& svc);
+awaitable<http::response> get_pledge(const http::request& req, pledge_context& ctx);
 // POST /v1/pledges/{id}/cancel with the manage token, the admin token, or a signed link token.
-awaitable<http::response> cancel_pledge(const http::request& req, services& svc);
+awaitable<http::response> cancel_pledge(const http::request& req, pledge_context& ctx);
 // GET /v1/pledges/{id}/cancel?token=…: the one-click link's confirmation page.
-awaitable<http::response> cancel_page(const http::request& req, services& svc);
+awaitable<http::response> cancel_page(const http::request& req, pledge_context& ctx);
 
 }  // namespace supportd::pledges

@@ -3,6 +3,7 @@
 #include <charconv>
 #include <unordered_set>
 
+#include "core/clock.hpp"
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
 #include "redis/key_scan.hpp"
@@ -208,7 +209,7 @@ result<std::map<std::string, std::int64_t, std::less<>>> as_counts(const redis::
 std::string encode_event(std::string_view event, std::string_view from, std::string_view to,
                          std::string_view source, std::string_view reference) {
   v1::PledgeEvent e;
-  e.set_at_unix_ms(now_unix_ms());
+  e.set_at_unix_ms(core::now_unix_ms());
   e.set_event(std::string(event));
   e.set_from_state(std::string(from));
   e.set_to_state(std::string(to));
@@ -218,12 +219,6 @@ std::string encode_event(std::string_view event, std::string_view from, std::str
 }
 
 }  // namespace
-
-std::int64_t now_unix_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 pledge_store::stats_key_names pledge_store::stats_keys() const {
   return {key("stats", "active"), key("stats", "mrr_minor"), key("stats", "version"),
@@ -444,7 +439,7 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
       co_return transition_result{transition_result::outcome::ignored, *state, *state};
     }
     auto event = encode_event(to_string(e), to_string(*state), to_string(*next), source, reference);
-    auto now = std::to_string(now_unix_ms());
+    auto now = std::to_string(core::now_unix_ms());
     std::string_view keys[] = {pledge_key, events_key, stats.active, stats.mrr, stats.version};
     std::string_view args[] = {to_string(*state), to_string(*next), event, now};
     auto outcome = co_await redis_.run(transition_script, keys, args);
@@ -528,7 +523,7 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     const auto after = next.value_or(*state);
     auto event = encode_event(u.input ? to_string(*u.input) : std::string_view("provider_update"),
                               to_string(*state), to_string(after), source, u.reference);
-    auto now = std::to_string(now_unix_ms());
+    auto now = std::to_string(core::now_unix_ms());
     auto remember = std::to_string(remember_for.count());
     auto increments = std::to_string(u.increments.size());
     std::vector<std::string> numbers;
@@ -720,7 +715,7 @@ awaitable<result<reconciliation>> pledge_store::reconcile_once() {
     }
   } while (cursor != "0");
 
-  const auto now = std::to_string(now_unix_ms());
+  const auto now = std::to_string(core::now_unix_ms());
   std::vector<std::string> numbers;
   numbers.reserve(out.totals.active.size() * 2);
   std::vector<std::string_view> args = {read_at, now};

@@ -19,7 +19,7 @@ run_window window_for(std::optional<std::int64_t> checkpoint, std::int64_t now_s
 pass_plan::pass_plan(std::int64_t since, std::int64_t walk_started_s, const plan_limits& limits)
     : since_(since), walk_started_s_(walk_started_s), limits_(limits) {}
 
-std::optional<std::string> pass_plan::add_page(std::vector<listed_event> events,
+std::optional<std::string> pass_plan::add_page(std::vector<providers::listed_event> events,
                                                const std::vector<disposition>& each,
                                                bool has_more) {
   if (done_) {
@@ -51,9 +51,9 @@ std::optional<std::string> pass_plan::add_page(std::vector<listed_event> events,
   return cursor;
 }
 
-std::vector<listed_event> pass_plan::take_feed() {
-  std::vector<listed_event> feed(std::make_move_iterator(kept_.rbegin()),
-                                 std::make_move_iterator(kept_.rend()));
+std::vector<providers::listed_event> pass_plan::take_feed() {
+  std::vector<providers::listed_event> feed(std::make_move_iterator(kept_.rbegin()),
+                                            std::make_move_iterator(kept_.rend()));
   kept_.clear();
   fed_created_.clear();
   for (const auto& e : feed) {

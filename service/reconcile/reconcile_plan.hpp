@@ -17,7 +17,7 @@
 #include <string>
 #include <vector>
 
-#include "reconcile/event_source.hpp"
+#include "providers/event_source.hpp"
 
 namespace supportd::reconcile {
 
@@ -59,7 +59,7 @@ class pass_plan {
 
   // One page, newest first, and what each of its events is. Returns the cursor of the next
   // page (the page's last event), or nullopt when the walk is over.
-  std::optional<std::string> add_page(std::vector<listed_event> events,
+  std::optional<std::string> add_page(std::vector<providers::listed_event> events,
                                       const std::vector<disposition>& each, bool has_more);
 
   bool done() const { return done_; }
@@ -67,7 +67,7 @@ class pass_plan {
   bool truncated() const { return truncated_; }
 
   // The events to feed, oldest first; call once, after the walk is done.
-  std::vector<listed_event> take_feed();
+  std::vector<providers::listed_event> take_feed();
 
   // Where the checkpoint may move once the first `fed` events of take_feed()'s order were
   // appended to the event stream. Never before `since`.
@@ -83,7 +83,7 @@ class pass_plan {
   std::int64_t walk_started_s_;
   plan_limits limits_;
   // Newest at the front: pages arrive newest first, each newer than the next.
-  std::deque<listed_event> kept_;
+  std::deque<providers::listed_event> kept_;
   std::vector<std::int64_t> fed_created_;  // take_feed()'s order
   bool done_ = false;
   bool truncated_ = false;

@@ -7,14 +7,15 @@
 #include <boost/json/serialize.hpp>
 
 #include "config/settings.hpp"
+#include "core/clock.hpp"
 #include "http/admin_access.hpp"
 #include "http/problem.hpp"
 #include "log/logger.hpp"
 #include "pledges/pledge_store.hpp"
+#include "reconcile/reconcile_context.hpp"
 #include "reconcile/reconcile_store.hpp"
 #include "reconcile/stripe_reconciler.hpp"
 #include "reminders/schedule.hpp"
-#include "services.hpp"
 
 namespace supportd::reconcile {
 namespace {
@@ -22,17 +23,16 @@ namespace {
 namespace json = boost::json;
 
 json::value time_or_null(std::optional<std::int64_t> unix_seconds) {
-  return unix_seconds ? json::value(reminders::format_rfc3339_utc(*unix_seconds))
-                      : json::value(nullptr);
+  return unix_seconds ? json::value(core::format_rfc3339(*unix_seconds)) : json::value(nullptr);
 }
 
 json::object report_json(const run_report& r) {
   return {
       {"trigger", r.trigger},
       {"outcome", to_string(r.outcome)},
-      {"started_at", reminders::format_rfc3339_utc(r.started_at_ms / 1000)},
-      {"finished_at", reminders::format_rfc3339_utc(r.finished_at_ms / 1000)},
-      {"since", reminders::format_rfc3339_utc(r.since)},
+      {"started_at", core::format_rfc3339(r.started_at_ms / 1000)},
+      {"finished_at", core::format_rfc3339(r.finished_at_ms / 1000)},
+      {"since", core::format_rfc3339(r.since)},
       {"first_run", r.first_run},
       {"checkpoint_expired", r.checkpoint_expired},
       {"passes", r.passes},
@@ -46,17 +46,17 @@ json::object report_json(const run_report& r) {
 
 }  // namespace
 
-awaitable<http::response> start_stripe_reconcile(const http::request& req, services& svc) {
-  if (auto refusal = http::refuse_unless_admin(req, svc.settings)) {
+awaitable<http::response> start_stripe_reconcile(const http::request& req, reconcile_context& ctx) {
+  if (auto refusal = http::refuse_unless_admin(req, ctx.settings)) {
     co_return *refusal;
   }
-  if (svc.stripe_reconciler == nullptr) {
+  if (ctx.reconciler == nullptr) {
     co_return http::make_problem_response(
         http::service_unavailable("reconcile_off",
                                   "Reconciling with Stripe needs --stripe-secret-key-file and "
                                   "--stripe-webhook-secret-file."));
   }
-  auto started = co_await svc.stripe_reconciler->try_start("admin", std::chrono::milliseconds(0));
+  auto started = co_await ctx.reconciler->try_start("admin", std::chrono::milliseconds(0));
   if (!started) {
     co_return http::store_unavailable_response();
   }
@@ -64,17 +64,17 @@ awaitable<http::response> start_stripe_reconcile(const http::request& req, servi
     co_return http::make_problem_response(
         409, "reconcile_running", "Conflict",
         "A reconciliation with Stripe has been running since " +
-            reminders::format_rfc3339_utc(started->attempt.last_started_ms / 1000) +
+            core::format_rfc3339(started->attempt.last_started_ms / 1000) +
             "; GET /admin/reconcile/stripe follows it.");
   }
   const auto window = started->run.window;
   // The run outlives this request: it is this worker's, like the webhook processors.
   auto executor = co_await net::this_coro::executor;
-  net::co_spawn(executor, svc.stripe_reconciler->run(std::move(started->run)), net::detached);
+  net::co_spawn(executor, ctx.reconciler->run(std::move(started->run)), net::detached);
   log::info("admin started a stripe reconciliation",
             {{"who", "admin"}, {"request_id", req.request_id}, {"since", window.since}});
   json::object out{{"started", true},
-                   {"since", reminders::format_rfc3339_utc(window.since)},
+                   {"since", core::format_rfc3339(window.since)},
                    {"first_run", window.first_run},
                    {"checkpoint_expired", window.checkpoint_expired},
                    {"status", "/admin/reconcile/stripe"}};
@@ -83,19 +83,20 @@ awaitable<http::response> start_stripe_reconcile(const http::request& req, servi
   co_return r;
 }
 
-awaitable<http::response> stripe_reconcile_status(const http::request& req, services& svc) {
-  if (auto refusal = http::refuse_unless_admin(req, svc.settings)) {
+awaitable<http::response> stripe_reconcile_status(const http::request& req,
+                                                  reconcile_context& ctx) {
+  if (auto refusal = http::refuse_unless_admin(req, ctx.settings)) {
     co_return *refusal;
   }
-  reconcile_store store(svc.redis, svc.settings.redis_prefix);
+  reconcile_store store(ctx.redis, ctx.settings.redis_prefix);
   auto status = co_await store.status();
   if (!status) {
     co_return http::store_unavailable_response();
   }
-  const auto now = pledges::now_unix_ms() / 1000;
+  const auto now = core::now_unix_ms() / 1000;
   json::object out{
-      {"enabled", svc.stripe_reconciler != nullptr},
-      {"interval_seconds", svc.settings.stripe_reconcile_interval.count() / 1000},
+      {"enabled", ctx.reconciler != nullptr},
+      {"interval_seconds", ctx.settings.stripe_reconcile_interval.count() / 1000},
       {"running", status->running},
       {"running_since",
        status->running ? time_or_null(status->last_started_ms / 1000) : json::value(nullptr)},

@@ -7,6 +7,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <random>
 
+#include "core/clock.hpp"
 #include "core/pause.hpp"
 #include "log/logger.hpp"
 #include "pledges/pledge_store.hpp"
@@ -23,7 +24,7 @@ using boost::system::result;
 }  // namespace
 
 stripe_reconciler::stripe_reconciler(redis::connection& redis, std::string_view prefix,
-                                     event_source& stripe, reconcile_metrics* metrics,
+                                     providers::event_source& stripe, reconcile_metrics* metrics,
                                      reconciler_options options)
     : redis_(redis),
       prefix_(prefix),
@@ -33,7 +34,7 @@ stripe_reconciler::stripe_reconciler(redis::connection& redis, std::string_view 
       store_(redis, prefix_) {}
 
 std::int64_t stripe_reconciler::now_ms() const {
-  return options_.now_ms ? options_.now_ms() : pledges::now_unix_ms();
+  return options_.now_ms ? options_.now_ms() : core::now_unix_ms();
 }
 
 awaitable<result<start_result>> stripe_reconciler::try_start(std::string_view trigger,
@@ -144,7 +145,7 @@ awaitable<stripe_reconciler::pass_result> stripe_reconciler::pass(
   pass_result out;
   out.checkpoint = since;
   pass_plan plan(since, now_ms() / 1000, options_.limits);
-  event_page_request request{since, webhooks::handled_types(), {}, options_.page_size};
+  providers::event_page_request request{since, webhooks::handled_types(), {}, options_.page_size};
   auto count = [&](std::string_view outcome, std::int64_t n) {
     if (metrics_ != nullptr && n > 0) {
       metrics_->events.with({outcome}).inc(static_cast<std::uint64_t>(n));
@@ -157,7 +158,7 @@ awaitable<stripe_reconciler::pass_result> stripe_reconciler::pass(
     }
     auto page = co_await stripe_.list_events(request);
     if (!page) {
-      out.outcome = page.error().what == pledges::provider_error::kind::rejected
+      out.outcome = page.error().what == providers::provider_error::kind::rejected
                         ? run_outcome::provider_rejected
                         : run_outcome::provider_unavailable;
       break;
@@ -214,7 +215,7 @@ awaitable<stripe_reconciler::pass_result> stripe_reconciler::pass(
 }
 
 awaitable<std::optional<std::vector<disposition>>> stripe_reconciler::classify(
-    const event_page& page, const std::set<std::string>& fed_before) {
+    const providers::event_page& page, const std::set<std::string>& fed_before) {
   std::vector<disposition> each(page.events.size(), disposition::ignored);
   std::vector<std::string> candidates;
   std::vector<std::size_t> at;
@@ -239,7 +240,7 @@ awaitable<std::optional<std::vector<disposition>>> stripe_reconciler::classify(
 }
 
 awaitable<std::pair<std::size_t, run_outcome>> stripe_reconciler::feed(
-    const started_run& started, const std::vector<listed_event>& events) {
+    const started_run& started, const std::vector<providers::listed_event>& events) {
   webhooks::event_stream stream(redis_, prefix_);
   // A chunk larger than the backlog bound would never fit.
   auto chunk = std::max<std::size_t>(1, options_.append_chunk);

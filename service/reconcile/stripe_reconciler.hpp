@@ -20,7 +20,7 @@
 #include <string>
 
 #include "core/net.hpp"
-#include "reconcile/event_source.hpp"
+#include "providers/event_source.hpp"
 #include "reconcile/reconcile_plan.hpp"
 #include "reconcile/reconcile_store.hpp"
 
@@ -66,8 +66,9 @@ struct start_result {
 
 class stripe_reconciler {
  public:
-  stripe_reconciler(redis::connection& redis, std::string_view prefix, event_source& stripe,
-                    reconcile_metrics* metrics, reconciler_options options);
+  stripe_reconciler(redis::connection& redis, std::string_view prefix,
+                    providers::event_source& stripe, reconcile_metrics* metrics,
+                    reconciler_options options);
 
   // Takes the lease for a run started by `trigger` ("admin", "schedule"), unless one is
   // running or, with `min_gap` above zero, the last one started less than that long ago.
@@ -100,16 +101,16 @@ class stripe_reconciler {
   // Which of a page's events to feed: the ones of this mode that supportd reads, that have no
   // dedupe mark and that this run did not feed already. Empty on a Redis failure.
   awaitable<std::optional<std::vector<disposition>>> classify(
-      const event_page& page, const std::set<std::string>& fed_before);
+      const providers::event_page& page, const std::set<std::string>& fed_before);
   // Appends `feed` in chunks, oldest first; how many went, and why it stopped if it did.
-  awaitable<std::pair<std::size_t, run_outcome>> feed(const started_run& started,
-                                                      const std::vector<listed_event>& feed);
+  awaitable<std::pair<std::size_t, run_outcome>> feed(
+      const started_run& started, const std::vector<providers::listed_event>& feed);
 
   std::int64_t now_ms() const;
 
   redis::connection& redis_;
   std::string prefix_;
-  event_source& stripe_;
+  providers::event_source& stripe_;
   reconcile_metrics* metrics_;
   reconciler_options options_;
   reconcile_store store_;

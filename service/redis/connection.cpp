@@ -50,7 +50,7 @@ void connection::start() {
   if (sentinel_) {
     net::co_spawn(io_,
                   sentinel_->watch_switches(run_,
-                                            [this](const config::host_port& primary) {
+                                            [this](const common::host_port& primary) {
                                               // The session there already (a READONLY led us
                                               // to it first) stays.
                                               if (link_ && primary == session_address_) {

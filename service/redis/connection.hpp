@@ -115,12 +115,12 @@ class connection {
   std::shared_ptr<sentinel_client> sentinel_;
   std::shared_ptr<link> link_;                    // the current session's; null between sessions
   std::shared_ptr<link> connecting_;              // the one being opened
-  config::host_port session_address_;             // where the current (or next) session is
+  common::host_port session_address_;             // where the current (or next) session is
   std::deque<std::shared_ptr<pending>> waiting_;  // in the order their replies will come
   std::string unwritten_;                         // commands not handed to the stream yet
   bool writing_ = false;
   net::steady_timer backoff_timer_;
-  std::optional<config::host_port> announced_primary_;  // from +switch-master, tried first
+  std::optional<common::host_port> announced_primary_;  // from +switch-master, tried first
   std::string last_failure_;
   int timeouts_in_a_row_ = 0;
   int failed_attempts_ = 0;

@@ -24,7 +24,7 @@ std::optional<std::uint16_t> port_of(std::string_view text) {
 
 }  // namespace
 
-boost::system::result<config::host_port> parse_primary_address(const reply& r) {
+boost::system::result<common::host_port> parse_primary_address(const reply& r) {
   if (r.is_error()) {
     return make_error_code(errc::server_error);
   }
@@ -37,10 +37,10 @@ boost::system::result<config::host_port> parse_primary_address(const reply& r) {
   if (!port) {
     return make_error_code(errc::unexpected_reply);
   }
-  return config::host_port{r.elements[0].text, *port};
+  return common::host_port{r.elements[0].text, *port};
 }
 
-std::optional<config::host_port> parse_switch_master(std::string_view message,
+std::optional<common::host_port> parse_switch_master(std::string_view message,
                                                      std::string_view master_name) {
   std::string_view fields[5];
   for (auto& field : fields) {
@@ -55,7 +55,7 @@ std::optional<config::host_port> parse_switch_master(std::string_view message,
   if (!port) {
     return std::nullopt;
   }
-  return config::host_port{std::string(fields[3]), *port};
+  return common::host_port{std::string(fields[3]), *port};
 }
 
 sentinel_client::sentinel_client(net::io_context& io, config::redis_sentinel_settings settings,
@@ -64,7 +64,7 @@ sentinel_client::sentinel_client(net::io_context& io, config::redis_sentinel_set
     : io_(io), settings_(std::move(settings)), tls_(std::move(tls)), timeout_(timeout) {}
 
 awaitable<boost::system::result<std::shared_ptr<link>>> sentinel_client::open(
-    const config::host_port& sentinel) {
+    const common::host_port& sentinel) {
   auto self = shared_from_this();
   auto l = std::make_shared<link>(io_);
   // Named, not a temporary in the co_await: g++ 12 frees such a temporary twice.
@@ -89,7 +89,7 @@ awaitable<boost::system::result<std::shared_ptr<link>>> sentinel_client::open(
   co_return l;
 }
 
-awaitable<boost::system::result<config::host_port>> sentinel_client::locate_primary() {
+awaitable<boost::system::result<common::host_port>> sentinel_client::locate_primary() {
   auto self = shared_from_this();
   const auto& sentinels = settings_.sentinels;
   for (std::size_t i = 0; i < sentinels.size(); ++i) {
@@ -117,7 +117,7 @@ awaitable<boost::system::result<config::host_port>> sentinel_client::locate_prim
 }
 
 awaitable<void> sentinel_client::watch_switches(
-    std::shared_ptr<bool> alive, std::function<void(const config::host_port&)> on_switch) {
+    std::shared_ptr<bool> alive, std::function<void(const common::host_port&)> on_switch) {
   auto self = shared_from_this();
   std::size_t next = first_;
   net::steady_timer pause(io_);

@@ -10,7 +10,7 @@
 #include <optional>
 #include <string_view>
 
-#include "config/host_port.hpp"
+#include "common/host_port.hpp"
 #include "config/redis_url.hpp"
 #include "core/net.hpp"
 #include "redis/link.hpp"
@@ -20,11 +20,11 @@ namespace supportd::redis {
 
 // The reply to `SENTINEL get-master-addr-by-name`: [ip, port]. Nil (the sentinel does not know
 // the name) and any other shape are errors.
-boost::system::result<config::host_port> parse_primary_address(const reply& r);
+boost::system::result<common::host_port> parse_primary_address(const reply& r);
 
 // A `+switch-master` message, "<name> <old-ip> <old-port> <new-ip> <new-port>": the new
 // primary's address when it is about `master_name`.
-std::optional<config::host_port> parse_switch_master(std::string_view message,
+std::optional<common::host_port> parse_switch_master(std::string_view message,
                                                      std::string_view master_name);
 
 // Keep it in a shared_ptr: its coroutines hold one while they run.
@@ -35,18 +35,18 @@ class sentinel_client : public std::enable_shared_from_this<sentinel_client> {
 
   // The primary's address, from the first sentinel that knows it (which is then asked first
   // next time). errc::not_connected when none answers.
-  awaitable<boost::system::result<config::host_port>> locate_primary();
+  awaitable<boost::system::result<common::host_port>> locate_primary();
 
   // Subscribes to `+switch-master` on one sentinel after another, for as long as `alive` holds,
   // and calls `on_switch` with the new address of this client's primary.
   awaitable<void> watch_switches(std::shared_ptr<bool> alive,
-                                 std::function<void(const config::host_port&)> on_switch);
+                                 std::function<void(const common::host_port&)> on_switch);
 
   // Stops a watch under way.
   void stop();
 
  private:
-  awaitable<boost::system::result<std::shared_ptr<link>>> open(const config::host_port& sentinel);
+  awaitable<boost::system::result<std::shared_ptr<link>>> open(const common::host_port& sentinel);
 
   net::io_context& io_;
   config::redis_sentinel_settings settings_;

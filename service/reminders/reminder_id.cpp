@@ -7,10 +7,6 @@
 
 namespace supportd::reminders {
 
-std::string reader_hash(const security::data_keys& keys, std::string_view email) {
-  return security::base64url(keys.lookup_hash("reminder-reader", email));
-}
-
 std::string reader_part(const security::data_keys& keys, std::string_view email) {
   // 9 bytes are 12 base64url characters, which are the first 12 of the whole hash's.
   return std::string(reader_part_of(reader_hash(keys, email)));

@@ -15,6 +15,8 @@
 #include <string>
 #include <string_view>
 
+#include "security/reader_hash.hpp"
+
 namespace supportd::security {
 class data_keys;
 }
@@ -24,12 +26,11 @@ namespace supportd::reminders {
 inline constexpr std::size_t reader_part_length = 12;
 inline constexpr std::size_t id_length = 20;
 
-// The reader's keyed hash in full (43 base64url characters): what a pledge keeps until its first
-// payment to find the reader's reminders then (pledges/pledge_store.hpp), without the address.
-std::string reader_hash(const security::data_keys& keys, std::string_view email);
-// Its first 12 characters (72 bits): the prefix of the reader's reminder ids. Two readers
-// sharing one is rare, and harmless: whatever acts on a reader's pending reminders confirms the
-// sealed address first.
+using security::reader_hash;
+
+// The reader's keyed hash's (security/reader_hash.hpp) first 12 characters (72 bits): the prefix of
+// the reader's reminder ids. Two readers sharing one is rare, and harmless: whatever acts on a
+// reader's pending reminders confirms the sealed address first.
 std::string reader_part(const security::data_keys& keys, std::string_view email);
 std::string_view reader_part_of(std::string_view reader_hash_or_id);
 

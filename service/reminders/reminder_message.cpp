@@ -5,6 +5,7 @@
 #include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
 
+#include "core/clock.hpp"
 #include "log/logger.hpp"
 #include "reminders/schedule.hpp"
 
@@ -107,7 +108,7 @@ std::string message_body(std::string_view id, const v1::Reminder& r, std::string
   out.reserve(512 + email.size() + r.page_url().size() + links.give_url.size() +
               links.unsubscribe_url.size());
   out += R"({"type":"reminder.due","timestamp":")";
-  out += format_rfc3339_utc(now_unix);
+  out += core::format_rfc3339(now_unix);
   out += R"(","data":{"reminder_id":)";
   append_json_string(out, id);
   out += R"(,"occurrence":)";
@@ -123,7 +124,7 @@ std::string message_body(std::string_view id, const v1::Reminder& r, std::string
   out += R"(,"page_url":)";
   append_json_string(out, r.page_url());
   out += R"(,"due_at":")";
-  out += format_rfc3339_utc(r.due_at_unix());
+  out += core::format_rfc3339(r.due_at_unix());
   out += '"';
   if (r.every_months() > 0) {
     out += R"(,"every_months":)";

@@ -6,19 +6,19 @@
 #include <boost/json/value.hpp>
 #include <charconv>
 
+#include "common/card_screen.hpp"
 #include "http/field_checks.hpp"
 #include "http/form.hpp"
-#include "pledges/card_screen.hpp"
 #include "reminders/schedule.hpp"
 #include "reminders/time_zone.hpp"
 
 namespace supportd::reminders {
 namespace {
 
+using common::looks_like_card_number;
 using http::is_locale;
 using http::is_token;
 using http::printable;
-using pledges::looks_like_card_number;
 
 constexpr std::size_t max_url = 2000;
 constexpr int max_every_months = 24;
@@ -27,7 +27,7 @@ constexpr int max_every_months = 24;
 // that is not text (invalid UTF-8, control characters) is the request's error.
 std::optional<field_error> assign(reminder_fields& f, std::string_view key,
                                   std::string_view value) {
-  if (looks_like_card_number(value)) {
+  if (common::looks_like_card_number(value)) {
     f.card_number_seen = true;
     return std::nullopt;
   }
@@ -83,7 +83,7 @@ std::variant<reminder_fields, field_error> parse_json_fields(std::string_view bo
   }
   reminder_fields f;
   // Every value, nested ones and numbers included, is screened before any is read.
-  f.card_number_seen = pledges::holds_card_number(body, value);
+  f.card_number_seen = common::holds_card_number(body, value);
   for (const auto& [key, member] : value.as_object()) {
     if (member.is_string()) {
       if (key == "consent") {
@@ -132,7 +132,7 @@ std::variant<valid_reminder, std::vector<field_error>> validate(const reminder_f
   valid_reminder r;
 
   if (f.card_number_seen) {
-    errors.push_back(pledges::card_number_error());
+    errors.push_back(http::card_number_error());
   }
 
   if (f.email.empty()) {

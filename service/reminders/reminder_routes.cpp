@@ -8,17 +8,19 @@
 #include <chrono>
 
 #include "config/settings.hpp"
+#include "core/clock.hpp"
 #include "http/admin_access.hpp"
 #include "http/cors.hpp"
 #include "http/field_checks.hpp"
 #include "http/form.hpp"
 #include "http/html_page.hpp"
 #include "http/problem.hpp"
-#include "http/public_post.hpp"
+#include "limits/public_gate.hpp"
 #include "limits/rate_limiter.hpp"
 #include "log/logger.hpp"
 #include "redis/replica_wait.hpp"
 #include "reminders/reminder_book.hpp"
+#include "reminders/reminder_context.hpp"
 #include "reminders/reminder_id.hpp"
 #include "reminders/reminder_metrics.hpp"
 #include "reminders/reminder_request.hpp"
@@ -26,16 +28,9 @@
 #include "reminders/schedule.hpp"
 #include "security/data_keys.hpp"
 #include "security/secrets.hpp"
-#include "services.hpp"
 
 namespace supportd::reminders {
 namespace {
-
-std::int64_t now_unix() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 http::response reminders_off() {
   return http::make_problem_response(
@@ -72,7 +67,7 @@ std::string_view status_name(v1::Reminder::Status status) {
 boost::json::object to_json(std::string_view id, const v1::Reminder& r) {
   boost::json::object out{{"id", id},
                           {"status", status_name(r.status())},
-                          {"due_at", format_rfc3339_utc(r.due_at_unix())},
+                          {"due_at", core::format_rfc3339(r.due_at_unix())},
                           {"campaign", r.campaign()},
                           {"component", r.component()}};
   if (r.every_months() > 0) {
@@ -122,20 +117,20 @@ http::response link_broken() {
 
 }  // namespace
 
-awaitable<http::response> reminder_preflight(const http::request& req, services& svc) {
-  co_return http::preflight(req, svc.settings.allowed_origins, "POST", "Content-Type");
+awaitable<http::response> reminder_preflight(const http::request& req, reminder_context& ctx) {
+  co_return http::preflight(req, ctx.settings.allowed_origins, "POST", "Content-Type");
 }
 
-awaitable<http::response> create_reminder(const http::request& req, services& svc) {
-  const auto& s = svc.settings;
-  auto& refused = svc.reminder_stats.refused;
+awaitable<http::response> create_reminder(const http::request& req, reminder_context& ctx) {
+  const auto& s = ctx.settings;
+  auto& refused = ctx.stats.refused;
   // Decided before the co_await: g++ 12 builds both arms of a conditional inside one.
   std::optional<http::response> off;
   if (!s.data_keys) {
     off = reminders_off();
   }
-  auto gate = co_await http::check_public_post(
-      req, svc, std::move(off), "This origin may not sign readers up for reminders.");
+  auto gate = co_await ctx.gate.check(req, std::move(off),
+                                      "This origin may not sign readers up for reminders.");
   if (gate.refusal) {
     if (!gate.refused_because.empty()) {
       refused.with({gate.refused_because}).inc();
@@ -154,7 +149,7 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
     co_return answer(http::invalid_fields_response({*error}, form, s.reminder_error_url));
   }
   const auto& fields = std::get<reminder_fields>(parsed);
-  const auto now = now_unix();
+  const auto now = core::now_unix_seconds();
   auto validated = validate(
       fields, reminder_rules{s.reminder_local_hour, s.reminder_time_zone, s.allowed_origins}, now);
   if (auto* errors = std::get_if<std::vector<field_error>>(&validated)) {
@@ -165,7 +160,7 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
 
   // Per reader too, counted under a keyed hash: Redis never sees the address.
   if (s.reminder_signups_per_email_per_hour > 0) {
-    limits::rate_limiter per_email(svc.redis, s.redis_prefix, s.reminder_signups_per_email_per_hour,
+    limits::rate_limiter per_email(ctx.redis, s.redis_prefix, s.reminder_signups_per_email_per_hour,
                                    std::chrono::hours(1));
     auto reader = security::to_hex(s.data_keys->lookup_hash("rate-limit", reminder.email));
     auto reader_rate = co_await per_email.hit("reminder-email", reader.substr(0, 32));
@@ -179,9 +174,9 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
     }
   }
 
-  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_store store(ctx.redis, s.redis_prefix);
   reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  const auto written_on = svc.replication.session();
+  const auto written_on = ctx.replication.session();
   auto done = co_await book.sign_up(reminder, now);
   if (!done) {
     refused.with({"unavailable"}).inc();
@@ -189,14 +184,14 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
   }
   // Not acknowledged until Redis's replicas have it (--redis-wait-replicas). Sent again, the
   // sign-up makes a second reminder; delivery sends the reader one per campaign all the same.
-  auto held = co_await svc.replication.confirm(written_on);
+  auto held = co_await ctx.replication.confirm(written_on);
   if (held != redis::replica_wait::outcome::confirmed) {
     refused.with({"not_replicated"}).inc();
     co_return answer(http::store_not_replicated_response());
   }
   // Every sign-up is a new reminder: nothing here, in the answer or the metrics, can tell
   // whether the address had one.
-  svc.reminder_stats.signups.with({"created"}).inc();
+  ctx.stats.signups.with({"created"}).inc();
   log::info("reminder signed up", {{"reminder_id", done->id}, {"campaign", reminder.campaign}});
   if (form) {
     if (!s.reminder_thanks_url.empty()) {
@@ -204,12 +199,12 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
     }
     co_return answer(http::html_page(201, "We will remind you",
                                      "<p>Thank you. We will email you on " +
-                                         format_rfc3339_utc(done->due_unix).substr(0, 10) +
+                                         core::format_rfc3339(done->due_unix).substr(0, 10) +
                                          ".</p>"));
   }
   boost::json::object body{{"id", done->id},
                            {"status", "pending"},
-                           {"due_at", format_rfc3339_utc(done->due_unix)},
+                           {"due_at", core::format_rfc3339(done->due_unix)},
                            {"manage_token", manage_token(s.link_secret, done->id)}};
   if (reminder.every_months > 0) {
     body["every_months"] = reminder.every_months;
@@ -219,13 +214,13 @@ awaitable<http::response> create_reminder(const http::request& req, services& sv
   co_return answer(std::move(r));
 }
 
-awaitable<http::response> get_reminder(const http::request& req, services& svc) {
-  const auto& s = svc.settings;
+awaitable<http::response> get_reminder(const http::request& req, reminder_context& ctx) {
+  const auto& s = ctx.settings;
   auto id = req.path_param("id");
   if (auto refusal = refuse_unless_manager(req, s, id)) {
     co_return *refusal;
   }
-  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_store store(ctx.redis, s.redis_prefix);
   auto found = co_await store.find(id);
   if (!found) {
     co_return http::store_unavailable_response();
@@ -238,13 +233,13 @@ awaitable<http::response> get_reminder(const http::request& req, services& svc) 
   co_return r;
 }
 
-awaitable<http::response> delete_reminder(const http::request& req, services& svc) {
-  const auto& s = svc.settings;
+awaitable<http::response> delete_reminder(const http::request& req, reminder_context& ctx) {
+  const auto& s = ctx.settings;
   auto id = req.path_param("id");
   if (auto refusal = refuse_unless_manager(req, s, id)) {
     co_return *refusal;
   }
-  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_store store(ctx.redis, s.redis_prefix);
   reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
   auto removed = co_await book.remove(id);
   if (!removed) {
@@ -253,15 +248,15 @@ awaitable<http::response> delete_reminder(const http::request& req, services& sv
   if (*removed == stop_outcome::not_found) {
     co_return http::make_problem_response(http::not_found());
   }
-  svc.reminder_stats.stopped.with({"delete"}).inc();
+  ctx.stats.stopped.with({"delete"}).inc();
   log::info("reminder deleted", {{"reminder_id", id}});
   http::response r;
   r.status = 204;
   co_return r;
 }
 
-awaitable<http::response> unsubscribe(const http::request& req, services& svc) {
-  const auto& s = svc.settings;
+awaitable<http::response> unsubscribe(const http::request& req, reminder_context& ctx) {
+  const auto& s = ctx.settings;
   if (!s.data_keys) {
     co_return reminders_off();
   }
@@ -276,17 +271,17 @@ awaitable<http::response> unsubscribe(const http::request& req, services& svc) {
       token = http::form_field(req.body, "token");
     }
   }
-  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_store store(ctx.redis, s.redis_prefix);
   reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  if (!is_reminder_id(id) || !book.unsubscribe_token_matches(id, token, now_unix())) {
+  if (!is_reminder_id(id) || !book.unsubscribe_token_matches(id, token, core::now_unix_seconds())) {
     co_return link_broken();
   }
-  auto stopped = co_await book.unsubscribe(id, now_unix());
+  auto stopped = co_await book.unsubscribe(id, core::now_unix_seconds());
   if (!stopped) {
     co_return http::store_unavailable_response();
   }
   if (*stopped == stop_outcome::stopped) {
-    svc.reminder_stats.stopped.with({"unsubscribe"}).inc();
+    ctx.stats.stopped.with({"unsubscribe"}).inc();
     log::info("reminder unsubscribed", {{"reminder_id", id}});
   }
   // Whatever it was before, nothing will be sent now: the same answer every time.
@@ -294,16 +289,16 @@ awaitable<http::response> unsubscribe(const http::request& req, services& svc) {
                             "<p>We will not send you this reminder again.</p>");
 }
 
-awaitable<http::response> unsubscribe_page(const http::request& req, services& svc) {
-  const auto& s = svc.settings;
+awaitable<http::response> unsubscribe_page(const http::request& req, reminder_context& ctx) {
+  const auto& s = ctx.settings;
   if (!s.data_keys) {
     co_return reminders_off();
   }
   auto id = req.query_param("id");
   auto token = req.query_param("token");
-  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_store store(ctx.redis, s.redis_prefix);
   reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  if (!is_reminder_id(id) || !book.unsubscribe_token_matches(id, token, now_unix())) {
+  if (!is_reminder_id(id) || !book.unsubscribe_token_matches(id, token, core::now_unix_seconds())) {
     co_return link_broken();
   }
   // The form posts back to this same URL (query included); id and token are base64url and
@@ -315,8 +310,8 @@ awaitable<http::response> unsubscribe_page(const http::request& req, services& s
   co_return http::html_page(200, "Unsubscribe", body);
 }
 
-awaitable<http::response> erase_reader(const http::request& req, services& svc) {
-  const auto& s = svc.settings;
+awaitable<http::response> erase_reader(const http::request& req, reminder_context& ctx) {
+  const auto& s = ctx.settings;
   if (auto refusal = http::refuse_unless_admin(req, s)) {
     co_return *refusal;
   }
@@ -337,13 +332,13 @@ awaitable<http::response> erase_reader(const http::request& req, services& svc) 
     co_return http::make_problem_response(
         http::invalid_fields({{"email", "invalid", "Send {\"email\": \"reader@example.org\"}."}}));
   }
-  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_store store(ctx.redis, s.redis_prefix);
   reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
   auto report = co_await book.erase_reader(*email);
   if (!report) {
     co_return http::store_unavailable_response();
   }
-  svc.reminder_stats.erasures.inc();
+  ctx.stats.erasures.inc();
   log::info("admin erased a reader", {{"reminders_removed", report->reminders_removed}});
   boost::json::object out{
       {"reminders_removed", report->reminders_removed},
@@ -354,8 +349,8 @@ awaitable<http::response> erase_reader(const http::request& req, services& svc) 
   co_return http::response::json(200, boost::json::serialize(out));
 }
 
-awaitable<http::response> reseal_reminders(const http::request& req, services& svc) {
-  const auto& s = svc.settings;
+awaitable<http::response> reseal_reminders(const http::request& req, reminder_context& ctx) {
+  const auto& s = ctx.settings;
   if (auto refusal = http::refuse_unless_admin(req, s)) {
     co_return *refusal;
   }
@@ -382,7 +377,7 @@ awaitable<http::response> reseal_reminders(const http::request& req, services& s
   if (!bad.empty()) {
     co_return http::make_problem_response(http::invalid_fields(std::move(bad)));
   }
-  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_store store(ctx.redis, s.redis_prefix);
   reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
   auto report = co_await book.reseal(cursor, limit);
   if (!report) {
@@ -403,12 +398,12 @@ awaitable<http::response> reseal_reminders(const http::request& req, services& s
   co_return http::response::json(200, boost::json::serialize(out));
 }
 
-awaitable<http::response> list_dead_reminders(const http::request& req, services& svc) {
-  const auto& s = svc.settings;
+awaitable<http::response> list_dead_reminders(const http::request& req, reminder_context& ctx) {
+  const auto& s = ctx.settings;
   if (auto refusal = http::refuse_unless_admin(req, s)) {
     co_return *refusal;
   }
-  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_store store(ctx.redis, s.redis_prefix);
   auto letters = co_await store.dead_letters(100);
   if (!letters) {
     co_return http::store_unavailable_response();
@@ -418,20 +413,20 @@ awaitable<http::response> list_dead_reminders(const http::request& req, services
     auto entry = to_json(letter.id, letter.value);
     entry["failed_attempts"] = letter.value.failed_attempts();
     entry["last_error"] = letter.value.last_error();
-    entry["died_at"] = format_rfc3339_utc(letter.value.updated_at_unix());
+    entry["died_at"] = core::format_rfc3339(letter.value.updated_at_unix());
     out.push_back(std::move(entry));
   }
   log::info("admin listed reminder dead letters", {{"count", std::int64_t(out.size())}});
   co_return http::response::json(200, boost::json::serialize(out));
 }
 
-awaitable<http::response> replay_dead_reminder(const http::request& req, services& svc) {
-  const auto& s = svc.settings;
+awaitable<http::response> replay_dead_reminder(const http::request& req, reminder_context& ctx) {
+  const auto& s = ctx.settings;
   if (auto refusal = http::refuse_unless_admin(req, s)) {
     co_return *refusal;
   }
   auto id = req.path_param("id");
-  reminder_store store(svc.redis, s.redis_prefix);
+  reminder_store store(ctx.redis, s.redis_prefix);
   if (!is_reminder_id(id)) {
     co_return http::make_problem_response(http::not_found());
   }
@@ -446,8 +441,8 @@ awaitable<http::response> replay_dead_reminder(const http::request& req, service
   change.next.set_status(v1::Reminder::PENDING);
   change.next.set_failed_attempts(0);
   change.next.clear_last_error();
-  change.next.set_updated_at_unix(now_unix());
-  change.where.due_ms = now_unix() * 1000;
+  change.next.set_updated_at_unix(core::now_unix_seconds());
+  change.where.due_ms = core::now_unix_seconds() * 1000;
   auto written = co_await store.replace(std::move(change));
   if (!written) {
     co_return http::store_unavailable_response();

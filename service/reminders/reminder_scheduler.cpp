@@ -8,13 +8,14 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
 
+#include "core/clock.hpp"
 #include "core/pause.hpp"
 #include "log/logger.hpp"
+#include "notify/event_sender.hpp"
 #include "reminders/reminder_book.hpp"
 #include "reminders/reminder_id.hpp"
 #include "reminders/reminder_message.hpp"
 #include "reminders/reminder_metrics.hpp"
-#include "reminders/reminder_sender.hpp"
 #include "reminders/schedule.hpp"
 #include "reminders/time_zone.hpp"
 #include "security/data_keys.hpp"
@@ -23,12 +24,6 @@ namespace supportd::reminders {
 namespace {
 
 using boost::system::result;
-
-std::int64_t system_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 // The next occurrence of a recurring reminder strictly after `now_unix` (after an outage,
 // occurrences missed meanwhile are skipped, not sent in a burst).
@@ -58,7 +53,7 @@ reminder_change dead_letter(const stored_reminder& r, std::string_view error, st
 }  // namespace
 
 reminder_scheduler::reminder_scheduler(reminder_store& store, const reminder_book& book,
-                                       reminder_sender& sender, reminder_metrics* metrics,
+                                       notify::event_sender& sender, reminder_metrics* metrics,
                                        scheduler_options options)
     : store_(store),
       book_(book),
@@ -67,7 +62,7 @@ reminder_scheduler::reminder_scheduler(reminder_store& store, const reminder_boo
       options_(std::move(options)),
       give_link_(options_.give_url) {
   if (!options_.now_ms) {
-    options_.now_ms = system_now_ms;
+    options_.now_ms = core::now_unix_ms;
   }
 }
 
@@ -248,8 +243,8 @@ awaitable<void> reminder_scheduler::deliver_in_batch(const stored_reminder& r,
   if (!change) {
     // A bug, not the receiver's answer: the reminder fails this attempt and is retried on the
     // schedule as after a network error, instead of waiting for its lease to run out.
-    delivery_outcome failed;
-    failed.what = delivery_outcome::kind::failed;
+    notify::delivery_outcome failed;
+    failed.what = notify::delivery_outcome::kind::failed;
     failed.error = "internal error";
     change = attempt{outcome_of(r, failed, options_.now_ms()), false};
   }
@@ -280,20 +275,21 @@ awaitable<reminder_scheduler::attempt> reminder_scheduler::deliver_one(const sto
   }
   message_links links{give_link_(value), unsubscribe_url(options_.public_url, r.id,
                                                          book_.unsubscribe_token(r.id, now_unix))};
-  delivery d{webhook_id(r.id, value), now_unix, message_body(r.id, value, *email, links, now_unix)};
+  notify::delivery d{webhook_id(r.id, value), now_unix,
+                     message_body(r.id, value, *email, links, now_unix)};
   auto outcome = co_await sender_.send(d);
-  if (outcome.what == delivery_outcome::kind::gone) {
+  if (outcome.what == notify::delivery_outcome::kind::gone) {
     log::error(
         "the email service answered 410 Gone: reminders are dead-lettered until the notify URL "
         "is fixed",
         {{"reminder", r.id}});
   }
   co_return attempt{outcome_of(r, outcome, options_.now_ms()),
-                    outcome.what == delivery_outcome::kind::delivered};
+                    outcome.what == notify::delivery_outcome::kind::delivered};
 }
 
 reminder_change reminder_scheduler::outcome_of(const stored_reminder& r,
-                                               const delivery_outcome& outcome,
+                                               const notify::delivery_outcome& outcome,
                                                std::int64_t now_ms) {
   auto now_unix = now_ms / 1000;
   const auto& value = r.value;
@@ -302,7 +298,7 @@ reminder_change reminder_scheduler::outcome_of(const stored_reminder& r,
   auto& where = change.where;
   std::string_view counted;
   switch (outcome.what) {
-    case delivery_outcome::kind::delivered:
+    case notify::delivery_outcome::kind::delivered:
       counted = "delivered";
       if (value.every_months() > 0) {
         next = value;
@@ -316,7 +312,7 @@ reminder_change reminder_scheduler::outcome_of(const stored_reminder& r,
         where.keep_for = book_.retention();
       }
       break;
-    case delivery_outcome::kind::failed: {
+    case notify::delivery_outcome::kind::failed: {
       next = value;
       auto failures = static_cast<int>(value.failed_attempts()) + 1;
       next.set_failed_attempts(static_cast<std::uint32_t>(failures));
@@ -331,7 +327,7 @@ reminder_change reminder_scheduler::outcome_of(const stored_reminder& r,
       }
       break;
     }
-    case delivery_outcome::kind::gone:
+    case notify::delivery_outcome::kind::gone:
       counted = "gone";
       change = dead_letter(r, outcome.error, now_ms);
       break;

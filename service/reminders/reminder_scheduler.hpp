@@ -19,8 +19,8 @@
 
 #include "core/batch_join.hpp"
 #include "core/net.hpp"
+#include "notify/event_sender.hpp"
 #include "reminders/reminder_message.hpp"
-#include "reminders/reminder_sender.hpp"
 #include "reminders/reminder_store.hpp"
 
 namespace supportd::reminders {
@@ -56,7 +56,7 @@ struct scheduler_options {
 
 class reminder_scheduler {
  public:
-  reminder_scheduler(reminder_store& store, const reminder_book& book, reminder_sender& sender,
+  reminder_scheduler(reminder_store& store, const reminder_book& book, notify::event_sender& sender,
                      reminder_metrics* metrics, scheduler_options options);
 
   // Runs rounds in `lanes` until `stop` is set (checked between rounds).
@@ -83,7 +83,7 @@ class reminder_scheduler {
                                    std::size_t& delivered, std::shared_ptr<batch_join> join);
   // The change recording `outcome` for `r`: delivered (or moved to its next occurrence), to be
   // retried on the schedule, or dead.
-  reminder_change outcome_of(const stored_reminder& r, const delivery_outcome& outcome,
+  reminder_change outcome_of(const stored_reminder& r, const notify::delivery_outcome& outcome,
                              std::int64_t now_ms);
   // The change finishing `r` unsent because another reminder of its reader and campaign went
   // out within the window: a one-off ends as a duplicate, a recurring one moves to its next
@@ -93,7 +93,7 @@ class reminder_scheduler {
 
   reminder_store& store_;
   const reminder_book& book_;
-  reminder_sender& sender_;
+  notify::event_sender& sender_;
   reminder_metrics* metrics_;
   scheduler_options options_;
   give_link give_link_;

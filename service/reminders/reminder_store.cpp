@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <unordered_set>
 
+#include "core/clock.hpp"
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
 #include "redis/key_scan.hpp"
@@ -258,12 +259,6 @@ void clear_shared_part(v1::Reminder& r) {
   r.clear_time_zone();
 }
 
-std::int64_t unix_ms_now() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
 }  // namespace
 
 reminder_store::reminder_store(redis::connection& redis, std::string_view prefix)
@@ -296,7 +291,7 @@ reminder_store::stored_form reminder_store::stored_form_of(const v1::Reminder& r
   out.context_key = context_key(own.context());
   out.context = std::move(shared);
   out.context_ttl_ms =
-      std::max<std::int64_t>(*where.due_ms - unix_ms_now(), 0) + context_margin.count();
+      std::max<std::int64_t>(*where.due_ms - core::now_unix_ms(), 0) + context_margin.count();
   return out;
 }
 

@@ -217,30 +217,6 @@ std::int64_t add_months_local(std::int64_t unix_seconds, int months, const time_
   return zone.to_utc(local);
 }
 
-std::string format_rfc3339_utc(std::int64_t unix_seconds) {
-  auto t = civil_from_seconds(unix_seconds);
-  if (t.date.year >= 0 && t.date.year <= 9999) {
-    // Digits put in place by hand: every delivered reminder formats two of these.
-    std::string text = "0000-00-00T00:00:00Z";
-    auto put = [&text](std::size_t at, int value, std::size_t digits) {
-      for (std::size_t i = digits; i-- > 0; value /= 10) {
-        text[at + i] = static_cast<char>('0' + value % 10);
-      }
-    };
-    put(0, t.date.year, 4);
-    put(5, t.date.month, 2);
-    put(8, t.date.day, 2);
-    put(11, t.hour, 2);
-    put(14, t.minute, 2);
-    put(17, t.second, 2);
-    return text;
-  }
-  char text[40];
-  std::snprintf(text, sizeof text, "%04d-%02d-%02dT%02d:%02d:%02dZ", t.date.year, t.date.month,
-                t.date.day, t.hour, t.minute, t.second);
-  return text;
-}
-
 std::optional<std::chrono::seconds> retry_delay(int failed_attempts,
                                                 std::optional<std::chrono::seconds> retry_after) {
   using namespace std::chrono_literals;

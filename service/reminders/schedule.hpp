@@ -48,9 +48,6 @@ std::int64_t at_local_hour(const civil_date& date, int hour, const time_zone& zo
 // last: a reminder every month at 09:00 stays at 09:00 through DST changes.
 std::int64_t add_months_local(std::int64_t unix_seconds, int months, const time_zone& zone);
 
-// "2027-01-05T09:00:00Z".
-std::string format_rfc3339_utc(std::int64_t unix_seconds);
-
 // The Standard Webhooks retry schedule: the first attempt immediately, then 5 s, 5 min, 30 min,
 // 2 h, 5 h, 10 h, 14 h, 20 h and 24 h after each failure. Returns how long to wait after
 // `failed_attempts` failures (0 before the first attempt), or nullopt once all ten attempts

@@ -8,12 +8,11 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
+#include "core/clock.hpp"
 #include "core/pause.hpp"
 #include "log/logger.hpp"
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_store.hpp"
-#include "reminders/reminder_book.hpp"
-#include "reminders/reminder_metrics.hpp"
 #include "webhooks/stripe_event.hpp"
 #include "webhooks/webhook_metrics.hpp"
 
@@ -22,7 +21,7 @@ namespace supportd::webhooks {
 event_processor::event_processor(redis::connection& redis, std::string_view prefix,
                                  webhook_metrics& metrics, pledges::pledge_metrics& pledge_stats,
                                  std::string consumer, processor_options options,
-                                 reminder_cancelling reminders)
+                                 reader_gave on_reader_gave)
     : redis_(redis),
       prefix_(prefix),
       stream_(redis, prefix),
@@ -30,7 +29,7 @@ event_processor::event_processor(redis::connection& redis, std::string_view pref
       pledge_stats_(pledge_stats),
       consumer_(std::move(consumer)),
       options_(options),
-      reminders_(reminders) {}
+      on_reader_gave_(std::move(on_reader_gave)) {}
 
 awaitable<void> event_processor::run(const std::atomic<bool>& stop) {
   loop_state state;
@@ -82,7 +81,7 @@ awaitable<void> event_processor::run_batch(loop_state& state) {
       metrics_.backlog.set(*waiting);
     }
     if (auto oldest = co_await stream_.oldest_unprocessed_ms()) {
-      auto age_ms = *oldest == 0 ? 0 : std::max<std::int64_t>(0, pledges::now_unix_ms() - *oldest);
+      auto age_ms = *oldest == 0 ? 0 : std::max<std::int64_t>(0, core::now_unix_ms() - *oldest);
       metrics_.oldest_unprocessed_age.set(age_ms / 1000);
     }
     // From Redis, not counted here: every replica reports the same, and a restart keeps it.
@@ -188,7 +187,7 @@ awaitable<event_processor::outcome> event_processor::process(const stream_entry&
             .inc();
       }
       if (e.received_ms > 0) {
-        metrics_.lag.observe(static_cast<double>(pledges::now_unix_ms() - e.received_ms) / 1000.0);
+        metrics_.lag.observe(static_cast<double>(core::now_unix_ms() - e.received_ms) / 1000.0);
       }
       break;
   }
@@ -211,16 +210,12 @@ awaitable<bool> event_processor::settle_reminders(const pledges::provider_update
   const bool paid = s == pledge_state::active || s == pledge_state::past_due ||
                     s == pledge_state::paid || s == pledge_state::refunded ||
                     s == pledge_state::disputed;
-  if (paid && reminders_.book != nullptr) {
-    auto cancelled = co_await reminders_.book->cancel_for_paid_pledge(
-        applied.reminder_reader, applied.campaign, pledges::now_unix_ms() / 1000);
-    if (!cancelled) {
+  if (paid && on_reader_gave_) {
+    const bool settled = co_await on_reader_gave_(applied.reminder_reader, applied.campaign);
+    if (!settled) {
       log::warn("could not cancel the reader's reminders for a paid pledge; will retry",
-                {{"pledge_id", applied.pledge_id}, {"error", cancelled.error().message()}});
+                {{"pledge_id", applied.pledge_id}});
       co_return false;
-    }
-    if (*cancelled > 0 && reminders_.metrics != nullptr) {
-      reminders_.metrics->stopped.with({"pledge"}).inc(static_cast<std::uint64_t>(*cancelled));
     }
   }
   pledges::pledge_store store(redis_, prefix_);

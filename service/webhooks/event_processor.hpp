@@ -20,10 +20,6 @@ namespace supportd::pledges {
 struct pledge_metrics;
 struct provider_update_result;
 }  // namespace supportd::pledges
-namespace supportd::reminders {
-class reminder_book;
-struct reminder_metrics;
-}  // namespace supportd::reminders
 
 namespace supportd::webhooks {
 
@@ -50,18 +46,17 @@ struct processor_options {
 };
 
 // A pledge's first payment cancels the reader's pending reminders for its campaign (a pledge
-// that is only posted cancels nothing: anyone can post one with anyone's address). Null book:
-// reminders are off.
-struct reminder_cancelling {
-  reminders::reminder_book* book = nullptr;
-  reminders::reminder_metrics* metrics = nullptr;
-};
+// that is only posted cancels nothing: anyone can post one with anyone's address). app/ wires
+// it to the reminders (webhooks know nothing of them); empty: reminders are off. Called with the
+// reader's keyed hash (security/reader_hash.hpp) and the campaign; false: try again later.
+using reader_gave =
+    std::function<awaitable<bool>(std::string_view reader_hash, std::string_view campaign)>;
 
 class event_processor {
  public:
   event_processor(redis::connection& redis, std::string_view prefix, webhook_metrics& metrics,
                   pledges::pledge_metrics& pledge_stats, std::string consumer,
-                  processor_options options, reminder_cancelling reminders = {});
+                  processor_options options, reader_gave on_reader_gave = {});
 
   // Runs until `stop` is set (checked between batches).
   awaitable<void> run(const std::atomic<bool>& stop);
@@ -98,7 +93,7 @@ class event_processor {
   pledges::pledge_metrics& pledge_stats_;
   std::string consumer_;
   processor_options options_;
-  reminder_cancelling reminders_;
+  reader_gave on_reader_gave_;
 };
 
 }  // namespace supportd::webhooks

@@ -6,7 +6,7 @@
 #include <boost/json/serialize.hpp>
 #include <charconv>
 
-#include "pledges/pledge_store.hpp"
+#include "core/clock.hpp"
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
 
@@ -126,7 +126,7 @@ event_stream::event_stream(redis::connection& redis, std::string_view prefix)
 
 awaitable<result<bool>> event_stream::append(std::string_view event_id, std::string_view type,
                                              std::string_view body, std::int64_t max_backlog) {
-  auto now = std::to_string(pledges::now_unix_ms());
+  auto now = std::to_string(core::now_unix_ms());
   auto bound = std::to_string(std::max<std::int64_t>(max_backlog, 0));
   std::string_view keys[] = {stream_};
   std::string_view args[] = {bound, event_id, type, body, now};
@@ -138,7 +138,7 @@ awaitable<result<bool>> event_stream::append_all(std::span<const incoming_event>
   if (events.empty()) {
     co_return true;
   }
-  const auto now = std::to_string(pledges::now_unix_ms());
+  const auto now = std::to_string(core::now_unix_ms());
   const auto bound = std::to_string(std::max<std::int64_t>(max_backlog, 0));
   std::vector<std::string_view> args = {bound, now};
   args.reserve(2 + events.size() * 3);
@@ -359,7 +359,7 @@ awaitable<result<bool>> event_stream::replay(std::string_view id) {
   auto event_id = text("event_id");
   auto type = text("type");
   auto body = text("body");
-  auto now = std::to_string(pledges::now_unix_ms());
+  auto now = std::to_string(core::now_unix_ms());
   std::string_view keys[] = {dead_, stream_};
   std::string_view args[] = {id, event_id, type, body, now};
   auto replayed = co_await redis_.run(replay_script, keys, args);

@@ -9,7 +9,7 @@
 #include <utility>
 #include <vector>
 
-#include "pledges/pledge_store.hpp"
+#include "pledges/provider_update.hpp"
 
 namespace supportd::webhooks {
 

@@ -5,15 +5,16 @@
 #include <boost/json/serialize.hpp>
 
 #include "config/settings.hpp"
+#include "core/clock.hpp"
 #include "http/admin_access.hpp"
 #include "http/problem.hpp"
 #include "log/logger.hpp"
 #include "redis/replica_wait.hpp"
 #include "security/secrets.hpp"
-#include "services.hpp"
 #include "webhooks/event_stream.hpp"
 #include "webhooks/stripe_event.hpp"
 #include "webhooks/stripe_signature.hpp"
+#include "webhooks/webhook_context.hpp"
 #include "webhooks/webhook_metrics.hpp"
 
 namespace supportd::webhooks {
@@ -26,14 +27,14 @@ http::response refuse(int status, std::string code, std::string detail) {
 
 }  // namespace
 
-awaitable<http::response> receive_stripe(const http::request& req, services& svc) {
-  const auto& s = svc.settings;
-  auto& m = *svc.webhook_stats;
+awaitable<http::response> receive_stripe(const http::request& req, webhook_context& ctx) {
+  const auto& s = ctx.settings;
+  auto& m = ctx.stats;
   if (s.stripe_webhook_secrets.empty()) {
     co_return http::make_problem_response(http::service_unavailable(
         "webhooks_off", "Stripe webhooks are off: --stripe-webhook-secret-file is not set."));
   }
-  const auto now = pledges::now_unix_ms() / 1000;
+  const auto now = core::now_unix_ms() / 1000;
   auto verdict = verify_stripe_signature(req.header_value("Stripe-Signature"), req.body,
                                          s.stripe_webhook_secrets, now,
                                          s.stripe_webhook_tolerance.count() / 1000);
@@ -55,8 +56,8 @@ awaitable<http::response> receive_stripe(const http::request& req, services& svc
     co_return http::response::json(200, R"({"received":true,"ignored":"wrong_mode"})");
   }
   // Durable first, then the answer: once Stripe hears 200 the event cannot be lost.
-  event_stream stream(svc.redis, s.redis_prefix);
-  const auto written_on = svc.replication.session();
+  event_stream stream(ctx.redis, s.redis_prefix);
+  const auto written_on = ctx.replication.session();
   auto appended =
       co_await stream.append(parsed.update.event_id, parsed.type, req.body, s.webhook_max_backlog);
   if (!appended) {
@@ -79,7 +80,7 @@ awaitable<http::response> receive_stripe(const http::request& req, services& svc
   }
   // Not acknowledged until Redis's replicas have it too (--redis-wait-replicas): Stripe retries
   // a 503, and the event's dedupe mark gives the stored copy and the retry one effect.
-  auto held = co_await svc.replication.confirm(written_on);
+  auto held = co_await ctx.replication.confirm(written_on);
   if (held != redis::replica_wait::outcome::confirmed) {
     m.received.with({"stripe", type, "not_replicated"}).inc();
     co_return http::store_not_replicated_response();
@@ -88,11 +89,11 @@ awaitable<http::response> receive_stripe(const http::request& req, services& svc
   co_return http::response::json(200, R"({"received":true})");
 }
 
-awaitable<http::response> list_dead_letters(const http::request& req, services& svc) {
-  if (auto refusal = http::refuse_unless_admin(req, svc.settings)) {
+awaitable<http::response> list_dead_letters(const http::request& req, webhook_context& ctx) {
+  if (auto refusal = http::refuse_unless_admin(req, ctx.settings)) {
     co_return *refusal;
   }
-  event_stream stream(svc.redis, svc.settings.redis_prefix);
+  event_stream stream(ctx.redis, ctx.settings.redis_prefix);
   auto letters = co_await stream.dead_letters();
   if (!letters) {
     co_return http::make_problem_response(
@@ -112,12 +113,12 @@ awaitable<http::response> list_dead_letters(const http::request& req, services& 
       200, boost::json::serialize(boost::json::object{{"dead_letters", std::move(out)}}));
 }
 
-awaitable<http::response> replay_dead_letter(const http::request& req, services& svc) {
-  if (auto refusal = http::refuse_unless_admin(req, svc.settings)) {
+awaitable<http::response> replay_dead_letter(const http::request& req, webhook_context& ctx) {
+  if (auto refusal = http::refuse_unless_admin(req, ctx.settings)) {
     co_return *refusal;
   }
   auto id = req.path_param("id");
-  event_stream stream(svc.redis, svc.settings.redis_prefix);
+  event_stream stream(ctx.redis, ctx.settings.redis_prefix);
   auto replayed = co_await stream.replay(id);
   if (!replayed) {
     co_return http::make_problem_response(

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "bench/seeding.hpp"
+#include "core/clock.hpp"
 #include "pledges/pledge_store.hpp"
 
 namespace {
@@ -28,7 +29,7 @@ pledges::pledge_record make_pledge(long i) {
   p.payment_method = "card";
   p.source = {"winter26", "banner", "https://news.example/world/2027/jan/05/an-article", "", "GB"};
   p.locale = "en-GB";
-  p.created_at_ms = p.updated_at_ms = pledges::now_unix_ms();
+  p.created_at_ms = p.updated_at_ms = core::now_unix_ms();
   p.checkout_session_id = "cs_test_seed" + std::to_string(i);
   p.checkout_url = "https://checkout.stripe.com/c/pay/" + p.checkout_session_id;
   p.manage_token_sha256 = std::string(64, 'a');

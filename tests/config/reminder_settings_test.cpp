@@ -140,14 +140,6 @@ TEST_F(ReminderSettings, LocalHourIsFromZeroTo23) {
   }
 }
 
-TEST_F(ReminderSettings, TimeZoneMustExist) {
-  expect_invalid(parse({"--reminder-time-zone=Mars/Olympus_Mons"}), "reminder-time-zone");
-  expect_invalid(parse({"--reminder-time-zone=../../etc/passwd"}), "reminder-time-zone");
-  auto r = parse({}, {"SUPPORTD_REMINDER_TIME_ZONE=Europe/Berlin"});
-  ASSERT_EQ(r.outcome, parse_outcome::run) << r.message;
-  EXPECT_EQ(r.values.reminder_time_zone, "Europe/Berlin");
-}
-
 TEST_F(ReminderSettings, GiveUrlDefaultsToTheFirstAllowedOrigin) {
   auto r = parse({"--allowed-origins=https://news.example,https://other.example"});
   ASSERT_EQ(r.outcome, parse_outcome::run) << r.message;

@@ -29,7 +29,7 @@ TEST(Settings, PlainHttpOnlyStartsWithDefaults) {
   auto r = parse({"--listen-https=", "--listen-http=127.0.0.1:8080"});
   ASSERT_EQ(r.outcome, parse_outcome::run) << r.message;
   EXPECT_FALSE(r.values.listen_https);
-  EXPECT_EQ(r.values.listen_http, (host_port{"127.0.0.1", 8080}));
+  EXPECT_EQ(r.values.listen_http, (common::host_port{"127.0.0.1", 8080}));
   EXPECT_EQ(r.values.redis.endpoint.host, "127.0.0.1");
   EXPECT_EQ(r.values.redis.endpoint.port, 6379);
   EXPECT_EQ(r.values.redis_prefix, "supportd:");

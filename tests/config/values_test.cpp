@@ -1,8 +1,8 @@
 // Parsing of the value kinds settings are made of: durations, listen addresses, Redis URLs.
 #include <gtest/gtest.h>
 
+#include "common/host_port.hpp"
 #include "config/duration.hpp"
-#include "config/host_port.hpp"
 #include "config/redis_url.hpp"
 
 namespace supportd::config {
@@ -26,12 +26,12 @@ TEST(Duration, RefusesJunkAndOverflow) {
 }
 
 TEST(HostPort, V4V6AndNames) {
-  EXPECT_EQ(parse_host_port("127.0.0.1:8443"), (host_port{"127.0.0.1", 8443}));
-  EXPECT_EQ(parse_host_port("[::1]:80"), (host_port{"::1", 80}));
-  EXPECT_EQ(parse_host_port("0.0.0.0:0"), (host_port{"0.0.0.0", 0}));
+  EXPECT_EQ(common::parse_host_port("127.0.0.1:8443"), (common::host_port{"127.0.0.1", 8443}));
+  EXPECT_EQ(common::parse_host_port("[::1]:80"), (common::host_port{"::1", 80}));
+  EXPECT_EQ(common::parse_host_port("0.0.0.0:0"), (common::host_port{"0.0.0.0", 0}));
   for (auto text :
        {"127.0.0.1", ":80", "127.0.0.1:", "127.0.0.1:65536", "::1:80", "[::1]80", "h:8x"}) {
-    EXPECT_FALSE(parse_host_port(text)) << text;
+    EXPECT_FALSE(common::parse_host_port(text)) << text;
   }
 }
 
@@ -94,7 +94,7 @@ TEST(HostPortList, ParsesEveryEntry) {
   auto list = parse_host_port_list("10.0.0.1:26379,sentinel-2:26380,[::1]:26381", why);
   ASSERT_TRUE(list) << why;
   ASSERT_EQ(list->size(), 3u);
-  EXPECT_EQ((*list)[1], (host_port{"sentinel-2", 26380}));
+  EXPECT_EQ((*list)[1], (common::host_port{"sentinel-2", 26380}));
   EXPECT_EQ((*list)[2].host, "::1");
   for (auto text : {"", "a:1,", "a", "a:1,b", ",a:1", "a:0"}) {
     EXPECT_FALSE(parse_host_port_list(text, why)) << text;

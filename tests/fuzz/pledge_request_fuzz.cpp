@@ -7,10 +7,10 @@
 #include <utility>
 #include <variant>
 
+#include "common/card_screen.hpp"
+#include "common/money.hpp"
 #include "fuzz_check.hpp"
 #include "http/form.hpp"
-#include "pledges/card_screen.hpp"
-#include "pledges/money.hpp"
 #include "pledges/pledge_request.hpp"
 
 namespace {

@@ -8,10 +8,10 @@
 #include <utility>
 #include <variant>
 
+#include "common/card_screen.hpp"
 #include "fuzz_check.hpp"
 #include "http/field_checks.hpp"
 #include "http/form.hpp"
-#include "pledges/card_screen.hpp"
 #include "reminders/reminder_request.hpp"
 #include "reminders/schedule.hpp"
 #include "reminders/time_zone.hpp"

@@ -1,10 +1,10 @@
-#include "pledges/money.hpp"
+#include "common/money.hpp"
 
 #include <gtest/gtest.h>
 
-#include "pledges/card_screen.hpp"
+#include "common/card_screen.hpp"
 
-namespace supportd::pledges {
+namespace supportd::common {
 namespace {
 
 const currency usd = *find_currency("USD");
@@ -62,4 +62,4 @@ TEST(CardScreen, LeavesOtherNumbersAlone) {
 }
 
 }  // namespace
-}  // namespace supportd::pledges
+}  // namespace supportd::common

@@ -6,6 +6,7 @@
 #include <boost/asio/detached.hpp>
 #include <map>
 
+#include "core/clock.hpp"
 #include "pledges/pledge_store.hpp"
 #include "redis/connection.hpp"
 #include "support/redis_server.hpp"
@@ -33,7 +34,7 @@ class PledgeStats : public ::testing::Test {
     p.currency = currency;
     p.every = every;
     p.payment_method = "card";
-    p.created_at_ms = p.updated_at_ms = now_unix_ms();
+    p.created_at_ms = p.updated_at_ms = core::now_unix_ms();
     p.checkout_session_id = "cs_" + id;
     p.checkout_url = "https://checkout.example/" + id;
     p.manage_token_sha256 = "ab";
@@ -243,8 +244,8 @@ TEST_F(PledgeStats, ReconcileRepairsDamagedHashes) {
   EXPECT_EQ(hash("stats:active"), (counts{{"EUR", 2}, {"USD", 2}}));
   auto stats = test::run(io, store.stats());
   ASSERT_TRUE(stats && stats->reconciled_at_ms);
-  EXPECT_NEAR(static_cast<double>(*stats->reconciled_at_ms), static_cast<double>(now_unix_ms()),
-              60'000);
+  EXPECT_NEAR(static_cast<double>(*stats->reconciled_at_ms),
+              static_cast<double>(core::now_unix_ms()), 60'000);
   expect_consistent();
 
   // Gone altogether (a flushed or restored Redis): rebuilt the same way.

@@ -1,6 +1,7 @@
 // The pledge store against a real redis-server: idempotent intake and atomic transitions under
 // concurrent inputs.
 #include "pledges/pledge_store.hpp"
+#include "core/clock.hpp"
 
 #include <gtest/gtest.h>
 
@@ -35,7 +36,7 @@ class PledgeStore : public ::testing::Test {
     p.every = every;
     p.payment_method = "card";
     p.source.campaign = "winter";
-    p.created_at_ms = p.updated_at_ms = now_unix_ms();
+    p.created_at_ms = p.updated_at_ms = core::now_unix_ms();
     p.checkout_session_id = "cs_" + id;
     p.checkout_url = "https://checkout.example/" + id;
     p.manage_token_sha256 = "ab";

@@ -10,11 +10,11 @@ namespace {
 
 TEST(StripeEventList, TheTargetCarriesTheWindowTheTypesAndTheCursor) {
   const std::string_view types[] = {"invoice.paid", "charge.refunded"};
-  reconcile::event_page_request first{1700000000, types, "", 100};
+  providers::event_page_request first{1700000000, types, "", 100};
   EXPECT_EQ(event_list_target(first),
             "/v1/events?created[gte]=1700000000&limit=100&types[]=invoice.paid"
             "&types[]=charge.refunded");
-  reconcile::event_page_request next{1700000000, {}, "evt_1Ab", 50};
+  providers::event_page_request next{1700000000, {}, "evt_1Ab", 50};
   EXPECT_EQ(event_list_target(next),
             "/v1/events?created[gte]=1700000000&limit=50&starting_after=evt_1Ab");
 }

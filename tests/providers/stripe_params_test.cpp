@@ -11,11 +11,11 @@ namespace {
 
 using namespace std::chrono_literals;
 
-pledges::checkout_request request(pledges::interval every) {
-  pledges::checkout_request r;
+providers::checkout_request request(common::interval every) {
+  providers::checkout_request r;
   r.pledge_id = "pl_abc";
   r.amount_minor = 500;
-  r.money = *pledges::find_currency("USD");
+  r.money = *common::find_currency("USD");
   r.every = every;
   r.customer_email = "reader@example.org";
   r.payment_method = "paypal";
@@ -31,14 +31,14 @@ stripe::checkout_options site_listing(std::vector<std::string> pickable) {
           .pickable_methods = std::move(pickable)};
 }
 
-std::map<std::string, std::string> params_of(const pledges::checkout_request& r,
+std::map<std::string, std::string> params_of(const providers::checkout_request& r,
                                              const stripe::checkout_options& o) {
   auto params = stripe::checkout_session_params(r, o);
   return {params.begin(), params.end()};
 }
 
 TEST(StripeCheckoutParams, MonthlyIsASubscriptionCarryingThePledgeId) {
-  auto params = stripe::checkout_session_params(request(pledges::interval::month),
+  auto params = stripe::checkout_session_params(request(common::interval::month),
                                                 site_listing({"card", "paypal"}));
   std::map<std::string, std::string> p(params.begin(), params.end());
   EXPECT_EQ(p["mode"], "subscription");
@@ -55,7 +55,7 @@ TEST(StripeCheckoutParams, MonthlyIsASubscriptionCarryingThePledgeId) {
 }
 
 TEST(StripeCheckoutParams, OnceIsADonationPayment) {
-  auto r = request(pledges::interval::once);
+  auto r = request(common::interval::once);
   r.payment_method = "carrier-pigeon";
   r.locale = "xx";
   auto params = stripe::checkout_session_params(r, site_listing({"card", "paypal"}));
@@ -69,7 +69,7 @@ TEST(StripeCheckoutParams, OnceIsADonationPayment) {
 }
 
 TEST(StripeCheckoutParams, ByDefaultTheAccountsConfigurationDecidesTheMethods) {
-  auto r = request(pledges::interval::month);
+  auto r = request(common::interval::month);
   r.payment_method = "";
   auto p = params_of(r, site_listing({}));
   EXPECT_EQ(p.count("payment_method_types[0]"), 0u);
@@ -85,7 +85,7 @@ TEST(StripeCheckoutParams,
      AConfiguredPaymentMethodConfigurationUnlessTheReaderPickedAListedMethod) {
   auto options = site_listing({"paypal"});
   options.payment_method_configuration = "pmc_123";
-  auto r = request(pledges::interval::once);
+  auto r = request(common::interval::once);
   r.payment_method = "";
   auto p = params_of(r, options);
   EXPECT_EQ(p["payment_method_configuration"], "pmc_123");

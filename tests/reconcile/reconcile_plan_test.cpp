@@ -10,11 +10,11 @@ namespace {
 constexpr std::int64_t day = 86'400;
 constexpr std::int64_t now = 1'750'000'000;
 
-listed_event at(std::int64_t created, std::string id) {
+providers::listed_event at(std::int64_t created, std::string id) {
   return {std::move(id), "invoice.paid", created, "{}"};
 }
 
-std::vector<std::string> ids(const std::vector<listed_event>& events) {
+std::vector<std::string> ids(const std::vector<providers::listed_event>& events) {
   std::vector<std::string> out;
   for (const auto& e : events) {
     out.push_back(e.id);

@@ -31,32 +31,32 @@ std::string invoice_paid(const std::string& id, std::int64_t created, bool live 
 
 // Stripe's list as the reconciler sees it: newest first, created[gte], types, starting_after,
 // limit; a page can be made to fail, and each request can run a test's hook first.
-class listed_events final : public event_source {
+class listed_events final : public providers::event_source {
  public:
-  std::vector<listed_event> events;  // newest first
-  int fail_page = 0;                 // 1-based; 0: none fails
+  std::vector<providers::listed_event> events;  // newest first
+  int fail_page = 0;                            // 1-based; 0: none fails
   std::function<void()> before_page;
-  std::vector<event_page_request> requests;
+  std::vector<providers::event_page_request> requests;
   std::vector<std::vector<std::string>> types_asked;
 
   void add(const std::string& id, std::int64_t created, bool live = false) {
-    add(listed_event{id, "invoice.paid", created, invoice_paid(id, created, live)});
+    add(providers::listed_event{id, "invoice.paid", created, invoice_paid(id, created, live)});
   }
-  void add(listed_event e) {
+  void add(providers::listed_event e) {
     events.push_back(std::move(e));
     std::stable_sort(events.begin(), events.end(),
                      [](const auto& a, const auto& b) { return a.created > b.created; });
   }
 
-  awaitable<pledges::provider_result<event_page>> list_events(
-      const event_page_request& request) override {
+  awaitable<providers::provider_result<providers::event_page>> list_events(
+      const providers::event_page_request& request) override {
     requests.push_back(request);
     types_asked.emplace_back(request.types.begin(), request.types.end());
     if (before_page) {
       before_page();
     }
     if (fail_page > 0 && static_cast<int>(requests.size()) == fail_page) {
-      co_return pledges::provider_error{pledges::provider_error::kind::unavailable, "HTTP 500"};
+      co_return providers::provider_error{providers::provider_error::kind::unavailable, "HTTP 500"};
     }
     auto it = events.begin();
     if (!request.after.empty()) {
@@ -66,7 +66,7 @@ class listed_events final : public event_source {
         ++it;
       }
     }
-    event_page page;
+    providers::event_page page;
     for (; it != events.end(); ++it) {
       if (it->created < request.created_from) {
         continue;

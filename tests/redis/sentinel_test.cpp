@@ -15,7 +15,7 @@ TEST(SentinelReplies, PrimaryAddressIsIpAndPort) {
   reply r{.type = reply::kind::array, .elements = {bulk("10.0.0.7"), bulk("6380")}};
   auto address = parse_primary_address(r);
   ASSERT_TRUE(address);
-  EXPECT_EQ(*address, (config::host_port{"10.0.0.7", 6380}));
+  EXPECT_EQ(*address, (common::host_port{"10.0.0.7", 6380}));
 }
 
 TEST(SentinelReplies, UnknownNameOrOddShapesAreErrors) {
@@ -32,7 +32,7 @@ TEST(SentinelReplies, UnknownNameOrOddShapesAreErrors) {
 TEST(SentinelReplies, SwitchMasterNamesTheNewPrimaryOfOurs) {
   auto address = parse_switch_master("mymaster 10.0.0.1 6379 10.0.0.2 6380", "mymaster");
   ASSERT_TRUE(address);
-  EXPECT_EQ(*address, (config::host_port{"10.0.0.2", 6380}));
+  EXPECT_EQ(*address, (common::host_port{"10.0.0.2", 6380}));
   EXPECT_FALSE(parse_switch_master("other 10.0.0.1 6379 10.0.0.2 6380", "mymaster"));
   EXPECT_FALSE(parse_switch_master("mymaster 10.0.0.1 6379 10.0.0.2", "mymaster"));
   EXPECT_FALSE(parse_switch_master("mymaster 10.0.0.1 6379 10.0.0.2 6380 extra", "mymaster"));

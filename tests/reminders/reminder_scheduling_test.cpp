@@ -20,13 +20,13 @@
 #include <thread>
 
 #include "metrics/registry.hpp"
+#include "notify/event_sender.hpp"
 #include "redis/connection.hpp"
 #include "reminders/reminder_book.hpp"
 #include "reminders/reminder_id.hpp"
 #include "reminders/reminder_message.hpp"
 #include "reminders/reminder_metrics.hpp"
 #include "reminders/reminder_scheduler.hpp"
-#include "reminders/reminder_sender.hpp"
 #include "reminders/reminder_store.hpp"
 #include "reminders/schedule.hpp"
 #include "reminders/time_zone.hpp"
@@ -46,9 +46,9 @@ constexpr std::string_view link_secret = "a-link-secret-of-at-least-32-character
 constexpr std::int64_t start_ms = 1'800'000'000'000;  // 2027-01-15
 
 // Records what it is sent. Thread-safe. `answer` decides each attempt's outcome.
-class recording_sender final : public reminder_sender {
+class recording_sender final : public notify::event_sender {
  public:
-  awaitable<delivery_outcome> send(const delivery& d) override {
+  awaitable<notify::delivery_outcome> send(const notify::delivery& d) override {
     int attempt = 0;
     {
       std::lock_guard lock(mutex_);
@@ -64,8 +64,8 @@ class recording_sender final : public reminder_sender {
     if (answer) {
       co_return answer(d, attempt);
     }
-    delivery_outcome delivered;
-    delivered.what = delivery_outcome::kind::delivered;
+    notify::delivery_outcome delivered;
+    delivered.what = notify::delivery_outcome::kind::delivered;
     co_return delivered;
   }
 
@@ -95,7 +95,7 @@ class recording_sender final : public reminder_sender {
     return bodies_.at(webhook_id);
   }
 
-  std::function<delivery_outcome(const delivery&, int attempt)> answer;
+  std::function<notify::delivery_outcome(const notify::delivery&, int attempt)> answer;
   bool hang = false;
 
  private:
@@ -343,9 +343,10 @@ TEST_F(ReminderScheduling, AReceiverThatIsDownIsRetriedOnTheScheduleThenDelivere
   auto id = sign_up(reader(1));
   clock += 60'000;
   auto hook = webhook_id_of(id);
-  sender.answer = [](const delivery&, int attempt) {
-    delivery_outcome o;
-    o.what = attempt <= 2 ? delivery_outcome::kind::failed : delivery_outcome::kind::delivered;
+  sender.answer = [](const notify::delivery&, int attempt) {
+    notify::delivery_outcome o;
+    o.what = attempt <= 2 ? notify::delivery_outcome::kind::failed
+                          : notify::delivery_outcome::kind::delivered;
     o.status = attempt <= 2 ? 503 : 204;
     return o;
   };
@@ -371,19 +372,19 @@ TEST_F(ReminderScheduling, ASenderThatThrowsFailsThatAttemptAndTheRoundEnds) {
   auto lucky = sign_up(reader(2));
   clock += 60'000;
   const auto unlucky_hook = webhook_id_of(unlucky);
-  sender.answer = [&](const delivery& d, int attempt) {
+  sender.answer = [&](const notify::delivery& d, int attempt) {
     if (d.webhook_id == unlucky_hook && attempt == 1) {
       throw std::runtime_error("a bug in the sender");
     }
-    delivery_outcome delivered;
-    delivered.what = delivery_outcome::kind::delivered;
+    notify::delivery_outcome delivered;
+    delivered.what = notify::delivery_outcome::kind::delivered;
     return delivered;
   };
   auto& r = primary();
   auto batch = r.run(r.scheduler->claim());
   ASSERT_TRUE(batch);
   ASSERT_EQ(batch->size(), 2u);
-  // The round ends (it used to wait forever for the delivery that threw).
+  // The round ends (it used to wait forever for the notify::delivery that threw).
   auto delivered = net::co_spawn(r.io, r.scheduler->deliver(std::move(*batch)), net::use_future);
   ASSERT_TRUE(test::run_until(
       r.io, [&] { return delivered.wait_for(0s) == std::future_status::ready; }, 5s));
@@ -403,12 +404,12 @@ TEST_F(ReminderScheduling, ASenderThatThrowsFailsThatAttemptAndTheRoundEnds) {
 TEST_F(ReminderScheduling, ALaneOutlivesASenderThatThrows) {
   auto id = sign_up(reader(1));
   clock += 60'000;
-  sender.answer = [&](const delivery&, int attempt) -> delivery_outcome {
+  sender.answer = [&](const notify::delivery&, int attempt) -> notify::delivery_outcome {
     if (attempt == 1) {
       throw std::runtime_error("a bug in the sender");
     }
-    delivery_outcome delivered;
-    delivered.what = delivery_outcome::kind::delivered;
+    notify::delivery_outcome delivered;
+    delivered.what = notify::delivery_outcome::kind::delivered;
     return delivered;
   };
   auto& r = primary();
@@ -427,9 +428,10 @@ TEST_F(ReminderScheduling, RetryAfterFromTheReceiverPostponesTheNextAttempt) {
   auto id = sign_up(reader(1));
   clock += 60'000;
   auto hook = webhook_id_of(id);
-  sender.answer = [](const delivery&, int attempt) {
-    delivery_outcome o;
-    o.what = attempt == 1 ? delivery_outcome::kind::failed : delivery_outcome::kind::delivered;
+  sender.answer = [](const notify::delivery&, int attempt) {
+    notify::delivery_outcome o;
+    o.what = attempt == 1 ? notify::delivery_outcome::kind::failed
+                          : notify::delivery_outcome::kind::delivered;
     o.retry_after = std::chrono::seconds(120);
     return o;
   };
@@ -446,10 +448,10 @@ TEST_F(ReminderScheduling, EveryFailedAttemptEndsInTheDeadLettersAndGoneAtOnce) 
   auto gone = sign_up(reader(2));
   clock += 60'000;
   auto gone_hook = webhook_id_of(gone);
-  sender.answer = [&](const delivery& d, int) {
-    delivery_outcome o;
-    o.what =
-        d.webhook_id == gone_hook ? delivery_outcome::kind::gone : delivery_outcome::kind::failed;
+  sender.answer = [&](const notify::delivery& d, int) {
+    notify::delivery_outcome o;
+    o.what = d.webhook_id == gone_hook ? notify::delivery_outcome::kind::gone
+                                       : notify::delivery_outcome::kind::failed;
     o.error = "HTTP 500";
     return o;
   };
@@ -540,8 +542,8 @@ TEST_F(ReminderScheduling, AFirstAndARepeatedSignUpDoTheSameRedisWork) {
   EXPECT_EQ(repeated, first);
 }
 
-// The reader still gets one reminder per campaign: at delivery, the first due of the reader's
-// reminders for the campaign goes out; another due within the window is finished as a
+// The reader still gets one reminder per campaign: at notify::delivery, the first due of the
+// reader's reminders for the campaign goes out; another due within the window is finished as a
 // duplicate, unsent. Other campaigns and other readers are not held back.
 TEST_F(ReminderScheduling, OneReminderPerReaderAndCampaignIsSentWithinTheWindow) {
   auto first = sign_up(reader(1));
@@ -578,9 +580,10 @@ TEST_F(ReminderScheduling, OneReminderPerReaderAndCampaignIsSentWithinTheWindow)
 // duplicate, however the two interleave.
 TEST_F(ReminderScheduling, ARetriedReminderKeepsItsSendClaim) {
   auto first = sign_up(reader(1));
-  sender.answer = [](const delivery&, int attempt) {
-    delivery_outcome o;
-    o.what = attempt == 1 ? delivery_outcome::kind::failed : delivery_outcome::kind::delivered;
+  sender.answer = [](const notify::delivery&, int attempt) {
+    notify::delivery_outcome o;
+    o.what = attempt == 1 ? notify::delivery_outcome::kind::failed
+                          : notify::delivery_outcome::kind::delivered;
     o.error = "503";
     return o;
   };
@@ -655,12 +658,12 @@ TEST_F(ReminderScheduling, UnsubscribingStopsTheReadersOtherRemindersForTheCampa
   EXPECT_EQ(stored(other).status(), v1::Reminder::PENDING);
 }
 
-// The one-click link is clicked after delivery, when the delivered reminder keeps no address:
-// the reader's other pending reminders for the campaign stop all the same.
+// The one-click link is clicked after notify::delivery, when the delivered reminder keeps no
+// address: the reader's other pending reminders for the campaign stop all the same.
 TEST_F(ReminderScheduling, UnsubscribingAfterDeliveryStopsTheReadersOtherReminders) {
   auto delivered = sign_up(reader(1));
   auto later = reader(1);
-  later.due_unix += 40 * 24 * 3600;  // after the delivery window: it would be sent
+  later.due_unix += 40 * 24 * 3600;  // after the notify::delivery window: it would be sent
   auto pending = sign_up(later);
   auto someone_else = sign_up(reader(2));
   clock += 60'000;

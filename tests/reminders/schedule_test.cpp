@@ -183,15 +183,6 @@ TEST(ReminderScheduleMonths, EveryMonthKeepsTheLocalTime) {
   EXPECT_EQ(add_months_local(1768428000, 6, *sydney), 1784070000);  // 09:00 AEDT → 09:00 AEST
 }
 
-TEST(ReminderScheduleFormat, Rfc3339Utc) {
-  EXPECT_EQ(format_rfc3339_utc(1799139600), "2027-01-05T09:00:00Z");
-  EXPECT_EQ(format_rfc3339_utc(0), "1970-01-01T00:00:00Z");
-  EXPECT_EQ(format_rfc3339_utc(-1), "1969-12-31T23:59:59Z");
-  EXPECT_EQ(format_rfc3339_utc(951782400), "2000-02-29T00:00:00Z");
-  EXPECT_EQ(format_rfc3339_utc(253402300799), "9999-12-31T23:59:59Z");
-  EXPECT_EQ(format_rfc3339_utc(-62167219200), "0000-01-01T00:00:00Z");
-}
-
 TEST(ReminderScheduleRetry, StandardWebhooksSchedule) {
   // https://www.standardwebhooks.com: immediately, 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h,
   // 20 h, 24 h.

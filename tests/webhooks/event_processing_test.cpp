@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <thread>
 
+#include "app/reminders_on_payment.hpp"
+#include "core/clock.hpp"
 #include "metrics/registry.hpp"
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_store.hpp"
@@ -68,7 +70,7 @@ class EventProcessing : public ::testing::Test {
       p.amount_minor = 500;
       p.currency = "USD";
       p.every = every;
-      p.created_at_ms = p.updated_at_ms = pledges::now_unix_ms();
+      p.created_at_ms = p.updated_at_ms = core::now_unix_ms();
       p.checkout_session_id = "cs_" + p.id;
       ASSERT_TRUE(*test::run(io, store.create(p, "", 201, "{}")));
     }
@@ -464,7 +466,7 @@ TEST_F(EventProcessing, TrimmingTakesOnlyWhatEveryGroupAcknowledged) {
 TEST_F(EventProcessing, TheOldestUnprocessedEventIsFoundWhetherUnreadOrPending) {
   event_stream stream(*conn, prefix);
   EXPECT_EQ(*test::run(io, stream.oldest_unprocessed_ms()), 0);  // no stream yet
-  const auto before = pledges::now_unix_ms();
+  const auto before = core::now_unix_ms();
   for (int k = 0; k < 3; ++k) {
     auto appended = test::run(io, stream.append("evt_" + std::to_string(k), "invoice.paid", "{}"));
     ASSERT_TRUE(appended && *appended);
@@ -503,7 +505,7 @@ TEST_F(EventProcessing, APledgeCancelsItsReadersRemindersWhenPaidNotBefore) {
   reminders::reminder_book book(reminder_store, keys, "a-link-secret-of-at-least-32-characters",
                                 24h);
   auto reminder_stats = reminders::reminder_metrics::create(registry);
-  const auto now = pledges::now_unix_ms() / 1000;
+  const auto now = core::now_unix_ms() / 1000;
   auto sign_up = [&](const std::string& email, const std::string& campaign) {
     reminders::valid_reminder r;
     r.email = email;
@@ -528,7 +530,7 @@ TEST_F(EventProcessing, APledgeCancelsItsReadersRemindersWhenPaidNotBefore) {
     p.currency = "USD";
     p.every = pledges::interval::month;
     p.source.campaign = "winter";
-    p.created_at_ms = p.updated_at_ms = pledges::now_unix_ms();
+    p.created_at_ms = p.updated_at_ms = core::now_unix_ms();
     p.checkout_session_id = std::string("cs_") + id;
     p.reminder_reader = reminders::reader_hash(keys, "reader@example.org");
     ASSERT_TRUE(*test::run(io, store.create(p, "", 201, "{}")));
@@ -539,9 +541,9 @@ TEST_F(EventProcessing, APledgeCancelsItsReadersRemindersWhenPaidNotBefore) {
   }
 
   std::atomic<bool> stop{false};
-  auto consumer = std::make_unique<event_processor>(*conn, prefix, stats, pledge_stats, "a",
-                                                    processor_options{},
-                                                    reminder_cancelling{&book, &reminder_stats});
+  auto consumer = std::make_unique<event_processor>(
+      *conn, prefix, stats, pledge_stats, "a", processor_options{},
+      app::cancel_reminders_when_paid(&book, &reminder_stats));
   net::co_spawn(io, consumer->run(stop), net::detached);
   auto drain = [&] {
     ASSERT_TRUE(test::run_until(

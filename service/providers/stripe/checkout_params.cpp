@@ -28,9 +28,9 @@ std::string lower(std::string_view text) {
 
 }  // namespace
 
-form_params checkout_session_params(const pledges::checkout_request& r,
+form_params checkout_session_params(const providers::checkout_request& r,
                                     const checkout_options& options) {
-  const bool recurring = r.every != pledges::interval::once;
+  const bool recurring = r.every != common::interval::once;
   form_params p;
   p.emplace_back("mode", recurring ? "subscription" : "payment");
   p.emplace_back("line_items[0][quantity]", "1");
@@ -39,7 +39,7 @@ form_params checkout_session_params(const pledges::checkout_request& r,
   p.emplace_back("line_items[0][price_data][product_data][name]", options.product_name);
   if (recurring) {
     p.emplace_back("line_items[0][price_data][recurring][interval]",
-                   std::string(pledges::to_string(r.every)));
+                   std::string(common::to_string(r.every)));
     p.emplace_back("subscription_data[metadata][pledge_id]", r.pledge_id);
   } else {
     // Stripe allows submit_type only for one-time payments.

@@ -5,7 +5,7 @@
 #include <utility>
 #include <vector>
 
-#include "pledges/checkout_provider.hpp"
+#include "providers/checkout_provider.hpp"
 
 namespace supportd::providers::stripe {
 
@@ -28,7 +28,7 @@ struct checkout_options {
 // (https://docs.stripe.com/payments/payment-method-configurations), or the configured one's;
 // a method the reader picked on the form pins the checkout to it only when the site lists it as
 // pickable (Stripe takes either payment_method_types or a configuration, not both).
-form_params checkout_session_params(const pledges::checkout_request& r,
+form_params checkout_session_params(const providers::checkout_request& r,
                                     const checkout_options& options);
 
 // "a=1&b%5Bc%5D=2": the body Stripe's API takes.

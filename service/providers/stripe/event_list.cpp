@@ -8,7 +8,7 @@
 
 namespace supportd::providers::stripe {
 
-std::string event_list_target(const reconcile::event_page_request& request) {
+std::string event_list_target(const providers::event_page_request& request) {
   std::string target = "/v1/events?created[gte]=" + std::to_string(request.created_from) +
                        "&limit=" + std::to_string(request.limit);
   for (auto type : request.types) {
@@ -22,7 +22,7 @@ std::string event_list_target(const reconcile::event_page_request& request) {
   return target;
 }
 
-std::optional<reconcile::event_page> parse_event_list(std::string_view body) {
+std::optional<providers::event_page> parse_event_list(std::string_view body) {
   namespace json = boost::json;
   boost::system::error_code ec;
   auto parsed = json::parse(body, ec);
@@ -37,7 +37,7 @@ std::optional<reconcile::event_page> parse_event_list(std::string_view body) {
       !has_more->is_bool()) {
     return std::nullopt;
   }
-  reconcile::event_page page;
+  providers::event_page page;
   page.has_more = has_more->as_bool();
   for (const auto& item : data->as_array()) {
     const auto* event = item.if_object();

@@ -13,7 +13,7 @@
 namespace supportd::providers::stripe {
 namespace {
 
-using pledges::provider_error;
+using providers::provider_error;
 
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
@@ -53,7 +53,7 @@ stripe_client::stripe_client(net::io_context& io, const client_settings& setting
       breaker_(breaker),
       metrics_(metrics) {}
 
-awaitable<pledges::provider_result<outbound_response>> stripe_client::call(
+awaitable<providers::provider_result<outbound_response>> stripe_client::call(
     std::string_view operation, outbound_request request) {
   auto& calls = metrics_.calls;
   auto& open_gauge = metrics_.breaker_open.with({"stripe"});
@@ -111,8 +111,8 @@ awaitable<pledges::provider_result<outbound_response>> stripe_client::call(
   co_return provider_error{provider_error::kind::unavailable, what};
 }
 
-awaitable<pledges::provider_result<pledges::checkout_session>> stripe_client::create_checkout(
-    const pledges::checkout_request& r) {
+awaitable<providers::provider_result<providers::checkout_session>> stripe_client::create_checkout(
+    const providers::checkout_request& r) {
   outbound_request request{"POST", "/v1/checkout/sessions", {}, {}};
   request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   request.headers.emplace_back("Idempotency-Key", checkout_idempotency_key(r.pledge_id));
@@ -131,10 +131,11 @@ awaitable<pledges::provider_result<pledges::checkout_session>> stripe_client::cr
     co_return provider_error{provider_error::kind::unavailable,
                              "Stripe answered a Checkout Session without id and url"};
   }
-  co_return pledges::checkout_session{std::string(id->as_string()), std::string(url->as_string())};
+  co_return providers::checkout_session{std::string(id->as_string()),
+                                        std::string(url->as_string())};
 }
 
-awaitable<pledges::provider_result<void>> stripe_client::cancel_subscription(
+awaitable<providers::provider_result<void>> stripe_client::cancel_subscription(
     std::string subscription_id, std::string traceparent) {
   outbound_request request{"DELETE", "/v1/subscriptions/" + subscription_id, {}, {}};
   add_traceparent(request, traceparent);
@@ -142,15 +143,15 @@ awaitable<pledges::provider_result<void>> stripe_client::cancel_subscription(
   if (!response && response.error().what == provider_error::kind::rejected &&
       response.error().message.starts_with("HTTP 404") &&
       response.error().message.find("code=resource_missing") != std::string::npos) {
-    co_return pledges::provider_result<void>{};  // already gone
+    co_return providers::provider_result<void>{};  // already gone
   }
   if (!response) {
     co_return response.error();
   }
-  co_return pledges::provider_result<void>{};
+  co_return providers::provider_result<void>{};
 }
 
-awaitable<pledges::provider_result<std::string>> stripe_client::abandon_checkout(
+awaitable<providers::provider_result<std::string>> stripe_client::abandon_checkout(
     std::string session_id, std::string traceparent) {
   outbound_request expire{"POST", "/v1/checkout/sessions/" + session_id + "/expire", {}, {}};
   add_traceparent(expire, traceparent);
@@ -183,8 +184,8 @@ awaitable<pledges::provider_result<std::string>> stripe_client::abandon_checkout
   co_return id;
 }
 
-awaitable<pledges::provider_result<reconcile::event_page>> stripe_client::list_events(
-    const reconcile::event_page_request& request) {
+awaitable<providers::provider_result<providers::event_page>> stripe_client::list_events(
+    const providers::event_page_request& request) {
   // A named request, moved in: g++ 12 destroys a temporary built inside the co_await twice.
   outbound_request list{"GET", event_list_target(request), {}, {}};
   auto response = co_await call("list_events", std::move(list));

@@ -9,13 +9,13 @@
 #include <memory>
 #include <string>
 
-#include "pledges/checkout_provider.hpp"
+#include "providers/checkout_provider.hpp"
 #include "providers/circuit_breaker.hpp"
+#include "providers/event_source.hpp"
 #include "providers/outbound_http.hpp"
 #include "providers/provider_metrics.hpp"
 #include "providers/retry_policy.hpp"
 #include "providers/stripe/checkout_params.hpp"
-#include "reconcile/event_source.hpp"
 
 namespace supportd::providers::stripe {
 
@@ -31,25 +31,25 @@ struct client_settings {
   std::size_t idle_connections = 64;
 };
 
-class stripe_client final : public pledges::checkout_provider, public reconcile::event_source {
+class stripe_client final : public providers::checkout_provider, public providers::event_source {
  public:
   stripe_client(net::io_context& io, const client_settings& settings,
                 std::shared_ptr<net::ssl::context> tls, circuit_breaker& breaker,
                 provider_metrics& metrics);
 
-  awaitable<pledges::provider_result<pledges::checkout_session>> create_checkout(
-      const pledges::checkout_request& r) override;
-  awaitable<pledges::provider_result<void>> cancel_subscription(std::string subscription_id,
-                                                                std::string traceparent) override;
-  awaitable<pledges::provider_result<std::string>> abandon_checkout(
+  awaitable<providers::provider_result<providers::checkout_session>> create_checkout(
+      const providers::checkout_request& r) override;
+  awaitable<providers::provider_result<void>> cancel_subscription(std::string subscription_id,
+                                                                  std::string traceparent) override;
+  awaitable<providers::provider_result<std::string>> abandon_checkout(
       std::string session_id, std::string traceparent) override;
 
-  awaitable<pledges::provider_result<reconcile::event_page>> list_events(
-      const reconcile::event_page_request& request) override;
+  awaitable<providers::provider_result<providers::event_page>> list_events(
+      const providers::event_page_request& request) override;
 
  private:
-  awaitable<pledges::provider_result<outbound_response>> call(std::string_view operation,
-                                                              outbound_request request);
+  awaitable<providers::provider_result<outbound_response>> call(std::string_view operation,
+                                                                outbound_request request);
 
   net::io_context& io_;
   const client_settings& settings_;

@@ -1,6 +1,6 @@
-#include "pledges/pledge.hpp"
+#include "common/interval.hpp"
 
-namespace supportd::pledges {
+namespace supportd::common {
 
 std::string_view to_string(interval i) {
   switch (i) {
@@ -23,4 +23,4 @@ std::optional<interval> parse_interval(std::string_view text) {
   return std::nullopt;
 }
 
-}  // namespace supportd::pledges
+}  // namespace supportd::common

@@ -1,5 +1,6 @@
-// Where due reminders go: the seam between the scheduler and the network, so the scheduler's
-// tests can stand in for the site's email service (notify/webhook_sender.hpp is the real one).
+// Where signed events for the site's email service go (due reminders today): the seam between
+// their producers and the network, so the producers' tests can stand in for the email service
+// (webhook_sender.hpp is the real one).
 #pragma once
 
 #include <chrono>
@@ -9,7 +10,7 @@
 
 #include "core/net.hpp"
 
-namespace supportd::reminders {
+namespace supportd::notify {
 
 struct delivery {
   std::string webhook_id;
@@ -30,10 +31,10 @@ struct delivery_outcome {
   std::string error;  // for the dead letter: no personal data
 };
 
-class reminder_sender {
+class event_sender {
  public:
-  virtual ~reminder_sender() = default;
+  virtual ~event_sender() = default;
   virtual awaitable<delivery_outcome> send(const delivery& d) = 0;
 };
 
-}  // namespace supportd::reminders
+}  // namespace supportd::notify

@@ -5,13 +5,11 @@
 
 #include <string_view>
 
-#include "http/problem.hpp"
-
 namespace boost::json {
 class value;
 }
 
-namespace supportd::pledges {
+namespace supportd::common {
 
 // True when `text` holds a run of 13 to 19 digits that passes the Luhn check. The digits may be
 // split by spaces, dots or dashes, one or several (people type "4111 1111 1111 1111",
@@ -26,7 +24,4 @@ bool holds_card_number(std::string_view json_text, const boost::json::value& par
 
 bool passes_luhn(std::string_view digits);
 
-// The error for a request that carried one (the value itself is never repeated).
-http::field_error card_number_error();
-
-}  // namespace supportd::pledges
+}  // namespace supportd::common

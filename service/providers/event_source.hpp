@@ -9,9 +9,9 @@
 #include <vector>
 
 #include "core/net.hpp"
-#include "pledges/checkout_provider.hpp"
+#include "providers/checkout_provider.hpp"
 
-namespace supportd::reconcile {
+namespace supportd::providers {
 
 // One event as the provider lists it; `body` is the event's JSON, as a webhook would carry it.
 struct listed_event {
@@ -39,8 +39,7 @@ class event_source {
  public:
   virtual ~event_source() = default;
 
-  virtual awaitable<pledges::provider_result<event_page>> list_events(
-      const event_page_request& request) = 0;
+  virtual awaitable<provider_result<event_page>> list_events(const event_page_request& request) = 0;
 };
 
-}  // namespace supportd::reconcile
+}  // namespace supportd::providers

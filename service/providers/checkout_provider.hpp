@@ -1,5 +1,5 @@
 // What pledges need from a payment provider: a hosted checkout for a pledge, and an end to a
-// recurring one. Stripe implements it (providers/stripe/); tests can stand in for it.
+// recurring one. Stripe implements it (stripe/); tests can stand in for it.
 #pragma once
 
 #include <boost/system/result.hpp>
@@ -7,17 +7,17 @@
 #include <string>
 #include <string_view>
 
+#include "common/interval.hpp"
+#include "common/money.hpp"
 #include "core/net.hpp"
-#include "pledges/money.hpp"
-#include "pledges/pledge.hpp"
 
-namespace supportd::pledges {
+namespace supportd::providers {
 
 struct checkout_request {
   std::string pledge_id;
   std::int64_t amount_minor = 0;
-  currency money{};
-  interval every = interval::once;
+  common::currency money{};
+  common::interval every = common::interval::once;
   std::string customer_email;
   std::string payment_method;
   std::string locale;
@@ -64,4 +64,4 @@ class checkout_provider {
                                                                    std::string traceparent) = 0;
 };
 
-}  // namespace supportd::pledges
+}  // namespace supportd::providers

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace supportd::pledges {
+namespace supportd::common {
 
 struct currency {
   std::string_view code;  // ISO 4217, upper case
@@ -36,4 +36,4 @@ std::string format_major_amount(std::int64_t minor, const currency& c);
 // 10^exponent: minor units in one major unit.
 std::int64_t minor_per_major(const currency& c);
 
-}  // namespace supportd::pledges
+}  // namespace supportd::common

@@ -1,26 +1,25 @@
-#include "http/public_post.hpp"
+#include "limits/public_gate.hpp"
 
-#include "config/settings.hpp"
 #include "http/client_address.hpp"
 #include "http/problem.hpp"
 #include "limits/rate_limiter.hpp"
-#include "services.hpp"
 
-namespace supportd::http {
+namespace supportd::limits {
+using http::make_problem_response;
 
-awaitable<public_post> check_public_post(const request& req, services& svc,
-                                         std::optional<response> off,
-                                         std::string_view origin_detail) {
-  const auto& s = svc.settings;
+awaitable<public_post> public_gate::check(const http::request& req,
+                                          std::optional<http::response> off,
+                                          std::string_view origin_detail) {
+  const auto& s = settings_;
   public_post out;
-  out.origin = check_origin(req, s.allowed_origins);
-  auto refuse = [&](response r, std::string_view because) {
-    add_cors_headers(r, req, out.origin);
+  out.origin = http::check_origin(req, s.allowed_origins);
+  auto refuse = [&](http::response r, std::string_view because) {
+    http::add_cors_headers(r, req, out.origin);
     out.refusal = std::move(r);
     out.refused_because = because;
     return out;
   };
-  if (out.origin == origin_verdict::refused) {
+  if (out.origin == http::origin_verdict::refused) {
     co_return refuse(
         make_problem_response(403, "origin_not_allowed", "Forbidden", std::string(origin_detail)),
         "origin");
@@ -35,11 +34,11 @@ awaitable<public_post> check_public_post(const request& req, services& svc,
   if (off) {
     co_return refuse(std::move(*off), {});
   }
-  limits::rate_limiter limiter(svc.redis, s.redis_prefix, s.rate_limit_per_minute);
-  auto rate = co_await limiter.hit("public-post",
-                                   client_address(req, s.client_ip_header, s.trusted_proxy_hops));
+  rate_limiter limiter(redis_, s.redis_prefix, s.rate_limit_per_minute);
+  auto rate = co_await limiter.hit(
+      "public-post", http::client_address(req, s.client_ip_header, s.trusted_proxy_hops));
   if (!rate) {
-    co_return refuse(store_unavailable_response(), {});
+    co_return refuse(http::store_unavailable_response(), {});
   }
   if (!rate->allowed) {
     auto r = make_problem_response(429, "rate_limited", "Too Many Requests",
@@ -50,4 +49,4 @@ awaitable<public_post> check_public_post(const request& req, services& svc,
   co_return out;
 }
 
-}  // namespace supportd::http
+}  // namespace supportd::limits

@@ -1,9 +1,9 @@
-#include "pledges/card_screen.hpp"
+#include "common/card_screen.hpp"
 
 #include <boost/json/value.hpp>
 #include <string>
 
-namespace supportd::pledges {
+namespace supportd::common {
 
 bool passes_luhn(std::string_view digits) {
   int sum = 0;
@@ -140,10 +140,4 @@ bool holds_card_number(std::string_view json_text, const boost::json::value& par
   return false;
 }
 
-http::field_error card_number_error() {
-  return {"body", "card_number",
-          "A value looks like a card number. Card details are entered only on the payment "
-          "provider's page, never sent here."};
-}
-
-}  // namespace supportd::pledges
+}  // namespace supportd::common

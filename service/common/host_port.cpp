@@ -1,8 +1,8 @@
-#include "config/host_port.hpp"
+#include "common/host_port.hpp"
 
 #include <charconv>
 
-namespace supportd::config {
+namespace supportd::common {
 
 std::optional<host_port> parse_host_port(std::string_view text) {
   host_port result;
@@ -34,4 +34,4 @@ std::optional<host_port> parse_host_port(std::string_view text) {
   return result;
 }
 
-}  // namespace supportd::config
+}  // namespace supportd::common

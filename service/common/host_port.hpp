@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace supportd::config {
+namespace supportd::common {
 
 struct host_port {
   std::string host;
@@ -17,4 +17,4 @@ struct host_port {
 
 std::optional<host_port> parse_host_port(std::string_view text);
 
-}  // namespace supportd::config
+}  // namespace supportd::common

@@ -1,8 +1,8 @@
-#include "pledges/money.hpp"
+#include "common/money.hpp"
 
 #include <array>
 
-namespace supportd::pledges {
+namespace supportd::common {
 namespace {
 
 // Exponents as Stripe uses them; minimums are Stripe's minimum charge amounts.
@@ -94,4 +94,4 @@ std::string format_major_amount(std::int64_t minor, const currency& c) {
   return out;
 }
 
-}  // namespace supportd::pledges
+}  // namespace supportd::common

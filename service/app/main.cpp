@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "app/feature_settings.hpp"
 #include "app/server.hpp"
 #include "config/settings.hpp"
 #include "http/tls_context.hpp"
@@ -27,7 +28,8 @@ int main(int argc, char** argv) {
       environment.emplace_back(*entry);
     }
   }
-  auto parsed = config::parse_settings(argc, argv, environment);
+  auto startup = app::parse_startup_settings(argc, argv, environment);
+  auto& parsed = startup.parsed;
   switch (parsed.outcome) {
     case config::parse_outcome::help:
       std::fputs(parsed.message.c_str(), stdout);
@@ -66,7 +68,8 @@ int main(int argc, char** argv) {
   }
   std::unique_ptr<app::server> server;
   try {
-    server = std::make_unique<app::server>(std::move(settings), std::move(tls));
+    server = std::make_unique<app::server>(std::move(settings), std::move(startup.features),
+                                           std::move(tls));
   } catch (const std::exception& e) {
     std::fprintf(stderr, "supportd: %s\n", e.what());
     return 2;
