@@ -448,7 +448,7 @@ server::server(config::settings settings, feature_settings features,
       .command_timeout = s.settings.redis_timeout};
   std::shared_ptr<net::ssl::context> stripe_tls;
   if (!s.settings.stripe_secret_key.empty()) {
-    s.stripe_settings.api = *providers::base_url::parse(s.settings.stripe_api_base);
+    s.stripe_settings.api = *http::base_url::parse(s.settings.stripe_api_base);
     s.stripe_settings.secret_key = s.settings.stripe_secret_key;
     s.stripe_settings.checkout = {
         .product_name = s.settings.stripe_product_name,
@@ -456,12 +456,12 @@ server::server(config::settings settings, feature_settings features,
         .pickable_methods = s.settings.stripe_payment_methods,
     };
     s.stripe_settings.timeout = s.settings.stripe_timeout;
-    stripe_tls = providers::make_client_tls_context(s.settings.stripe_ca_file);
+    stripe_tls = http::make_client_tls_context(s.settings.stripe_ca_file);
   }
   std::shared_ptr<net::ssl::context> notify_tls;
   const bool deliver_reminders = s.settings.data_keys && !s.settings.notify_url.empty();
   if (deliver_reminders) {
-    notify_tls = providers::make_client_tls_context(s.settings.notify_ca_file);
+    notify_tls = http::make_client_tls_context(s.settings.notify_ca_file);
   } else if (s.settings.data_keys) {
     log::warn("reminders are accepted but not delivered: --notify-url is not set");
   }

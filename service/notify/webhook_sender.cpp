@@ -33,7 +33,7 @@ std::optional<endpoint> endpoint::parse(std::string_view url) {
   // base_url wants the origin alone: the URL without its path and query.
   boost::urls::url origin(*parsed);
   origin.remove_query().set_encoded_path("");
-  auto server = providers::base_url::parse(origin.buffer());
+  auto server = http::base_url::parse(origin.buffer());
   if (!server) {
     return std::nullopt;
   }
@@ -52,7 +52,7 @@ webhook_sender::webhook_sender(net::io_context& io, endpoint where, std::vector<
       http_(io, std::move(where.server), std::move(tls), timeout, concurrency) {}
 
 awaitable<delivery_outcome> webhook_sender::send(const notify::delivery& d) {
-  providers::outbound_request request;
+  http::outbound_request request;
   request.method = "POST";
   request.target = target_;
   request.headers = {

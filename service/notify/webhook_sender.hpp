@@ -12,14 +12,14 @@
 #include <vector>
 
 #include "notify/event_sender.hpp"
-#include "providers/outbound_http.hpp"
+#include "http/outbound_http.hpp"
 
 namespace supportd::notify {
 
 // Where deliveries go: "https://mail.news.example/hooks/reminders" split into the server and
 // the request target.
 struct endpoint {
-  providers::base_url server;
+  http::base_url server;
   std::string target;
 
   static std::optional<endpoint> parse(std::string_view url);
@@ -38,7 +38,7 @@ class webhook_sender final : public notify::event_sender {
  private:
   std::string target_;
   std::vector<std::string> keys_;
-  providers::outbound_http http_;
+  http::outbound_http http_;
 };
 
 }  // namespace supportd::notify

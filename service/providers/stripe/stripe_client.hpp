@@ -12,7 +12,7 @@
 #include "providers/checkout_provider.hpp"
 #include "providers/circuit_breaker.hpp"
 #include "providers/event_source.hpp"
-#include "providers/outbound_http.hpp"
+#include "http/outbound_http.hpp"
 #include "providers/provider_metrics.hpp"
 #include "providers/retry_policy.hpp"
 #include "providers/stripe/checkout_params.hpp"

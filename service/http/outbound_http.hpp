@@ -18,7 +18,7 @@
 
 #include "core/net.hpp"
 
-namespace supportd::providers {
+namespace supportd::http {
 
 struct outbound_request {
   std::string_view method;  // "GET", "POST", "DELETE"
@@ -87,4 +87,4 @@ class outbound_http {
 // Throws std::runtime_error naming the file when it cannot be loaded.
 std::shared_ptr<net::ssl::context> make_client_tls_context(const std::string& extra_ca_file);
 
-}  // namespace supportd::providers
+}  // namespace supportd::http

@@ -1,6 +1,6 @@
 // The outbound client against providers that stall at one step or another, over real loopback
 // sockets: each attempt ends by its one deadline, whichever steps ate into it.
-#include "providers/outbound_http.hpp"
+#include "http/outbound_http.hpp"
 
 #include <gtest/gtest.h>
 
@@ -20,7 +20,7 @@
 #include "support/supportd_process.hpp"
 #include "support/temp_dir.hpp"
 
-namespace supportd::providers {
+namespace supportd::http {
 namespace {
 
 using namespace std::chrono_literals;
@@ -131,4 +131,4 @@ TEST_F(OutboundHttp, AProviderThatNeverAnswersEndsAtTheDeadline) {
 }
 
 }  // namespace
-}  // namespace supportd::providers
+}  // namespace supportd::http

@@ -1,4 +1,4 @@
-#include "providers/outbound_http.hpp"
+#include "http/outbound_http.hpp"
 
 #include <openssl/ssl.h>
 
@@ -19,7 +19,7 @@
 
 #include "http/message.hpp"
 
-namespace supportd::providers {
+namespace supportd::http {
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
@@ -29,7 +29,7 @@ constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 std::string_view outbound_response::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
-    if (http::iequals(key, name)) {
+    if (iequals(key, name)) {
       return value;
     }
   }
@@ -315,4 +315,4 @@ awaitable<boost::system::result<outbound_response>> outbound_http::exchange(
   co_return response;
 }
 
-}  // namespace supportd::providers
+}  // namespace supportd::http

@@ -1,8 +1,8 @@
 #include <gtest/gtest.h>
 
-#include "providers/outbound_http.hpp"
+#include "http/outbound_http.hpp"
 
-namespace supportd::providers {
+namespace supportd::http {
 namespace {
 
 TEST(OutboundRequest, HeadAndBodyGoOutAsOneHttp11Message) {
@@ -46,4 +46,4 @@ TEST(OutboundRequest, ALineBreakAnywhereRefusesTheRequest) {
 }
 
 }  // namespace
-}  // namespace supportd::providers
+}  // namespace supportd::http
