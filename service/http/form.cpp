@@ -1,43 +1,29 @@
 #include "http/form.hpp"
 
+#include <boost/url/encode.hpp>
+#include <boost/url/encoding_opts.hpp>
+#include <boost/url/pct_string_view.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
+
 namespace supportd::http {
 namespace {
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F')
-    return c - 'A' + 10;
-  return -1;
+boost::urls::encoding_opts form_encoding() {
+  boost::urls::encoding_opts options;
+  options.space_as_plus = true;
+  return options;
 }
 
 }  // namespace
 
 std::optional<std::string> decode_form_component(std::string_view encoded) {
-  std::string out;
-  out.reserve(encoded.size());
-  for (std::size_t i = 0; i < encoded.size(); ++i) {
-    char c = encoded[i];
-    if (c == '+') {
-      out += ' ';
-    } else if (c == '%') {
-      if (i + 2 >= encoded.size()) {
-        return std::nullopt;
-      }
-      int high = hex_value(encoded[i + 1]);
-      int low = hex_value(encoded[i + 2]);
-      if (high < 0 || low < 0) {
-        return std::nullopt;
-      }
-      out += static_cast<char>(high * 16 + low);
-      i += 2;
-    } else {
-      out += c;
-    }
+  // Only the escapes are checked (a '%' must begin one); other bytes, a raw space or UTF-8, are
+  // taken as they are.
+  auto checked = boost::urls::make_pct_string_view(encoded);
+  if (!checked) {
+    return std::nullopt;
   }
-  return out;
+  return checked->decode(form_encoding());
 }
 
 bool for_each_form_field(std::string_view body,
@@ -74,23 +60,7 @@ std::string form_field(std::string_view body, std::string_view name) {
 }
 
 std::string encode_form_component(std::string_view text) {
-  static constexpr char hex[] = "0123456789ABCDEF";
-  std::string out;
-  out.reserve(text.size() * 3 / 2);
-  for (char c : text) {
-    auto u = static_cast<unsigned char>(c);
-    if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' ||
-        c == '_' || c == '.' || c == '~') {
-      out += c;
-    } else if (c == ' ') {
-      out += '+';
-    } else {
-      out += '%';
-      out += hex[u >> 4];
-      out += hex[u & 0xf];
-    }
-  }
-  return out;
+  return boost::urls::encode(text, boost::urls::unreserved_chars, form_encoding());
 }
 
 }  // namespace supportd::http

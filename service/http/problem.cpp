@@ -2,46 +2,29 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
 #include "http/form.hpp"
-#include "log/logger.hpp"
 
 namespace supportd::http {
-namespace {
-
-void append_string(std::string& out, std::string_view key, std::string_view value) {
-  out += '"';
-  out += key;
-  out += R"(":")";
-  log::append_json_escaped(out, value);
-  out += '"';
-}
-
-}  // namespace
 
 std::string to_json(const problem& p) {
-  std::string out = "{";
-  append_string(out, "type", "https://supportd.dev/problems/" + p.code);
-  out += ',';
-  append_string(out, "title", p.title);
-  out += R"(,"status":)";
-  out += std::to_string(p.status);
+  // Members always in this order: a Boost.JSON object keeps the order they are added in.
+  boost::json::object body;
+  body["type"] = "https://supportd.dev/problems/" + p.code;
+  body["title"] = p.title;
+  body["status"] = p.status;
   if (!p.detail.empty()) {
-    out += ',';
-    append_string(out, "detail", p.detail);
+    body["detail"] = p.detail;
   }
-  out += R"(,"code":")";
-  log::append_json_escaped(out, p.code);
-  out += '"';
+  body["code"] = p.code;
+  // Extension values arrive as JSON text, which keeps Boost.JSON out of problem.hpp (included
+  // by most of the service); the few problems that have any are not on a busy path.
   for (const auto& [key, json_value] : p.extensions) {
-    out += ",\"";
-    log::append_json_escaped(out, key);
-    out += "\":";
-    out += json_value;
+    body[key] = boost::json::parse(json_value);
   }
-  out += '}';
-  return out;
+  return boost::json::serialize(body);
 }
 
 response make_problem_response(const problem& p) {

@@ -1,15 +1,24 @@
-// IANA time zones read from the system's compiled tz database (TZif files, RFC 8536), so that a
-// reminder for "9:00 in Europe/London" lands at the right instant. g++ 12's libstdc++ has no
-// std::chrono::tzdb, hence our own reader.
+// IANA time zones, so that a reminder for "9:00 in Europe/London" lands at the right instant.
+// g++ 12's libstdc++ has no std::chrono::tzdb yet; Howard Hinnant's date library, which it was
+// standardised from, reads the system's database instead (Debian's libhowardhinnant-date-dev,
+// built with USE_OS_TZDB: /usr/share/zoneinfo, as kept current by the tzdata package).
+//
+// One limit comes with it. Debian's compiled files list each zone's changes of offset up to
+// 2037 and leave the years after to a rule at the end of the file (RFC 8536 section 3.3), which
+// date 3.0.1 does not read: from a zone's last listed change on, its offset stays the one that
+// change set (London stays on GMT after 2037-10-25, Sydney on daylight time after 2037-10-04).
+// Reminders are due within two years, so this is wrong only for reminders set from 2036 on;
+// Debian 13's libstdc++ (std::chrono::tzdb) reads the rules whole.
 #pragma once
 
 #include <cstdint>
-#include <filesystem>
 #include <memory>
-#include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
+
+namespace date {
+class time_zone;
+}
 
 namespace supportd::reminders {
 
@@ -39,22 +48,19 @@ civil_date civil_from_days(std::int64_t days);
 std::int64_t seconds_from_civil(const civil_time& time);
 civil_time civil_from_seconds(std::int64_t unix_seconds);
 
-// One zone's rules. Immutable once loaded, so one instance is safely shared between threads.
+// One zone's rules. Immutable once found, so one instance is safely shared between threads.
 class time_zone {
  public:
-  // Reads `root`/`name`. nullptr when the name is unsafe (see valid_name), the file is missing,
-  // or it is not a TZif file we understand (including the "right/" zones, which count leap
-  // seconds: our instants are Unix time, which does not).
-  static std::shared_ptr<const time_zone> load(
-      std::string_view name, const std::filesystem::path& root = "/usr/share/zoneinfo");
-
-  // load() from the default root, remembered for the life of the process. Thread-safe. Only
-  // zones that exist are remembered, so unknown names from readers cannot grow the cache.
+  // The zone of that name in the system's database, or nullptr: for names valid_name refuses,
+  // names the database does not list (matching is exact, case included; the "right/" zones,
+  // which count leap seconds, and "posix/" copies are not listed), and files it cannot read.
+  // Found zones are remembered for the life of the process, so each caller gets the same
+  // instance; unknown names from readers are not, so they cannot grow the cache. Thread-safe.
   static std::shared_ptr<const time_zone> find(std::string_view name);
 
-  // Names we are willing to open: 1 to 64 characters, segments of [A-Za-z0-9_+-] joined by
-  // single '/'. That rules out "..", absolute paths and anything else a reader could use to
-  // make us read a file outside the zone database.
+  // Names we are willing to look up: 1 to 64 characters, segments of [A-Za-z0-9_+-] joined by
+  // single '/'. The database only opens names it lists, but nothing a reader sends that could
+  // name a path outside it ("..", absolute paths) gets that far.
   static bool valid_name(std::string_view name);
 
   const std::string& name() const { return name_; }
@@ -71,34 +77,11 @@ class time_zone {
   //    (2026-11-01 01:30 in America/New_York is 01:30 EDT, not EST).
   std::int64_t to_utc(const civil_time& local) const;
 
-  // The rule a POSIX TZ string describes ("EST5EDT,M3.2.0,M11.1.0"): what a TZif footer
-  // holds for instants after the file's last transition. With its own name it is a zone too.
-  struct posix_rule {
-    std::int32_t std_offset = 0;  // seconds east of Greenwich
-    std::optional<std::int32_t> dst_offset;
-    // When daylight saving time starts and ends, as local wall-clock times of each year.
-    struct change {
-      enum class kind { julian_no_leap, zero_based_day, month_week_day };
-      kind form = kind::month_week_day;
-      int day = 0;  // Jn: 1..365; n: 0..365; M: day of week, 0 = Sunday
-      int month = 0;
-      int week = 0;  // 1..5, 5 = the last one in the month
-      std::int32_t time = 2 * 3600;
-    };
-    change start;
-    change end;
-  };
-  static std::optional<posix_rule> parse_posix_rule(std::string_view text);
-  static std::int32_t offset_under(const posix_rule& rule, std::int64_t unix_seconds);
-
  private:
-  time_zone() = default;
+  time_zone(std::string name, const date::time_zone& zone);
 
   std::string name_;
-  std::vector<std::int64_t> transitions_;  // ascending Unix seconds
-  std::vector<std::uint8_t> transition_types_;
-  std::vector<std::int32_t> type_offsets_;  // type 0 also holds before the first transition
-  std::optional<posix_rule> footer_;
+  const date::time_zone* zone_;  // the database's, which lives as long as the process
 };
 
 }  // namespace supportd::reminders

@@ -1,10 +1,9 @@
 // Times as text, as readers and settings write them: RFC 3339 instants, ISO 8601 durations and
-// dates (remind_at, remind_in), settings durations ("250ms", "5m"), POSIX TZ rules (a TZif
-// file's footer) and zone names. The whole input goes to each parser.
+// dates (remind_at, remind_in), settings durations ("250ms", "5m") and zone names. The whole
+// input goes to each parser.
 // Invariants: an instant formats and parses back to itself; a duration never moves a time
 // backwards; a date survives the day-number round trip; a settings duration is between zero and a
-// year; a TZ rule gives one of its own two offsets; an accepted zone name cannot leave the zone
-// database.
+// year; an accepted zone name cannot leave the zone database.
 #include <array>
 #include <chrono>
 
@@ -78,18 +77,6 @@ void check_settings_duration(std::string_view text) {
   }
 }
 
-void check_posix_rule(std::string_view text) {
-  auto rule = time_zone::parse_posix_rule(text);
-  if (!rule) {
-    return;
-  }
-  for (auto t : instants) {
-    auto offset = time_zone::offset_under(*rule, t);
-    expect(offset == rule->std_offset || offset == rule->dst_offset,
-           "a TZ rule gives one of its own offsets");
-  }
-}
-
 void check_zone_name(std::string_view text) {
   if (!time_zone::valid_name(text)) {
     return;
@@ -108,7 +95,6 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   check_iso_duration(text);
   check_date(text);
   check_settings_duration(text);
-  check_posix_rule(text);
   check_zone_name(text);
   return 0;
 }

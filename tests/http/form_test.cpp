@@ -11,6 +11,8 @@ TEST(Form, DecodesEscapesAndPlus) {
   EXPECT_EQ(decode_form_component("a%40b.org"), "a@b.org");
   EXPECT_EQ(decode_form_component("Jane+Doe"), "Jane Doe");
   EXPECT_EQ(decode_form_component("100%25"), "100%");
+  // Unescaped bytes are taken as they are, as curl -d and hand-written clients send them.
+  EXPECT_EQ(decode_form_component("Zo\xc3\xab Doe+%2B1"), "Zo\xc3\xab Doe +1");
   EXPECT_FALSE(decode_form_component("%4"));
   EXPECT_FALSE(decode_form_component("%zz"));
   EXPECT_FALSE(decode_form_component("%"));

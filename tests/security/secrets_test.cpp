@@ -29,6 +29,12 @@ TEST(Secrets, Hashes) {
   EXPECT_EQ(to_hex(hmac_sha256(std::string(131, '\xaa'),
                                "Test Using Larger Than Block-Size Key - Hash Key First")),
             "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  // An empty key is a key of its own, not the one used before it on this thread (OpenSSL's
+  // EVP_MAC_init takes a null key for "the previous one"). Python's hmac module agrees.
+  EXPECT_EQ(to_hex(hmac_sha256("", "what do ya want for nothing?")),
+            "76d9e7194e7dbc3aa00bbe8ffb9f6fcb5a932170f971f948bb2ab61607d2b9d6");
+  EXPECT_EQ(to_hex(hmac_sha256(std::string_view(), "")),
+            "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
 }
 
 // Drawn from a pool in blocks: no bytes are ever handed out twice, across refills too, and a
