@@ -44,6 +44,7 @@ inline constexpr std::string_view counted_prefix = "counted:";
 // `refunded:<charge>` = the charge's refunded total; total_refunded_minor is their sum.
 inline constexpr std::string_view refunded_prefix = "refunded:";
 
+// Every name above, for the checks that keep the Lua and the webhooks in step.
 inline constexpr std::array all = {id,
                                    status,
                                    amount_minor,

@@ -61,7 +61,7 @@ std::string code_of(const fs::path& file) {
       continue;
     }
     if (c == '\'' || c == '"') {
-      quote = quote == 0 ? c : (quote == c ? 0 : quote);
+      quote = quote == '\0' ? c : (quote == c ? '\0' : quote);
     }
     out += c;
   }
@@ -79,7 +79,7 @@ std::vector<std::vector<std::string>> redis_calls(const std::string& code) {
     for (std::size_t i = at + opening.size(); i < code.size(); ++i) {
       const char c = code[i];
       if (quote != 0) {
-        quote = c == quote ? 0 : quote;
+        quote = c == quote ? '\0' : quote;
       } else if (c == '\'' || c == '"') {
         quote = c;
       } else if (c == '(' || c == '{' || c == '[') {
@@ -136,20 +136,23 @@ struct hash_keys {
   std::set<std::string> pledge;
   std::set<std::string> other;
 };
-const std::map<std::string, hash_keys> scripts = {
-    {"apply_provider_update.lua", {{"KEYS[1]"}, {}}},
-    {"create_pledge.lua", {{"KEYS[1]"}, {"KEYS[4]"}}},
-    {"read_pledges.lua", {{"pledge"}, {}}},
-    {"read_stats.lua", {{}, {"KEYS[1]", "KEYS[2]"}}},
-    {"recurring_stats.lua", {{"pledge"}, {"stats[1]", "stats[2]"}}},
-    {"release_idempotency.lua", {{}, {"KEYS[1]"}}},
-    {"replace_stats.lua", {{}, {"KEYS[1]", "KEYS[2]"}}},
-    {"reserve_idempotency.lua", {{}, {"KEYS[1]"}}},
-    {"transition_pledge.lua", {{"KEYS[1]"}, {}}},
-};
+std::map<std::string, hash_keys> hash_keys_by_script() {
+  return {
+      {"apply_provider_update.lua", {{"KEYS[1]"}, {}}},
+      {"create_pledge.lua", {{"KEYS[1]"}, {"KEYS[4]"}}},
+      {"read_pledges.lua", {{"pledge"}, {}}},
+      {"read_stats.lua", {{}, {"KEYS[1]", "KEYS[2]"}}},
+      {"recurring_stats.lua", {{"pledge"}, {"stats[1]", "stats[2]"}}},
+      {"release_idempotency.lua", {{}, {"KEYS[1]"}}},
+      {"replace_stats.lua", {{}, {"KEYS[1]", "KEYS[2]"}}},
+      {"reserve_idempotency.lua", {{}, {"KEYS[1]"}}},
+      {"transition_pledge.lua", {{"KEYS[1]"}, {}}},
+  };
+}
 
 TEST(PledgeFields, EveryFieldTheScriptsNameIsAPledgeField) {
   const fs::path folder = PLEDGE_SCRIPTS_DIR;
+  const auto scripts = hash_keys_by_script();
   std::set<std::string> files;
   std::set<std::string> named;
   for (const auto& entry : fs::directory_iterator(folder)) {

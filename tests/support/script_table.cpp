@@ -35,8 +35,11 @@ std::vector<std::pair<std::string, std::string>> pairs_of(const redis::reply& r)
 std::string as_text(const std::vector<std::pair<std::string, std::string>>& pairs, char between,
                     std::string_view open, std::string_view close) {
   std::vector<std::string> parts;
+  parts.reserve(pairs.size());
   for (const auto& [a, b] : pairs) {
-    parts.push_back(a + between + b);
+    parts.push_back(a);
+    parts.back() += between;
+    parts.back() += b;
   }
   return joined(parts, open, close);
 }

@@ -11,16 +11,16 @@ namespace {
 using PledgeScripts = test::script_test;
 using strings = std::vector<std::string>;
 
-const std::string idem = "idem:pledge:k1";
-const std::string pledge = "pledge:pl_1";
-const std::string events = "pledge:pl_1:events";
-const std::string checkout = "checkout:cs_1";
-const std::string active = "stats:active";
-const std::string mrr = "stats:mrr_minor";
-const std::string version = "stats:version";
-const std::string rebuilt = "stats:reconciled_ms";
-const std::string seen = "seen:evt_1";
-const std::string subscription = "subscription:sub_1";
+constexpr auto idem = "idem:pledge:k1";
+constexpr auto pledge = "pledge:pl_1";
+constexpr auto events = "pledge:pl_1:events";
+constexpr auto checkout = "checkout:cs_1";
+constexpr auto active = "stats:active";
+constexpr auto mrr = "stats:mrr_minor";
+constexpr auto version = "stats:version";
+constexpr auto rebuilt = "stats:reconciled_ms";
+constexpr auto seen = "seen:evt_1";
+constexpr auto subscription = "subscription:sub_1";
 
 TEST_F(PledgeScripts, ReserveIdempotency) {
   const strings claimed = {"HSET", idem, "request", "h1", "state", "claimed", "pledge_id", "pl_0"};

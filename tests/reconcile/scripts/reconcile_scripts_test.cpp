@@ -11,8 +11,8 @@ namespace {
 using ReconcileScripts = test::script_test;
 using strings = std::vector<std::string>;
 
-const std::string state = "stripe:reconcile";
-const std::string lease = "stripe:reconcile:lease";
+constexpr auto state = "stripe:reconcile";
+constexpr auto lease = "stripe:reconcile:lease";
 
 TEST_F(ReconcileScripts, StartRun) {
   const strings ran_before = {"HSET",         state, "checkpoint", "123", "last_started_ms",

@@ -12,14 +12,16 @@ using ReminderScripts = test::script_test;
 using strings = std::vector<std::string>;
 
 // The layout reminder_records.lua describes, with the prefix `rem:` (P).
-const std::string P = "rem:";
-const std::string due = "rem:due";
-const std::string lease = "rem:lease";
-const std::string dead = "rem:dead";
-const std::string bucket_ab = "rem:b:ab";  // ids ab…
-const std::string bucket_cd = "rem:b:cd";  // ids cd…
-const std::string context = "rem:ctx:c1";
-const strings sets = {due, lease, dead};
+constexpr auto P = "rem:";
+constexpr auto due = "rem:due";
+constexpr auto lease = "rem:lease";
+constexpr auto dead = "rem:dead";
+constexpr auto bucket_ab = "rem:b:ab";  // ids ab…
+constexpr auto bucket_cd = "rem:b:cd";  // ids cd…
+constexpr auto context = "rem:ctx:c1";
+strings sets() {
+  return {due, lease, dead};
+}
 
 TEST_F(ReminderScripts, AddPending) {
   check(
@@ -99,67 +101,67 @@ TEST_F(ReminderScripts, ReplaceReminders) {
       scripts::replace_reminders,
       {
           {.name = "a new reminder (none must exist): written and due",
-           .keys = sets,
+           .keys = sets(),
            .args = args_of({change("ab12", "0", "", "r1", "1700000000000", "", "")}),
            .reply = "[1]",
            .after = {{bucket_ab, "{ab12=r1}"}, {due, "{ab12:1700000000000}"}}},
           {.name = "none must exist but one does: refused, nothing written",
            .given = {kept},
-           .keys = sets,
+           .keys = sets(),
            .args = args_of({change("ab12", "0", "", "r2", "1700000000000", "", "")}),
            .reply = "[0]",
            .after = {{bucket_ab, "{ab12=r1}"}}},
           {.name = "delivered (leased, as read): kept a while in a key of its own, in no set",
            .given = {kept, leased},
-           .keys = sets,
+           .keys = sets(),
            .args = args_of({change("ab12", "1", "r1", "r1-sent", "", "86400000", "")}),
            .reply = "[1]",
            .after = {{"rem:ab12", "r1-sent ttl=86400s"}}},
           {.name = "changed since it was read: refused, nothing written",
            .given = {kept, leased},
-           .keys = sets,
+           .keys = sets(),
            .args = args_of({change("ab12", "1", "r0", "r1-sent", "", "86400000", "")}),
            .reply = "[0]",
            .after = {{bucket_ab, "{ab12=r1}"}, {lease, "{ab12:1700000060000}"}}},
           {.name = "a delivery to try again later: out of the lease set, due again",
            .given = {kept, leased},
-           .keys = sets,
+           .keys = sets(),
            .args = args_of({change("ab12", "1", "r1", "r1-retry", "1700000600000", "", "")}),
            .reply = "[1]",
            .after = {{bucket_ab, "{ab12=r1-retry}"}, {due, "{ab12:1700000600000}"}}},
           {.name = "out of tries: a dead letter, kept in its bucket",
            .given = {kept, leased},
-           .keys = sets,
+           .keys = sets(),
            .args = args_of({change("ab12", "1", "r1", "r1-dead", "", "", "1700000000000")}),
            .reply = "[1]",
            .after = {{bucket_ab, "{ab12=r1-dead}"}, {dead, "{ab12:1700000000000}"}}},
           {.name = "a pending one canceled (not leased): out of the due set, kept a while",
            .given = {kept, {"ZADD", due, "1700000600000", "ab12"}},
-           .keys = sets,
+           .keys = sets(),
            .args = args_of({change("ab12", "1", "r1", "r1-canceled", "", "86400000", "")}),
            .reply = "[1]",
            .after = {{"rem:ab12", "r1-canceled ttl=86400s"}}},
           {.name = "a dead letter replayed: out of the dead set, due",
            .given = {kept, {"ZADD", dead, "1690000000000", "ab12"}},
-           .keys = sets,
+           .keys = sets(),
            .args = args_of({change("ab12", "1", "r1", "r1-again", "1700000000000", "", "")}),
            .reply = "[1]",
            .after = {{bucket_ab, "{ab12=r1-again}"}, {due, "{ab12:1700000000000}"}}},
           {.name = "a finished one rewritten goes back to its bucket from its own key",
            .given = {{"SET", "rem:ab12", "r1", "PX", "60000"}},
-           .keys = sets,
+           .keys = sets(),
            .args = args_of({change("ab12", "1", "r1", "r1-again", "1700000000000", "", "")}),
            .reply = "[1]",
            .after = {{bucket_ab, "{ab12=r1-again}"}, {due, "{ab12:1700000000000}"}}},
           {.name = "a batch: each change applies or not on its own",
            .given = {kept, {"HSET", bucket_cd, "cd34", "r2"}},
-           .keys = sets,
+           .keys = sets(),
            .args = args_of({change("ab12", "1", "r1", "r1-sent", "", "86400000", ""),
                             change("cd34", "1", "r0", "r2-sent", "", "86400000", "")}),
            .reply = "[1, 0]",
            .after = {{"rem:ab12", "r1-sent ttl=86400s"}, {bucket_cd, "{cd34=r2}"}}},
           {.name = "a shared part comes with its change",
-           .keys = sets,
+           .keys = sets(),
            .args = {P, "ab12", "0", "", "r1", "1700000000000", "", "", context, "shared", "100000"},
            .reply = "[1]",
            .after = {{bucket_ab, "{ab12=r1}"},
@@ -254,19 +256,19 @@ TEST_F(ReminderScripts, RemoveReminder) {
             {.name = "a kept one: its record and its place in every set; others stay",
              .given = {{"HSET", bucket_ab, "ab12", "r1", "ab99", "r9"},
                        {"ZADD", due, "1000", "ab12", "2000", "ab99"}},
-             .keys = sets,
+             .keys = sets(),
              .args = {P, "ab12"},
              .reply = "1",
              .after = {{bucket_ab, "{ab99=r9}"}, {due, "{ab99:2000}"}}},
             {.name = "a finished one (its own key)",
              .given = {{"SET", "rem:ab12", "r1", "PX", "60000"}},
-             .keys = sets,
+             .keys = sets(),
              .args = {P, "ab12"},
              .reply = "1",
              .after = {}},
             {.name = "no record: 0, and no place left in a set",
              .given = {{"ZADD", dead, "1000", "ab12"}, {"ZADD", lease, "1000", "ab12"}},
-             .keys = sets,
+             .keys = sets(),
              .args = {P, "ab12"},
              .reply = "0",
              .after = {}},
@@ -302,12 +304,12 @@ TEST_F(ReminderScripts, CountReminders) {
   check(
       scripts::count_reminders,
       {
-          {.name = "none", .keys = sets, .args = {"5000"}, .reply = "[0, 0, 0, 0]", .after = {}},
+          {.name = "none", .keys = sets(), .args = {"5000"}, .reply = "[0, 0, 0, 0]", .after = {}},
           {.name = "pending, pending due by now, leased, dead",
            .given = {{"ZADD", due, "1000", "a", "5000", "b", "9000", "c"},
                      {"ZADD", lease, "6000", "d"},
                      {"ZADD", dead, "1", "e", "2", "f"}},
-           .keys = sets,
+           .keys = sets(),
            .args = {"5000"},
            .reply = "[3, 2, 1, 2]",
            .after = {{due, "{a:1000, b:5000, c:9000}"}, {lease, "{d:6000}"}, {dead, "{e:1, f:2}"}}},

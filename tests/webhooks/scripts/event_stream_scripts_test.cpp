@@ -11,8 +11,8 @@ namespace {
 using EventStreamScripts = test::script_test;
 using strings = std::vector<std::string>;
 
-const std::string stream = "stripe:events";
-const std::string dead = "stripe:dead";
+constexpr auto stream = "stripe:events";
+constexpr auto dead = "stripe:dead";
 
 strings received(std::string id, std::string event_id) {
   return {"XADD",         stream, std::move(id), "event_id",    std::move(event_id), "type",
@@ -100,11 +100,10 @@ TEST_F(EventStreamScripts, ReplayDeadLetter) {
         });
 }
 
-// Three entries, 1-0, 2-0 and 3-0; the group `g`, created before them.
-const strings three[] = {{"XADD", stream, "1-0", "n", "1"},
-                         {"XADD", stream, "2-0", "n", "2"},
-                         {"XADD", stream, "3-0", "n", "3"}};
-const strings group_g = {"XGROUP", "CREATE", stream, "g", "0"};
+// A consumer group that starts at the stream's beginning.
+strings create_group(std::string name) {
+  return {"XGROUP", "CREATE", stream, std::move(name), "0"};
+}
 strings read_by(std::string group, std::string count) {
   return {"XREADGROUP",     "GROUP",   std::move(group), "c", "COUNT",
           std::move(count), "STREAMS", stream,           ">"};
@@ -116,6 +115,10 @@ strings ack(std::string group, std::initializer_list<std::string> ids) {
 }
 
 TEST_F(EventStreamScripts, TrimAcknowledged) {
+  const strings three[] = {{"XADD", stream, "1-0", "n", "1"},
+                           {"XADD", stream, "2-0", "n", "2"},
+                           {"XADD", stream, "3-0", "n", "3"}};
+  const strings group_g = create_group("g");
   check(scripts::trim_acknowledged,
         {
             {.name = "no stream", .keys = {stream}, .reply = "0", .after = {}},
@@ -141,14 +144,8 @@ TEST_F(EventStreamScripts, TrimAcknowledged) {
              .reply = "2",
              .after = {{stream, "[{n=3}]"}}},
             {.name = "two groups: the one further behind decides",
-             .given = {three[0],
-                       three[1],
-                       three[2],
-                       group_g,
-                       read_by("g", "3"),
-                       ack("g", {"1-0", "2-0", "3-0"}),
-                       {"XGROUP", "CREATE", stream, "h", "0"},
-                       read_by("h", "1"),
+             .given = {three[0], three[1], three[2], group_g, read_by("g", "3"),
+                       ack("g", {"1-0", "2-0", "3-0"}), create_group("h"), read_by("h", "1"),
                        ack("h", {"1-0"})},
              .keys = {stream},
              .reply = "1",
@@ -162,6 +159,7 @@ TEST_F(EventStreamScripts, OldestUnprocessed) {
                         {"XADD", stream, "2000-0", "n", "2"},
                         {"XADD", stream, "3000-0", "n", "3"}};
   const std::map<std::string, std::string> kept = {{stream, "[{n=1}, {n=2}, {n=3}]"}};
+  const strings group_g = create_group("g");
   check(scripts::oldest_unprocessed,
         {
             {.name = "no stream: none", .keys = {stream}, .args = {"g"}, .reply = "0", .after = {}},
@@ -192,11 +190,7 @@ TEST_F(EventStreamScripts, OldestUnprocessed) {
              .reply = "0",
              .after = kept},
             {.name = "another group's reading does not count",
-             .given = {at[0],
-                       at[1],
-                       at[2],
-                       {"XGROUP", "CREATE", stream, "other", "0"},
-                       read_by("other", "3"),
+             .given = {at[0], at[1], at[2], create_group("other"), read_by("other", "3"),
                        ack("other", {"1000-0", "2000-0", "3000-0"})},
              .keys = {stream},
              .args = {"g"},
