@@ -1,7 +1,7 @@
 -- Prepended (`--! prepend recurring_stats.lua`) to every script that creates a pledge or
 -- changes one: the stats hashes' rule, the same as monthly_recurring_minor() in pledge_state.cpp
--- (keep the two in step), and the move of the hashes from a pledge's share before a change to
--- its share after it.
+-- (tests/pledges/scripts/recurring_share_test.cpp holds the two to the same answers), and the
+-- move of the hashes from a pledge's share before a change to its share after it.
 
 -- A pledge's currency and monthly share when it is active recurring, else false, 0.
 -- `pledge` is the pledge's hash key. Lua numbers are doubles: exact for every amount the intake
