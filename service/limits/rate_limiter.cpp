@@ -3,18 +3,15 @@
 #include <chrono>
 
 #include "core/clock.hpp"
+#include "limits/scripts.hpp"
 #include "redis/connection.hpp"
 
 namespace supportd::limits {
 namespace {
 
-// A fixed window: INCR, and the key expires with its window. The key holds the client address
-// no longer than the window.
-const redis::script count_script(R"lua(
-local n = redis.call('INCR', KEYS[1])
-if n == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
-return n
-)lua");
+// A fixed window counted in Redis: limits/scripts/count_request.lua, embedded by the build
+// (cmake/embed_lua.cmake).
+const redis::script count_script{std::string(scripts::count_request)};
 
 }  // namespace
 

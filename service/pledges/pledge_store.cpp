@@ -4,6 +4,8 @@
 #include <unordered_set>
 
 #include "core/clock.hpp"
+#include "pledges/pledge_fields.hpp"
+#include "pledges/scripts.hpp"
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
 #include "redis/key_scan.hpp"
@@ -13,174 +15,16 @@ namespace {
 
 using boost::system::result;
 
-const redis::script reserve_script(R"lua(
--- KEYS[1] idempotency key; ARGV: request hash, new pledge id, claim ms
-local found = redis.call('HMGET', KEYS[1], 'request', 'state', 'pledge_id', 'status', 'location', 'body')
-if not found[1] then
-  redis.call('HSET', KEYS[1], 'request', ARGV[1], 'state', 'claimed', 'pledge_id', ARGV[2])
-  redis.call('PEXPIRE', KEYS[1], ARGV[3])
-  return {'reserved', ARGV[2]}
-end
-if found[1] ~= ARGV[1] then return {'conflict'} end
-if found[2] == 'done' then return {'replay', found[4], found[5], found[6]} end
-return {'in_progress', found[3]}
-)lua");
-
-const redis::script release_script(R"lua(
--- KEYS[1] idempotency key: drop a claim, never a saved answer
-if redis.call('HGET', KEYS[1], 'state') == 'claimed' then redis.call('DEL', KEYS[1]) end
-return 1
-)lua");
-
-// The stats hashes' rule in Lua, the same as monthly_recurring_minor() in pledge_state.cpp, and
-// the move of the hashes from a pledge's share before a change to its share after it. Prepended
-// to every script that creates a pledge or changes one.
-constexpr std::string_view stats_lua = R"lua(
--- A pledge's currency and monthly share when it is active recurring, else false.
-local function recurring_share(pledge)
-  local p = redis.call('HMGET', pledge, 'status', 'interval', 'amount_minor', 'currency')
-  if (p[1] ~= 'active' and p[1] ~= 'past_due') or not p[4] or p[4] == '' then return false, 0 end
-  local amount = tonumber(p[3]) or 0
-  if p[2] == 'month' then return p[4], amount end
-  if p[2] == 'year' then return p[4], math.floor(amount / 12) end
-  return false, 0
-end
--- stats: the active hash, the MRR hash, the version counter. Integers go out as '%d' text (a
--- Lua number could become '-0' or '1e+15', which HINCRBY refuses).
-local function move_share(stats, currency_before, share_before, currency_after, share_after)
-  if currency_before == currency_after and share_before == share_after then return end
-  if currency_before then
-    redis.call('HINCRBY', stats[1], currency_before, -1)
-    redis.call('HINCRBY', stats[2], currency_before, string.format('%d', -share_before))
-  end
-  if currency_after then
-    redis.call('HINCRBY', stats[1], currency_after, 1)
-    redis.call('HINCRBY', stats[2], currency_after, string.format('%d', share_after))
-  end
-  redis.call('INCR', stats[3])
-end
-)lua";
-
-std::string with_stats(std::string_view body) {
-  std::string out(stats_lua);
-  out += body;
-  return out;
-}
-
-const redis::script create_script(with_stats(R"lua(
--- KEYS: pledge, its events, checkout index, idempotency key, stats active, stats MRR, version
--- ARGV: event, pledge id, session id, with key (1/0), status, location, body, kept ms, fields…
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
--- Only the request holding the claim answers under the key.
-if ARGV[4] == '1' and redis.call('HGET', KEYS[4], 'pledge_id') ~= ARGV[2] then return 0 end
-local fields = {}
-for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
-redis.call('HSET', KEYS[1], unpack(fields))
-redis.call('RPUSH', KEYS[2], ARGV[1])
-if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[2]) end
-if ARGV[4] == '1' then
-  redis.call('HSET', KEYS[4], 'state', 'done', 'status', ARGV[5], 'location', ARGV[6], 'body', ARGV[7])
-  redis.call('PEXPIRE', KEYS[4], ARGV[8])
-end
-local currency, share = recurring_share(KEYS[1])
-move_share({KEYS[5], KEYS[6], KEYS[7]}, false, 0, currency, share)
-return 1
-)lua"));
-
-const redis::script transition_script(with_stats(R"lua(
--- KEYS: pledge, its events, stats active, stats MRR, version
--- ARGV: expected state, new state, event, now ms
-local state = redis.call('HGET', KEYS[1], 'status')
-if not state then return 'missing' end
-if state ~= ARGV[1] then return state end
-local currency_before, share_before = recurring_share(KEYS[1])
-redis.call('HSET', KEYS[1], 'status', ARGV[2], 'updated_at_ms', ARGV[4])
-redis.call('RPUSH', KEYS[2], ARGV[3])
-local currency_after, share_after = recurring_share(KEYS[1])
-move_share({KEYS[3], KEYS[4], KEYS[5]}, currency_before, share_before, currency_after, share_after)
-return 'applied'
-)lua"));
-
-const redis::script provider_update_script(with_stats(R"lua(
--- KEYS: pledge, its events, the event's dedupe mark, the subscription index, stats active,
---       stats MRR, version, then the payment index keys to point at the pledge
--- ARGV: expected state, new state ('' unchanged), event, now ms, remember ms, subscription,
---       increment count, the payment the increments count ('' none), then field/amount pairs,
---       then field/value pairs
-if redis.call('EXISTS', KEYS[3]) == 1 then return {'duplicate'} end
-local state = redis.call('HGET', KEYS[1], 'status')
-if not state then return {'missing'} end
-if state ~= ARGV[1] then return {'changed', state} end
-local currency_before, share_before = recurring_share(KEYS[1])
--- A payment is counted once per pledge, whatever became of the dedupe marks of the events
--- that name it.
-local counted = ARGV[8] ~= '' and 'counted:' .. ARGV[8]
-local count = not counted or redis.call('HEXISTS', KEYS[1], counted) == 0
-local i = 9
-for _ = 1, tonumber(ARGV[7]) do
-  if count then redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
-  i = i + 2
-end
-if count and counted and tonumber(ARGV[7]) > 0 then redis.call('HSET', KEYS[1], counted, '1') end
-local fields = {}
-while i < #ARGV do
-  fields[#fields + 1] = ARGV[i]
-  fields[#fields + 1] = ARGV[i + 1]
-  i = i + 2
-end
-if #fields > 0 then redis.call('HSET', KEYS[1], unpack(fields)) end
--- Refunds come per charge as that charge's running total ('refunded:<charge>'): the pledge's
--- total is their sum, so repeats, partial refunds and several refunded renewals add up right.
-local refunds = false
-for j = 1, #fields, 2 do
-  if string.sub(fields[j], 1, 9) == 'refunded:' then refunds = true end
-end
-if refunds then
-  local all = redis.call('HGETALL', KEYS[1])
-  local total = 0
-  for j = 1, #all, 2 do
-    if string.sub(all[j], 1, 9) == 'refunded:' then total = total + (tonumber(all[j + 1]) or 0) end
-  end
-  redis.call('HSET', KEYS[1], 'total_refunded_minor', string.format('%d', total))
-end
-for j = 8, #KEYS do redis.call('SET', KEYS[j], redis.call('HGET', KEYS[1], 'id'), 'EX', 34560000) end
-if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'status', ARGV[2]) end
-redis.call('HSET', KEYS[1], 'updated_at_ms', ARGV[4])
-redis.call('RPUSH', KEYS[2], ARGV[3])
-if ARGV[6] ~= '' then redis.call('SET', KEYS[4], redis.call('HGET', KEYS[1], 'id')) end
-redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
-local currency_after, share_after = recurring_share(KEYS[1])
-move_share({KEYS[5], KEYS[6], KEYS[7]}, currency_before, share_before, currency_after, share_after)
-return {'applied'}
-)lua"));
-
-const redis::script stats_script(R"lua(
--- KEYS: stats active, stats MRR, when last rebuilt
-return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]), redis.call('GET', KEYS[3])}
-)lua");
-
-const redis::script read_pledges_script(R"lua(
--- KEYS: pledges; for each, what the stats hashes count
-local out = {}
-for i, pledge in ipairs(KEYS) do
-  out[i] = redis.call('HMGET', pledge, 'status', 'interval', 'amount_minor', 'currency')
-end
-return out
-)lua");
-
-const redis::script replace_stats_script(R"lua(
--- KEYS: stats active, stats MRR, version, when last rebuilt
--- ARGV: the version the pledges were read at, now ms, then currency/active/MRR triples
-if (redis.call('GET', KEYS[3]) or '0') ~= ARGV[1] then return {'changed'} end
-local before = {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2])}
-redis.call('DEL', KEYS[1], KEYS[2])
-for i = 3, #ARGV - 2, 3 do
-  redis.call('HSET', KEYS[1], ARGV[i], ARGV[i + 1])
-  redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 2])
-end
-redis.call('SET', KEYS[4], ARGV[2])
-return {'replaced', before[1], before[2]}
-)lua");
+// The scripts are pledges/scripts/*.lua, embedded by the build (cmake/embed_lua.cmake); the
+// ones that create or change a pledge begin with recurring_stats.lua, the stats hashes' rule.
+const redis::script reserve_script{std::string(scripts::reserve_idempotency)};
+const redis::script release_script{std::string(scripts::release_idempotency)};
+const redis::script create_script{std::string(scripts::create_pledge)};
+const redis::script transition_script{std::string(scripts::transition_pledge)};
+const redis::script provider_update_script{std::string(scripts::apply_provider_update)};
+const redis::script stats_script{std::string(scripts::read_stats)};
+const redis::script read_pledges_script{std::string(scripts::read_pledges)};
+const redis::script replace_stats_script{std::string(scripts::replace_stats)};
 
 // Pledges read per SCAN step (and per read script): bounds each script's run time.
 constexpr std::string_view scan_batch = "1000";
@@ -295,24 +139,24 @@ awaitable<result<bool>> pledge_store::create(const pledge_record& p, std::string
       event,       p.id,           p.checkout_session_id, idem_key.empty() ? "0" : "1",
       status_text, p.checkout_url, response_body,         kept};
   const std::pair<std::string_view, std::string_view> fields[] = {
-      {"id", p.id},
-      {"status", to_string(p.status)},
-      {"amount_minor", numbers[0]},
-      {"currency", p.currency},
-      {"interval", to_string(p.every)},
-      {"payment_method", p.payment_method},
-      {"campaign", p.source.campaign},
-      {"component", p.source.component},
-      {"page_url", p.source.page_url},
-      {"referrer", p.source.referrer},
-      {"country", p.source.country},
-      {"locale", p.locale},
-      {"created_at_ms", numbers[1]},
-      {"updated_at_ms", numbers[1]},
-      {"checkout_session_id", p.checkout_session_id},
-      {"checkout_url", p.checkout_url},
-      {"manage_token_sha256", p.manage_token_sha256},
-      {"reminder_reader", p.reminder_reader},
+      {pledge_field::id, p.id},
+      {pledge_field::status, to_string(p.status)},
+      {pledge_field::amount_minor, numbers[0]},
+      {pledge_field::currency, p.currency},
+      {pledge_field::interval, to_string(p.every)},
+      {pledge_field::payment_method, p.payment_method},
+      {pledge_field::campaign, p.source.campaign},
+      {pledge_field::component, p.source.component},
+      {pledge_field::page_url, p.source.page_url},
+      {pledge_field::referrer, p.source.referrer},
+      {pledge_field::country, p.source.country},
+      {pledge_field::locale, p.locale},
+      {pledge_field::created_at_ms, numbers[1]},
+      {pledge_field::updated_at_ms, numbers[1]},
+      {pledge_field::checkout_session_id, p.checkout_session_id},
+      {pledge_field::checkout_url, p.checkout_url},
+      {pledge_field::manage_token_sha256, p.manage_token_sha256},
+      {pledge_field::reminder_reader, p.reminder_reader},
   };
   for (const auto& [name, value] : fields) {
     args.push_back(name);
@@ -342,55 +186,55 @@ awaitable<result<std::optional<pledge_record>>> pledge_store::find(std::string_v
   for (std::size_t i = 0; i + 1 < flat->size(); i += 2) {
     const auto& name = (*flat)[i];
     auto& value = (*flat)[i + 1];
-    if (name == "id")
+    if (name == pledge_field::id)
       p.id = value;
-    else if (name == "status")
+    else if (name == pledge_field::status)
       p.status = parse_state(value).value_or(pledge_state::pending);
-    else if (name == "amount_minor")
+    else if (name == pledge_field::amount_minor)
       p.amount_minor = to_int(value);
-    else if (name == "currency")
+    else if (name == pledge_field::currency)
       p.currency = value;
-    else if (name == "interval")
+    else if (name == pledge_field::interval)
       p.every = parse_interval(value).value_or(interval::once);
-    else if (name == "payment_method")
+    else if (name == pledge_field::payment_method)
       p.payment_method = value;
-    else if (name == "campaign")
+    else if (name == pledge_field::campaign)
       p.source.campaign = value;
-    else if (name == "component")
+    else if (name == pledge_field::component)
       p.source.component = value;
-    else if (name == "page_url")
+    else if (name == pledge_field::page_url)
       p.source.page_url = value;
-    else if (name == "referrer")
+    else if (name == pledge_field::referrer)
       p.source.referrer = value;
-    else if (name == "country")
+    else if (name == pledge_field::country)
       p.source.country = value;
-    else if (name == "locale")
+    else if (name == pledge_field::locale)
       p.locale = value;
-    else if (name == "created_at_ms")
+    else if (name == pledge_field::created_at_ms)
       p.created_at_ms = to_int(value);
-    else if (name == "updated_at_ms")
+    else if (name == pledge_field::updated_at_ms)
       p.updated_at_ms = to_int(value);
-    else if (name == "checkout_session_id")
+    else if (name == pledge_field::checkout_session_id)
       p.checkout_session_id = value;
-    else if (name == "checkout_url")
+    else if (name == pledge_field::checkout_url)
       p.checkout_url = value;
-    else if (name == "subscription_id")
+    else if (name == pledge_field::subscription_id)
       p.subscription_id = value;
-    else if (name == "manage_token_sha256")
+    else if (name == pledge_field::manage_token_sha256)
       p.manage_token_sha256 = value;
-    else if (name == "reminder_reader")
+    else if (name == pledge_field::reminder_reader)
       p.reminder_reader = value;
-    else if (name == "charges_succeeded")
+    else if (name == pledge_field::charges_succeeded)
       p.charges_succeeded = to_int(value);
-    else if (name == "total_given_minor")
+    else if (name == pledge_field::total_given_minor)
       p.total_given_minor = to_int(value);
-    else if (name == "total_refunded_minor")
+    else if (name == pledge_field::total_refunded_minor)
       p.total_refunded_minor = to_int(value);
-    else if (name == "last_charge_at_ms")
+    else if (name == pledge_field::last_charge_at_ms)
       p.last_charge_at_ms = to_int(value);
-    else if (name == "next_charge_at_ms")
+    else if (name == pledge_field::next_charge_at_ms)
       p.next_charge_at_ms = to_int(value);
-    else if (name == "consecutive_failures")
+    else if (name == pledge_field::consecutive_failures)
       p.consecutive_failures = to_int(value);
   }
   auto events_key = pledge_key + ":events";
@@ -418,7 +262,7 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
   auto pledge_key = key("pledge", id);
   auto events_key = pledge_key + ":events";
   const auto stats = stats_keys();
-  std::string_view read[] = {"HMGET", pledge_key, "status", "interval"};
+  std::string_view read[] = {"HMGET", pledge_key, pledge_field::status, pledge_field::interval};
   auto reply = co_await redis_.command(read);
   // A few rounds at most: each lost race means another input was applied in between.
   for (int round = 0; round < 8; ++round) {
@@ -500,8 +344,12 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
   auto pledge_key = key("pledge", out.pledge_id);
   auto events_key = pledge_key + ":events";
   const auto stats = stats_keys();
-  std::string_view read[] = {"HMGET",    pledge_key,        "status",
-                             "interval", "reminder_reader", "campaign"};
+  std::string_view read[] = {"HMGET",
+                             pledge_key,
+                             pledge_field::status,
+                             pledge_field::interval,
+                             pledge_field::reminder_reader,
+                             pledge_field::campaign};
   for (int round = 0; round < 8; ++round) {
     auto reply = co_await redis_.command(read);
     if (!reply) {
@@ -611,7 +459,7 @@ awaitable<result<std::vector<bool>>> pledge_store::applied_events(
 
 awaitable<result<void>> pledge_store::forget_reminder_reader(std::string_view id) {
   auto pledge_key = key("pledge", id);
-  std::string_view drop[] = {"HDEL", pledge_key, "reminder_reader"};
+  std::string_view drop[] = {"HDEL", pledge_key, pledge_field::reminder_reader};
   auto reply = co_await redis_.command(drop);
   if (!reply) {
     co_return reply.error();

@@ -5,6 +5,7 @@
 #include <map>
 #include <vector>
 
+#include "reconcile/scripts.hpp"
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
 
@@ -17,46 +18,12 @@ constexpr std::array outcome_names = {
     "ok",           "provider_unavailable", "provider_rejected", "store_unavailable",
     "backlog_full", "lease_lost",           "stopped",           "stuck"};
 
-const redis::script start_script(R"lua(
--- KEYS: state, lease; ARGV: token, now ms, lease ms, min gap ms
-local state = redis.call('HMGET', KEYS[1], 'checkpoint', 'last_started_ms')
-if redis.call('EXISTS', KEYS[2]) == 1 then return {'busy', state[1] or '', state[2] or ''} end
-local gap = tonumber(ARGV[4])
-if gap > 0 and state[2] and tonumber(ARGV[2]) - tonumber(state[2]) < gap then
-  return {'not_due', state[1] or '', state[2]}
-end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[3])
-redis.call('HSET', KEYS[1], 'last_started_ms', ARGV[2])
-return {'started', state[1] or '', ARGV[2]}
-)lua");
-
-const redis::script renew_script(R"lua(
--- KEYS: lease; ARGV: token, lease ms
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
-)lua");
-
-const redis::script advance_script(R"lua(
--- KEYS: state, lease; ARGV: token, checkpoint
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-local now = tonumber(redis.call('HGET', KEYS[1], 'checkpoint'))
-if not now or tonumber(ARGV[2]) > now then redis.call('HSET', KEYS[1], 'checkpoint', ARGV[2]) end
-return 1
-)lua");
-
-const redis::script finish_script(R"lua(
--- KEYS: state, lease; ARGV: token, then the report's field/value pairs
-if redis.call('GET', KEYS[2]) ~= ARGV[1] then return 0 end
-redis.call('DEL', KEYS[2])
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
-return 1
-)lua");
-
-const redis::script status_script(R"lua(
--- KEYS: state, lease
-return {redis.call('EXISTS', KEYS[2]), redis.call('HGETALL', KEYS[1])}
-)lua");
+// The scripts are reconcile/scripts/*.lua, embedded by the build (cmake/embed_lua.cmake).
+const redis::script start_script{std::string(scripts::start_run)};
+const redis::script renew_script{std::string(scripts::renew_lease)};
+const redis::script advance_script{std::string(scripts::advance_checkpoint)};
+const redis::script finish_script{std::string(scripts::finish_run)};
+const redis::script status_script{std::string(scripts::run_status)};
 
 std::int64_t to_int(std::string_view text) {
   std::int64_t value = 0;

@@ -11,6 +11,7 @@
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
 #include "redis/key_scan.hpp"
+#include "reminders/scripts.hpp"
 #include "security/secrets.hpp"
 
 namespace supportd::reminders {
@@ -18,174 +19,16 @@ namespace {
 
 using boost::system::result;
 
-// The record and bucket keys are derived from the ids given, so these scripts suit a single
-// Redis (or a replicated one), not Redis Cluster. Every script starts with these helpers; P is
-// the record key prefix (`<prefix>rem:`), always the first argument.
-constexpr std::string_view lua_helpers = R"lua(
-local P = ARGV[1]
-local function bucket(id) return P .. 'b:' .. string.sub(id, 1, 2) end
-local function load(id) return redis.call('HGET', bucket(id), id) or redis.call('GET', P .. id) end
--- Kept reminders live in their bucket; finished ones in a key of their own that expires.
-local function store(id, bytes, keep_ms)
-  if keep_ms ~= '' then
-    redis.call('HDEL', bucket(id), id)
-    redis.call('SET', P .. id, bytes, 'PX', keep_ms)
-  else
-    redis.call('DEL', P .. id)
-    redis.call('HSET', bucket(id), id, bytes)
-  end
-end
--- Shared attribution lives at least as long as the reminders that point at it. It is written
--- for a minute more than needed, so the sign-ups from one article within a minute do not each
--- write it again (and a sign-up's work does not depend on the millisecond it arrived).
-local function share(key, bytes, ttl_ms)
-  if key ~= '' and redis.call('PTTL', key) < tonumber(ttl_ms) then
-    redis.call('SET', key, bytes, 'PX', tonumber(ttl_ms) + 60000)
-  end
-end
-)lua";
-
-redis::script with_helpers(std::string_view body) {
-  return redis::script(std::string(lua_helpers) + std::string(body));
-}
-
-const redis::script replace_script = with_helpers(R"lua(
--- KEYS: due set, lease set, dead set; ARGV after P, per change: id, must exist (1/0), expected
--- bytes, new bytes, due ms or '', keep ms or '', dead at ms or '', context key or '', context,
--- context ttl ms
-local written = {}
-for i = 2, #ARGV, 10 do
-  local id = ARGV[i]
-  local current = load(id)
-  local unchanged
-  if ARGV[i + 1] == '0' then unchanged = not current else unchanged = current == ARGV[i + 2] end
-  if unchanged then
-    store(id, ARGV[i + 3], ARGV[i + 5])
-    share(ARGV[i + 7], ARGV[i + 8], ARGV[i + 9])
-    -- A reminder is in at most one of the three sets: one that was leased (a delivery's
-    -- outcome, the common case) is in neither of the others.
-    local leased = redis.call('ZREM', KEYS[2], id) == 1
-    if ARGV[i + 4] ~= '' then
-      redis.call('ZADD', KEYS[1], ARGV[i + 4], id)
-    elseif not leased then
-      redis.call('ZREM', KEYS[1], id)
-    end
-    if ARGV[i + 6] ~= '' then
-      redis.call('ZADD', KEYS[3], ARGV[i + 6], id)
-    elseif not leased then
-      redis.call('ZREM', KEYS[3], id)
-    end
-    written[#written + 1] = 1
-  else
-    written[#written + 1] = 0
-  end
-end
-return written
-)lua");
-
-const redis::script add_pending_script = with_helpers(R"lua(
--- KEYS: due set; ARGV after P: id, bytes, due ms, context key or '', context, context ttl ms
-local id = ARGV[2]
-if redis.call('HEXISTS', bucket(id), id) == 1 or redis.call('EXISTS', P .. id) == 1 then
-  return 0
-end
-redis.call('ZADD', KEYS[1], ARGV[4], id)
-redis.call('HSET', bucket(id), id, ARGV[3])
-share(ARGV[5], ARGV[6], ARGV[7])
-return 1
-)lua");
-
-const redis::script claim_sends_script(R"lua(
--- ARGV: now ms, window ms, then per reminder: claim key, holder; answers 1 (may send) or 0 per
--- reminder. A claim is '<holder>|<until ms>': the scheduler's clock decides when it ends (the
--- key's own expiry, a little later, only cleans up).
-local now = tonumber(ARGV[1])
-local out = {}
-for i = 3, #ARGV, 2 do
-  local held = redis.call('GET', ARGV[i])
-  local holder, ends = nil, 0
-  if held then
-    local bar = string.find(held, '|', 1, true) or (#held + 1)
-    holder = string.sub(held, 1, bar - 1)
-    ends = tonumber(string.sub(held, bar + 1)) or 0
-  end
-  if holder == ARGV[i + 1] then
-    out[#out + 1] = 1
-  elseif holder and ends > now then
-    out[#out + 1] = 0
-  else
-    local window = tonumber(ARGV[2])
-    redis.call('SET', ARGV[i], ARGV[i + 1] .. '|' .. (now + window), 'PX', window + 60000)
-    out[#out + 1] = 1
-  end
-end
-return out
-)lua");
-
-const redis::script claim_script = with_helpers(R"lua(
--- KEYS: due set, lease set; ARGV after P: now ms, lease until ms, limit
-local limit = tonumber(ARGV[4])
--- Reminders whose scheduler died first: they have waited longest.
-local ids = redis.call('ZRANGEBYSCORE', KEYS[2], '-inf', ARGV[2], 'LIMIT', 0, limit)
-if #ids < limit then
-  local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[2], 'LIMIT', 0, limit - #ids)
-  if #due > 0 then redis.call('ZREM', KEYS[1], unpack(due)) end
-  for _, id in ipairs(due) do ids[#ids + 1] = id end
-end
-local out = {}
-local leases = {}
-for _, id in ipairs(ids) do
-  local bytes = load(id)
-  if bytes then
-    leases[#leases + 1] = ARGV[3]
-    leases[#leases + 1] = id
-    out[#out + 1] = id
-    out[#out + 1] = bytes
-  else
-    redis.call('ZREM', KEYS[2], id)
-  end
-end
--- One ZADD for the batch (at most 2 * max_claim arguments, well inside Lua's stack).
-if #leases > 0 then redis.call('ZADD', KEYS[2], unpack(leases)) end
-return out
-)lua");
-
-const redis::script load_script = with_helpers(R"lua(
--- ARGV after P: ids; answers each one's bytes, or nil
-local out = {}
-for i = 2, #ARGV do out[#out + 1] = load(ARGV[i]) end
-return out
-)lua");
-
-const redis::script remove_script = with_helpers(R"lua(
--- KEYS: due set, lease set, dead set; ARGV after P: id
-local id = ARGV[2]
-local removed = redis.call('HDEL', bucket(id), id) + redis.call('DEL', P .. id)
-for i = 1, 3 do redis.call('ZREM', KEYS[i], id) end
-if removed > 0 then return 1 end
-return 0
-)lua");
-
-const redis::script rewrite_script = with_helpers(R"lua(
--- ARGV after P: id, expected bytes, new bytes; rewrites in place (bucket, or own key keeping its
--- expiry) if unchanged
-local id = ARGV[2]
-if redis.call('HGET', bucket(id), id) == ARGV[3] then
-  redis.call('HSET', bucket(id), id, ARGV[4])
-  return 1
-end
-if redis.call('GET', P .. id) == ARGV[3] then
-  redis.call('SET', P .. id, ARGV[4], 'KEEPTTL')
-  return 1
-end
-return 0
-)lua");
-
-const redis::script counts_script(R"lua(
--- KEYS: due set, lease set, dead set; ARGV: now ms
-return {redis.call('ZCARD', KEYS[1]), redis.call('ZCOUNT', KEYS[1], '-inf', ARGV[1]),
-        redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])}
-)lua");
+// The scripts are reminders/scripts/*.lua, embedded by the build (cmake/embed_lua.cmake); the
+// ones that read or write records begin with reminder_records.lua, which says where records live.
+const redis::script replace_script{std::string(scripts::replace_reminders)};
+const redis::script add_pending_script{std::string(scripts::add_pending)};
+const redis::script claim_sends_script{std::string(scripts::claim_sends)};
+const redis::script claim_script{std::string(scripts::claim_due)};
+const redis::script load_script{std::string(scripts::load_reminders)};
+const redis::script remove_script{std::string(scripts::remove_reminder)};
+const redis::script rewrite_script{std::string(scripts::rewrite_reminder)};
+const redis::script counts_script{std::string(scripts::count_reminders)};
 
 // Shared attribution outlives the pending reminders pointing at it by this much (a delivery
 // that keeps failing is retried for about three days).

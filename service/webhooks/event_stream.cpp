@@ -9,6 +9,7 @@
 #include "core/clock.hpp"
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
+#include "webhooks/scripts.hpp"
 
 namespace supportd::webhooks {
 namespace {
@@ -60,60 +61,12 @@ result<void> ok_or(const redis::result& r) {
   return {};
 }
 
-const redis::script replay_script(R"lua(
--- KEYS: dead letters, stream; ARGV: dead letter id, its event id, type, body, now ms
-if redis.call('HDEL', KEYS[1], ARGV[1]) == 0 then return 0 end
-redis.call('XADD', KEYS[2], '*', 'event_id', ARGV[2], 'type', ARGV[3], 'body', ARGV[4], 'received_ms', ARGV[5])
-return 1
-)lua");
-
-// The backlog is what the stream holds: every entry is deleted as it is acknowledged, so what is
-// left was received and not processed yet. Past the bound nothing is added (nor trimmed to make
-// room): the sender hears 503 and retries, which Stripe does for three days.
-const redis::script append_script(R"lua(
--- KEYS: stream; ARGV: max backlog (0: no bound), event id, type, body, now ms
-local bound = tonumber(ARGV[1])
-if bound > 0 and redis.call('XLEN', KEYS[1]) >= bound then return 0 end
-redis.call('XADD', KEYS[1], '*', 'event_id', ARGV[2], 'type', ARGV[3], 'body', ARGV[4], 'received_ms', ARGV[5])
-return 1
-)lua");
-
-const redis::script append_all_script(R"lua(
--- KEYS: stream; ARGV: max backlog (0: no bound), now ms, then event id, type, body triples
-local bound = tonumber(ARGV[1])
-if bound > 0 and redis.call('XLEN', KEYS[1]) + (#ARGV - 2) / 3 > bound then return 0 end
-for i = 3, #ARGV - 2, 3 do
-  redis.call('XADD', KEYS[1], '*', 'event_id', ARGV[i], 'type', ARGV[i + 1], 'body', ARGV[i + 2], 'received_ms', ARGV[2])
-end
-return 1
-)lua");
-
-// Every consumer group's floor is its oldest pending entry, or, with none pending, the entry after
-// the last one it was given; entries below every floor were acknowledged by every group.
-const redis::script trim_script(R"lua(
--- KEYS: stream. Returns how many entries went.
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local groups = redis.call('XINFO', 'GROUPS', KEYS[1])
-if #groups == 0 then return 0 end
-local floor_ms, floor_seq
-for _, g in ipairs(groups) do
-  local info = {}
-  for i = 1, #g, 2 do info[g[i]] = g[i + 1] end
-  local id = info['last-delivered-id']
-  local step = 1
-  if tonumber(info['pending']) > 0 then
-    id = redis.call('XPENDING', KEYS[1], info['name'])[2]
-    step = 0
-  end
-  local dash = string.find(id, '-', 1, true)
-  local ms = tonumber(string.sub(id, 1, dash - 1))
-  local seq = tonumber(string.sub(id, dash + 1)) + step
-  if floor_ms == nil or ms < floor_ms or (ms == floor_ms and seq < floor_seq) then
-    floor_ms, floor_seq = ms, seq
-  end
-end
-return redis.call('XTRIM', KEYS[1], 'MINID', string.format('%.0f-%.0f', floor_ms, floor_seq))
-)lua");
+// The scripts are webhooks/scripts/*.lua, embedded by the build (cmake/embed_lua.cmake).
+const redis::script replay_script{std::string(scripts::replay_dead_letter)};
+const redis::script append_script{std::string(scripts::append_event)};
+const redis::script append_all_script{std::string(scripts::append_events)};
+const redis::script trim_script{std::string(scripts::trim_acknowledged)};
+const redis::script oldest_unprocessed_script{std::string(scripts::oldest_unprocessed)};
 
 }  // namespace
 
@@ -368,40 +321,6 @@ awaitable<result<bool>> event_stream::replay(std::string_view id) {
   }
   co_return replayed->integer == 1;
 }
-
-namespace {
-
-// The oldest entry the group has not acknowledged: the oldest pending one (delivered to a
-// consumer, not yet done) or the first never delivered, whichever is older. Stream ids begin
-// with the time of the XADD in Unix ms, which is when the event was received.
-const redis::script oldest_unprocessed_script(R"lua(
--- KEYS: stream; ARGV: group. Returns the oldest unacknowledged entry's time in ms, or 0.
-if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
-local last_delivered = nil
-for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
-  local fields = {}
-  for i = 1, #g, 2 do fields[g[i]] = g[i + 1] end
-  if fields['name'] == ARGV[1] then last_delivered = fields['last-delivered-id'] end
-end
-local candidates = {}
-if last_delivered then
-  local pending = redis.call('XPENDING', KEYS[1], ARGV[1])
-  if pending[2] then candidates[#candidates + 1] = pending[2] end
-  local undelivered = redis.call('XRANGE', KEYS[1], '(' .. last_delivered, '+', 'COUNT', 1)
-  if undelivered[1] then candidates[#candidates + 1] = undelivered[1][1] end
-else
-  local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
-  if first[1] then candidates[#candidates + 1] = first[1][1] end
-end
-local oldest = 0
-for _, id in ipairs(candidates) do
-  local ms = tonumber(string.match(id, '^(%d+)-'))
-  if oldest == 0 or ms < oldest then oldest = ms end
-end
-return oldest
-)lua");
-
-}  // namespace
 
 awaitable<result<std::int64_t>> event_stream::oldest_unprocessed_ms() {
   std::string_view keys[] = {stream_};

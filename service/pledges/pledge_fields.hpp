@@ -1,0 +1,75 @@
+// The field names of a pledge's Redis hash (`<prefix>pledge:<id>`, pledge_store.hpp), the one
+// place the C++ side spells them. The Lua scripts in pledges/scripts/ write the names they use
+// as literals; tests/pledges/pledge_fields_test.cpp checks that each of those, and each name a
+// Stripe event's update sets, is one of these.
+#pragma once
+
+#include <array>
+#include <string_view>
+
+namespace supportd::pledges::pledge_field {
+
+// Written when the pledge is made.
+inline constexpr std::string_view id = "id";
+inline constexpr std::string_view status = "status";  // pledge_state's names
+inline constexpr std::string_view amount_minor = "amount_minor";
+inline constexpr std::string_view currency = "currency";
+inline constexpr std::string_view interval = "interval";  // once, month, year
+inline constexpr std::string_view payment_method = "payment_method";
+inline constexpr std::string_view campaign = "campaign";
+inline constexpr std::string_view component = "component";
+inline constexpr std::string_view page_url = "page_url";
+inline constexpr std::string_view referrer = "referrer";
+inline constexpr std::string_view country = "country";
+inline constexpr std::string_view locale = "locale";
+inline constexpr std::string_view created_at_ms = "created_at_ms";
+inline constexpr std::string_view updated_at_ms = "updated_at_ms";
+inline constexpr std::string_view checkout_session_id = "checkout_session_id";
+inline constexpr std::string_view checkout_url = "checkout_url";
+inline constexpr std::string_view manage_token_sha256 = "manage_token_sha256";
+inline constexpr std::string_view reminder_reader = "reminder_reader";
+
+// Written by the provider's events.
+inline constexpr std::string_view subscription_id = "subscription_id";
+inline constexpr std::string_view charges_succeeded = "charges_succeeded";
+inline constexpr std::string_view total_given_minor = "total_given_minor";
+inline constexpr std::string_view total_refunded_minor = "total_refunded_minor";
+inline constexpr std::string_view last_charge_at_ms = "last_charge_at_ms";
+inline constexpr std::string_view next_charge_at_ms = "next_charge_at_ms";
+inline constexpr std::string_view consecutive_failures = "consecutive_failures";
+
+// Fields named per payment: the prefix, then the payment's id.
+// `counted:<payment>` = 1 once a payment's increments were applied (counted once per pledge).
+inline constexpr std::string_view counted_prefix = "counted:";
+// `refunded:<charge>` = the charge's refunded total; total_refunded_minor is their sum.
+inline constexpr std::string_view refunded_prefix = "refunded:";
+
+// Every name above, for the checks that keep the Lua and the webhooks in step.
+inline constexpr std::array all = {id,
+                                   status,
+                                   amount_minor,
+                                   currency,
+                                   interval,
+                                   payment_method,
+                                   campaign,
+                                   component,
+                                   page_url,
+                                   referrer,
+                                   country,
+                                   locale,
+                                   created_at_ms,
+                                   updated_at_ms,
+                                   checkout_session_id,
+                                   checkout_url,
+                                   manage_token_sha256,
+                                   reminder_reader,
+                                   subscription_id,
+                                   charges_succeeded,
+                                   total_given_minor,
+                                   total_refunded_minor,
+                                   last_charge_at_ms,
+                                   next_charge_at_ms,
+                                   consecutive_failures};
+inline constexpr std::array all_prefixes = {counted_prefix, refunded_prefix};
+
+}  // namespace supportd::pledges::pledge_field

@@ -1,0 +1,499 @@
+// service/pledges/scripts/*.lua alone against a real redis-server: known KEYS and ARGV in, the
+// reply and every key in Redis out, refusals included (a refusal writes nothing).
+#include <gtest/gtest.h>
+
+#include "pledges/scripts.hpp"
+#include "support/script_table.hpp"
+
+namespace supportd::pledges {
+namespace {
+
+using PledgeScripts = test::script_test;
+using strings = std::vector<std::string>;
+
+constexpr auto idem = "idem:pledge:k1";
+constexpr auto pledge = "pledge:pl_1";
+constexpr auto events = "pledge:pl_1:events";
+constexpr auto checkout = "checkout:cs_1";
+constexpr auto active = "stats:active";
+constexpr auto mrr = "stats:mrr_minor";
+constexpr auto version = "stats:version";
+constexpr auto rebuilt = "stats:reconciled_ms";
+constexpr auto seen = "seen:evt_1";
+constexpr auto subscription = "subscription:sub_1";
+
+TEST_F(PledgeScripts, ReserveIdempotency) {
+  const strings claimed = {"HSET", idem, "request", "h1", "state", "claimed", "pledge_id", "pl_0"};
+  const strings answered = {"HSET",      idem,
+                            "request",   "h1",
+                            "state",     "done",
+                            "pledge_id", "pl_0",
+                            "status",    "201",
+                            "location",  "https://checkout.example/cs_0",
+                            "body",      R"({"id":"pl_0"})"};
+  const std::string answered_after =
+      R"({body={"id":"pl_0"}, location=https://checkout.example/cs_0, pledge_id=pl_0, )"
+      R"(request=h1, state=done, status=201} ttl=86400s)";
+  check(scripts::reserve_idempotency,
+        {
+            {.name = "a free key is claimed for the new pledge, for the claim's time",
+             .keys = {idem},
+             .args = {"h1", "pl_1", "30000"},
+             .reply = R"(["reserved", "pl_1"])",
+             .after = {{idem, "{pledge_id=pl_1, request=h1, state=claimed} ttl=30s"}}},
+            {.name = "the same request while the claim is held waits for the holder",
+             .given = {claimed, {"PEXPIRE", idem, "20000"}},
+             .keys = {idem},
+             .args = {"h1", "pl_1", "30000"},
+             .reply = R"(["in_progress", "pl_0"])",
+             .after = {{idem, "{pledge_id=pl_0, request=h1, state=claimed} ttl=20s"}}},
+            {.name = "another request under a claimed key conflicts",
+             .given = {claimed},
+             .keys = {idem},
+             .args = {"h2", "pl_1", "30000"},
+             .reply = R"(["conflict"])",
+             .after = {{idem, "{pledge_id=pl_0, request=h1, state=claimed}"}}},
+            {.name = "the same request once answered replays the saved answer",
+             .given = {answered, {"PEXPIRE", idem, "86400000"}},
+             .keys = {idem},
+             .args = {"h1", "pl_1", "30000"},
+             .reply = R"(["replay", "201", "https://checkout.example/cs_0", "{"id":"pl_0"}"])",
+             .after = {{idem, answered_after}}},
+            {.name = "another request under an answered key conflicts",
+             .given = {answered, {"PEXPIRE", idem, "86400000"}},
+             .keys = {idem},
+             .args = {"h2", "pl_1", "30000"},
+             .reply = R"(["conflict"])",
+             .after = {{idem, answered_after}}},
+        });
+}
+
+TEST_F(PledgeScripts, ReleaseIdempotency) {
+  check(scripts::release_idempotency,
+        {
+            {.name = "a claim goes",
+             .given = {{"HSET", idem, "request", "h1", "state", "claimed", "pledge_id", "pl_0"}},
+             .keys = {idem},
+             .reply = "1",
+             .after = {}},
+            {.name = "a saved answer stays",
+             .given = {{"HSET", idem, "request", "h1", "state", "done", "status", "201"}},
+             .keys = {idem},
+             .reply = "1",
+             .after = {{idem, "{request=h1, state=done, status=201}"}}},
+            {.name = "no key: nothing to do", .keys = {idem}, .reply = "1", .after = {}},
+        });
+}
+
+// create_pledge.lua's ARGV: the event, id, session, whether a key answers, the answer kept for a
+// day, then the pledge's fields (a few of the eighteen the store writes: the script copies them).
+strings create_args(std::string_view session, std::string_view with_key, std::string_view status,
+                    std::string_view every, std::string_view amount, std::string_view currency) {
+  return {"ev-created",
+          "pl_1",
+          std::string(session),
+          std::string(with_key),
+          "201",
+          "https://checkout.example/cs_1",
+          "{}",
+          "86400000",
+          "id",
+          "pl_1",
+          "status",
+          std::string(status),
+          "interval",
+          std::string(every),
+          "amount_minor",
+          std::string(amount),
+          "currency",
+          std::string(currency)};
+}
+
+TEST_F(PledgeScripts, CreatePledge) {
+  const strings keys = {pledge, events, checkout, idem, active, mrr, version};
+  const strings claim = {"HSET", idem, "request", "h1", "state", "claimed", "pledge_id", "pl_1"};
+  const strings other_claim = {"HSET",  idem,      "request",   "h1",
+                               "state", "claimed", "pledge_id", "pl_0"};
+  check(
+      scripts::create_pledge,
+      {
+          {.name = "a pending pledge: its hash, first event and checkout index; stats unmoved",
+           .keys = keys,
+           .args = create_args("cs_1", "0", "pending", "month", "500", "USD"),
+           .reply = "1",
+           .after = {{pledge,
+                      "{amount_minor=500, currency=USD, id=pl_1, interval=month, status=pending}"},
+                     {events, "[ev-created]"},
+                     {checkout, "pl_1"}}},
+          {.name = "the request holding the key saves its answer under it, kept a day",
+           .given = {claim, {"PEXPIRE", idem, "30000"}},
+           .keys = keys,
+           .args = create_args("cs_1", "1", "pending", "month", "500", "USD"),
+           .reply = "1",
+           .after = {{pledge,
+                      "{amount_minor=500, currency=USD, id=pl_1, interval=month, status=pending}"},
+                     {events, "[ev-created]"},
+                     {checkout, "pl_1"},
+                     {idem,
+                      "{body={}, location=https://checkout.example/cs_1, pledge_id=pl_1, "
+                      "request=h1, state=done, status=201} ttl=86400s"}}},
+          {.name = "a key claimed for another pledge: refused, nothing written",
+           .given = {other_claim},
+           .keys = keys,
+           .args = create_args("cs_1", "1", "pending", "month", "500", "USD"),
+           .reply = "0",
+           .after = {{idem, "{pledge_id=pl_0, request=h1, state=claimed}"}}},
+          {.name = "a key whose claim expired meanwhile: refused, nothing written",
+           .keys = keys,
+           .args = create_args("cs_1", "1", "pending", "month", "500", "USD"),
+           .reply = "0",
+           .after = {}},
+          {.name = "an existing pledge is not overwritten",
+           .given = {{"HSET", pledge, "id", "pl_1", "status", "active"}},
+           .keys = keys,
+           .args = create_args("cs_1", "0", "pending", "month", "500", "USD"),
+           .reply = "0",
+           .after = {{pledge, "{id=pl_1, status=active}"}}},
+          {.name = "an active yearly pledge counts a twelfth, rounded down; no session: no index",
+           .keys = keys,
+           .args = create_args("", "0", "active", "year", "1299", "EUR"),
+           .reply = "1",
+           .after = {{pledge,
+                      "{amount_minor=1299, currency=EUR, id=pl_1, interval=year, status=active}"},
+                     {events, "[ev-created]"},
+                     {active, "{EUR=1}"},
+                     {mrr, "{EUR=108}"},
+                     {version, "1"}}},
+          {.name = "an active pledge without a currency is not counted",
+           .keys = keys,
+           .args = create_args("", "0", "active", "month", "500", ""),
+           .reply = "1",
+           .after = {{pledge,
+                      "{amount_minor=500, currency=, id=pl_1, interval=month, status=active}"},
+                     {events, "[ev-created]"}}},
+      });
+}
+
+TEST_F(PledgeScripts, TransitionPledge) {
+  const strings keys = {pledge, events, active, mrr, version};
+  auto a_pledge = [](std::string_view status, std::string_view every, std::string_view amount,
+                     std::string_view currency) {
+    return strings{"HSET",         pledge,
+                   "status",       std::string(status),
+                   "interval",     std::string(every),
+                   "amount_minor", std::string(amount),
+                   "currency",     std::string(currency)};
+  };
+  const strings stats[] = {
+      {"HSET", active, "USD", "3"}, {"HSET", mrr, "USD", "1500"}, {"SET", version, "7"}};
+  check(
+      scripts::transition_pledge,
+      {
+          {.name = "a missing pledge: reported, nothing written",
+           .keys = keys,
+           .args = {"pending", "active", "ev", "1700000000000"},
+           .reply = R"("missing")",
+           .after = {}},
+          {.name = "a pledge not in the expected state: its state, nothing written",
+           .given = {a_pledge("active", "month", "500", "USD")},
+           .keys = keys,
+           .args = {"pending", "active", "ev", "1700000000000"},
+           .reply = R"("active")",
+           .after = {{pledge, "{amount_minor=500, currency=USD, interval=month, status=active}"}}},
+          {.name = "pending to active: a monthly pledge counts its amount",
+           .given = {a_pledge("pending", "month", "500", "USD")},
+           .keys = keys,
+           .args = {"pending", "active", "ev-activated", "1700000000000"},
+           .reply = R"("applied")",
+           .after = {{pledge,
+                      "{amount_minor=500, currency=USD, interval=month, status=active, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-activated]"},
+                     {active, "{USD=1}"},
+                     {mrr, "{USD=500}"},
+                     {version, "1"}}},
+          {.name = "active to canceled takes its share back out",
+           .given = {a_pledge("active", "month", "500", "USD"), stats[0], stats[1], stats[2]},
+           .keys = keys,
+           .args = {"active", "canceled", "ev-ended", "1700000000000"},
+           .reply = R"("applied")",
+           .after = {{pledge,
+                      "{amount_minor=500, currency=USD, interval=month, status=canceled, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-ended]"},
+                     {active, "{USD=2}"},
+                     {mrr, "{USD=1000}"},
+                     {version, "8"}}},
+          {.name = "active to past_due keeps the share: the stats and version stay",
+           .given = {a_pledge("active", "month", "500", "USD"), stats[0], stats[1], stats[2]},
+           .keys = keys,
+           .args = {"active", "past_due", "ev-failed", "1700000000000"},
+           .reply = R"("applied")",
+           .after = {{pledge,
+                      "{amount_minor=500, currency=USD, interval=month, status=past_due, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-failed]"},
+                     {active, "{USD=3}"},
+                     {mrr, "{USD=1500}"},
+                     {version, "7"}}},
+          {.name = "a one-time gift paid is not recurring: no stats",
+           .given = {a_pledge("pending", "once", "2500", "USD")},
+           .keys = keys,
+           .args = {"pending", "paid", "ev-paid", "1700000000000"},
+           .reply = R"("applied")",
+           .after = {{pledge,
+                      "{amount_minor=2500, currency=USD, interval=once, status=paid, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-paid]"}}},
+          {.name = "a yearly JPY pledge activated counts 10000 / 12 = 833 yen",
+           .given = {a_pledge("pending", "year", "10000", "JPY")},
+           .keys = keys,
+           .args = {"pending", "active", "ev-activated", "1700000000000"},
+           .reply = R"("applied")",
+           .after = {{pledge,
+                      "{amount_minor=10000, currency=JPY, interval=year, status=active, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-activated]"},
+                     {active, "{JPY=1}"},
+                     {mrr, "{JPY=833}"},
+                     {version, "1"}}},
+      });
+}
+
+TEST_F(PledgeScripts, ApplyProviderUpdate) {
+  const strings keys = {pledge, events, seen, subscription, active, mrr, version};
+  const strings pending_monthly = {"HSET",         pledge,    "id",       "pl_1",
+                                   "status",       "pending", "interval", "month",
+                                   "amount_minor", "500",     "currency", "USD"};
+  const strings active_monthly = {"HSET",
+                                  pledge,
+                                  "id",
+                                  "pl_1",
+                                  "status",
+                                  "active",
+                                  "interval",
+                                  "month",
+                                  "amount_minor",
+                                  "500",
+                                  "currency",
+                                  "USD",
+                                  "counted:in_1",
+                                  "1",
+                                  "charges_succeeded",
+                                  "1",
+                                  "total_given_minor",
+                                  "500",
+                                  "consecutive_failures",
+                                  "2"};
+  // A renewal of in_1 or a failed attempt: no state change, the pledge's counters.
+  auto renewal = [](std::string_view count_once_as) {
+    return strings{"active",
+                   "",
+                   "ev-renewal",
+                   "1700000000000",
+                   "86400000",
+                   "",
+                   "2",
+                   std::string(count_once_as),
+                   "charges_succeeded",
+                   "1",
+                   "total_given_minor",
+                   "500",
+                   "last_charge_at_ms",
+                   "1700000000000"};
+  };
+  check(
+      scripts::apply_provider_update,
+      {
+          {.name = "an event applied before (its mark is there) is a duplicate: nothing written",
+           .given = {pending_monthly, {"SET", seen, "1"}},
+           .keys = keys,
+           .args = {"pending", "active", "ev", "1700000000000", "86400000", "", "0", ""},
+           .reply = R"(["duplicate"])",
+           .after = {{pledge,
+                      "{amount_minor=500, currency=USD, id=pl_1, interval=month, status=pending}"},
+                     {seen, "1"}}},
+          {.name = "a missing pledge: reported, nothing written",
+           .keys = keys,
+           .args = {"pending", "active", "ev", "1700000000000", "86400000", "", "0", ""},
+           .reply = R"(["missing"])",
+           .after = {}},
+          {.name = "a pledge moved on since it was read: its state, nothing written",
+           .given = {active_monthly},
+           .keys = keys,
+           .args = {"pending", "active", "ev", "1700000000000", "86400000", "", "0", ""},
+           .reply = R"(["changed", "active"])",
+           .after = {{pledge,
+                      "{amount_minor=500, charges_succeeded=1, consecutive_failures=2, "
+                      "counted:in_1=1, currency=USD, id=pl_1, interval=month, status=active, "
+                      "total_given_minor=500}"}}},
+          {.name = "a checkout completed: activated, counted, indexed, marked, in the stats",
+           .given = {pending_monthly},
+           .keys = {pledge, events, seen, subscription, active, mrr, version, "payment:ch_1",
+                    "payment:pi_1"},
+           .args = {"pending", "active", "ev-completed", "1700000000000", "86400000", "sub_1", "2",
+                    "in_1", "charges_succeeded", "1", "total_given_minor", "500", "subscription_id",
+                    "sub_1", "last_charge_at_ms", "1699999999000"},
+           .reply = R"(["applied"])",
+           .after = {{pledge,
+                      "{amount_minor=500, charges_succeeded=1, counted:in_1=1, currency=USD, "
+                      "id=pl_1, interval=month, last_charge_at_ms=1699999999000, status=active, "
+                      "subscription_id=sub_1, total_given_minor=500, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-completed]"},
+                     {seen, "1 ttl=86400s"},
+                     {subscription, "pl_1"},
+                     {"payment:ch_1", "pl_1 ttl=34560000s"},
+                     {"payment:pi_1", "pl_1 ttl=34560000s"},
+                     {active, "{USD=1}"},
+                     {mrr, "{USD=500}"},
+                     {version, "1"}}},
+          {.name = "a payment counted before (under another event) is not counted again",
+           .given = {active_monthly},
+           .keys = keys,
+           .args = renewal("in_1"),
+           .reply = R"(["applied"])",
+           .after = {{pledge,
+                      "{amount_minor=500, charges_succeeded=1, consecutive_failures=2, "
+                      "counted:in_1=1, currency=USD, id=pl_1, interval=month, "
+                      "last_charge_at_ms=1700000000000, status=active, total_given_minor=500, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-renewal]"},
+                     {seen, "1 ttl=86400s"}}},
+          {.name = "a new payment is counted, and remembered as counted",
+           .given = {active_monthly},
+           .keys = keys,
+           .args = renewal("in_2"),
+           .reply = R"(["applied"])",
+           .after = {{pledge,
+                      "{amount_minor=500, charges_succeeded=2, consecutive_failures=2, "
+                      "counted:in_1=1, counted:in_2=1, currency=USD, id=pl_1, interval=month, "
+                      "last_charge_at_ms=1700000000000, status=active, total_given_minor=1000, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-renewal]"},
+                     {seen, "1 ttl=86400s"}}},
+          {.name = "increments with no payment named are applied (the mark makes them once)",
+           .given = {active_monthly},
+           .keys = keys,
+           .args = {"active", "past_due", "ev-failed", "1700000000000", "86400000", "", "1", "",
+                    "consecutive_failures", "1"},
+           .reply = R"(["applied"])",
+           .after = {{pledge,
+                      "{amount_minor=500, charges_succeeded=1, consecutive_failures=3, "
+                      "counted:in_1=1, currency=USD, id=pl_1, interval=month, status=past_due, "
+                      "total_given_minor=500, updated_at_ms=1700000000000}"},
+                     {events, "[ev-failed]"},
+                     {seen, "1 ttl=86400s"}}},
+          {.name = "refunds are kept per charge; the pledge's total is their sum",
+           .given = {{"HSET", pledge, "id", "pl_1", "status", "paid", "interval", "once",
+                      "refunded:ch_1", "200", "refunded:ch_2", "100"}},
+           .keys = keys,
+           .args = {"paid", "", "ev-refund", "1700000000000", "86400000", "", "0", "",
+                    "refunded:ch_2", "300"},
+           .reply = R"(["applied"])",
+           .after = {{pledge,
+                      "{id=pl_1, interval=once, refunded:ch_1=200, refunded:ch_2=300, "
+                      "status=paid, total_refunded_minor=500, updated_at_ms=1700000000000}"},
+                     {events, "[ev-refund]"},
+                     {seen, "1 ttl=86400s"}}},
+          {.name = "a subscription ended: canceled, its share out of the stats",
+           .given = {active_monthly,
+                     {"HSET", active, "USD", "1"},
+                     {"HSET", mrr, "USD", "500"},
+                     {"SET", version, "3"}},
+           .keys = keys,
+           .args = {"active", "canceled", "ev-ended", "1700000000000", "86400000", "sub_1", "0",
+                    ""},
+           .reply = R"(["applied"])",
+           .after = {{pledge,
+                      "{amount_minor=500, charges_succeeded=1, consecutive_failures=2, "
+                      "counted:in_1=1, currency=USD, id=pl_1, interval=month, status=canceled, "
+                      "total_given_minor=500, updated_at_ms=1700000000000}"},
+                     {events, "[ev-ended]"},
+                     {seen, "1 ttl=86400s"},
+                     {subscription, "pl_1"},
+                     {active, "{USD=0}"},
+                     {mrr, "{USD=0}"},
+                     {version, "4"}}},
+      });
+}
+
+TEST_F(PledgeScripts, ReadStats) {
+  check(
+      scripts::read_stats,
+      {
+          {.name = "nothing counted yet",
+           .keys = {active, mrr, rebuilt},
+           .reply = "[[], [], nil]",
+           .after = {}},
+          {.name = "both hashes and when they were rebuilt",
+           .given = {{"HSET", active, "USD", "2", "EUR", "1"},
+                     {"HSET", mrr, "USD", "1000", "EUR", "108"},
+                     {"SET", rebuilt, "1700000000000"}},
+           .keys = {active, mrr, rebuilt},
+           .reply = R"([["USD", "2", "EUR", "1"], ["USD", "1000", "EUR", "108"], "1700000000000"])",
+           .after = {{active, "{EUR=1, USD=2}"},
+                     {mrr, "{EUR=108, USD=1000}"},
+                     {rebuilt, "1700000000000"}}},
+      });
+}
+
+TEST_F(PledgeScripts, ReadPledges) {
+  check(scripts::read_pledges,
+        {
+            {.name = "what the stats count of each pledge; nils for one gone since the SCAN",
+             .given = {{"HSET", "pledge:a", "status", "active", "interval", "month", "amount_minor",
+                        "500", "currency", "USD", "campaign", "winter"},
+                       {"HSET", "pledge:c", "status", "pending", "interval", "once", "amount_minor",
+                        "700", "currency", "JPY"}},
+             .keys = {"pledge:a", "pledge:b", "pledge:c"},
+             .reply = R"([["active", "month", "500", "USD"], [nil, nil, nil, nil], )"
+                      R"(["pending", "once", "700", "JPY"]])",
+             .after = {{"pledge:a",
+                        "{amount_minor=500, campaign=winter, currency=USD, interval=month, "
+                        "status=active}"},
+                       {"pledge:c",
+                        "{amount_minor=700, currency=JPY, interval=once, status=pending}"}}},
+        });
+}
+
+TEST_F(PledgeScripts, ReplaceStats) {
+  const strings keys = {active, mrr, version, rebuilt};
+  const strings counted[] = {{"HSET", active, "USD", "3", "GBP", "1"},
+                             {"HSET", mrr, "USD", "1500", "GBP", "250"},
+                             {"SET", version, "7"}};
+  check(scripts::replace_stats,
+        {
+            {.name = "a pledge changed since the read (the version moved): nothing written",
+             .given = {counted[0], counted[1], counted[2]},
+             .keys = keys,
+             .args = {"6", "1700000000000", "USD", "2", "1000"},
+             .reply = R"(["changed"])",
+             .after = {{active, "{GBP=1, USD=3}"}, {mrr, "{GBP=250, USD=1500}"}, {version, "7"}}},
+            {.name = "never counted: read at version 0, the sums are written",
+             .keys = keys,
+             .args = {"0", "1700000000000", "USD", "2", "1000", "EUR", "1", "108"},
+             .reply = "[\"replaced\", [], []]",
+             .after = {{active, "{EUR=1, USD=2}"},
+                       {mrr, "{EUR=108, USD=1000}"},
+                       {rebuilt, "1700000000000"}}},
+            {.name = "the sums replace what was there, which is answered; the version stays",
+             .given = {counted[0], counted[1], counted[2]},
+             .keys = keys,
+             .args = {"7", "1700000000000", "USD", "2", "1000"},
+             .reply = R"(["replaced", ["USD", "3", "GBP", "1"], ["USD", "1500", "GBP", "250"]])",
+             .after = {{active, "{USD=2}"},
+                       {mrr, "{USD=1000}"},
+                       {version, "7"},
+                       {rebuilt, "1700000000000"}}},
+            {.name = "no active recurring pledge left: the hashes go",
+             .given = {counted[0], counted[1], counted[2]},
+             .keys = keys,
+             .args = {"7", "1700000000000"},
+             .reply = R"(["replaced", ["USD", "3", "GBP", "1"], ["USD", "1500", "GBP", "250"]])",
+             .after = {{version, "7"}, {rebuilt, "1700000000000"}}},
+        });
+}
+
+}  // namespace
+}  // namespace supportd::pledges
