@@ -49,6 +49,7 @@
 #include "reminders/reminder_metrics.hpp"
 #include "reminders/reminder_routes.hpp"
 #include "reminders/reminder_scheduler.hpp"
+#include "reminders/reminder_signup.hpp"
 #include "reminders/reminder_store.hpp"
 #include "security/data_keys.hpp"
 #include "webhooks/event_processor.hpp"
@@ -84,6 +85,7 @@ struct worker {
   std::unique_ptr<reconcile::stripe_reconciler> reconciler;
   std::unique_ptr<reminders::reminder_store> reminder_store;
   std::unique_ptr<reminders::reminder_book> reminder_book;
+  std::unique_ptr<reminders::reminder_signup> reminder_signup;
   std::unique_ptr<notify::webhook_sender> notify;
   std::unique_ptr<reminders::reminder_scheduler> scheduler;
   std::optional<limits::public_gate> gate;
@@ -489,22 +491,27 @@ server::server(config::settings settings, feature_settings features,
     w->pledges.emplace(pledges::pledge_context{s.settings, *w->redis, *w->replication, *w->gate,
                                                w->stripe.get(), s.pledge_metrics,
                                                s.features.pledge_limits});
-    w->reminders.emplace(reminders::reminder_context{s.settings, *w->redis, *w->replication,
-                                                     *w->gate, s.reminder_metrics});
     w->webhooks.emplace(
         webhooks::webhook_context{s.settings, *w->redis, *w->replication, s.webhook_metrics});
     // The reconciler, when there is one, is set once it exists (below).
     w->reconcile.emplace(reconcile::reconcile_context{s.settings, *w->redis, nullptr});
     w->ops.emplace(ops::ops_context{s.settings, *w->redis, s.registry, s, s.pledge_metrics});
     // The book also serves the webhook processor: a paid pledge cancels reminders even where
-    // none are delivered.
+    // none are delivered. Without data keys reminders are off, but the store still answers the
+    // admin's dead-letter list.
+    w->reminder_store =
+        std::make_unique<reminders::reminder_store>(*w->redis, s.settings.redis_prefix);
     if (s.settings.data_keys) {
-      w->reminder_store =
-          std::make_unique<reminders::reminder_store>(*w->redis, s.settings.redis_prefix);
       w->reminder_book = std::make_unique<reminders::reminder_book>(
           *w->reminder_store, *s.settings.data_keys, s.settings.link_secret,
           s.settings.reminder_retention);
+      w->reminder_signup = std::make_unique<reminders::reminder_signup>(
+          *w->reminder_book, *w->redis, s.settings.redis_prefix,
+          s.settings.reminder_signups_per_email_per_hour, *w->replication);
     }
+    w->reminders.emplace(reminders::reminder_context{s.settings, *w->gate, s.reminder_metrics,
+                                                     *w->reminder_store, w->reminder_book.get(),
+                                                     w->reminder_signup.get()});
     if (deliver_reminders) {
       w->notify = std::make_unique<notify::webhook_sender>(
           w->io, *notify::endpoint::parse(s.settings.notify_url), s.settings.notify_keys,

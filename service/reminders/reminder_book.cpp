@@ -221,6 +221,31 @@ awaitable<result<erasure_report>> reminder_book::erase_reader(std::string_view e
   co_return report;
 }
 
+awaitable<result<replay_outcome>> reminder_book::replay_dead(std::string_view id,
+                                                             std::int64_t now_unix) {
+  if (!is_reminder_id(id)) {
+    co_return replay_outcome::not_found;
+  }
+  auto found = co_await store_.find(id);
+  if (!found) {
+    co_return found.error();
+  }
+  if (!*found || (*found)->value.status() != v1::Reminder::DEAD) {
+    co_return replay_outcome::not_found;
+  }
+  reminder_change change{std::string(id), (*found)->bytes, (*found)->value, {}};
+  change.next.set_status(v1::Reminder::PENDING);
+  change.next.set_failed_attempts(0);
+  change.next.clear_last_error();
+  change.next.set_updated_at_unix(now_unix);
+  change.where.due_ms = now_unix * 1000;
+  auto written = co_await store_.replace(std::move(change));
+  if (!written) {
+    co_return written.error();
+  }
+  co_return *written ? replay_outcome::replayed : replay_outcome::changed;
+}
+
 std::string reminder_book::unsubscribe_token(std::string_view id, std::int64_t now_unix) const {
   return security::sign_link(link_secret_, "reminder-unsubscribe", id,
                              now_unix + unsubscribe_link_seconds);

@@ -1,6 +1,7 @@
-// What readers (and the erasure admin call) do to reminders: sign up, unsubscribe, delete,
-// have them cancelled by giving, be erased. Each is a read and a compare-and-set write on
-// reminder_store, retried when a concurrent change wins.
+// What readers and admins do to reminders: sign up, unsubscribe, delete, have them cancelled
+// by giving, be erased; re-seal addresses, replay a dead letter. Each is a read and a
+// compare-and-set write on reminder_store, retried when a concurrent change wins (a replay is
+// not: see replay_dead).
 //
 // Not thread-safe: one per worker thread, over that thread's Redis connection.
 #pragma once
@@ -35,6 +36,12 @@ enum class stop_outcome {
 
 struct erasure_report {
   std::int64_t reminders_removed = 0;
+};
+
+enum class replay_outcome {
+  replayed,   // pending again, due now
+  not_found,  // no such reminder, or it is not a dead letter (any more)
+  changed,    // someone changed it between the read and the write: nothing done
 };
 
 // One call's share of re-sealing every stored address under the sealing key.
@@ -82,6 +89,11 @@ class reminder_book {
   // walk reports nothing re-sealed or unreadable, no stored address needs an older key.
   awaitable<boost::system::result<reseal_report>> reseal(std::string_view cursor,
                                                          std::int64_t limit);
+
+  // A dead letter sent again: pending, due now, its failed attempts forgotten. One attempt: a
+  // dead letter that changed meanwhile is no longer the one the admin chose to replay.
+  awaitable<boost::system::result<replay_outcome>> replay_dead(std::string_view id,
+                                                               std::int64_t now_unix);
 
   // Unsubscribe links are signed and expire (the manage token is reminder_id.hpp's).
   std::string unsubscribe_token(std::string_view id, std::int64_t now_unix) const;

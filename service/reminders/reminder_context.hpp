@@ -1,13 +1,10 @@
-// What the reminder routes use on one worker thread; app/ builds one per worker.
+// What the reminder routes use on one worker thread; app/ builds one per worker, over that
+// worker's Redis connection.
 #pragma once
 
 namespace supportd::config {
 struct settings;
 }
-namespace supportd::redis {
-class connection;
-class replica_wait;
-}  // namespace supportd::redis
 namespace supportd::limits {
 class public_gate;
 }
@@ -15,14 +12,20 @@ class public_gate;
 namespace supportd::reminders {
 
 struct reminder_metrics;
+class reminder_store;
+class reminder_book;
+class reminder_signup;
 
 struct reminder_context {
   const config::settings& settings;
-  redis::connection& redis;
-  // Holds back a sign-up's acknowledgement until Redis's replicas have it.
-  redis::replica_wait& replication;
   limits::public_gate& gate;
   reminder_metrics& stats;
+  // For the routes that only read (a reminder's status, the dead letters).
+  reminder_store& store;
+  // What changes reminders, and the sign-up; both null when reminders are off (no
+  // --data-key-file: addresses could be neither sealed nor opened).
+  reminder_book* book;
+  reminder_signup* signup;
 };
 
 }  // namespace supportd::reminders

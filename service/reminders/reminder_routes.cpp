@@ -5,7 +5,6 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
-#include <chrono>
 
 #include "config/settings.hpp"
 #include "core/clock.hpp"
@@ -16,14 +15,13 @@
 #include "http/html_page.hpp"
 #include "http/problem.hpp"
 #include "limits/public_gate.hpp"
-#include "limits/rate_limiter.hpp"
 #include "log/logger.hpp"
-#include "redis/replica_wait.hpp"
 #include "reminders/reminder_book.hpp"
 #include "reminders/reminder_context.hpp"
 #include "reminders/reminder_id.hpp"
 #include "reminders/reminder_metrics.hpp"
 #include "reminders/reminder_request.hpp"
+#include "reminders/reminder_signup.hpp"
 #include "reminders/reminder_store.hpp"
 #include "reminders/schedule.hpp"
 #include "security/data_keys.hpp"
@@ -80,9 +78,10 @@ boost::json::object to_json(std::string_view id, const v1::Reminder& r) {
 // the admin token. Otherwise 401 without a token, and 404 for an unknown id and a wrong token
 // alike, so ids cannot be probed.
 std::optional<http::response> refuse_unless_manager(const http::request& req,
-                                                    const config::settings& s,
+                                                    const reminder_context& ctx,
                                                     std::string_view id) {
-  if (!s.data_keys) {
+  const auto& s = ctx.settings;
+  if (!ctx.book) {
     return reminders_off();
   }
   auto token = req.bearer_token();
@@ -109,6 +108,53 @@ std::optional<http::response> refuse_unless_manager(const http::request& req,
   return http::make_problem_response(http::not_found());
 }
 
+std::string_view refusal_reason(signup_outcome::kind what) {
+  switch (what) {
+    case signup_outcome::kind::reader_limited:
+      return "email_rate_limited";
+    case signup_outcome::kind::not_replicated:
+      return "not_replicated";
+    default:
+      return "unavailable";
+  }
+}
+
+http::response refusal_of(const signup_outcome& outcome) {
+  switch (outcome.what) {
+    case signup_outcome::kind::reader_limited:
+      return too_many(outcome.retry_after_seconds,
+                      "Too many sign-ups for this address; try again later.");
+    case signup_outcome::kind::not_replicated:
+      return http::store_not_replicated_response();
+    default:
+      return http::store_unavailable_response();
+  }
+}
+
+// A plain form's reader goes back to the site's thanks page, or gets a page of ours.
+http::response signed_up_page(const config::settings& s, const signup& done) {
+  if (!s.reminder_thanks_url.empty()) {
+    return http::response::see_other(s.reminder_thanks_url);
+  }
+  return http::html_page(201, "We will remind you",
+                         "<p>Thank you. We will email you on " +
+                             core::format_rfc3339(done.due_unix).substr(0, 10) + ".</p>");
+}
+
+http::response signed_up_json(const config::settings& s, const valid_reminder& reminder,
+                              const signup& done) {
+  boost::json::object body{{"id", done.id},
+                           {"status", "pending"},
+                           {"due_at", core::format_rfc3339(done.due_unix)},
+                           {"manage_token", manage_token(s.link_secret, done.id)}};
+  if (reminder.every_months > 0) {
+    body["every_months"] = reminder.every_months;
+  }
+  auto r = http::response::json(201, boost::json::serialize(body));
+  r.with_header("Location", "/v1/reminders/" + done.id);
+  return r;
+}
+
 http::response link_broken() {
   return http::html_page(403, "This link does not work",
                          "<p>The link has expired or is not valid. Use the newest reminder email "
@@ -126,7 +172,7 @@ awaitable<http::response> create_reminder(const http::request& req, reminder_con
   auto& refused = ctx.stats.refused;
   // Decided before the co_await: g++ 12 builds both arms of a conditional inside one.
   std::optional<http::response> off;
-  if (!s.data_keys) {
+  if (!ctx.signup) {
     off = reminders_off();
   }
   auto gate = co_await ctx.gate.check(req, std::move(off),
@@ -158,70 +204,26 @@ awaitable<http::response> create_reminder(const http::request& req, reminder_con
   }
   const auto& reminder = std::get<valid_reminder>(validated);
 
-  // Per reader too, counted under a keyed hash: Redis never sees the address.
-  if (s.reminder_signups_per_email_per_hour > 0) {
-    limits::rate_limiter per_email(ctx.redis, s.redis_prefix, s.reminder_signups_per_email_per_hour,
-                                   std::chrono::hours(1));
-    auto reader = security::to_hex(s.data_keys->lookup_hash("rate-limit", reminder.email));
-    auto reader_rate = co_await per_email.hit("reminder-email", reader.substr(0, 32));
-    if (!reader_rate) {
-      co_return answer(http::store_unavailable_response());
-    }
-    if (!reader_rate->allowed) {
-      refused.with({"email_rate_limited"}).inc();
-      co_return answer(too_many(reader_rate->retry_after_seconds,
-                                "Too many sign-ups for this address; try again later."));
-    }
-  }
-
-  reminder_store store(ctx.redis, s.redis_prefix);
-  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  const auto written_on = ctx.replication.session();
-  auto done = co_await book.sign_up(reminder, now);
-  if (!done) {
-    refused.with({"unavailable"}).inc();
-    co_return answer(http::store_unavailable_response());
-  }
-  // Not acknowledged until Redis's replicas have it (--redis-wait-replicas). Sent again, the
-  // sign-up makes a second reminder; delivery sends the reader one per campaign all the same.
-  auto held = co_await ctx.replication.confirm(written_on);
-  if (held != redis::replica_wait::outcome::confirmed) {
-    refused.with({"not_replicated"}).inc();
-    co_return answer(http::store_not_replicated_response());
+  auto outcome = co_await ctx.signup->sign_up(reminder, now);
+  if (outcome.what != signup_outcome::kind::signed_up) {
+    refused.with({refusal_reason(outcome.what)}).inc();
+    co_return answer(refusal_of(outcome));
   }
   // Every sign-up is a new reminder: nothing here, in the answer or the metrics, can tell
   // whether the address had one.
   ctx.stats.signups.with({"created"}).inc();
-  log::info("reminder signed up", {{"reminder_id", done->id}, {"campaign", reminder.campaign}});
-  if (form) {
-    if (!s.reminder_thanks_url.empty()) {
-      co_return answer(http::response::see_other(s.reminder_thanks_url));
-    }
-    co_return answer(http::html_page(201, "We will remind you",
-                                     "<p>Thank you. We will email you on " +
-                                         core::format_rfc3339(done->due_unix).substr(0, 10) +
-                                         ".</p>"));
-  }
-  boost::json::object body{{"id", done->id},
-                           {"status", "pending"},
-                           {"due_at", core::format_rfc3339(done->due_unix)},
-                           {"manage_token", manage_token(s.link_secret, done->id)}};
-  if (reminder.every_months > 0) {
-    body["every_months"] = reminder.every_months;
-  }
-  auto r = http::response::json(201, boost::json::serialize(body));
-  r.with_header("Location", "/v1/reminders/" + done->id);
-  co_return answer(std::move(r));
+  log::info("reminder signed up",
+            {{"reminder_id", outcome.done.id}, {"campaign", reminder.campaign}});
+  co_return answer(form ? signed_up_page(s, outcome.done)
+                        : signed_up_json(s, reminder, outcome.done));
 }
 
 awaitable<http::response> get_reminder(const http::request& req, reminder_context& ctx) {
-  const auto& s = ctx.settings;
   auto id = req.path_param("id");
-  if (auto refusal = refuse_unless_manager(req, s, id)) {
+  if (auto refusal = refuse_unless_manager(req, ctx, id)) {
     co_return *refusal;
   }
-  reminder_store store(ctx.redis, s.redis_prefix);
-  auto found = co_await store.find(id);
+  auto found = co_await ctx.store.find(id);
   if (!found) {
     co_return http::store_unavailable_response();
   }
@@ -234,14 +236,11 @@ awaitable<http::response> get_reminder(const http::request& req, reminder_contex
 }
 
 awaitable<http::response> delete_reminder(const http::request& req, reminder_context& ctx) {
-  const auto& s = ctx.settings;
   auto id = req.path_param("id");
-  if (auto refusal = refuse_unless_manager(req, s, id)) {
+  if (auto refusal = refuse_unless_manager(req, ctx, id)) {
     co_return *refusal;
   }
-  reminder_store store(ctx.redis, s.redis_prefix);
-  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  auto removed = co_await book.remove(id);
+  auto removed = co_await ctx.book->remove(id);
   if (!removed) {
     co_return http::store_unavailable_response();
   }
@@ -256,8 +255,7 @@ awaitable<http::response> delete_reminder(const http::request& req, reminder_con
 }
 
 awaitable<http::response> unsubscribe(const http::request& req, reminder_context& ctx) {
-  const auto& s = ctx.settings;
-  if (!s.data_keys) {
+  if (!ctx.book) {
     co_return reminders_off();
   }
   // The link carries both in its query; a form that lost the query may post them.
@@ -271,12 +269,11 @@ awaitable<http::response> unsubscribe(const http::request& req, reminder_context
       token = http::form_field(req.body, "token");
     }
   }
-  reminder_store store(ctx.redis, s.redis_prefix);
-  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  if (!is_reminder_id(id) || !book.unsubscribe_token_matches(id, token, core::now_unix_seconds())) {
+  const auto now = core::now_unix_seconds();
+  if (!is_reminder_id(id) || !ctx.book->unsubscribe_token_matches(id, token, now)) {
     co_return link_broken();
   }
-  auto stopped = co_await book.unsubscribe(id, core::now_unix_seconds());
+  auto stopped = co_await ctx.book->unsubscribe(id, now);
   if (!stopped) {
     co_return http::store_unavailable_response();
   }
@@ -290,15 +287,13 @@ awaitable<http::response> unsubscribe(const http::request& req, reminder_context
 }
 
 awaitable<http::response> unsubscribe_page(const http::request& req, reminder_context& ctx) {
-  const auto& s = ctx.settings;
-  if (!s.data_keys) {
+  if (!ctx.book) {
     co_return reminders_off();
   }
   auto id = req.query_param("id");
   auto token = req.query_param("token");
-  reminder_store store(ctx.redis, s.redis_prefix);
-  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  if (!is_reminder_id(id) || !book.unsubscribe_token_matches(id, token, core::now_unix_seconds())) {
+  const auto now = core::now_unix_seconds();
+  if (!is_reminder_id(id) || !ctx.book->unsubscribe_token_matches(id, token, now)) {
     co_return link_broken();
   }
   // The form posts back to this same URL (query included); id and token are base64url and
@@ -315,7 +310,7 @@ awaitable<http::response> erase_reader(const http::request& req, reminder_contex
   if (auto refusal = http::refuse_unless_admin(req, s)) {
     co_return *refusal;
   }
-  if (!s.data_keys) {
+  if (!ctx.book) {
     co_return reminders_off();
   }
   boost::system::error_code ec;
@@ -332,9 +327,7 @@ awaitable<http::response> erase_reader(const http::request& req, reminder_contex
     co_return http::make_problem_response(
         http::invalid_fields({{"email", "invalid", "Send {\"email\": \"reader@example.org\"}."}}));
   }
-  reminder_store store(ctx.redis, s.redis_prefix);
-  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  auto report = co_await book.erase_reader(*email);
+  auto report = co_await ctx.book->erase_reader(*email);
   if (!report) {
     co_return http::store_unavailable_response();
   }
@@ -354,7 +347,7 @@ awaitable<http::response> reseal_reminders(const http::request& req, reminder_co
   if (auto refusal = http::refuse_unless_admin(req, s)) {
     co_return *refusal;
   }
-  if (!s.data_keys) {
+  if (!ctx.book) {
     co_return reminders_off();
   }
   // SCAN's cursor is an unsigned decimal number; the default share keeps a call to seconds.
@@ -377,9 +370,7 @@ awaitable<http::response> reseal_reminders(const http::request& req, reminder_co
   if (!bad.empty()) {
     co_return http::make_problem_response(http::invalid_fields(std::move(bad)));
   }
-  reminder_store store(ctx.redis, s.redis_prefix);
-  reminder_book book(store, *s.data_keys, s.link_secret, s.reminder_retention);
-  auto report = co_await book.reseal(cursor, limit);
+  auto report = co_await ctx.book->reseal(cursor, limit);
   if (!report) {
     co_return http::store_unavailable_response();
   }
@@ -387,7 +378,7 @@ awaitable<http::response> reseal_reminders(const http::request& req, reminder_co
                                           {"resealed", report->resealed},
                                           {"unreadable", report->unreadable}});
   boost::json::object out{
-      {"sealing_key", s.data_keys->sealing_key_id()},
+      {"sealing_key", ctx.book->keys().sealing_key_id()},
       {"examined", report->examined},
       {"resealed", report->resealed},
       {"unreadable", report->unreadable},
@@ -403,8 +394,7 @@ awaitable<http::response> list_dead_reminders(const http::request& req, reminder
   if (auto refusal = http::refuse_unless_admin(req, s)) {
     co_return *refusal;
   }
-  reminder_store store(ctx.redis, s.redis_prefix);
-  auto letters = co_await store.dead_letters(100);
+  auto letters = co_await ctx.store.dead_letters(100);
   if (!letters) {
     co_return http::store_unavailable_response();
   }
@@ -421,33 +411,22 @@ awaitable<http::response> list_dead_reminders(const http::request& req, reminder
 }
 
 awaitable<http::response> replay_dead_reminder(const http::request& req, reminder_context& ctx) {
-  const auto& s = ctx.settings;
-  if (auto refusal = http::refuse_unless_admin(req, s)) {
+  if (auto refusal = http::refuse_unless_admin(req, ctx.settings)) {
     co_return *refusal;
   }
+  if (!ctx.book) {
+    co_return reminders_off();
+  }
   auto id = req.path_param("id");
-  reminder_store store(ctx.redis, s.redis_prefix);
-  if (!is_reminder_id(id)) {
-    co_return http::make_problem_response(http::not_found());
-  }
-  auto found = co_await store.find(id);
-  if (!found) {
+  const auto now = core::now_unix_seconds();
+  auto replayed = co_await ctx.book->replay_dead(id, now);
+  if (!replayed) {
     co_return http::store_unavailable_response();
   }
-  if (!*found || (*found)->value.status() != v1::Reminder::DEAD) {
+  if (*replayed == replay_outcome::not_found) {
     co_return http::make_problem_response(http::not_found());
   }
-  reminder_change change{std::string(id), (*found)->bytes, (*found)->value, {}};
-  change.next.set_status(v1::Reminder::PENDING);
-  change.next.set_failed_attempts(0);
-  change.next.clear_last_error();
-  change.next.set_updated_at_unix(core::now_unix_seconds());
-  change.where.due_ms = core::now_unix_seconds() * 1000;
-  auto written = co_await store.replace(std::move(change));
-  if (!written) {
-    co_return http::store_unavailable_response();
-  }
-  if (!*written) {
+  if (*replayed == replay_outcome::changed) {
     co_return http::make_problem_response(409, "changed", "Conflict",
                                           "The reminder changed meanwhile; list again.");
   }

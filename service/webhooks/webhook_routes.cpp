@@ -62,10 +62,7 @@ awaitable<http::response> receive_stripe(const http::request& req, webhook_conte
       co_await stream.append(parsed.update.event_id, parsed.type, req.body, s.webhook_max_backlog);
   if (!appended) {
     m.received.with({"stripe", type, "unavailable"}).inc();
-    auto r = http::make_problem_response(
-        http::service_unavailable("store_unavailable", "Not stored; Stripe will retry."));
-    r.with_header("Retry-After", "1");
-    co_return r;
+    co_return http::store_unavailable_response();
   }
   if (!*appended) {
     // Refused rather than stored at the cost of events already acknowledged: Stripe retries
@@ -96,8 +93,7 @@ awaitable<http::response> list_dead_letters(const http::request& req, webhook_co
   event_stream stream(ctx.redis, ctx.settings.redis_prefix);
   auto letters = co_await stream.dead_letters();
   if (!letters) {
-    co_return http::make_problem_response(
-        http::service_unavailable("store_unavailable", "Redis does not answer."));
+    co_return http::store_unavailable_response();
   }
   boost::json::array out;
   for (const auto& [id, letter] : *letters) {
@@ -121,8 +117,7 @@ awaitable<http::response> replay_dead_letter(const http::request& req, webhook_c
   event_stream stream(ctx.redis, ctx.settings.redis_prefix);
   auto replayed = co_await stream.replay(id);
   if (!replayed) {
-    co_return http::make_problem_response(
-        http::service_unavailable("store_unavailable", "Redis does not answer."));
+    co_return http::store_unavailable_response();
   }
   if (!*replayed) {
     co_return http::make_problem_response(http::not_found());
