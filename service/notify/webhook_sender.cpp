@@ -30,7 +30,7 @@ std::optional<endpoint> endpoint::parse(std::string_view url) {
   if (!parsed || parsed->has_fragment()) {
     return std::nullopt;
   }
-  // base_url wants the origin alone: the URL without its path and query.
+  // http::base_url wants the origin alone: the URL without its path and query.
   boost::urls::url origin(*parsed);
   origin.remove_query().set_encoded_path("");
   auto server = http::base_url::parse(origin.buffer());

@@ -18,7 +18,7 @@ using providers::provider_error;
 constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 // Stripe's error type and code, never its message (which may repeat what was sent).
-std::string describe_error(const outbound_response& r) {
+std::string describe_error(const http::outbound_response& r) {
   boost::system::error_code ec;
   auto json = boost::json::parse(r.body, ec);
   std::string out = "HTTP " + std::to_string(r.status);
@@ -36,7 +36,7 @@ std::string describe_error(const outbound_response& r) {
 
 // Passes the caller's trace on (W3C Trace Context); Stripe ignores the header, a proxy or an
 // egress gateway in between may not.
-void add_traceparent(outbound_request& request, const std::string& traceparent) {
+void add_traceparent(http::outbound_request& request, const std::string& traceparent) {
   if (!traceparent.empty()) {
     request.headers.emplace_back("traceparent", traceparent);
   }
@@ -53,8 +53,8 @@ stripe_client::stripe_client(net::io_context& io, const client_settings& setting
       breaker_(breaker),
       metrics_(metrics) {}
 
-awaitable<providers::provider_result<outbound_response>> stripe_client::call(
-    std::string_view operation, outbound_request request) {
+awaitable<providers::provider_result<http::outbound_response>> stripe_client::call(
+    std::string_view operation, http::outbound_request request) {
   auto& calls = metrics_.calls;
   auto& open_gauge = metrics_.breaker_open.with({"stripe"});
   if (!breaker_.allow()) {
@@ -68,7 +68,7 @@ awaitable<providers::provider_result<outbound_response>> stripe_client::call(
   const auto started = std::chrono::steady_clock::now();
   thread_local std::mt19937 jitter{std::random_device{}()};
   std::uniform_real_distribution<double> unit(0.0, 1.0);
-  boost::system::result<outbound_response> last = error_code(net::error::not_connected);
+  boost::system::result<http::outbound_response> last = error_code(net::error::not_connected);
   for (int attempt = 1; attempt <= settings_.retry.max_attempts; ++attempt) {
     if (attempt > 1) {
       metrics_.retries.with({"stripe", operation}).inc();
@@ -113,7 +113,7 @@ awaitable<providers::provider_result<outbound_response>> stripe_client::call(
 
 awaitable<providers::provider_result<providers::checkout_session>> stripe_client::create_checkout(
     const providers::checkout_request& r) {
-  outbound_request request{"POST", "/v1/checkout/sessions", {}, {}};
+  http::outbound_request request{"POST", "/v1/checkout/sessions", {}, {}};
   request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
   request.headers.emplace_back("Idempotency-Key", checkout_idempotency_key(r.pledge_id));
   request.body = encode(checkout_session_params(r, settings_.checkout));
@@ -137,7 +137,7 @@ awaitable<providers::provider_result<providers::checkout_session>> stripe_client
 
 awaitable<providers::provider_result<void>> stripe_client::cancel_subscription(
     std::string subscription_id, std::string traceparent) {
-  outbound_request request{"DELETE", "/v1/subscriptions/" + subscription_id, {}, {}};
+  http::outbound_request request{"DELETE", "/v1/subscriptions/" + subscription_id, {}, {}};
   add_traceparent(request, traceparent);
   auto response = co_await call("cancel_subscription", std::move(request));
   if (!response && response.error().what == provider_error::kind::rejected &&
@@ -153,7 +153,7 @@ awaitable<providers::provider_result<void>> stripe_client::cancel_subscription(
 
 awaitable<providers::provider_result<std::string>> stripe_client::abandon_checkout(
     std::string session_id, std::string traceparent) {
-  outbound_request expire{"POST", "/v1/checkout/sessions/" + session_id + "/expire", {}, {}};
+  http::outbound_request expire{"POST", "/v1/checkout/sessions/" + session_id + "/expire", {}, {}};
   add_traceparent(expire, traceparent);
   auto expired = co_await call("expire_checkout_session", std::move(expire));
   if (expired) {
@@ -163,7 +163,7 @@ awaitable<providers::provider_result<std::string>> stripe_client::abandon_checko
     co_return expired.error();
   }
   // Only open sessions expire: this one was completed meanwhile. End what it started.
-  outbound_request retrieve{"GET", "/v1/checkout/sessions/" + session_id, {}, {}};
+  http::outbound_request retrieve{"GET", "/v1/checkout/sessions/" + session_id, {}, {}};
   add_traceparent(retrieve, traceparent);
   auto session = co_await call("retrieve_checkout_session", std::move(retrieve));
   if (!session) {
@@ -187,7 +187,7 @@ awaitable<providers::provider_result<std::string>> stripe_client::abandon_checko
 awaitable<providers::provider_result<providers::event_page>> stripe_client::list_events(
     const providers::event_page_request& request) {
   // A named request, moved in: g++ 12 destroys a temporary built inside the co_await twice.
-  outbound_request list{"GET", event_list_target(request), {}, {}};
+  http::outbound_request list{"GET", event_list_target(request), {}, {}};
   auto response = co_await call("list_events", std::move(list));
   if (!response) {
     co_return response.error();

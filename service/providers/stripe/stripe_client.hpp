@@ -20,7 +20,7 @@
 namespace supportd::providers::stripe {
 
 struct client_settings {
-  base_url api;
+  http::base_url api;
   std::string secret_key;
   checkout_options checkout;
   std::chrono::milliseconds timeout{10'000};
@@ -48,12 +48,12 @@ class stripe_client final : public providers::checkout_provider, public provider
       const providers::event_page_request& request) override;
 
  private:
-  awaitable<providers::provider_result<outbound_response>> call(std::string_view operation,
-                                                                outbound_request request);
+  awaitable<providers::provider_result<http::outbound_response>> call(std::string_view operation,
+                                                                http::outbound_request request);
 
   net::io_context& io_;
   const client_settings& settings_;
-  outbound_http http_;
+  http::outbound_http http_;
   circuit_breaker& breaker_;
   provider_metrics& metrics_;
 };
