@@ -78,9 +78,9 @@ po::options_description describe_options() {
      "deadline of one Redis command")
     ("threads", po::value<unsigned>()->default_value(std::max(1u, std::thread::hardware_concurrency())),
      "worker threads (default: number of cores)")
-    ("max-body-bytes", po::value<std::size_t>()->default_value(64 * 1024),
+    ("max-body-bytes", po::value<std::size_t>()->default_value(std::size_t{64} * 1024),
      "largest request body accepted (larger: 413)")
-    ("max-header-bytes", po::value<std::size_t>()->default_value(8 * 1024),
+    ("max-header-bytes", po::value<std::size_t>()->default_value(std::size_t{8} * 1024),
      "largest request header block accepted (larger: 431)")
     ("max-connections", po::value<std::size_t>()->default_value(10000),
      "open client connections at most; more are closed at once")
@@ -461,7 +461,7 @@ settings build_settings(const po::variables_map& vm) {
   }
   s.log_level = *level;
 
-  for (auto origin : split_list(vm["allowed-origins"].as<std::string>())) {
+  for (const auto& origin : split_list(vm["allowed-origins"].as<std::string>())) {
     if (common::origin_of(origin) != origin) {
       fail("allowed-origins",
            "\"" + origin + "\" is not an origin (scheme://host[:port], lower case)");
@@ -497,7 +497,7 @@ settings build_settings(const po::variables_map& vm) {
        !is_identifier(s.stripe_payment_method_configuration))) {
     fail("stripe-payment-method-configuration", "expected a pmc_… id");
   }
-  for (auto method : split_list(vm["stripe-payment-methods"].as<std::string>())) {
+  for (const auto& method : split_list(vm["stripe-payment-methods"].as<std::string>())) {
     if (!is_identifier(method)) {
       fail("stripe-payment-methods", "\"" + method + "\" is not a payment method type");
     }

@@ -35,8 +35,8 @@ struct settings {
   std::chrono::milliseconds redis_timeout{2000};
 
   unsigned threads = 1;
-  std::size_t max_body_bytes = 64 * 1024;
-  std::size_t max_header_bytes = 8 * 1024;
+  std::size_t max_body_bytes = std::size_t{64} * 1024;
+  std::size_t max_header_bytes = std::size_t{8} * 1024;
   std::size_t max_connections = 10000;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds idle_timeout{60'000};

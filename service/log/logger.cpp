@@ -62,7 +62,7 @@ struct thread_batch {
 };
 thread_local thread_batch batch;
 
-constexpr std::size_t batch_limit = 32 * 1024;
+constexpr std::size_t batch_limit = std::size_t{32} * 1024;
 
 }  // namespace
 

@@ -246,7 +246,7 @@ void registry::add_computed_counter(std::string name, std::string help,
 
 std::string registry::render() const {
   std::string out;
-  out.reserve(16 * 1024);
+  out.reserve(std::size_t{16} * 1024);
   std::lock_guard lock(mutex_);
   for (const auto& f : families_) {
     f->render(out);

@@ -20,9 +20,10 @@ std::chrono::milliseconds retry_policy::delay_before(int attempt, double unit_ra
     delay *= 2;
   }
   delay = std::min(delay, max_delay);
-  auto jittered =
-      delay.count() / 2 + static_cast<long>(unit_random * static_cast<double>(delay.count() / 2));
-  return std::chrono::milliseconds(jittered);
+  // Half the delay, in whole milliseconds, plus up to as much again at random.
+  const auto half = delay.count() / 2;
+  return std::chrono::milliseconds(half +
+                                   static_cast<long>(unit_random * static_cast<double>(half)));
 }
 
 }  // namespace supportd::providers

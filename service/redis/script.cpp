@@ -13,7 +13,7 @@ script::script(std::string body) : body_(std::move(body)) {
     throw std::runtime_error("SHA-1 unavailable");
   }
   static constexpr char hex[] = "0123456789abcdef";
-  sha1_.reserve(length * 2);
+  sha1_.reserve(std::size_t{length} * 2);
   for (unsigned int i = 0; i < length; ++i) {
     sha1_ += hex[digest[i] >> 4];
     sha1_ += hex[digest[i] & 0xf];

@@ -50,5 +50,17 @@ TEST(ClientAddress, WithoutTheHeaderOrWithNonsenseThePeerCounts) {
   EXPECT_EQ(client_address(req, ""), "10.0.0.1");
 }
 
+TEST(ClientAddress, TrustedProxyHeaderLastEntry) {
+  http::request req;
+  req.client_address = "10.0.0.1";
+  std::vector<http::header> headers = {{"X-Forwarded-For", "1.2.3.4, 203.0.113.9"}};
+  req.headers = headers;
+  EXPECT_EQ(http::client_address(req, ""), "10.0.0.1");
+  EXPECT_EQ(http::client_address(req, "X-Forwarded-For"), "203.0.113.9");
+  headers.clear();
+  req.headers = headers;
+  EXPECT_EQ(http::client_address(req, "X-Forwarded-For"), "10.0.0.1");
+}
+
 }  // namespace
 }  // namespace supportd::http

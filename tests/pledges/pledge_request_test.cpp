@@ -138,26 +138,6 @@ TEST(PledgeRequest, FormAndJsonUseTheSameNames) {
   EXPECT_EQ(std::get<field_error>(parse_json_fields(R"({"amount":5})")).field, "amount");
 }
 
-TEST(PledgeRequest, Origins) {
-  EXPECT_EQ(origin_of("https://News.Example:8443/x?y#z"), "https://news.example:8443");
-  EXPECT_FALSE(origin_of("ftp://news.example/"));
-  EXPECT_FALSE(origin_of("https://user@news.example/"));
-  EXPECT_FALSE(origin_of("//news.example/"));
-}
-
-TEST(PledgeLimits, ParseAndOverride) {
-  std::string why;
-  auto limits = pledge_limits::parse("*:month:2:800,GBP:month:2:166", why);
-  ASSERT_TRUE(limits) << why;
-  EXPECT_EQ(limits->range(*find_currency("USD"), interval::month).max_minor, 80000);
-  EXPECT_EQ(limits->range(*find_currency("GBP"), interval::month).max_minor, 16600);
-  EXPECT_EQ(limits->range(*find_currency("GBP"), interval::once).max_minor, 1000000);
-  for (auto bad :
-       {"USD:month:2", "XXX:month:1:2", "USD:weekly:1:2", "USD:month:5:2", "USD:month:a:2"}) {
-    EXPECT_FALSE(pledge_limits::parse(bad, why)) << bad;
-  }
-}
-
 // --- what a stranger sends never reaches a reader as ours -----------------------
 
 TEST(PledgeRequest, PageUrlIsAnHttpPageOnAnAllowedOrigin) {

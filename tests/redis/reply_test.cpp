@@ -5,7 +5,6 @@
 #include <hiredis/hiredis.h>
 
 #include "redis/errc.hpp"
-#include "redis/script.hpp"
 
 namespace supportd::redis {
 namespace {
@@ -75,12 +74,6 @@ TEST(Reply, TooDeepIsRefused) {
   }
   EXPECT_FALSE(from_hiredis(&levels[0]));
   EXPECT_TRUE(from_hiredis(&levels[10]));
-}
-
-TEST(Script, NamedBySha1LikeRedis) {
-  // redis-cli SCRIPT LOAD "return 1" answers this digest.
-  script s("return 1");
-  EXPECT_EQ(s.sha1(), "e0e1f9fabfc9d4800c877a703b823ac0578ff8db");
 }
 
 }  // namespace

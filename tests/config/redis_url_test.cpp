@@ -1,39 +1,9 @@
-// Parsing of the value kinds settings are made of: durations, listen addresses, Redis URLs.
-#include <gtest/gtest.h>
-
-#include "common/host_port.hpp"
-#include "config/duration.hpp"
 #include "config/redis_url.hpp"
+
+#include <gtest/gtest.h>
 
 namespace supportd::config {
 namespace {
-
-using namespace std::chrono_literals;
-
-TEST(Duration, UnitsAndBareSeconds) {
-  EXPECT_EQ(parse_duration("250ms"), 250ms);
-  EXPECT_EQ(parse_duration("10s"), 10s);
-  EXPECT_EQ(parse_duration("10"), 10s);
-  EXPECT_EQ(parse_duration("5m"), 5min);
-  EXPECT_EQ(parse_duration("2h"), 2h);
-  EXPECT_EQ(parse_duration("30d"), 720h);
-}
-
-TEST(Duration, RefusesJunkAndOverflow) {
-  for (auto text : {"", "s", "-1s", "1.5s", "10 s", "3w", "366d", "99999999999999h"}) {
-    EXPECT_FALSE(parse_duration(text)) << text;
-  }
-}
-
-TEST(HostPort, V4V6AndNames) {
-  EXPECT_EQ(common::parse_host_port("127.0.0.1:8443"), (common::host_port{"127.0.0.1", 8443}));
-  EXPECT_EQ(common::parse_host_port("[::1]:80"), (common::host_port{"::1", 80}));
-  EXPECT_EQ(common::parse_host_port("0.0.0.0:0"), (common::host_port{"0.0.0.0", 0}));
-  for (auto text :
-       {"127.0.0.1", ":80", "127.0.0.1:", "127.0.0.1:65536", "::1:80", "[::1]80", "h:8x"}) {
-    EXPECT_FALSE(common::parse_host_port(text)) << text;
-  }
-}
 
 TEST(RedisUrl, TcpWithPasswordAndDb) {
   std::string why;

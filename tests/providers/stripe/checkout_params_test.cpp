@@ -1,15 +1,11 @@
+#include "providers/stripe/checkout_params.hpp"
+
 #include <gtest/gtest.h>
 
 #include <map>
 
-#include "providers/circuit_breaker.hpp"
-#include "providers/retry_policy.hpp"
-#include "providers/stripe/checkout_params.hpp"
-
 namespace supportd::providers {
 namespace {
-
-using namespace std::chrono_literals;
 
 providers::checkout_request request(common::interval every) {
   providers::checkout_request r;
@@ -103,50 +99,6 @@ TEST(StripeCheckoutParams, FormEncodingAndIdempotencyKey) {
       "metadata%5Bpledge_id%5D=pl_1&success_url=https%3A%2F%2Fx%2F%3Fa%3D1%26b%3D2");
   EXPECT_EQ(stripe::checkout_idempotency_key("pl_1"), stripe::checkout_idempotency_key("pl_1"));
   EXPECT_NE(stripe::checkout_idempotency_key("pl_1"), stripe::checkout_idempotency_key("pl_2"));
-}
-
-TEST(RetryPolicy, RetriesWhatStripeSaysIsRetryable) {
-  EXPECT_TRUE(retry_policy::retryable(0, ""));
-  EXPECT_TRUE(retry_policy::retryable(409, ""));
-  EXPECT_TRUE(retry_policy::retryable(429, ""));
-  EXPECT_TRUE(retry_policy::retryable(500, ""));
-  EXPECT_TRUE(retry_policy::retryable(503, ""));
-  EXPECT_FALSE(retry_policy::retryable(400, ""));
-  EXPECT_FALSE(retry_policy::retryable(402, ""));
-  EXPECT_FALSE(retry_policy::retryable(500, "false"));
-  EXPECT_TRUE(retry_policy::retryable(400, "true"));
-}
-
-TEST(RetryPolicy, JitteredExponentialBackoffWithinAFewSeconds) {
-  retry_policy p;
-  EXPECT_EQ(p.delay_before(2, 0.0), 250ms);
-  EXPECT_EQ(p.delay_before(2, 0.999), 499ms);
-  EXPECT_EQ(p.delay_before(3, 0.0), 500ms);
-  EXPECT_EQ(p.delay_before(20, 0.0), 2500ms);  // capped at 5 s before jitter
-}
-
-TEST(CircuitBreaker, OpensAfterConsecutiveFailuresThenTriesOnce) {
-  auto now = circuit_breaker::clock::now();
-  circuit_breaker b(3, 30s, [&] { return now; });
-  b.record_failure();
-  b.record_failure();
-  b.record_success();  // not consecutive
-  b.record_failure();
-  b.record_failure();
-  EXPECT_TRUE(b.allow());
-  b.record_failure();
-  EXPECT_EQ(b.current(), circuit_breaker::state::open);
-  EXPECT_FALSE(b.allow());
-  now += 31s;
-  EXPECT_TRUE(b.allow());   // the trial call
-  EXPECT_FALSE(b.allow());  // only one
-  b.record_failure();
-  EXPECT_FALSE(b.allow());  // open again
-  now += 31s;
-  EXPECT_TRUE(b.allow());
-  b.record_success();
-  EXPECT_EQ(b.current(), circuit_breaker::state::closed);
-  EXPECT_TRUE(b.allow());
 }
 
 }  // namespace

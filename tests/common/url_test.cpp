@@ -1,0 +1,29 @@
+#include "common/url.hpp"
+
+#include <gtest/gtest.h>
+
+namespace supportd::common {
+namespace {
+
+TEST(Url, OriginsAreSchemeHostAndPortInLowerCase) {
+  EXPECT_EQ(origin_of("https://News.Example:8443/x?y#z"), "https://news.example:8443");
+  EXPECT_FALSE(origin_of("ftp://news.example/"));
+  EXPECT_FALSE(origin_of("https://user@news.example/"));
+  EXPECT_FALSE(origin_of("//news.example/"));
+}
+
+
+TEST(Url, PlainHttpOnlyToThisMachine) {
+  EXPECT_TRUE(plain_http_allowed("https://api.stripe.com"));
+  EXPECT_TRUE(plain_http_allowed("http://127.0.0.1:12111"));
+  EXPECT_TRUE(plain_http_allowed("http://127.3.4.5/"));
+  EXPECT_TRUE(plain_http_allowed("http://[::1]:8080/hook"));
+  EXPECT_TRUE(plain_http_allowed("http://LocalHost:9/"));
+  EXPECT_FALSE(plain_http_allowed("http://mail.news.example/hook"));
+  EXPECT_FALSE(plain_http_allowed("http://10.0.0.7/hook"));
+  EXPECT_FALSE(plain_http_allowed("http://[2001:db8::1]/"));
+  EXPECT_FALSE(plain_http_allowed("http://localhost.news.example/"));
+}
+
+}  // namespace
+}  // namespace supportd::common
