@@ -4,6 +4,25 @@ namespace supportd::app {
 
 std::variant<feature_settings, std::string> read_feature_settings(const config::settings& s) {
   feature_settings out;
+  auto redis = redis::read_redis_settings({
+      .url = s.redis_url,
+      .username = s.redis_username,
+      .password = s.redis_password,
+      .tls = {.ca_file = s.redis_ca_file,
+              .cert_file = s.redis_cert_file,
+              .key_file = s.redis_key_file},
+      .sentinels = s.redis_sentinels,
+      .master_name = s.redis_master_name,
+      .sentinel_username = s.redis_sentinel_username,
+      .sentinel_password = s.redis_sentinel_password,
+      .wait_replicas = s.redis_wait_replicas,
+      .wait_timeout = s.redis_wait_timeout,
+      .command_timeout = s.redis_timeout,
+  });
+  if (auto* why = std::get_if<std::string>(&redis)) {
+    return std::move(*why);
+  }
+  out.redis = std::move(std::get<redis::redis_settings>(redis));
   std::string why;
   auto limits = pledges::pledge_limits::parse(s.pledge_limits, why);
   if (!limits) {

@@ -8,11 +8,13 @@
 
 #include "config/settings.hpp"
 #include "pledges/pledge_limits.hpp"
+#include "redis/redis_settings.hpp"
 #include "reminders/time_zone.hpp"
 
 namespace supportd::app {
 
 struct feature_settings {
+  redis::redis_settings redis;
   pledges::pledge_limits pledge_limits;
   std::shared_ptr<const reminders::time_zone> reminder_time_zone;
 };

@@ -443,10 +443,10 @@ server::server(config::settings settings, feature_settings features,
   s.ops_session = s.session;
   s.ops_session.ops_listener = true;
   redis::connection::options redis_options{
-      .endpoint = s.settings.redis.endpoint,
-      .tls = s.settings.redis.endpoint.tls ? redis::make_redis_tls_context(s.settings.redis.tls)
+      .endpoint = s.features.redis.endpoint,
+      .tls = s.features.redis.endpoint.tls ? redis::make_redis_tls_context(s.features.redis.tls)
                                            : nullptr,
-      .sentinel = s.settings.redis.sentinel,
+      .sentinel = s.features.redis.sentinel,
       .command_timeout = s.settings.redis_timeout};
   std::shared_ptr<net::ssl::context> stripe_tls;
   if (!s.settings.stripe_secret_key.empty()) {
@@ -472,8 +472,8 @@ server::server(config::settings settings, feature_settings features,
     w->redis = std::make_unique<redis::connection>(w->io, redis_options, &s.redis_metrics);
     w->replication = std::make_unique<redis::replica_wait>(
         *w->redis,
-        redis::replica_wait::options{.replicas = s.settings.redis.wait_replicas,
-                                     .timeout = s.settings.redis.wait_timeout,
+        redis::replica_wait::options{.replicas = s.features.redis.wait_replicas,
+                                     .timeout = s.features.redis.wait_timeout,
                                      .reply_margin = s.settings.redis_timeout,
                                      .fence_key = s.settings.redis_prefix + "replication:fence"},
         &s.replica_wait_metrics);

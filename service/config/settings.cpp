@@ -366,68 +366,24 @@ settings build_settings(const po::variables_map& vm) {
     fail("tls-key", "required when --listen-https is set");
   }
 
-  std::string why;
-  auto redis = parse_redis_url(vm["redis-url"].as<std::string>(), why);
-  if (!redis) {
-    // The URL may hold a password: name the problem, never echo the value.
-    fail("redis-url", why);
-  }
-  s.redis.endpoint = std::move(*redis);
-  if (const auto& user = vm["redis-username"].as<std::string>(); !user.empty()) {
-    s.redis.endpoint.username = user;
-  }
+  s.redis_url = vm["redis-url"].as<std::string>();
+  s.redis_username = vm["redis-username"].as<std::string>();
   if (const auto& path = vm["redis-password-file"].as<std::string>(); !path.empty()) {
-    s.redis.endpoint.password = read_secret_file("redis-password-file", path);
+    s.redis_password = read_secret_file("redis-password-file", path);
   }
-  if (!s.redis.endpoint.username.empty() && s.redis.endpoint.password.empty()) {
-    fail("redis-username", "needs a password (--redis-password-file or in --redis-url)");
+  s.redis_ca_file = vm["redis-ca-file"].as<std::string>();
+  s.redis_cert_file = vm["redis-cert-file"].as<std::string>();
+  s.redis_key_file = vm["redis-key-file"].as<std::string>();
+  s.redis_sentinels = vm["redis-sentinels"].as<std::string>();
+  s.redis_master_name = vm["redis-master-name"].as<std::string>();
+  s.redis_sentinel_username = vm["redis-sentinel-username"].as<std::string>();
+  if (const auto& path = vm["redis-sentinel-password-file"].as<std::string>(); !path.empty()) {
+    s.redis_sentinel_password = read_secret_file("redis-sentinel-password-file", path);
   }
-  s.redis.tls = {
-      .ca_file = vm["redis-ca-file"].as<std::string>(),
-      .cert_file = vm["redis-cert-file"].as<std::string>(),
-      .key_file = vm["redis-key-file"].as<std::string>(),
-  };
-  if (!s.redis.endpoint.tls && (!s.redis.tls.ca_file.empty() || !s.redis.tls.cert_file.empty())) {
-    fail("redis-ca-file", "TLS files need a rediss:// --redis-url");
-  }
-  if (s.redis.tls.cert_file.empty() != s.redis.tls.key_file.empty()) {
-    fail("redis-cert-file", "--redis-cert-file and --redis-key-file go together");
-  }
-  if (const auto& list = vm["redis-sentinels"].as<std::string>(); !list.empty()) {
-    auto sentinels = parse_host_port_list(list, why);
-    if (!sentinels) {
-      fail("redis-sentinels", why);
-    }
-    s.redis.sentinel.sentinels = std::move(*sentinels);
-    s.redis.sentinel.master_name = vm["redis-master-name"].as<std::string>();
-    if (s.redis.sentinel.master_name.empty()) {
-      fail("redis-master-name", "required with --redis-sentinels");
-    }
-    if (!s.redis.endpoint.socket_path.empty()) {
-      fail("redis-sentinels", "sentinels name a TCP server: --redis-url cannot be unix://");
-    }
-    s.redis.sentinel.username = vm["redis-sentinel-username"].as<std::string>();
-    if (const auto& path = vm["redis-sentinel-password-file"].as<std::string>(); !path.empty()) {
-      s.redis.sentinel.password = read_secret_file("redis-sentinel-password-file", path);
-    }
-  } else if (!vm["redis-master-name"].as<std::string>().empty()) {
-    fail("redis-master-name", "needs --redis-sentinels");
-  }
-  s.redis.wait_replicas = vm["redis-wait-replicas"].as<int>();
-  if (s.redis.wait_replicas < 0 || s.redis.wait_replicas > 16) {
-    fail("redis-wait-replicas", "must be from 0 to 16");
-  }
-  s.redis.wait_timeout = duration_setting(vm, "redis-wait-timeout");
-  if (s.redis.wait_timeout.count() <= 0 || s.redis.wait_timeout > std::chrono::seconds(10)) {
-    fail("redis-wait-timeout", "must be above 0 and at most 10s");
-  }
+  s.redis_wait_replicas = vm["redis-wait-replicas"].as<int>();
+  s.redis_wait_timeout = duration_setting(vm, "redis-wait-timeout");
   s.redis_prefix = vm["redis-prefix"].as<std::string>();
   s.redis_timeout = duration_setting(vm, "redis-timeout");
-  // Redis reads nothing more from a connection blocked in WAIT: every command a worker sends
-  // meanwhile waits behind it, and must still make its own deadline.
-  if (s.redis.wait_replicas > 0 && s.redis.wait_timeout * 2 > s.redis_timeout) {
-    fail("redis-wait-timeout", "must be at most half of --redis-timeout");
-  }
 
   s.threads = vm["threads"].as<unsigned>();
   if (s.threads == 0 || s.threads > 256) {

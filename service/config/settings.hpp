@@ -13,7 +13,6 @@
 #include <vector>
 
 #include "common/host_port.hpp"
-#include "config/redis_url.hpp"
 #include "log/logger.hpp"
 
 namespace supportd::security {
@@ -30,7 +29,19 @@ struct settings {
   std::string tls_cert_file;
   std::string tls_key_file;
 
-  redis_settings redis;
+  // Redis: read and checked by redis/redis_settings.hpp at start (app/feature_settings.hpp).
+  std::string redis_url;
+  std::string redis_username;
+  std::string redis_password;  // --redis-password-file's content
+  std::string redis_ca_file;
+  std::string redis_cert_file;
+  std::string redis_key_file;
+  std::string redis_sentinels;
+  std::string redis_master_name;
+  std::string redis_sentinel_username;
+  std::string redis_sentinel_password;
+  int redis_wait_replicas = 0;
+  std::chrono::milliseconds redis_wait_timeout{1000};
   std::string redis_prefix = "supportd:";
   std::chrono::milliseconds redis_timeout{2000};
 

@@ -35,8 +35,8 @@ awaitable<http::response> readyz(const http::request&, ops_context& ctx) {
     // A WAIT for replicas ahead of it on the connection holds it up to --redis-wait-timeout
     // more; replicas that lag make writes answer 503, not the instance unready.
     auto deadline = std::min(ctx.settings.redis_timeout, std::chrono::milliseconds(1000));
-    if (ctx.settings.redis.wait_replicas > 0) {
-      deadline += ctx.settings.redis.wait_timeout;
+    if (ctx.settings.redis_wait_replicas > 0) {
+      deadline += ctx.settings.redis_wait_timeout;
     }
     std::string_view ping[] = {"PING"};
     auto reply = co_await ctx.redis.command(ping, deadline);

@@ -27,7 +27,7 @@
 #include <string>
 #include <string_view>
 
-#include "config/redis_url.hpp"
+#include "redis/redis_settings.hpp"
 #include "core/net.hpp"
 #include "redis/client_metrics.hpp"
 #include "redis/reply.hpp"
@@ -43,11 +43,11 @@ using result = boost::system::result<reply>;
 class connection {
  public:
   struct options {
-    config::redis_endpoint endpoint;
+    redis::redis_endpoint endpoint;
     // For rediss:// (and the sentinels then): make_redis_tls_context() in link.hpp.
     std::shared_ptr<net::ssl::context> tls{};
     // Sentinels to ask for the primary; none: `endpoint` names the server.
-    config::redis_sentinel_settings sentinel{};
+    redis::redis_sentinel_settings sentinel{};
     std::chrono::milliseconds command_timeout{2000};
     std::chrono::milliseconds connect_timeout{2000};
     std::chrono::milliseconds max_backoff{2000};

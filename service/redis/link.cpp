@@ -26,7 +26,7 @@ constexpr std::size_t read_chunk = 16 * 1024;
 
 }  // namespace
 
-std::shared_ptr<net::ssl::context> make_redis_tls_context(const config::redis_tls_files& files) {
+std::shared_ptr<net::ssl::context> make_redis_tls_context(const redis::redis_tls_files& files) {
   auto context = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
   context->set_verify_mode(net::ssl::verify_peer);

@@ -16,7 +16,7 @@
 #include <string>
 #include <string_view>
 
-#include "config/redis_url.hpp"
+#include "redis/redis_settings.hpp"
 #include "core/net.hpp"
 #include "redis/reply.hpp"
 #include "redis/reply_reader.hpp"
@@ -34,7 +34,7 @@ struct link_target {
 // A client TLS context for Redis: TLS 1.2 or later, the peer verified against `files.ca_file`
 // (or the system's trust store), and a client certificate when given. Throws with a readable
 // message when a file cannot be used.
-std::shared_ptr<net::ssl::context> make_redis_tls_context(const config::redis_tls_files& files);
+std::shared_ptr<net::ssl::context> make_redis_tls_context(const redis::redis_tls_files& files);
 
 class link : public std::enable_shared_from_this<link> {
  public:

@@ -58,7 +58,7 @@ std::optional<common::host_port> parse_switch_master(std::string_view message,
   return common::host_port{std::string(fields[3]), *port};
 }
 
-sentinel_client::sentinel_client(net::io_context& io, config::redis_sentinel_settings settings,
+sentinel_client::sentinel_client(net::io_context& io, redis::redis_sentinel_settings settings,
                                  std::shared_ptr<net::ssl::context> tls,
                                  std::chrono::milliseconds timeout)
     : io_(io), settings_(std::move(settings)), tls_(std::move(tls)), timeout_(timeout) {}

@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "common/host_port.hpp"
-#include "config/redis_url.hpp"
+#include "redis/redis_settings.hpp"
 #include "core/net.hpp"
 #include "redis/link.hpp"
 #include "redis/reply.hpp"
@@ -30,7 +30,7 @@ std::optional<common::host_port> parse_switch_master(std::string_view message,
 // Keep it in a shared_ptr: its coroutines hold one while they run.
 class sentinel_client : public std::enable_shared_from_this<sentinel_client> {
  public:
-  sentinel_client(net::io_context& io, config::redis_sentinel_settings settings,
+  sentinel_client(net::io_context& io, redis::redis_sentinel_settings settings,
                   std::shared_ptr<net::ssl::context> tls, std::chrono::milliseconds timeout);
 
   // The primary's address, from the first sentinel that knows it (which is then asked first
@@ -49,7 +49,7 @@ class sentinel_client : public std::enable_shared_from_this<sentinel_client> {
   awaitable<boost::system::result<std::shared_ptr<link>>> open(const common::host_port& sentinel);
 
   net::io_context& io_;
-  config::redis_sentinel_settings settings_;
+  redis::redis_sentinel_settings settings_;
   std::shared_ptr<net::ssl::context> tls_;
   std::chrono::milliseconds timeout_;
   std::size_t first_ = 0;

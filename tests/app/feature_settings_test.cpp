@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace supportd::app {
@@ -45,6 +46,53 @@ TEST(FeatureSettings, PledgeLimitsMustRead) {
       s.features.pledge_limits.range(*common::find_currency("USD"), common::interval::month);
   EXPECT_EQ(range.min_minor, 200);
   EXPECT_EQ(range.max_minor, 80000);
+}
+
+TEST(FeatureSettings, RedisPasswordIsNeverEchoed) {
+  auto r = parse({"--redis-url=redis://:hunter2@/9"});
+  EXPECT_EQ(r.parsed.outcome, parse_outcome::invalid);
+  EXPECT_EQ(r.parsed.message.find("hunter2"), std::string::npos) << r.parsed.message;
+}
+
+
+TEST(FeatureSettings, RedisSentinelsTlsAndWait) {
+  auto r = parse({"--redis-url=rediss://h/1",
+                  "--redis-sentinels=10.0.0.1:26379,10.0.0.2:26379", "--redis-master-name=mymaster",
+                  "--redis-wait-replicas=1", "--redis-wait-timeout=250ms"});
+  ASSERT_EQ(r.parsed.outcome, parse_outcome::run) << r.parsed.message;
+  EXPECT_TRUE(r.features.redis.endpoint.tls);
+  EXPECT_EQ(r.features.redis.sentinel.sentinels.size(), 2u);
+  EXPECT_EQ(r.features.redis.sentinel.master_name, "mymaster");
+  EXPECT_EQ(r.features.redis.wait_replicas, 1);
+  EXPECT_EQ(r.features.redis.wait_timeout, std::chrono::milliseconds(250));
+}
+
+
+TEST(FeatureSettings, RedisHalfSettingsAreRefused) {
+  for (auto [args, prefix] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--redis-sentinels=10.0.0.1:26379"}, "--redis-master-name: "},
+           {{"--redis-master-name=mymaster"}, "--redis-master-name: "},
+           {{"--redis-sentinels=nope", "--redis-master-name=m"}, "--redis-sentinels: "},
+           {{"--redis-ca-file=/etc/ssl/ca.pem"}, "--redis-ca-file: "},
+           {{"--redis-url=rediss://h", "--redis-cert-file=/c.pem"}, "--redis-cert-file: "},
+           {{"--redis-username=supportd"}, "--redis-username: "},
+           {{"--redis-wait-replicas=-1"}, "--redis-wait-replicas: "},
+           {{"--redis-wait-timeout=0s"}, "--redis-wait-timeout: "},
+           // A WAIT holds up every command behind it: they would miss their own deadline.
+           {{"--redis-wait-replicas=1", "--redis-wait-timeout=1500ms", "--redis-timeout=2s"},
+            "--redis-wait-timeout: "},
+       }) {
+    auto r = parse(args);
+    EXPECT_EQ(r.parsed.outcome, parse_outcome::invalid) << prefix;
+    EXPECT_TRUE(r.parsed.message.starts_with(prefix)) << r.parsed.message;
+  }
+}
+
+TEST(FeatureSettings, RedisDefaultsToThisMachine) {
+  auto s = parse({});
+  ASSERT_EQ(s.parsed.outcome, parse_outcome::run) << s.parsed.message;
+  EXPECT_EQ(s.features.redis.endpoint.host, "127.0.0.1");
+  EXPECT_EQ(s.features.redis.endpoint.port, 6379);
 }
 
 TEST(FeatureSettings, HelpNeedsNoFeatureSettings) {

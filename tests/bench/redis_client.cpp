@@ -13,7 +13,7 @@
 #include <cstdio>
 #include <string>
 
-#include "config/redis_url.hpp"
+#include "redis/redis_settings.hpp"
 #include "metrics/registry.hpp"
 #include "redis/client_metrics.hpp"
 #include "redis/connection.hpp"
@@ -52,7 +52,7 @@ int main(int argc, char** argv) {
     return 2;
   }
   std::string why;
-  auto endpoint = config::parse_redis_url(argv[1], why);
+  auto endpoint = redis::parse_redis_url(argv[1], why);
   if (!endpoint) {
     std::fprintf(stderr, "redis_client: %s\n", why.c_str());
     return 2;

@@ -7,7 +7,7 @@
 #include <cstdio>
 #include <string>
 
-#include "config/redis_url.hpp"
+#include "redis/redis_settings.hpp"
 #include "redis/connection.hpp"
 
 namespace supportd::bench {
@@ -30,7 +30,7 @@ awaitable<void> write_range(seeder& s, long first, long count, long& remaining, 
 
 int seed(std::string_view redis_url, long count, seeder& s) {
   std::string why;
-  auto endpoint = config::parse_redis_url(redis_url, why);
+  auto endpoint = redis::parse_redis_url(redis_url, why);
   if (!endpoint) {
     std::fprintf(stderr, "bad Redis URL: %s\n", why.c_str());
     return 2;

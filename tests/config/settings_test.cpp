@@ -30,8 +30,7 @@ TEST(Settings, PlainHttpOnlyStartsWithDefaults) {
   ASSERT_EQ(r.outcome, parse_outcome::run) << r.message;
   EXPECT_FALSE(r.values.listen_https);
   EXPECT_EQ(r.values.listen_http, (common::host_port{"127.0.0.1", 8080}));
-  EXPECT_EQ(r.values.redis.endpoint.host, "127.0.0.1");
-  EXPECT_EQ(r.values.redis.endpoint.port, 6379);
+  EXPECT_EQ(r.values.redis_url, "redis://127.0.0.1:6379/0");
   EXPECT_EQ(r.values.redis_prefix, "supportd:");
   EXPECT_EQ(r.values.max_body_bytes, 64u * 1024);
   EXPECT_EQ(r.values.max_header_bytes, 8u * 1024);
@@ -76,46 +75,6 @@ TEST(Settings, BadValuesNameTheirSetting) {
       {{"--listen-https=", "--listen-http="}, "--listen-https: "},
   };
   for (const auto& [args, prefix] : cases) {
-    auto r = parse(args);
-    EXPECT_EQ(r.outcome, parse_outcome::invalid) << prefix;
-    EXPECT_TRUE(r.message.starts_with(prefix)) << r.message;
-  }
-}
-
-TEST(Settings, RedisPasswordIsNeverEchoed) {
-  auto r =
-      parse({"--listen-https=", "--listen-http=127.0.0.1:1", "--redis-url=redis://:hunter2@/9"});
-  EXPECT_EQ(r.outcome, parse_outcome::invalid);
-  EXPECT_EQ(r.message.find("hunter2"), std::string::npos) << r.message;
-}
-
-TEST(Settings, RedisSentinelsTlsAndWait) {
-  auto r = parse({"--listen-https=", "--listen-http=127.0.0.1:1", "--redis-url=rediss://h/1",
-                  "--redis-sentinels=10.0.0.1:26379,10.0.0.2:26379", "--redis-master-name=mymaster",
-                  "--redis-wait-replicas=1", "--redis-wait-timeout=250ms"});
-  ASSERT_EQ(r.outcome, parse_outcome::run) << r.message;
-  EXPECT_TRUE(r.values.redis.endpoint.tls);
-  EXPECT_EQ(r.values.redis.sentinel.sentinels.size(), 2u);
-  EXPECT_EQ(r.values.redis.sentinel.master_name, "mymaster");
-  EXPECT_EQ(r.values.redis.wait_replicas, 1);
-  EXPECT_EQ(r.values.redis.wait_timeout, std::chrono::milliseconds(250));
-}
-
-TEST(Settings, RedisHalfSettingsAreRefused) {
-  for (auto [args, prefix] : std::vector<std::pair<std::vector<std::string>, std::string>>{
-           {{"--redis-sentinels=10.0.0.1:26379"}, "--redis-master-name: "},
-           {{"--redis-master-name=mymaster"}, "--redis-master-name: "},
-           {{"--redis-sentinels=nope", "--redis-master-name=m"}, "--redis-sentinels: "},
-           {{"--redis-ca-file=/etc/ssl/ca.pem"}, "--redis-ca-file: "},
-           {{"--redis-url=rediss://h", "--redis-cert-file=/c.pem"}, "--redis-cert-file: "},
-           {{"--redis-username=supportd"}, "--redis-username: "},
-           {{"--redis-wait-replicas=-1"}, "--redis-wait-replicas: "},
-           {{"--redis-wait-timeout=0s"}, "--redis-wait-timeout: "},
-           // A WAIT holds up every command behind it: they would miss their own deadline.
-           {{"--redis-wait-replicas=1", "--redis-wait-timeout=1500ms", "--redis-timeout=2s"},
-            "--redis-wait-timeout: "},
-       }) {
-    args.insert(args.begin(), {"--listen-https=", "--listen-http=127.0.0.1:1"});
     auto r = parse(args);
     EXPECT_EQ(r.outcome, parse_outcome::invalid) << prefix;
     EXPECT_TRUE(r.message.starts_with(prefix)) << r.message;

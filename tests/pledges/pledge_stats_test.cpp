@@ -88,7 +88,7 @@ class PledgeStats : public ::testing::Test {
   net::io_context io;
   std::string why;
   redis::connection conn{
-      io, redis::connection::options{.endpoint = *config::parse_redis_url(server.url(), why)},
+      io, redis::connection::options{.endpoint = *redis::parse_redis_url(server.url(), why)},
       nullptr};
   const std::string prefix = "t:";
   pledge_store store{conn, prefix};

@@ -21,7 +21,7 @@ class PledgeStore : public ::testing::Test {
   void SetUp() override {
     std::string why;
     conn = std::make_unique<redis::connection>(
-        io, redis::connection::options{.endpoint = *config::parse_redis_url(server.url(), why)},
+        io, redis::connection::options{.endpoint = *redis::parse_redis_url(server.url(), why)},
         nullptr);
     conn->start();
     ASSERT_TRUE(test::run_until(

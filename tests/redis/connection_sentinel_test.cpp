@@ -23,10 +23,10 @@ class RedisSentinel : public ::testing::Test {
  protected:
   std::unique_ptr<connection> connect() {
     std::string why;
-    auto sentinels = config::parse_host_port_list(sentinels_.list(), why);
+    auto sentinels = redis::parse_host_port_list(sentinels_.list(), why);
     EXPECT_TRUE(sentinels) << why;
     // The URL's host is not used: the sentinels name the server.
-    auto endpoint = config::parse_redis_url("redis://unused.invalid/0", why);
+    auto endpoint = redis::parse_redis_url("redis://unused.invalid/0", why);
     EXPECT_TRUE(endpoint) << why;
     auto c = std::make_unique<connection>(
         io,

@@ -18,7 +18,7 @@ class RedisConnection : public ::testing::Test {
  protected:
   void connect(std::chrono::milliseconds timeout = 2s, std::size_t max_pending = 50'000) {
     std::string why;
-    auto endpoint = config::parse_redis_url(server.url(), why);
+    auto endpoint = redis::parse_redis_url(server.url(), why);
     ASSERT_TRUE(endpoint) << why;
     conn = std::make_unique<connection>(
         io,
@@ -102,7 +102,7 @@ awaitable<result> ping(connection& c) {
 
 TEST_F(RedisConnection, FailsFastBeforeConnecting) {
   std::string why;
-  connection c(io, connection::options{.endpoint = *config::parse_redis_url(server.url(), why)},
+  connection c(io, connection::options{.endpoint = *redis::parse_redis_url(server.url(), why)},
                &stats);
   auto started = std::chrono::steady_clock::now();
   auto r = test::run(io, ping(c));
@@ -185,7 +185,7 @@ TEST_F(RedisConnection, HungRedisIsDroppedAfterRepeatedTimeoutsAndComesBack) {
 TEST_F(RedisConnection, HostNamesAreResolvedWithoutBlocking) {
   std::string why;
   auto endpoint =
-      config::parse_redis_url("redis://localhost:" + std::to_string(server.port()), why);
+      redis::parse_redis_url("redis://localhost:" + std::to_string(server.port()), why);
   conn = std::make_unique<connection>(io, connection::options{.endpoint = *endpoint}, &stats);
   conn->start();
   ASSERT_TRUE(test::run_until(

@@ -41,7 +41,7 @@ class RedisOverTls : public ::testing::Test {
   std::unique_ptr<connection> connect_with_ca(const std::string& ca_file) {
     std::string why;
     auto endpoint =
-        config::parse_redis_url("rediss://127.0.0.1:" + std::to_string(tls_port) + "/0", why);
+        redis::parse_redis_url("rediss://127.0.0.1:" + std::to_string(tls_port) + "/0", why);
     EXPECT_TRUE(endpoint) << why;
     auto c = std::make_unique<connection>(
         io,
@@ -87,7 +87,7 @@ class RedisAclUser : public ::testing::Test {
  protected:
   std::unique_ptr<connection> connect_as(const std::string& user, const std::string& password) {
     std::string why;
-    auto endpoint = config::parse_redis_url(server.url(), why);
+    auto endpoint = redis::parse_redis_url(server.url(), why);
     EXPECT_TRUE(endpoint) << why;
     endpoint->username = user;
     endpoint->password = password;

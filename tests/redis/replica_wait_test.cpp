@@ -25,7 +25,7 @@ class ReplicaWait : public ::testing::Test {
 
   std::unique_ptr<connection> connect() {
     std::string why;
-    auto endpoint = config::parse_redis_url(primary.url(), why);
+    auto endpoint = redis::parse_redis_url(primary.url(), why);
     EXPECT_TRUE(endpoint) << why;
     auto c = std::make_unique<connection>(io, connection::options{.endpoint = *endpoint}, &stats);
     c->start();

@@ -132,7 +132,7 @@ struct replica {
           reminder_metrics* metrics = nullptr) {
     std::string why;
     conn = std::make_unique<redis::connection>(
-        io, redis::connection::options{.endpoint = *config::parse_redis_url(url, why)}, nullptr);
+        io, redis::connection::options{.endpoint = *redis::parse_redis_url(url, why)}, nullptr);
     conn->start();
     test::run_until(
         io, [&] { return conn->ready(); }, 5s);

@@ -52,7 +52,7 @@ class ReminderSignup : public ::testing::Test {
     std::string why;
     conn = std::make_unique<redis::connection>(
         io,
-        redis::connection::options{.endpoint = *config::parse_redis_url(server.url(), why),
+        redis::connection::options{.endpoint = *redis::parse_redis_url(server.url(), why),
                                    .command_timeout = 500ms},
         nullptr);
     conn->start();

@@ -84,7 +84,7 @@ std::string shown(const redis::reply& r) {
 void script_test::SetUp() {
   std::string why;
   conn = std::make_unique<redis::connection>(
-      io, redis::connection::options{.endpoint = *config::parse_redis_url(server.url(), why)},
+      io, redis::connection::options{.endpoint = *redis::parse_redis_url(server.url(), why)},
       nullptr);
   conn->start();
   ASSERT_TRUE(run_until(

@@ -55,7 +55,7 @@ class EventProcessing : public ::testing::Test {
   void connect() {
     std::string why;
     conn = std::make_unique<redis::connection>(
-        io, redis::connection::options{.endpoint = *config::parse_redis_url(server.url(), why)},
+        io, redis::connection::options{.endpoint = *redis::parse_redis_url(server.url(), why)},
         nullptr);
     conn->start();
     ASSERT_TRUE(test::run_until(

@@ -7,11 +7,12 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "common/host_port.hpp"
 
-namespace supportd::config {
+namespace supportd::redis {
 
 struct redis_endpoint {
   std::string host{};  // empty for a Unix socket
@@ -54,8 +55,27 @@ struct redis_settings {
 // Returns nullopt with a reason in `error` when the URL is not one of the three forms.
 std::optional<redis_endpoint> parse_redis_url(std::string_view url, std::string& error);
 
+// The --redis-* settings as config/ reads them: their text, and the secrets from their files.
+struct redis_setting_texts {
+  std::string url{};
+  std::string username{};
+  std::string password{};  // --redis-password-file's content
+  redis_tls_files tls{};
+  std::string sentinels{};  // "host:port,host:port"
+  std::string master_name{};
+  std::string sentinel_username{};
+  std::string sentinel_password{};
+  int wait_replicas = 0;
+  std::chrono::milliseconds wait_timeout{1000};
+  std::chrono::milliseconds command_timeout{2000};  // --redis-timeout
+};
+
+// The settings, or "--flag: why" for the first one that is wrong or missing its partner. A
+// password in the URL is never repeated.
+std::variant<redis_settings, std::string> read_redis_settings(const redis_setting_texts& t);
+
 // "host:port,host:port,…"; nullopt with a reason when an entry is not one.
 std::optional<std::vector<common::host_port>> parse_host_port_list(std::string_view text,
                                                                    std::string& error);
 
-}  // namespace supportd::config
+}  // namespace supportd::redis

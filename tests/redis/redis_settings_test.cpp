@@ -1,8 +1,8 @@
-#include "config/redis_url.hpp"
+#include "redis/redis_settings.hpp"
 
 #include <gtest/gtest.h>
 
-namespace supportd::config {
+namespace supportd::redis {
 namespace {
 
 TEST(RedisUrl, TcpWithPasswordAndDb) {
@@ -72,4 +72,4 @@ TEST(HostPortList, ParsesEveryEntry) {
 }
 
 }  // namespace
-}  // namespace supportd::config
+}  // namespace supportd::redis
