@@ -488,9 +488,8 @@ server::server(config::settings settings, feature_settings features,
                                    .client_ip_header = s.settings.client_ip_header,
                                    .trusted_proxy_hops = s.settings.trusted_proxy_hops,
                                });
-    w->pledges.emplace(pledges::pledge_context{s.settings, *w->redis, *w->replication, *w->gate,
-                                               w->stripe.get(), s.pledge_metrics,
-                                               s.features.pledge_limits});
+    w->pledges.emplace(s.settings, *w->redis, *w->replication, *w->gate, w->stripe.get(),
+                       s.pledge_metrics, s.features.pledge_limits);
     w->webhooks.emplace(
         webhooks::webhook_context{s.settings, *w->redis, *w->replication, s.webhook_metrics});
     // The reconciler, when there is one, is set once it exists (below).

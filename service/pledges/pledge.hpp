@@ -3,6 +3,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 #include "common/interval.hpp"
 #include "common/money.hpp"
@@ -27,5 +28,9 @@ struct attribution {
   std::string referrer;
   std::string country;  // from the trusted proxy's header, when configured
 };
+
+// Every manage token (the reader's bearer token for their pledge) begins with this, the rest
+// random: a bearer token without it can only be the admin token.
+inline constexpr std::string_view manage_token_prefix = "mt_";
 
 }  // namespace supportd::pledges

@@ -1,5 +1,15 @@
-// What the pledge routes use on one worker thread; app/ builds one per worker.
+// What the pledge routes use on one worker thread: that worker's pledge store and the pledge use
+// cases over it, its Redis connection and its provider client. app/ builds one per worker; like
+// the connection under it, it is used on that worker's thread only.
 #pragma once
+
+#include <optional>
+
+#include "pledges/cancel_links.hpp"
+#include "pledges/idempotent_answers.hpp"
+#include "pledges/pledge_cancellation.hpp"
+#include "pledges/pledge_checkout.hpp"
+#include "pledges/pledge_store.hpp"
 
 namespace supportd::config {
 struct settings;
@@ -21,17 +31,26 @@ struct pledge_metrics;
 class pledge_limits;
 
 struct pledge_context {
+  // `provider` is null when none is configured: the pledge endpoints then answer 503.
+  pledge_context(const config::settings& settings, redis::connection& redis,
+                 redis::replica_wait& replication, limits::public_gate& gate,
+                 providers::checkout_provider* provider, pledge_metrics& stats,
+                 const pledge_limits& limits);
+  // The use cases hold references to the members before them.
+  pledge_context(const pledge_context&) = delete;
+  pledge_context& operator=(const pledge_context&) = delete;
+
   const config::settings& settings;
-  redis::connection& redis;
-  // Holds back the acknowledgement of a write until Redis's replicas have it
-  // (--redis-wait-replicas); confirms at once when that is 0.
-  redis::replica_wait& replication;
   limits::public_gate& gate;
-  // Null when no provider is configured: the pledge endpoints then answer 503.
-  providers::checkout_provider* checkout;
   pledge_metrics& stats;
   // --pledge-limits, read at start.
   const pledge_limits& limits;
+  cancel_links links;
+  pledge_store store;
+  idempotent_answers answers;
+  // Starts pledges; nullopt when no provider is configured.
+  std::optional<pledge_checkout> checkout;
+  pledge_cancellation cancellation;
 };
 
 }  // namespace supportd::pledges

@@ -1,18 +1,15 @@
 #include "pledges/pledge_request.hpp"
 
 #include <algorithm>
-#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <limits>
 
-#include "common/card_screen.hpp"
+#include "http/body_fields.hpp"
 #include "http/field_checks.hpp"
-#include "http/form.hpp"
 
 namespace supportd::pledges {
 namespace {
 
-using http::for_each_form_field;
 using http::is_locale;
 using http::is_token;
 using http::printable;
@@ -20,98 +17,67 @@ using http::printable;
 constexpr std::size_t max_text = 200;
 constexpr std::size_t max_url = 2000;
 
-// Stores a field's value, screening it first: a card-number-like value is dropped, and a value
-// that is not text (invalid UTF-8, control characters) is the request's error.
-std::optional<field_error> assign(pledge_fields& f, std::string_view key, std::string_view value) {
-  if (common::looks_like_card_number(value)) {
-    f.card_number_seen = true;
-    return std::nullopt;
+// The text fields of a pledge, as both body formats name them.
+constexpr http::text_field<pledge_fields> text_fields[] = {
+    {"amount", &pledge_fields::amount},
+    {"currency", &pledge_fields::currency},
+    {"interval", &pledge_fields::interval},
+    {"email", &pledge_fields::email},
+    {"name", &pledge_fields::name},
+    {"payment_method", &pledge_fields::payment_method},
+    {"campaign", &pledge_fields::campaign},
+    {"component", &pledge_fields::component},
+    {"page_url", &pledge_fields::page_url},
+    {"referrer", &pledge_fields::referrer},
+    {"locale", &pledge_fields::locale},
+    {"success_url", &pledge_fields::success_url},
+    {"cancel_url", &pledge_fields::cancel_url},
+};
+
+std::optional<field_error> read_field(pledge_fields& f, std::string_view name,
+                                      const http::body_value& value) {
+  if (value.text) {
+    return http::take_text(text_fields, f, name, *value.text);
   }
-  std::string* slot = nullptr;
-  if (key == "amount")
-    slot = &f.amount;
-  else if (key == "currency")
-    slot = &f.currency;
-  else if (key == "interval")
-    slot = &f.interval;
-  else if (key == "email")
-    slot = &f.email;
-  else if (key == "name")
-    slot = &f.name;
-  else if (key == "payment_method")
-    slot = &f.payment_method;
-  else if (key == "campaign")
-    slot = &f.campaign;
-  else if (key == "component")
-    slot = &f.component;
-  else if (key == "page_url")
-    slot = &f.page_url;
-  else if (key == "referrer")
-    slot = &f.referrer;
-  else if (key == "locale")
-    slot = &f.locale;
-  else if (key == "success_url")
-    slot = &f.success_url;
-  else if (key == "cancel_url")
-    slot = &f.cancel_url;
-  if (slot == nullptr) {
-    return std::nullopt;
+  // A JSON member that is not a string: only the amount may be a number.
+  const auto& member = *value.json;
+  if (name == "amount_minor") {
+    if (member.is_int64()) {
+      f.amount_minor = member.as_int64();
+    } else if (member.is_uint64()) {
+      f.amount_minor = std::numeric_limits<std::int64_t>::max();
+    } else if (!f.card_number_seen) {
+      return field_error{"amount_minor", "invalid", "amount_minor must be an integer."};
+    }
+  } else if (name == "amount" && member.is_number()) {
+    return field_error{"amount", "invalid",
+                       "amount must be a decimal string such as \"5.00\", or use amount_minor."};
   }
-  if (auto error = http::text_field_error(key, value)) {
-    return error;
-  }
-  *slot = value;
   return std::nullopt;
 }
 
 }  // namespace
 
 std::variant<pledge_fields, field_error> parse_json_fields(std::string_view body) {
-  boost::system::error_code ec;
-  auto value = boost::json::parse(body, ec);
-  if (ec || !value.is_object()) {
-    return field_error{"body", "invalid", "The body must be a JSON object."};
-  }
   pledge_fields f;
-  // Every value, nested ones and numbers included, is screened before any is read.
-  f.card_number_seen = common::holds_card_number(body, value);
-  for (const auto& [key, member] : value.as_object()) {
-    if (member.is_string()) {
-      if (auto error = assign(f, key, member.as_string())) {
-        return *error;
-      }
-    } else if (key == "amount_minor") {
-      if (member.is_int64()) {
-        f.amount_minor = member.as_int64();
-      } else if (member.is_uint64()) {
-        f.amount_minor = std::numeric_limits<std::int64_t>::max();
-      } else if (!f.card_number_seen) {
-        return field_error{"amount_minor", "invalid", "amount_minor must be an integer."};
-      }
-    } else if (member.is_number()) {
-      if (key == "amount") {
-        return field_error{
-            "amount", "invalid",
-            "amount must be a decimal string such as \"5.00\", or use amount_minor."};
-      }
-    }
+  auto error = http::read_json_body(body, f.card_number_seen,
+                                    [&](std::string_view name, const http::body_value& value) {
+                                      return read_field(f, name, value);
+                                    });
+  if (error) {
+    return *error;
   }
   return f;
 }
 
 std::variant<pledge_fields, field_error> parse_form_fields(std::string_view body) {
   pledge_fields f;
-  std::optional<field_error> not_text;
-  if (!for_each_form_field(body, [&](std::string_view key, std::string_view value) {
-        auto error = assign(f, key, value);
-        if (error && !not_text) {
-          not_text = std::move(error);
-        }
-      })) {
-    return field_error{"body", "invalid", "The body is not valid form encoding."};
-  }
-  if (not_text) {
-    return *not_text;
+  auto error = http::read_form_body(body, f.card_number_seen,
+                                    [&](std::string_view name, const http::body_value& value) {
+                                      return read_field(f, name, value);
+                                    });
+  if (error) {
+    return *error;
   }
   return f;
 }

@@ -1,21 +1,18 @@
 #include "reminders/reminder_request.hpp"
 
 #include <algorithm>
-#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 #include <charconv>
 
-#include "common/card_screen.hpp"
+#include "http/body_fields.hpp"
 #include "http/field_checks.hpp"
-#include "http/form.hpp"
 #include "reminders/schedule.hpp"
 #include "reminders/time_zone.hpp"
 
 namespace supportd::reminders {
 namespace {
 
-using common::looks_like_card_number;
 using http::is_locale;
 using http::is_token;
 using http::printable;
@@ -23,44 +20,39 @@ using http::printable;
 constexpr std::size_t max_url = 2000;
 constexpr int max_every_months = 24;
 
-// Stores a field's value, screening it first: a card-number-like value is dropped, and a value
-// that is not text (invalid UTF-8, control characters) is the request's error.
-std::optional<field_error> assign(reminder_fields& f, std::string_view key,
-                                  std::string_view value) {
-  if (common::looks_like_card_number(value)) {
-    f.card_number_seen = true;
+// The text fields of a reminder sign-up, as both body formats name them.
+constexpr http::text_field<reminder_fields> text_fields[] = {
+    {"email", &reminder_fields::email},
+    {"remind_in", &reminder_fields::remind_in},
+    {"remind_at", &reminder_fields::remind_at},
+    {"time_zone", &reminder_fields::time_zone},
+    {"every_months", &reminder_fields::every_months},
+    {"campaign", &reminder_fields::campaign},
+    {"component", &reminder_fields::component},
+    {"page_url", &reminder_fields::page_url},
+    {"locale", &reminder_fields::locale},
+    {"consent", &reminder_fields::consent},
+    {"consent_version", &reminder_fields::consent_version},
+};
+
+std::optional<field_error> read_field(reminder_fields& f, std::string_view name,
+                                      const http::body_value& value) {
+  const auto* member = value.json;
+  // JSON's consent is a boolean: the string "true" is not the reader ticking a box.
+  if (member != nullptr && name == "consent") {
+    if (member->is_bool()) {
+      f.consent = member->as_bool() ? "true" : "false";
+    } else if (member->is_string()) {
+      f.consent_not_boolean = true;
+    }
     return std::nullopt;
   }
-  std::string* slot = nullptr;
-  if (key == "email")
-    slot = &f.email;
-  else if (key == "remind_in")
-    slot = &f.remind_in;
-  else if (key == "remind_at")
-    slot = &f.remind_at;
-  else if (key == "time_zone")
-    slot = &f.time_zone;
-  else if (key == "every_months")
-    slot = &f.every_months;
-  else if (key == "campaign")
-    slot = &f.campaign;
-  else if (key == "component")
-    slot = &f.component;
-  else if (key == "page_url")
-    slot = &f.page_url;
-  else if (key == "locale")
-    slot = &f.locale;
-  else if (key == "consent")
-    slot = &f.consent;
-  else if (key == "consent_version")
-    slot = &f.consent_version;
-  if (slot == nullptr) {
-    return std::nullopt;
+  if (value.text) {
+    return http::take_text(text_fields, f, name, *value.text);
   }
-  if (auto error = http::text_field_error(key, value)) {
-    return error;
+  if (name == "every_months" && member->is_number() && !f.card_number_seen) {
+    f.every_months = boost::json::serialize(*member);
   }
-  *slot = value;
   return std::nullopt;
 }
 
@@ -76,47 +68,25 @@ std::optional<int> parse_small_int(std::string_view text) {
 }  // namespace
 
 std::variant<reminder_fields, field_error> parse_json_fields(std::string_view body) {
-  boost::system::error_code ec;
-  auto value = boost::json::parse(body, ec);
-  if (ec || !value.is_object()) {
-    return field_error{"body", "invalid", "The body must be a JSON object."};
-  }
   reminder_fields f;
-  // Every value, nested ones and numbers included, is screened before any is read.
-  f.card_number_seen = common::holds_card_number(body, value);
-  for (const auto& [key, member] : value.as_object()) {
-    if (member.is_string()) {
-      if (key == "consent") {
-        f.consent_not_boolean = true;
-        continue;
-      }
-      if (auto error = assign(f, key, member.as_string())) {
-        return *error;
-      }
-    } else if (member.is_bool()) {
-      if (key == "consent") {
-        f.consent = member.as_bool() ? "true" : "false";
-      }
-    } else if (member.is_number() && key == "every_months" && !f.card_number_seen) {
-      f.every_months = boost::json::serialize(member);
-    }
+  auto error = http::read_json_body(body, f.card_number_seen,
+                                    [&](std::string_view name, const http::body_value& value) {
+                                      return read_field(f, name, value);
+                                    });
+  if (error) {
+    return *error;
   }
   return f;
 }
 
 std::variant<reminder_fields, field_error> parse_form_fields(std::string_view body) {
   reminder_fields f;
-  std::optional<field_error> not_text;
-  if (!http::for_each_form_field(body, [&](std::string_view key, std::string_view value) {
-        auto error = assign(f, key, value);
-        if (error && !not_text) {
-          not_text = std::move(error);
-        }
-      })) {
-    return field_error{"body", "invalid", "The body is not valid form encoding."};
-  }
-  if (not_text) {
-    return *not_text;
+  auto error = http::read_form_body(body, f.card_number_seen,
+                                    [&](std::string_view name, const http::body_value& value) {
+                                      return read_field(f, name, value);
+                                    });
+  if (error) {
+    return *error;
   }
   // A checked HTML checkbox sends "on".
   if (f.consent == "on") {

@@ -70,6 +70,7 @@ TEST(FeatureSettings, RedisSentinelsTlsAndWait) {
 
 TEST(FeatureSettings, RedisHalfSettingsAreRefused) {
   for (auto [args, prefix] : std::vector<std::pair<std::vector<std::string>, std::string>>{
+           {{"--redis-url=http://x"}, "--redis-url: "},
            {{"--redis-sentinels=10.0.0.1:26379"}, "--redis-master-name: "},
            {{"--redis-master-name=mymaster"}, "--redis-master-name: "},
            {{"--redis-sentinels=nope", "--redis-master-name=m"}, "--redis-sentinels: "},

@@ -73,7 +73,7 @@ void check_parsed(const std::variant<reminder_fields, http::field_error>& parsed
   const auto& f = std::get<reminder_fields>(parsed);
   std::string reencoded;
   for (const auto& [name, member] : text_fields) {
-    expect(!pledges::looks_like_card_number(f.*member), "no stored field looks like a card number");
+    expect(!common::looks_like_card_number(f.*member), "no stored field looks like a card number");
     if (!(f.*member).empty()) {
       reencoded += reencoded.empty() ? "" : "&";
       reencoded += std::string(name) + "=" + http::encode_form_component(f.*member);

@@ -1,0 +1,30 @@
+#include "pledges/cancel_links.hpp"
+
+#include <chrono>
+
+#include "security/secrets.hpp"
+
+namespace supportd::pledges {
+namespace {
+
+constexpr std::string_view purpose = "cancel-pledge";
+constexpr auto lifetime = std::chrono::hours(24 * 90);
+
+}  // namespace
+
+std::string cancel_links::link_for(std::string_view pledge_id, std::int64_t now_unix) const {
+  if (secret_.empty() || public_url_.empty()) {
+    return {};
+  }
+  const auto expires =
+      now_unix + std::chrono::duration_cast<std::chrono::seconds>(lifetime).count();
+  return public_url_ + "/v1/pledges/" + std::string(pledge_id) +
+         "/cancel?token=" + security::sign_link(secret_, purpose, pledge_id, expires);
+}
+
+bool cancel_links::valid(std::string_view pledge_id, std::string_view token,
+                         std::int64_t now_unix) const {
+  return security::verify_link(secret_, purpose, pledge_id, token, now_unix);
+}
+
+}  // namespace supportd::pledges

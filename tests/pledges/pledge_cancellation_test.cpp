@@ -1,0 +1,136 @@
+// Cancelling a pledge (the use case behind POST /v1/pledges/{id}/cancel) against a real
+// redis-server and a fake payment provider: the money is stopped first, and nothing changes
+// when it cannot be.
+#include "pledges/pledge_cancellation.hpp"
+
+#include "core/clock.hpp"
+#include "metrics/registry.hpp"
+#include "pledges/fake_checkout_provider.hpp"
+#include "pledges/pledge_metrics.hpp"
+#include "pledges/pledge_redis_fixture.hpp"
+#include "pledges/pledge_store.hpp"
+
+namespace supportd::pledges {
+namespace {
+
+using namespace std::chrono_literals;
+using kind = cancellation_outcome::kind;
+
+class PledgeCancellation : public test::pledge_redis_fixture {
+ public:
+  void SetUp() override {
+    pledge_redis_fixture::SetUp();
+    store = std::make_unique<pledge_store>(*conn, prefix);
+    cancellation = std::make_unique<pledge_cancellation>(*store, &provider, stats);
+  }
+
+  // A pending pledge with an unfinished checkout.
+  pledge_record pending(const std::string& id) {
+    pledge_record p;
+    p.id = id;
+    p.amount_minor = 500;
+    p.currency = "USD";
+    p.every = interval::month;
+    p.created_at_ms = p.updated_at_ms = core::now_unix_ms();
+    p.checkout_session_id = "cs_" + id;
+    p.checkout_url = "https://checkout.test/pay/cs_" + id;
+    EXPECT_TRUE(*test::run(io, store->create(p, "", 201, "")));
+    return found(id);
+  }
+
+  // A monthly pledge whose checkout was paid: active, with its subscription.
+  pledge_record active(const std::string& id) {
+    pending(id);
+    provider_update paid;
+    paid.event_id = "evt_paid_" + id;
+    paid.pledge_id = id;
+    paid.subscription_id = "sub_" + id;
+    paid.input = pledge_event::checkout_completed;
+    paid.fields = {{"subscription_id", "sub_" + id}};
+    EXPECT_EQ(test::run(io, store->apply_provider_update(paid, "test", 1h))->what,
+              provider_update_result::outcome::applied);
+    return found(id);
+  }
+
+  pledge_record found(const std::string& id) { return **test::run(io, store->find(id)); }
+
+  cancellation_outcome cancel(const pledge_record& p, std::string_view by = "reader") {
+    return test::run(io, cancellation->cancel(p, by, trace));
+  }
+
+  metrics::registry registry;
+  pledge_metrics stats = pledge_metrics::create(registry);
+  test::fake_checkout_provider provider;
+  const trace_context trace = trace_context::start();
+  std::unique_ptr<pledge_store> store;
+  std::unique_ptr<pledge_cancellation> cancellation;
+};
+
+TEST_F(PledgeCancellation, AnActiveSubscriptionIsEndedAtTheProviderThenRecorded) {
+  auto p = active("pl_sub");
+  ASSERT_EQ(p.status, pledge_state::active);
+  auto done = cancel(p, "reader");
+  ASSERT_EQ(done.what, kind::done);
+  EXPECT_EQ(done.status, pledge_state::canceled);
+  EXPECT_EQ(provider.canceled, std::vector<std::string>{"sub_pl_sub"});
+  EXPECT_TRUE(provider.abandoned.empty());
+  ASSERT_EQ(provider.traceparents.size(), 1u);
+  EXPECT_TRUE(provider.traceparents[0].starts_with("00-" + std::string(trace.trace_id())));
+
+  auto after = found("pl_sub");
+  EXPECT_EQ(after.status, pledge_state::canceled);
+  const auto& last = after.events.back();
+  EXPECT_EQ(last.event(), "cancel_requested");
+  EXPECT_EQ(last.from_state(), "active");
+  EXPECT_EQ(last.to_state(), "canceled");
+  EXPECT_EQ(last.source(), "reader");
+  EXPECT_EQ(stats.transitions.with({"active", "canceled"}).value(), 1u);
+}
+
+TEST_F(PledgeCancellation, AnUnfinishedCheckoutIsClosedSoItCannotBePaid) {
+  auto done = cancel(pending("pl_new"), "admin");
+  ASSERT_EQ(done.what, kind::done);
+  EXPECT_EQ(done.status, pledge_state::canceled);
+  EXPECT_EQ(provider.abandoned, std::vector<std::string>{"cs_pl_new"});
+  EXPECT_TRUE(provider.canceled.empty());
+  EXPECT_EQ(found("pl_new").events.back().source(), "admin");
+}
+
+TEST_F(PledgeCancellation, WhenTheProviderCannotStopTheMoneyNothingChanges) {
+  provider.failing = test::fake_checkout_provider::error_kind::unavailable;
+  auto p = active("pl_sub");
+  const auto history = p.events.size();
+  EXPECT_EQ(cancel(p).what, kind::provider_unavailable);
+  auto after = found("pl_sub");
+  EXPECT_EQ(after.status, pledge_state::active);
+  EXPECT_EQ(after.events.size(), history);
+  EXPECT_EQ(stats.transitions.with({"active", "canceled"}).value(), 0u);
+}
+
+TEST_F(PledgeCancellation, WithoutAProviderMoneyThatMustBeStoppedIsRefused) {
+  pledge_cancellation offline(*store, nullptr, stats);
+  auto p = active("pl_sub");
+  EXPECT_EQ(test::run(io, offline.cancel(p, "reader", trace)).what, kind::provider_off);
+  EXPECT_EQ(found("pl_sub").status, pledge_state::active);
+}
+
+TEST_F(PledgeCancellation, ACanceledPledgeIsNotCanceledTwice) {
+  auto p = active("pl_sub");
+  ASSERT_EQ(cancel(p).what, kind::done);
+  auto again = cancel(found("pl_sub"));
+  EXPECT_EQ(again.what, kind::done);
+  EXPECT_EQ(again.status, pledge_state::canceled);
+  // The provider was asked once; the history has one cancellation.
+  EXPECT_EQ(provider.canceled.size(), 1u);
+  EXPECT_EQ(found("pl_sub").events.size(), p.events.size() + 1);
+  EXPECT_EQ(stats.transitions.with({"active", "canceled"}).value(), 1u);
+}
+
+TEST_F(PledgeCancellation, WithRedisGoneTheCancellationIsUnavailable) {
+  auto p = active("pl_sub");
+  server.kill();
+  EXPECT_EQ(cancel(p).what, kind::store_unavailable);
+}
+
+}  // namespace
+}  // namespace supportd::pledges
