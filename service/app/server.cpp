@@ -11,12 +11,14 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <optional>
-#include <random>
 #include <thread>
 #include <vector>
 
 #include "app/reminders_on_payment.hpp"
 #include "core/clock.hpp"
+#include "core/jitter.hpp"
+#include "core/pause.hpp"
+#include "core/use_tuple.hpp"
 #include "http/admin_access.hpp"
 #include "http/connection_tracker.hpp"
 #include "http/router.hpp"
@@ -61,8 +63,6 @@ namespace supportd::app {
 using tcp = net::ip::tcp;
 
 namespace {
-
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 std::string describe(const tcp::endpoint& endpoint) {
   auto address = endpoint.address().to_string();
@@ -212,6 +212,116 @@ struct server::state final : ops::instance_status {
                        [](const auto& w) { return w->redis->ready(); });
   }
 
+  // What every worker's connections are made from.
+  struct worker_parts {
+    const redis::connection::options& redis;
+    std::shared_ptr<net::ssl::context> stripe_tls;  // null: no Stripe key
+    std::shared_ptr<net::ssl::context> notify_tls;  // null: reminders are not delivered
+    bool deliver_reminders = false;
+  };
+
+  // Worker `index`'s connections, feature contexts, background tasks and route table.
+  std::unique_ptr<worker> make_worker(unsigned index, const worker_parts& parts) {
+    auto owned = std::make_unique<worker>();
+    auto& w = *owned;
+    w.redis = std::make_unique<redis::connection>(w.io, parts.redis, &redis_metrics);
+    w.replication = std::make_unique<redis::replica_wait>(
+        *w.redis,
+        redis::replica_wait::options{.replicas = features.redis.wait_replicas,
+                                     .timeout = features.redis.wait_timeout,
+                                     .reply_margin = settings.redis_timeout,
+                                     .fence_key = settings.redis_prefix + "replication:fence"},
+        &replica_wait_metrics);
+    if (parts.stripe_tls) {
+      w.stripe = std::make_unique<providers::stripe::stripe_client>(
+          w.io, stripe_settings, parts.stripe_tls, stripe_breaker, provider_metrics);
+    }
+    w.gate.emplace(*w.redis, limits::public_gate_settings{
+                                 .allowed_origins = settings.allowed_origins,
+                                 .rate_limit_per_minute = settings.rate_limit_per_minute,
+                                 .redis_prefix = settings.redis_prefix,
+                                 .client_ip_header = settings.client_ip_header,
+                                 .trusted_proxy_hops = settings.trusted_proxy_hops,
+                             });
+    w.pledges.emplace(settings, *w.redis, *w.replication, *w.gate, w.stripe.get(), pledge_metrics,
+                      features.pledge_limits);
+    w.webhooks.emplace(
+        webhooks::webhook_context{settings, *w.redis, *w.replication, webhook_metrics});
+    // The reconciler, when there is one, is set once it exists (below).
+    w.reconcile.emplace(reconcile::reconcile_context{settings, *w.redis, nullptr});
+    w.ops.emplace(ops::ops_context{settings, *w.redis, registry, *this, pledge_metrics});
+    add_reminders(w, index, parts);
+    add_webhooks(w, index);
+    if (settings.listen_ops) {
+      w.routes.emplace(public_routes(w));
+      w.ops_routes.emplace(ops_routes(w));
+    } else {
+      w.routes.emplace(all_routes(w));
+    }
+    return owned;
+  }
+
+  // The reminder store on every worker; the book and sign-ups with data keys; delivery with a
+  // notify URL.
+  void add_reminders(worker& w, unsigned index, const worker_parts& parts) {
+    // The book also serves the webhook processor: a paid pledge cancels reminders even where
+    // none are delivered. Without data keys reminders are off, but the store still answers the
+    // admin's dead-letter list.
+    w.reminder_store = std::make_unique<reminders::reminder_store>(*w.redis, settings.redis_prefix);
+    if (settings.data_keys) {
+      w.reminder_book = std::make_unique<reminders::reminder_book>(
+          *w.reminder_store, *settings.data_keys, settings.link_secret,
+          settings.reminder_retention);
+      w.reminder_signup = std::make_unique<reminders::reminder_signup>(
+          *w.reminder_book, *w.redis, settings.redis_prefix,
+          settings.reminder_signups_per_email_per_hour, *w.replication);
+    }
+    w.reminders.emplace(reminders::reminder_context{settings, *w.gate, reminder_metrics,
+                                                    *w.reminder_store, w.reminder_book.get(),
+                                                    w.reminder_signup.get()});
+    if (parts.deliver_reminders) {
+      w.notify = std::make_unique<notify::webhook_sender>(
+          w.io, *notify::endpoint::parse(settings.notify_url), settings.notify_keys,
+          parts.notify_tls, settings.notify_timeout,
+          // Every lane's whole batch is in flight at once: keeping fewer connections open would
+          // close and reopen the rest for every batch.
+          settings.reminder_batch * reminders::scheduler_options{}.lanes);
+      w.scheduler = std::make_unique<reminders::reminder_scheduler>(
+          *w.reminder_store, *w.reminder_book, *w.notify, &reminder_metrics,
+          reminders::scheduler_options{.batch = settings.reminder_batch,
+                                       .lease = settings.reminder_lease,
+                                       .idle_poll = settings.reminder_poll,
+                                       .public_url = settings.public_url,
+                                       .give_url = settings.give_url,
+                                       .now_ms = {},
+                                       .reports_gauges = index == 0});
+    }
+  }
+
+  // The webhook processor, with webhook secrets; the reconciler beside it, with a Stripe key.
+  void add_webhooks(worker& w, unsigned index) {
+    if (!settings.stripe_webhook_secrets.empty()) {
+      // Consumers are named per process and thread; a dead process's unacknowledged events are
+      // taken over by the others after --webhook-retry-after.
+      auto consumer = std::to_string(::getpid()) + "-" + std::to_string(index);
+      w.processor = std::make_unique<webhooks::event_processor>(
+          *w.redis, settings.redis_prefix, webhook_metrics, pledge_metrics, consumer,
+          webhooks::processor_options{.retry_after = settings.webhook_retry_after,
+                                      .max_attempts = settings.webhook_max_attempts},
+          cancel_reminders_when_paid(w.reminder_book.get(), &reminder_metrics));
+      // The reconciliation feeds the processors' stream, so it runs where they do.
+      if (w.stripe) {
+        w.reconciler = std::make_unique<reconcile::stripe_reconciler>(
+            *w.redis, settings.redis_prefix, *w.stripe, &reconcile_metrics,
+            reconcile::reconciler_options{
+                .max_backlog = settings.webhook_max_backlog,
+                .livemode = settings.stripe_livemode,
+                .stopping = [this] { return shutting_down.load(std::memory_order_relaxed); }});
+        w.reconcile->reconciler = w.reconciler.get();
+      }
+    }
+  }
+
   worker& pick_worker() {
     auto& w = *workers[next_worker];
     next_worker = (next_worker + 1) % workers.size();
@@ -289,8 +399,7 @@ struct server::state final : ops::instance_status {
         }
         // Out of descriptors, most likely: back off briefly rather than spin.
         log::warn("accept failed", {{"error", ec.message()}});
-        net::steady_timer pause(first().io, std::chrono::milliseconds(50));
-        co_await pause.async_wait(use_tuple);
+        co_await pause(std::chrono::milliseconds(50));
         continue;
       }
       if (static_cast<std::size_t>(http_metrics.open_connections.value()) >=
@@ -337,8 +446,6 @@ struct server::state final : ops::instance_status {
   // the first worker; every replica reads the same hashes, so every replica shows the same.
   awaitable<void> refresh_recurring_gauges(worker& w) {
     pledges::pledge_store store(*w.redis, settings.redis_prefix);
-    std::minstd_rand random(std::random_device{}());
-    std::uniform_int_distribution<int> jitter_ms(-500, 500);
     net::steady_timer timer(w.io);
     bool published = false;
     while (!shutting_down.load(std::memory_order_relaxed)) {
@@ -348,7 +455,7 @@ struct server::state final : ops::instance_status {
         published = true;
       }
       // Until the first figures are in, try again soon: Redis may still be connecting.
-      timer.expires_after(published ? std::chrono::milliseconds(5000 + jitter_ms(random))
+      timer.expires_after(published ? core::jittered(std::chrono::milliseconds(5000), 0.9, 1.1)
                                     : std::chrono::milliseconds(100));
       auto [ec] = co_await timer.async_wait(use_tuple);
       if (ec) {
@@ -467,94 +574,9 @@ server::server(config::settings settings, feature_settings features,
   } else if (s.settings.data_keys) {
     log::warn("reminders are accepted but not delivered: --notify-url is not set");
   }
+  const worker_parts parts{redis_options, stripe_tls, notify_tls, deliver_reminders};
   for (unsigned i = 0; i < s.settings.threads; ++i) {
-    auto w = std::make_unique<worker>();
-    w->redis = std::make_unique<redis::connection>(w->io, redis_options, &s.redis_metrics);
-    w->replication = std::make_unique<redis::replica_wait>(
-        *w->redis,
-        redis::replica_wait::options{.replicas = s.features.redis.wait_replicas,
-                                     .timeout = s.features.redis.wait_timeout,
-                                     .reply_margin = s.settings.redis_timeout,
-                                     .fence_key = s.settings.redis_prefix + "replication:fence"},
-        &s.replica_wait_metrics);
-    if (stripe_tls) {
-      w->stripe = std::make_unique<providers::stripe::stripe_client>(
-          w->io, s.stripe_settings, stripe_tls, s.stripe_breaker, s.provider_metrics);
-    }
-    w->gate.emplace(*w->redis, limits::public_gate_settings{
-                                   .allowed_origins = s.settings.allowed_origins,
-                                   .rate_limit_per_minute = s.settings.rate_limit_per_minute,
-                                   .redis_prefix = s.settings.redis_prefix,
-                                   .client_ip_header = s.settings.client_ip_header,
-                                   .trusted_proxy_hops = s.settings.trusted_proxy_hops,
-                               });
-    w->pledges.emplace(s.settings, *w->redis, *w->replication, *w->gate, w->stripe.get(),
-                       s.pledge_metrics, s.features.pledge_limits);
-    w->webhooks.emplace(
-        webhooks::webhook_context{s.settings, *w->redis, *w->replication, s.webhook_metrics});
-    // The reconciler, when there is one, is set once it exists (below).
-    w->reconcile.emplace(reconcile::reconcile_context{s.settings, *w->redis, nullptr});
-    w->ops.emplace(ops::ops_context{s.settings, *w->redis, s.registry, s, s.pledge_metrics});
-    // The book also serves the webhook processor: a paid pledge cancels reminders even where
-    // none are delivered. Without data keys reminders are off, but the store still answers the
-    // admin's dead-letter list.
-    w->reminder_store =
-        std::make_unique<reminders::reminder_store>(*w->redis, s.settings.redis_prefix);
-    if (s.settings.data_keys) {
-      w->reminder_book = std::make_unique<reminders::reminder_book>(
-          *w->reminder_store, *s.settings.data_keys, s.settings.link_secret,
-          s.settings.reminder_retention);
-      w->reminder_signup = std::make_unique<reminders::reminder_signup>(
-          *w->reminder_book, *w->redis, s.settings.redis_prefix,
-          s.settings.reminder_signups_per_email_per_hour, *w->replication);
-    }
-    w->reminders.emplace(reminders::reminder_context{s.settings, *w->gate, s.reminder_metrics,
-                                                     *w->reminder_store, w->reminder_book.get(),
-                                                     w->reminder_signup.get()});
-    if (deliver_reminders) {
-      w->notify = std::make_unique<notify::webhook_sender>(
-          w->io, *notify::endpoint::parse(s.settings.notify_url), s.settings.notify_keys,
-          notify_tls, s.settings.notify_timeout,
-          // Every lane's whole batch is in flight at once: keeping fewer connections open would
-          // close and reopen the rest for every batch.
-          s.settings.reminder_batch * reminders::scheduler_options{}.lanes);
-      w->scheduler = std::make_unique<reminders::reminder_scheduler>(
-          *w->reminder_store, *w->reminder_book, *w->notify, &s.reminder_metrics,
-          reminders::scheduler_options{.batch = s.settings.reminder_batch,
-                                       .lease = s.settings.reminder_lease,
-                                       .idle_poll = s.settings.reminder_poll,
-                                       .public_url = s.settings.public_url,
-                                       .give_url = s.settings.give_url,
-                                       .now_ms = {},
-                                       .reports_gauges = i == 0});
-    }
-    if (!s.settings.stripe_webhook_secrets.empty()) {
-      // Consumers are named per process and thread; a dead process's unacknowledged events are
-      // taken over by the others after --webhook-retry-after.
-      auto consumer = std::to_string(::getpid()) + "-" + std::to_string(i);
-      w->processor = std::make_unique<webhooks::event_processor>(
-          *w->redis, s.settings.redis_prefix, s.webhook_metrics, s.pledge_metrics, consumer,
-          webhooks::processor_options{.retry_after = s.settings.webhook_retry_after,
-                                      .max_attempts = s.settings.webhook_max_attempts},
-          cancel_reminders_when_paid(w->reminder_book.get(), &s.reminder_metrics));
-      // The reconciliation feeds the processors' stream, so it runs where they do.
-      if (w->stripe) {
-        w->reconciler = std::make_unique<reconcile::stripe_reconciler>(
-            *w->redis, s.settings.redis_prefix, *w->stripe, &s.reconcile_metrics,
-            reconcile::reconciler_options{
-                .max_backlog = s.settings.webhook_max_backlog,
-                .livemode = s.settings.stripe_livemode,
-                .stopping = [&s] { return s.shutting_down.load(std::memory_order_relaxed); }});
-        w->reconcile->reconciler = w->reconciler.get();
-      }
-    }
-    if (s.settings.listen_ops) {
-      w->routes.emplace(public_routes(*w));
-      w->ops_routes.emplace(ops_routes(*w));
-    } else {
-      w->routes.emplace(all_routes(*w));
-    }
-    s.workers.push_back(std::move(w));
+    s.workers.push_back(s.make_worker(i, parts));
   }
   s.register_instance_metrics();
 }

@@ -1,7 +1,9 @@
 #include "common/url.hpp"
 
 #include <algorithm>
+#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
+#include <boost/url/rfc/unreserved_chars.hpp>
 #include <cctype>
 
 namespace supportd::common {
@@ -40,6 +42,33 @@ bool plain_http_allowed(std::string_view url) {
     default:
       return false;
   }
+}
+
+void append_query_value(std::string& out, std::string_view value) {
+  const auto at = out.size();
+  out.resize(at + boost::urls::encoded_size(value, boost::urls::unreserved_chars));
+  const auto written =
+      boost::urls::encode(out.data() + at, out.size() - at, value, boost::urls::unreserved_chars);
+  out.resize(at + written);
+}
+
+std::string service_link(
+    std::string_view base, std::string_view path,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> query) {
+  while (base.ends_with('/')) {
+    base.remove_suffix(1);
+  }
+  std::string link(base);
+  link += path;
+  char separator = '?';
+  for (const auto& [name, value] : query) {
+    link += separator;
+    link += name;
+    link += '=';
+    append_query_value(link, value);
+    separator = '&';
+  }
+  return link;
 }
 
 }  // namespace supportd::common

@@ -1,7 +1,9 @@
 // What supportd asks of the URLs in its settings and forms (RFC 3986, through Boost.URL).
 #pragma once
 
+#include <initializer_list>
 #include <optional>
+#include <utility>
 #include <string>
 #include <string_view>
 
@@ -15,5 +17,14 @@ std::optional<std::string> origin_of(std::string_view url);
 // bearer key or a reader's address must not cross a network in clear. True for https and for
 // text that is no URL at all (refused by its own check).
 bool plain_http_allowed(std::string_view url);
+
+// A link into supportd for an email or a page: `base` (supportd's public URL; a trailing '/' is
+// dropped) + `path` (literal, from code) + `?name=value&…`, each value percent-encoded (all but
+// RFC 3986's unreserved characters). Put together as text: a delivery builds two of these.
+std::string service_link(std::string_view base, std::string_view path,
+                         std::initializer_list<std::pair<std::string_view, std::string_view>> query);
+
+// Appends `value` percent-encoded as above.
+void append_query_value(std::string& out, std::string_view value);
 
 }  // namespace supportd::common

@@ -349,8 +349,8 @@ void read_reminder_settings(const po::variables_map& vm, settings& s) {
   s.reminder_signups_per_email_per_hour = vm["reminder-signups-per-email-per-hour"].as<unsigned>();
 }
 
-settings build_settings(const po::variables_map& vm) {
-  settings s;
+// Listeners and their TLS certificate.
+void read_listen_settings(const po::variables_map& vm, settings& s) {
   s.listen_https = listen_address(vm, "listen-https");
   s.listen_http = listen_address(vm, "listen-http");
   s.listen_ops = listen_address(vm, "listen-ops");
@@ -365,7 +365,10 @@ settings build_settings(const po::variables_map& vm) {
   if (s.listen_https && s.tls_key_file.empty()) {
     fail("tls-key", "required when --listen-https is set");
   }
+}
 
+// Redis, as text: redis/redis_settings.hpp reads it (app/feature_settings.hpp).
+void read_redis_texts(const po::variables_map& vm, settings& s) {
   s.redis_url = vm["redis-url"].as<std::string>();
   s.redis_username = vm["redis-username"].as<std::string>();
   if (const auto& path = vm["redis-password-file"].as<std::string>(); !path.empty()) {
@@ -384,7 +387,10 @@ settings build_settings(const po::variables_map& vm) {
   s.redis_wait_timeout = duration_setting(vm, "redis-wait-timeout");
   s.redis_prefix = vm["redis-prefix"].as<std::string>();
   s.redis_timeout = duration_setting(vm, "redis-timeout");
+}
 
+// Threads, limits and timeouts of the HTTP server; the admin token; logging.
+void read_server_settings(const po::variables_map& vm, settings& s) {
   s.threads = vm["threads"].as<unsigned>();
   if (s.threads == 0 || s.threads > 256) {
     fail("threads", "must be from 1 to 256");
@@ -416,7 +422,10 @@ settings build_settings(const po::variables_map& vm) {
     fail("log-level", "expected debug, info, warn or error");
   }
   s.log_level = *level;
+}
 
+// Pledges and the Stripe API; origins, links and the public URL they share.
+void read_pledge_settings(const po::variables_map& vm, settings& s) {
   for (const auto& origin : split_list(vm["allowed-origins"].as<std::string>())) {
     if (common::origin_of(origin) != origin) {
       fail("allowed-origins",
@@ -476,6 +485,10 @@ settings build_settings(const po::variables_map& vm) {
   if (!s.public_url.empty() && !common::origin_of(s.public_url)) {
     fail("public-url", "expected an http(s) URL");
   }
+}
+
+// Stripe webhooks and the reconciliation with its event list.
+void read_webhook_settings(const po::variables_map& vm, settings& s) {
   if (const auto& path = vm["stripe-webhook-secret-file"].as<std::string>(); !path.empty()) {
     std::istringstream lines(read_secret_file("stripe-webhook-secret-file", path));
     for (std::string line; std::getline(lines, line);) {
@@ -518,7 +531,10 @@ settings build_settings(const po::variables_map& vm) {
     }
     s.stripe_reconcile_interval = *every;
   }
-  read_reminder_settings(vm, s);
+}
+
+// Rate limits and what a trusted proxy says of the client.
+void read_proxy_settings(const po::variables_map& vm, settings& s) {
   s.rate_limit_per_minute = vm["rate-limit-per-minute"].as<unsigned>();
   s.client_ip_header = vm["client-ip-header"].as<std::string>();
   s.trusted_proxy_hops = vm["trusted-proxy-hops"].as<unsigned>();
@@ -526,6 +542,17 @@ settings build_settings(const po::variables_map& vm) {
     fail("trusted-proxy-hops", "must be from 1 to 16");
   }
   s.country_header = vm["country-header"].as<std::string>();
+}
+
+settings build_settings(const po::variables_map& vm) {
+  settings s;
+  read_listen_settings(vm, s);
+  read_redis_texts(vm, s);
+  read_server_settings(vm, s);
+  read_pledge_settings(vm, s);
+  read_webhook_settings(vm, s);
+  read_reminder_settings(vm, s);
+  read_proxy_settings(vm, s);
   return s;
 }
 

@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <memory>
 
+#include "core/use_tuple.hpp"
 #include "core/net.hpp"
 
 namespace supportd {
@@ -45,7 +46,7 @@ class batch_join {
   // them inline).
   awaitable<void> wait() {
     if (remaining_ > 0) {
-      co_await finished_.async_wait(net::as_tuple(net::use_awaitable));
+      co_await finished_.async_wait(use_tuple);
     }
   }
 

@@ -70,10 +70,7 @@ std::optional<http::response> refuse_unless_admin(const http::request& req,
     throttle().failed(who, now);
     count_refusal("wrong_token");
   }
-  auto r = http::make_problem_response(
-      {401, "unauthorized", "Unauthorized", "Send the admin token as a Bearer token.", {}});
-  r.with_header("WWW-Authenticate", "Bearer");
-  return r;
+  return http::unauthorized_response("the admin token");
 }
 
 }  // namespace supportd::http

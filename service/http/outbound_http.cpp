@@ -17,6 +17,7 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "core/use_tuple.hpp"
 #include "http/message.hpp"
 
 namespace supportd::http {
@@ -24,7 +25,6 @@ namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
 namespace {
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 }
 
 std::string_view outbound_response::header(std::string_view name) const {

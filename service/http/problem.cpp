@@ -52,6 +52,13 @@ response invalid_fields_response(const std::vector<field_error>& errors, bool pl
   return make_problem_response(invalid_fields(errors));
 }
 
+response unauthorized_response(std::string_view what) {
+  auto r = make_problem_response(
+      {401, "unauthorized", "Unauthorized", "Send " + std::string(what) + " as a Bearer token.", {}});
+  r.with_header("WWW-Authenticate", "Bearer");
+  return r;
+}
+
 response store_unavailable_response() {
   auto r = make_problem_response(store_unavailable());
   r.with_header("Retry-After", "1");

@@ -38,6 +38,8 @@ response invalid_fields_response(const std::vector<field_error>& errors, bool pl
                                  std::string_view form_error_url);
 // 503 with `Retry-After: 1`: Redis is not answering.
 response store_unavailable_response();
+// 401 with `WWW-Authenticate: Bearer` (RFC 6750 §3): `what` names the token to send.
+response unauthorized_response(std::string_view what);
 // 503 with `Retry-After: 1`: Redis took the write, but fewer of its replicas than
 // --redis-wait-replicas confirmed it in time, so a failover could still lose it. Sending the
 // request again is safe: Stripe's retried webhook is deduplicated, a pledge's Idempotency-Key

@@ -11,6 +11,7 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "core/use_tuple.hpp"
 #include "http/framing_of.hpp"
 #include "http/problem.hpp"
 #include "http/request_id.hpp"
@@ -23,8 +24,6 @@ namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
 namespace {
-
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 std::string_view method_label(std::string_view method) {
   for (std::string_view known : {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"}) {

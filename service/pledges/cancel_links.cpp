@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "common/url.hpp"
 #include "security/secrets.hpp"
 
 namespace supportd::pledges {
@@ -18,8 +19,9 @@ std::string cancel_links::link_for(std::string_view pledge_id, std::int64_t now_
   }
   const auto expires =
       now_unix + std::chrono::duration_cast<std::chrono::seconds>(lifetime).count();
-  return public_url_ + "/v1/pledges/" + std::string(pledge_id) +
-         "/cancel?token=" + security::sign_link(secret_, purpose, pledge_id, expires);
+  const auto token = security::sign_link(secret_, purpose, pledge_id, expires);
+  const auto path = "/v1/pledges/" + std::string(pledge_id) + "/cancel";
+  return common::service_link(public_url_, path, {{"token", token}});
 }
 
 bool cancel_links::valid(std::string_view pledge_id, std::string_view token,

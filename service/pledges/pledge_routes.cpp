@@ -312,9 +312,7 @@ awaitable<http::response> get_pledge(const http::request& req, pledge_context& c
   if (check_access(req, ctx, pledge, {}) == access::denied || pledge == nullptr) {
     auto r = http::make_problem_response(http::not_found());
     if (req.header_value("Authorization").empty()) {
-      r = http::make_problem_response(401, "unauthorized", "Unauthorized",
-                                      "Send the pledge's manage token as a Bearer token.");
-      r.with_header("WWW-Authenticate", "Bearer");
+      r = http::unauthorized_response("the pledge's manage token");
     }
     co_return r;
   }

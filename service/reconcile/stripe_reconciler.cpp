@@ -5,8 +5,8 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <random>
 
+#include "core/jitter.hpp"
 #include "core/clock.hpp"
 #include "core/pause.hpp"
 #include "log/logger.hpp"
@@ -291,11 +291,9 @@ awaitable<void> stripe_reconciler::run_every(std::chrono::milliseconds interval,
   // (kept in Redis) make it one run per interval across all of them.
   const auto tick = interval.count() > 0 ? std::clamp<std::chrono::milliseconds>(interval, 1s, 60s)
                                          : std::chrono::milliseconds(60s);
-  std::minstd_rand random(std::random_device{}());
-  std::uniform_real_distribution<double> jitter(0.9, 1.1);
   while (!stop.load(std::memory_order_relaxed)) {
-    co_await pause(std::chrono::milliseconds(
-        static_cast<std::int64_t>(static_cast<double>(tick.count()) * jitter(random))));
+    const auto wait = core::jittered(tick, 0.9, 1.1);
+    co_await pause(wait);
     if (stop.load(std::memory_order_relaxed)) {
       break;
     }

@@ -5,9 +5,10 @@
 #include <boost/asio/detached.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <random>
 #include <vector>
 
+#include "core/use_tuple.hpp"
+#include "core/jitter.hpp"
 #include "log/logger.hpp"
 #include "redis/command_format.hpp"
 #include "redis/errc.hpp"
@@ -219,16 +220,15 @@ void connection::report_failure(const std::string& what) {
 
 awaitable<void> connection::back_off() {
   // Jittered exponential backoff: 50 ms, 100 ms, … up to max_backoff.
-  thread_local std::minstd_rand jitter{std::random_device{}()};
   auto base = std::chrono::milliseconds(50) * (1 << std::min(failed_attempts_, 6));
   base = std::min(base, options_.max_backoff);
-  auto delay = base / 2 + std::chrono::milliseconds(jitter() % (base.count() / 2 + 1));
+  auto delay = core::jittered(base, 0.5, 1.0);
   ++failed_attempts_;
   if (announced_primary_) {
     delay = std::chrono::milliseconds(0);
   }
   backoff_timer_.expires_after(delay);
-  co_await backoff_timer_.async_wait(net::as_tuple(net::use_awaitable));
+  co_await backoff_timer_.async_wait(use_tuple);
 }
 
 awaitable<void> connection::read_replies(std::shared_ptr<link> l, std::shared_ptr<bool> run) {
@@ -366,7 +366,7 @@ awaitable<result> connection::send(std::span<const std::string_view> args,
   auto alive = alive_;
   const auto started = std::chrono::steady_clock::now();
   op->timer.expires_after(timeout);
-  co_await op->timer.async_wait(net::as_tuple(net::use_awaitable));
+  co_await op->timer.async_wait(use_tuple);
   if (!*alive) {
     co_return result(make_error_code(errc::connection_lost));
   }

@@ -14,6 +14,7 @@
 #include <optional>
 #include <stdexcept>
 
+#include "core/use_tuple.hpp"
 #include "redis/command_format.hpp"
 #include "redis/errc.hpp"
 
@@ -21,7 +22,6 @@ namespace supportd::redis {
 
 namespace {
 
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 constexpr std::size_t read_chunk = 16 * 1024;
 
 }  // namespace

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <utility>
 
+#include "core/use_tuple.hpp"
 #include "log/logger.hpp"
 #include "redis/connection.hpp"
 
@@ -107,7 +108,7 @@ awaitable<replica_wait::outcome> replica_wait::settle(std::uint64_t session) {
       // No WAIT on the wire: this caller sends one for everyone gathered so far.
       co_await send(std::exchange(gathering_, nullptr));
     } else {
-      co_await mine->woken.async_wait(net::as_tuple(net::use_awaitable));
+      co_await mine->woken.async_wait(use_tuple);
     }
   }
   if (mine->result == outcome::confirmed && mine->sent_on != session) {

@@ -1,11 +1,10 @@
 #include "redis/sentinel.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
 #include <string>
 
+#include "core/pause.hpp"
 #include "log/logger.hpp"
 #include "redis/errc.hpp"
 
@@ -120,7 +119,6 @@ awaitable<void> sentinel_client::watch_switches(
     std::shared_ptr<bool> alive, std::function<void(const common::host_port&)> on_switch) {
   auto self = shared_from_this();
   std::size_t next = first_;
-  net::steady_timer pause(io_);
   while (*alive) {
     const auto& sentinel = settings_.sentinels[next++ % settings_.sentinels.size()];
     auto l = co_await open(sentinel);
@@ -151,8 +149,7 @@ awaitable<void> sentinel_client::watch_switches(
       }
       (*l)->close();
     }
-    pause.expires_after(std::chrono::milliseconds(500));
-    co_await pause.async_wait(net::as_tuple(net::use_awaitable));
+    co_await pause(std::chrono::milliseconds(500));
   }
 }
 

@@ -1,10 +1,9 @@
 #include "reminders/reminder_message.hpp"
 
-#include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
-#include <boost/url/rfc/unreserved_chars.hpp>
 #include <boost/url/url.hpp>
 
+#include "common/url.hpp"
 #include "core/clock.hpp"
 #include "log/logger.hpp"
 #include "reminders/schedule.hpp"
@@ -16,15 +15,6 @@ void append_json_string(std::string& out, std::string_view text) {
   out += '"';
   log::append_json_escaped(out, text);
   out += '"';
-}
-
-// Query values percent-encoded: everything but RFC 3986's unreserved characters.
-void append_query_value(std::string& out, std::string_view value) {
-  auto at = out.size();
-  out.resize(at + boost::urls::encoded_size(value, boost::urls::unreserved_chars));
-  auto written =
-      boost::urls::encode(out.data() + at, out.size() - at, value, boost::urls::unreserved_chars);
-  out.resize(at + written);
 }
 
 }  // namespace
@@ -76,11 +66,11 @@ std::string give_link::operator()(const v1::Reminder& r) const {
   std::string url = head_;
   if (!r.campaign().empty()) {
     url += "&campaign=";
-    append_query_value(url, r.campaign());
+    common::append_query_value(url, r.campaign());
   }
   if (!r.component().empty()) {
     url += "&component=";
-    append_query_value(url, r.component());
+    common::append_query_value(url, r.component());
   }
   url += fragment_;
   return url;
@@ -88,16 +78,8 @@ std::string give_link::operator()(const v1::Reminder& r) const {
 
 std::string unsubscribe_url(std::string_view public_url, std::string_view id,
                             std::string_view token) {
-  while (public_url.ends_with('/')) {
-    public_url.remove_suffix(1);
-  }
-  // Put together as text: one of these is built for every delivery.
-  std::string url(public_url);
-  url += "/v1/reminders/unsubscribe?id=";
-  append_query_value(url, id);
-  url += "&token=";
-  append_query_value(url, token);
-  return url;
+  return common::service_link(public_url, "/v1/reminders/unsubscribe",
+                              {{"id", id}, {"token", token}});
 }
 
 std::string message_body(std::string_view id, const v1::Reminder& r, std::string_view email,

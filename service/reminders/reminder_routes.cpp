@@ -86,10 +86,7 @@ std::optional<http::response> refuse_unless_manager(const http::request& req,
   }
   auto token = req.bearer_token();
   if (token.empty()) {
-    auto r = http::make_problem_response(401, "unauthorized", "Unauthorized",
-                                         "Send the reminder's manage token as a Bearer token.");
-    r.with_header("WWW-Authenticate", "Bearer");
-    return r;
+    return http::unauthorized_response("the reminder's manage token");
   }
   // Anything but a manage token (rt_…) can only be the admin token: checked, and throttled per
   // address, as on /admin/*, so these public routes are no way round the throttle.

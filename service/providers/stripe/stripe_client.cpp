@@ -1,11 +1,10 @@
 #include "providers/stripe/stripe_client.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
-#include <random>
 
+#include "core/pause.hpp"
+#include "core/jitter.hpp"
 #include "log/logger.hpp"
 #include "providers/stripe/checkout_params.hpp"
 #include "providers/stripe/event_list.hpp"
@@ -14,8 +13,6 @@ namespace supportd::providers::stripe {
 namespace {
 
 using providers::provider_error;
-
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
 
 // Stripe's error type and code, never its message (which may repeat what was sent).
 std::string describe_error(const http::outbound_response& r) {
@@ -66,14 +63,12 @@ awaitable<providers::provider_result<http::outbound_response>> stripe_client::ca
   request.headers.emplace_back("Stripe-Version", "2024-06-20");
 
   const auto started = std::chrono::steady_clock::now();
-  thread_local std::mt19937 jitter{std::random_device{}()};
-  std::uniform_real_distribution<double> unit(0.0, 1.0);
   boost::system::result<http::outbound_response> last = error_code(net::error::not_connected);
   for (int attempt = 1; attempt <= settings_.retry.max_attempts; ++attempt) {
     if (attempt > 1) {
       metrics_.retries.with({"stripe", operation}).inc();
-      net::steady_timer pause(io_, settings_.retry.delay_before(attempt, unit(jitter)));
-      co_await pause.async_wait(use_tuple);
+      const auto wait = settings_.retry.delay_before(attempt, core::random_unit());
+      co_await pause(wait);
     }
     last = co_await http_.send(request);
     const int status = last ? last->status : 0;
