@@ -8,6 +8,7 @@
 #include <chrono>
 
 #include "config/duration.hpp"
+#include "core/clock.hpp"
 #include "fuzz_check.hpp"
 #include "reminders/schedule.hpp"
 #include "reminders/time_zone.hpp"
@@ -24,7 +25,7 @@ constexpr std::array<std::int64_t, 5> instants = {-2208988800, 0, 1700000000, 21
 
 // The instants RFC 3339's four-digit years can write in UTC: 0000-01-01T00:00:00Z to
 // 9999-12-31T23:59:59Z. An offset can take a valid text just outside them ("0000-01-01T00:05:02
-// +01:00" is in year -1), which format_rfc3339_utc then writes with a sign or a fifth digit.
+// +01:00" is in year -1), which core::format_rfc3339 then writes with a sign or a fifth digit.
 constexpr std::int64_t first_utc = -62167219200, last_utc = 253402300799;
 
 void check_rfc3339(std::string_view text) {
@@ -35,7 +36,7 @@ void check_rfc3339(std::string_view text) {
   expect(*t > first_utc - 86400 && *t < last_utc + 86400,
          "an offset moves an instant less than a day past RFC 3339's years");
   if (*t >= first_utc && *t <= last_utc) {
-    expect(parse_rfc3339(format_rfc3339_utc(*t)) == t,
+    expect(parse_rfc3339(core::format_rfc3339(*t)) == t,
            "an instant formats and parses back to itself");
   }
   auto civil = civil_from_seconds(*t);
