@@ -3,9 +3,9 @@
 
 #include <initializer_list>
 #include <optional>
-#include <utility>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace supportd::common {
 
@@ -21,8 +21,9 @@ bool plain_http_allowed(std::string_view url);
 // A link into supportd for an email or a page: `base` (supportd's public URL; a trailing '/' is
 // dropped) + `path` (literal, from code) + `?name=value&…`, each value percent-encoded (all but
 // RFC 3986's unreserved characters). Put together as text: a delivery builds two of these.
-std::string service_link(std::string_view base, std::string_view path,
-                         std::initializer_list<std::pair<std::string_view, std::string_view>> query);
+std::string service_link(
+    std::string_view base, std::string_view path,
+    std::initializer_list<std::pair<std::string_view, std::string_view>> query);
 
 // Appends `value` percent-encoded as above.
 void append_query_value(std::string& out, std::string_view value);

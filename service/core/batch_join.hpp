@@ -14,8 +14,8 @@
 #include <cstddef>
 #include <memory>
 
-#include "core/use_tuple.hpp"
 #include "core/net.hpp"
+#include "core/use_tuple.hpp"
 
 namespace supportd {
 

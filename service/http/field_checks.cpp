@@ -1,9 +1,9 @@
 #include "http/field_checks.hpp"
 
-#include "common/url.hpp"
-
 #include <algorithm>
 #include <cctype>
+
+#include "common/url.hpp"
 
 namespace supportd::http {
 

@@ -24,8 +24,7 @@ namespace supportd::http {
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
 
-namespace {
-}
+namespace {}
 
 std::string_view outbound_response::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {

@@ -53,8 +53,11 @@ response invalid_fields_response(const std::vector<field_error>& errors, bool pl
 }
 
 response unauthorized_response(std::string_view what) {
-  auto r = make_problem_response(
-      {401, "unauthorized", "Unauthorized", "Send " + std::string(what) + " as a Bearer token.", {}});
+  auto r = make_problem_response({401,
+                                  "unauthorized",
+                                  "Unauthorized",
+                                  "Send " + std::string(what) + " as a Bearer token.",
+                                  {}});
   r.with_header("WWW-Authenticate", "Bearer");
   return r;
 }

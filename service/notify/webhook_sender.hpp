@@ -11,8 +11,8 @@
 #include <string_view>
 #include <vector>
 
-#include "notify/event_sender.hpp"
 #include "http/outbound_http.hpp"
+#include "notify/event_sender.hpp"
 
 namespace supportd::notify {
 

@@ -15,7 +15,6 @@
 #include "pledges/pledge_store.hpp"
 #include "redis/connection.hpp"
 #include "reminders/reminder_store.hpp"
-#include "reminders/schedule.hpp"
 #include "webhooks/event_stream.hpp"
 
 namespace supportd::ops {

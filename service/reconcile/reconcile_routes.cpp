@@ -15,7 +15,6 @@
 #include "reconcile/reconcile_context.hpp"
 #include "reconcile/reconcile_store.hpp"
 #include "reconcile/stripe_reconciler.hpp"
-#include "reminders/schedule.hpp"
 
 namespace supportd::reconcile {
 namespace {

@@ -6,8 +6,8 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 
-#include "core/jitter.hpp"
 #include "core/clock.hpp"
+#include "core/jitter.hpp"
 #include "core/pause.hpp"
 #include "log/logger.hpp"
 #include "pledges/pledge_store.hpp"

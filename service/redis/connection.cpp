@@ -7,8 +7,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <vector>
 
-#include "core/use_tuple.hpp"
 #include "core/jitter.hpp"
+#include "core/use_tuple.hpp"
 #include "log/logger.hpp"
 #include "redis/command_format.hpp"
 #include "redis/errc.hpp"

@@ -27,9 +27,9 @@
 #include <string>
 #include <string_view>
 
-#include "redis/redis_settings.hpp"
 #include "core/net.hpp"
 #include "redis/client_metrics.hpp"
+#include "redis/redis_settings.hpp"
 #include "redis/reply.hpp"
 #include "redis/script.hpp"
 

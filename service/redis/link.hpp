@@ -16,8 +16,8 @@
 #include <string>
 #include <string_view>
 
-#include "redis/redis_settings.hpp"
 #include "core/net.hpp"
+#include "redis/redis_settings.hpp"
 #include "redis/reply.hpp"
 #include "redis/reply_reader.hpp"
 

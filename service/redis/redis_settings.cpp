@@ -135,7 +135,8 @@ std::variant<redis_settings, std::string> read_redis_settings(const redis_settin
       return refuse("redis-master-name", "required with --redis-sentinels");
     }
     if (!s.endpoint.socket_path.empty()) {
-      return refuse("redis-sentinels", "sentinels name a TCP server: --redis-url cannot be unix://");
+      return refuse("redis-sentinels",
+                    "sentinels name a TCP server: --redis-url cannot be unix://");
     }
     s.sentinel.username = t.sentinel_username;
     s.sentinel.password = t.sentinel_password;

@@ -11,9 +11,9 @@
 #include <string_view>
 
 #include "common/host_port.hpp"
-#include "redis/redis_settings.hpp"
 #include "core/net.hpp"
 #include "redis/link.hpp"
+#include "redis/redis_settings.hpp"
 #include "redis/reply.hpp"
 
 namespace supportd::redis {

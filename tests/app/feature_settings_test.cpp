@@ -54,11 +54,10 @@ TEST(FeatureSettings, RedisPasswordIsNeverEchoed) {
   EXPECT_EQ(r.parsed.message.find("hunter2"), std::string::npos) << r.parsed.message;
 }
 
-
 TEST(FeatureSettings, RedisSentinelsTlsAndWait) {
-  auto r = parse({"--redis-url=rediss://h/1",
-                  "--redis-sentinels=10.0.0.1:26379,10.0.0.2:26379", "--redis-master-name=mymaster",
-                  "--redis-wait-replicas=1", "--redis-wait-timeout=250ms"});
+  auto r = parse({"--redis-url=rediss://h/1", "--redis-sentinels=10.0.0.1:26379,10.0.0.2:26379",
+                  "--redis-master-name=mymaster", "--redis-wait-replicas=1",
+                  "--redis-wait-timeout=250ms"});
   ASSERT_EQ(r.parsed.outcome, parse_outcome::run) << r.parsed.message;
   EXPECT_TRUE(r.features.redis.endpoint.tls);
   EXPECT_EQ(r.features.redis.sentinel.sentinels.size(), 2u);
@@ -66,7 +65,6 @@ TEST(FeatureSettings, RedisSentinelsTlsAndWait) {
   EXPECT_EQ(r.features.redis.wait_replicas, 1);
   EXPECT_EQ(r.features.redis.wait_timeout, std::chrono::milliseconds(250));
 }
-
 
 TEST(FeatureSettings, RedisHalfSettingsAreRefused) {
   for (auto [args, prefix] : std::vector<std::pair<std::vector<std::string>, std::string>>{

@@ -13,11 +13,11 @@
 #include <cstdio>
 #include <string>
 
-#include "redis/redis_settings.hpp"
 #include "metrics/registry.hpp"
 #include "redis/client_metrics.hpp"
 #include "redis/connection.hpp"
 #include "redis/link.hpp"
+#include "redis/redis_settings.hpp"
 
 using namespace supportd;
 

@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <string>
 
-#include "redis/redis_settings.hpp"
 #include "redis/connection.hpp"
+#include "redis/redis_settings.hpp"
 
 namespace supportd::bench {
 namespace {

@@ -12,7 +12,6 @@ TEST(Url, OriginsAreSchemeHostAndPortInLowerCase) {
   EXPECT_FALSE(origin_of("//news.example/"));
 }
 
-
 TEST(Url, PlainHttpOnlyToThisMachine) {
   EXPECT_TRUE(plain_http_allowed("https://api.stripe.com"));
   EXPECT_TRUE(plain_http_allowed("http://127.0.0.1:12111"));

@@ -12,6 +12,7 @@
 
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
+#include "support/redis_fixture.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_awaitable.hpp"
 
@@ -34,18 +35,8 @@ void stay_clear_of_a_window_end(std::chrono::milliseconds window) {
   }
 }
 
-class RateLimiter : public ::testing::Test {
+class RateLimiter : public test::redis_fixture {
  protected:
-  void SetUp() override {
-    std::string why;
-    conn = std::make_unique<redis::connection>(
-        io, redis::connection::options{.endpoint = *redis::parse_redis_url(server.url(), why)},
-        nullptr);
-    conn->start();
-    ASSERT_TRUE(test::run_until(
-        io, [&] { return conn->ready(); }, 5s));
-  }
-
   boost::system::result<rate_decision> hit(rate_limiter& limiter, std::string_view scope,
                                            std::string_view who) {
     return test::run(io, limiter.hit(scope, who));
@@ -63,11 +54,6 @@ class RateLimiter : public ::testing::Test {
     }
     return names;
   }
-
-  test::redis_server server;
-  net::io_context io;
-  std::unique_ptr<redis::connection> conn;
-  const std::string prefix = "t:";
 };
 
 TEST_F(RateLimiter, AllowsUpToTheLimitThenRefusesUntilTheWindowEnds) {

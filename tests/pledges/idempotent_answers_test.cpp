@@ -9,11 +9,11 @@
 
 #include "core/clock.hpp"
 #include "core/pause.hpp"
-#include "pledges/pledge_redis_fixture.hpp"
 #include "pledges/pledge_store.hpp"
 #include "pledges/sealed_answer.hpp"
 #include "redis/replica_wait.hpp"
 #include "security/secrets.hpp"
+#include "support/redis_fixture.hpp"
 
 namespace supportd::pledges {
 namespace {
@@ -21,10 +21,10 @@ namespace {
 using namespace std::chrono_literals;
 using outcome = answer_claim::outcome;
 
-class IdempotentAnswers : public test::pledge_redis_fixture {
+class IdempotentAnswers : public test::redis_fixture {
  public:
   void SetUp() override {
-    pledge_redis_fixture::SetUp();
+    redis_fixture::SetUp();
     store = std::make_unique<pledge_store>(*conn, prefix);
     replication = std::make_unique<redis::replica_wait>(
         *conn, redis::replica_wait::options{.replicas = 0}, nullptr);

@@ -7,8 +7,8 @@
 #include "metrics/registry.hpp"
 #include "pledges/fake_checkout_provider.hpp"
 #include "pledges/pledge_metrics.hpp"
-#include "pledges/pledge_redis_fixture.hpp"
 #include "pledges/pledge_store.hpp"
+#include "support/redis_fixture.hpp"
 
 namespace supportd::pledges {
 namespace {
@@ -16,10 +16,10 @@ namespace {
 using namespace std::chrono_literals;
 using kind = cancellation_outcome::kind;
 
-class PledgeCancellation : public test::pledge_redis_fixture {
+class PledgeCancellation : public test::redis_fixture {
  public:
   void SetUp() override {
-    pledge_redis_fixture::SetUp();
+    redis_fixture::SetUp();
     store = std::make_unique<pledge_store>(*conn, prefix);
     cancellation = std::make_unique<pledge_cancellation>(*store, &provider, stats);
   }

@@ -13,13 +13,13 @@
 #include "pledges/fake_checkout_provider.hpp"
 #include "pledges/idempotent_answers.hpp"
 #include "pledges/pledge_metrics.hpp"
-#include "pledges/pledge_redis_fixture.hpp"
 #include "pledges/pledge_request.hpp"
 #include "pledges/pledge_store.hpp"
 #include "redis/replica_wait.hpp"
 #include "security/data_keys.hpp"
 #include "security/reader_hash.hpp"
 #include "security/secrets.hpp"
+#include "support/redis_fixture.hpp"
 
 namespace supportd::pledges {
 namespace {
@@ -28,10 +28,10 @@ using namespace std::chrono_literals;
 using kind = checkout_outcome::kind;
 namespace json = boost::json;
 
-class PledgeCheckout : public test::pledge_redis_fixture {
+class PledgeCheckout : public test::redis_fixture {
  public:
   void SetUp() override {
-    pledge_redis_fixture::SetUp();
+    redis_fixture::SetUp();
     store = std::make_unique<pledge_store>(*conn, prefix);
     replication = std::make_unique<redis::replica_wait>(
         *conn, redis::replica_wait::options{.replicas = 0}, nullptr);

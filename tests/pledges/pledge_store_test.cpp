@@ -1,13 +1,14 @@
 // The pledge store against a real redis-server: idempotent intake and atomic transitions under
 // concurrent inputs.
 #include "pledges/pledge_store.hpp"
-#include "core/clock.hpp"
 
 #include <gtest/gtest.h>
 
 #include <boost/asio/detached.hpp>
 
+#include "core/clock.hpp"
 #include "redis/connection.hpp"
+#include "support/redis_fixture.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_awaitable.hpp"
 
@@ -16,18 +17,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class PledgeStore : public ::testing::Test {
+class PledgeStore : public test::redis_fixture {
  public:
-  void SetUp() override {
-    std::string why;
-    conn = std::make_unique<redis::connection>(
-        io, redis::connection::options{.endpoint = *redis::parse_redis_url(server.url(), why)},
-        nullptr);
-    conn->start();
-    ASSERT_TRUE(test::run_until(
-        io, [&] { return conn->ready(); }, 5s));
-  }
-
   pledge_record record(const std::string& id, interval every = interval::month) {
     pledge_record p;
     p.id = id;
@@ -42,11 +33,6 @@ class PledgeStore : public ::testing::Test {
     p.manage_token_sha256 = "ab";
     return p;
   }
-
-  test::redis_server server;
-  net::io_context io;
-  std::unique_ptr<redis::connection> conn;
-  const std::string prefix = "t:";
 };
 
 // What one concurrent duplicate request does: claim, and if it won, create.

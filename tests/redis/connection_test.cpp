@@ -184,8 +184,7 @@ TEST_F(RedisConnection, HungRedisIsDroppedAfterRepeatedTimeoutsAndComesBack) {
 
 TEST_F(RedisConnection, HostNamesAreResolvedWithoutBlocking) {
   std::string why;
-  auto endpoint =
-      redis::parse_redis_url("redis://localhost:" + std::to_string(server.port()), why);
+  auto endpoint = redis::parse_redis_url("redis://localhost:" + std::to_string(server.port()), why);
   conn = std::make_unique<connection>(io, connection::options{.endpoint = *endpoint}, &stats);
   conn->start();
   ASSERT_TRUE(test::run_until(

@@ -11,6 +11,7 @@
 #include "core/clock.hpp"
 #include "pledges/pledge_store.hpp"
 #include "redis/connection.hpp"
+#include "support/redis_fixture.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_awaitable.hpp"
 
@@ -19,18 +20,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class EventStream : public ::testing::Test {
+class EventStream : public test::redis_fixture {
  protected:
-  void SetUp() override {
-    std::string why;
-    conn = std::make_unique<redis::connection>(
-        io, redis::connection::options{.endpoint = *redis::parse_redis_url(server.url(), why)},
-        nullptr);
-    conn->start();
-    ASSERT_TRUE(test::run_until(
-        io, [&] { return conn->ready(); }, 5s));
-  }
-
   std::int64_t stream_length() {
     std::string_view length[] = {"XLEN", "t:stripe:events"};
     return test::run(io, conn->command(length))->integer;
@@ -41,11 +32,6 @@ class EventStream : public ::testing::Test {
   redis::result call_slow(std::vector<std::string_view> args) {
     return test::run(io, conn->command(args, 60s));
   }
-
-  test::redis_server server;
-  net::io_context io;
-  std::unique_ptr<redis::connection> conn;
-  const std::string prefix = "t:";
 };
 
 TEST_F(EventStream, PastTheBoundAnAppendIsRefusedAndNothingIsTrimmed) {

@@ -3,8 +3,8 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
 
-#include "core/pause.hpp"
 #include "core/jitter.hpp"
+#include "core/pause.hpp"
 #include "log/logger.hpp"
 #include "providers/stripe/checkout_params.hpp"
 #include "providers/stripe/event_list.hpp"

@@ -9,10 +9,10 @@
 #include <memory>
 #include <string>
 
+#include "http/outbound_http.hpp"
 #include "providers/checkout_provider.hpp"
 #include "providers/circuit_breaker.hpp"
 #include "providers/event_source.hpp"
-#include "http/outbound_http.hpp"
 #include "providers/provider_metrics.hpp"
 #include "providers/retry_policy.hpp"
 #include "providers/stripe/checkout_params.hpp"
@@ -48,8 +48,8 @@ class stripe_client final : public providers::checkout_provider, public provider
       const providers::event_page_request& request) override;
 
  private:
-  awaitable<providers::provider_result<http::outbound_response>> call(std::string_view operation,
-                                                                http::outbound_request request);
+  awaitable<providers::provider_result<http::outbound_response>> call(
+      std::string_view operation, http::outbound_request request);
 
   net::io_context& io_;
   const client_settings& settings_;

@@ -1,4 +1,5 @@
-// A real redis-server and one connection to it, for the pledge use cases' tests; keys under "t:".
+// A real redis-server and one connection to it, for the tests of what stores things in Redis;
+// their keys go under "t:".
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,14 +11,14 @@
 #include <string>
 #include <vector>
 
-#include "redis/redis_settings.hpp"
 #include "redis/connection.hpp"
+#include "redis/redis_settings.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_awaitable.hpp"
 
 namespace supportd::test {
 
-class pledge_redis_fixture : public ::testing::Test {
+class redis_fixture : public ::testing::Test {
  public:
   void SetUp() override {
     std::string why;
