@@ -574,7 +574,7 @@ server::server(config::settings settings, feature_settings features,
   } else if (s.settings.data_keys) {
     log::warn("reminders are accepted but not delivered: --notify-url is not set");
   }
-  const worker_parts parts{redis_options, stripe_tls, notify_tls, deliver_reminders};
+  const state::worker_parts parts{redis_options, stripe_tls, notify_tls, deliver_reminders};
   for (unsigned i = 0; i < s.settings.threads; ++i) {
     s.workers.push_back(s.make_worker(i, parts));
   }
