@@ -247,7 +247,7 @@ struct server::state final : ops::instance_status {
                       features.pledge_limits);
     w.webhooks.emplace(
         webhooks::webhook_context{settings, *w.redis, *w.replication, webhook_metrics});
-    // The reconciler, when there is one, is set once it exists (below).
+    // The reconciler, when there is one, is set once it exists (add_webhooks).
     w.reconcile.emplace(reconcile::reconcile_context{settings, *w.redis, nullptr});
     w.ops.emplace(ops::ops_context{settings, *w.redis, registry, *this, pledge_metrics});
     add_reminders(w, index, parts);

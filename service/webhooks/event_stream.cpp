@@ -5,6 +5,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <optional>
 
 #include "core/clock.hpp"
 #include "redis/connection.hpp"
@@ -238,7 +239,7 @@ awaitable<result<std::int64_t>> event_stream::backlog() {
   }
   for (const auto& g : r->elements) {
     std::int64_t pending = 0;
-    std::int64_t lag = 0;
+    std::optional<std::int64_t> lag;
     bool ours = false;
     for (std::size_t i = 0; i + 1 < g.elements.size(); i += 2) {
       const auto& name = g.elements[i].text;
@@ -246,15 +247,22 @@ awaitable<result<std::int64_t>> event_stream::backlog() {
       ours |= name == "name" && value.text == group;
       if (name == "pending") {
         pending = value.integer;
-      } else if (name == "lag") {
+      } else if (name == "lag" && !value.is_nil()) {
         lag = value.integer;
       }
     }
+    if (ours && lag) {
+      co_return pending + *lag;
+    }
     if (ours) {
-      co_return pending + lag;
+      // Redis cannot say the lag once an entry the group has not read yet was deleted (XINFO
+      // GROUPS answers nil). Every entry still in the stream is then counted: processed entries
+      // are deleted as they are acknowledged, so what remains is pending or unread.
+      break;
     }
   }
-  // No group yet (it is made when the first consumer starts): everything is waiting.
+  // No group yet (it is made when the first consumer starts), or its lag unknown: everything
+  // in the stream is waiting.
   std::string_view length[] = {"XLEN", stream_};
   auto n = co_await redis_.command(length);
   if (!n) {
