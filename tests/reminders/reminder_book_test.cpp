@@ -13,6 +13,7 @@
 #include "redis/connection.hpp"
 #include "reminders/reminder_store.hpp"
 #include "security/data_keys.hpp"
+#include "support/redis_fixture.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_awaitable.hpp"
 
@@ -46,18 +47,13 @@ valid_reminder reader(std::string email) {
   return r;
 }
 
-class ReminderReplay : public ::testing::Test {
+class ReminderReplay : public test::redis_fixture {
  protected:
   void SetUp() override {
-    std::string why;
-    conn = std::make_unique<redis::connection>(
-        io, redis::connection::options{.endpoint = *redis::parse_redis_url(server.url(), why)},
-        nullptr);
-    conn->start();
-    ASSERT_TRUE(test::run_until(
-        io, [&] { return conn->ready(); }, 5s));
+    test::redis_fixture::SetUp();
+    ASSERT_FALSE(HasFatalFailure());
     store = std::make_unique<reminder_store>(*conn, "t:");
-    book = std::make_unique<reminder_book>(*store, keys(), link_secret, 24h);
+    book = std::make_unique<reminder_book>(*store, reminders::keys(), link_secret, 24h);
   }
   void TearDown() override { conn->close(); }
 
@@ -102,9 +98,6 @@ class ReminderReplay : public ::testing::Test {
     return server.cli({"ZSCORE", "t:rem:due", id});
   }
 
-  test::redis_server server;
-  net::io_context io;
-  std::unique_ptr<redis::connection> conn;
   std::unique_ptr<reminder_store> store;
   std::unique_ptr<reminder_book> book;
 };
@@ -123,7 +116,7 @@ TEST_F(ReminderReplay, ADeadLetterReplayedIsPendingAndDueNowWithItsFailuresForgo
   EXPECT_EQ(after.updated_at_unix(), replayed_at);
   EXPECT_EQ(after.campaign(), "winter");
   // Still the reader's: the delivery can open the address.
-  EXPECT_EQ(keys().open(after.sealed_email(), id), "reader@example.org");
+  EXPECT_EQ(reminders::keys().open(after.sealed_email(), id), "reader@example.org");
   EXPECT_EQ(due_score(id), std::vector<std::string>{std::to_string(replayed_at * 1000)});
   EXPECT_TRUE(dead_ids().empty());
 
