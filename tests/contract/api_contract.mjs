@@ -93,9 +93,11 @@ class ApiContract {
     this.warnings = new Set();
     this.ajv = new Ajv2020({
       strict: true,
-      // Problem responses narrow `code` as `allOf: [$ref Problem]` beside `properties` with no
-      // `type` of their own, which is sound JSON Schema (the allOf brings the type).
+      // Problem responses narrow the shared Problem as `allOf: [$ref Problem]` beside
+      // `properties: {code: …}` or `required: [limit_bytes]` with no `type` or `properties` of
+      // their own: sound JSON Schema (the allOf brings them), which these two checks would refuse.
       strictTypes: false,
+      strictRequired: false,
       allErrors: true,
       logger: { log() {}, warn: (m) => this.warn(m), error: (m) => this.warn(m) },
     });
@@ -422,14 +424,17 @@ class ApiContract {
         const mediaType = mediaTypeOf(headers["content-type"]);
         const listed = Object.keys(requestBody.content).map(mediaTypeOf);
         if (!listed.includes(mediaType)) {
-          errors.push(`webhooks/${name}: media type ${mediaType || "(none)"} is not documented (listed: ${listed.join(", ")})`);
+          errors.push(`webhooks/${name}: media type ${mediaType || "(none)"} is not documented` +
+                      ` (listed: ${listed.join(", ")})`);
         }
         for (const p of [...(item.parameters ?? []), ...(post.parameters ?? [])]) {
           const { value: parameter, file: parameterFile } = this.deref(p, file);
           if (parameter.in !== "header") continue;
           const value = headers[String(parameter.name).toLowerCase()];
           if (value === undefined) {
-            if (parameter.required) errors.push(`webhooks/${name}: header ${parameter.name} is required but missing`);
+            if (parameter.required) {
+              errors.push(`webhooks/${name}: header ${parameter.name} is required but missing`);
+            }
           } else if (parameter.schema) {
             errors.push(...this.headerErrors(`webhook:${name}:${parameter.name}`, parameter.schema,
                                              parameterFile, value, parameter.name));

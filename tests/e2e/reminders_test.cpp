@@ -16,11 +16,13 @@
 #include <ctime>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <mutex>
 #include <regex>
 #include <set>
 #include <thread>
 
+#include "support/api_contract.hpp"
 #include "support/raw_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/supportd_process.hpp"
@@ -77,7 +79,7 @@ std::optional<double> metric(const std::string& exposition, const std::string& s
 
 // The site's email service as supportd sees it: plain HTTP/1.1 on a free port with keep-alive
 // and Content-Length bodies. It keeps every delivery's body and answers each with the status a
-// test sets (204 until told otherwise).
+// test sets (204 until told otherwise). Each delivery is held to proto/events/ as it arrives.
 //
 // Thread-safe: one thread accepts, one serves each connection, and tests call in from theirs.
 class email_service {
@@ -158,9 +160,11 @@ class email_service {
         auto body_start = head_end + 4;
         auto length = content_length(buffered.substr(0, head_end));
         if (buffered.size() >= body_start + length) {
+          auto body = buffered.substr(body_start, length);
+          expect_documented_delivery(header_fields(buffered.substr(0, head_end)), body);
           {
             std::lock_guard lock(mutex_);
-            bodies_.push_back(buffered.substr(body_start, length));
+            bodies_.push_back(std::move(body));
           }
           buffered.erase(0, body_start + length);
           auto reply = status_line(status_);
@@ -179,6 +183,22 @@ class email_service {
       buffered.append(chunk, static_cast<std::size_t>(n));
     }
     ::close(fd);
+  }
+
+  // The header fields of a request's head, names lower-cased.
+  static std::map<std::string, std::string> header_fields(const std::string& head) {
+    std::map<std::string, std::string> fields;
+    for (auto start = head.find("\r\n"); start != std::string::npos;) {
+      auto end = head.find("\r\n", start + 2);
+      auto line = head.substr(start + 2, end == std::string::npos ? end : end - start - 2);
+      if (auto colon = line.find(':'); colon != std::string::npos) {
+        auto value = line.substr(colon + 1);
+        value.erase(0, value.find_first_not_of(" \t"));
+        fields[lower(line.substr(0, colon))] = value;
+      }
+      start = end;
+    }
+    return fields;
   }
 
   static std::size_t content_length(const std::string& head) {

@@ -10,9 +10,12 @@
 #include <algorithm>
 #include <stdexcept>
 
+#include "support/api_contract.hpp"
+
 namespace supportd::test {
 
 raw_client::raw_client(int port, bool tls) {
+  prepare_api_contract();
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in address{};
   address.sin_family = AF_INET;
@@ -52,6 +55,7 @@ raw_client::~raw_client() {
 }
 
 void raw_client::send(const std::string& bytes) {
+  sent_.add(bytes);
   std::size_t sent = 0;
   while (sent < bytes.size() && fd_ >= 0) {
     long n = ssl_ != nullptr
@@ -136,6 +140,11 @@ std::optional<raw_response> raw_client::read_response(std::chrono::milliseconds 
   }
   response.body = buffered_.substr(0, length);
   buffered_.erase(0, length);
+  // An interim response (1xx) answers no request on its own; the final one follows it.
+  if (response.status >= 200) {
+    auto request = sent_.next_answered();
+    expect_documented_response(request.method, request.target, response);
+  }
   return response;
 }
 

@@ -1,5 +1,7 @@
 // A blocking HTTP/1.1 client over a raw socket, optionally TLS, that sends exactly the bytes it
-// is given: for talking to supportd as a client would, malformed requests included.
+// is given: for talking to supportd as a client would, malformed requests included. Every
+// response it reads is held to supportd's API description (support/api_contract.hpp) as the
+// answer to the request it pairs with, in the order they were sent.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -8,6 +10,8 @@
 #include <map>
 #include <optional>
 #include <string>
+
+#include "support/sent_requests.hpp"
 
 namespace supportd::test {
 
@@ -39,6 +43,7 @@ class raw_client {
   bool connected() const { return fd_ >= 0; }
   void send(const std::string& bytes);
   // Reads one response (Content-Length framed); nullopt if the connection closed or timed out.
+  // A response the description does not allow is a failure of the running test.
   std::optional<raw_response> read_response(
       std::chrono::milliseconds timeout = std::chrono::seconds(10));
   // True when the server closes the connection within `timeout` (reads reach EOF).
@@ -55,6 +60,7 @@ class raw_client {
   SSL_CTX* ctx_ = nullptr;
   SSL* ssl_ = nullptr;
   std::string buffered_;
+  sent_requests sent_;
 };
 
 }  // namespace supportd::test

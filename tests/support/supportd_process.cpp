@@ -6,6 +6,7 @@
 #include <stdexcept>
 #include <thread>
 
+#include "support/api_contract.hpp"
 #include "support/raw_client.hpp"
 
 namespace supportd::test {
@@ -57,6 +58,8 @@ int listening_port(child_process& process, const std::string& scheme,
 
 supportd_process::supportd_process(const std::string& redis_url,
                                    std::vector<std::string> extra_args) {
+  // The test will check what this supportd answers; the checker loads while it starts.
+  prepare_api_contract();
   make_certificate(cert_file(), key_file(), "first");
   std::vector<std::string> argv = {SUPPORTD_BINARY,
                                    "--listen-https=127.0.0.1:0",
