@@ -13,7 +13,7 @@
 //        FAKE_STRIPE_BIN=../build/tests/fake_stripe/fake-stripe node --test browser/
 // Needs `npm ci` in tests/, redis-server, and chromium (CHROMIUM_BIN, default /usr/bin/chromium).
 // Set BROWSER_TEST_KEEP=1 to keep the temp dir (logs of every process) after the run.
-import { test, before, after } from 'node:test';
+import { test, before, after, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -25,6 +25,9 @@ import path from 'node:path';
 import readline from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import {
+  checkAnswersFrom, checkBrowserAnswers, checksSettled, expectNoContractFailures,
+} from '../contract/node_checks.mjs';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const EXAMPLES = path.resolve(here, '../../deploy/examples');
@@ -198,6 +201,7 @@ async function withPage(options, body) {
   const context = await browser.newContext(options);
   try {
     const page = await context.newPage();
+    checkBrowserAnswers(page, supportdBase);
     page.setDefaultTimeout(15000);
     try {
       return await body(page);
@@ -212,6 +216,7 @@ async function withPage(options, body) {
       throw e;
     }
   } finally {
+    await checksSettled();  // the page's answers are read before it goes
     await context.close();
   }
 }
@@ -224,6 +229,7 @@ before(async () => {
   const supportdPort = await freePort();
   const fakePort = await freePort();
   supportdBase = `http://127.0.0.1:${supportdPort}`;
+  checkAnswersFrom(supportdBase);
   fakeBase = `http://127.0.0.1:${fakePort}`;
   const form = await startStaticServer('form');
   const stranger = await startStaticServer('stranger');
@@ -301,7 +307,11 @@ after(async () => {
   } else {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
+  await expectNoContractFailures();
 });
+
+// Every answer supportd gave the browser and the test is as proto/openapi.yaml documents it.
+afterEach(expectNoContractFailures);
 
 // Whatever happens, no child outlives the test process.
 process.on('exit', () => {

@@ -4,13 +4,14 @@
 // the reminder sign-ups, `up`, a latency median from the request histogram, and series recorded
 // by the rules. supportd talks to fake-stripe (plain HTTP) and a redis-server of its own; nothing
 // leaves 127.0.0.1.
-import { test, before, after } from "node:test";
+import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { checkAnswersFrom, expectNoContractFailures } from "../contract/node_checks.mjs";
 import { freePort, start, stopAll } from "../support/processes.mjs";
 
 const rulesFile = fileURLToPath(new URL("../../deploy/prometheus/rules.yml", import.meta.url));
@@ -44,6 +45,7 @@ before(async () => {
   const httpPort = await freePort();
   target = `127.0.0.1:${httpPort}`;
   base = `http://${target}`;
+  checkAnswersFrom(base);
   await start(process.env.SUPPORTD_BIN, [
     "--listen-https=", `--listen-http=${target}`,
     `--redis-url=redis://127.0.0.1:${redisPort}/0`, "--threads=1",
@@ -100,6 +102,10 @@ function children() {
   return pids;
 }
 
+// Every answer supportd gave the test is as proto/openapi.yaml documents it (Prometheus' own
+// scrapes are not seen here; the test reads /metrics through Prometheus).
+afterEach(expectNoContractFailures);
+
 after(async () => {
   stopAll();
   const deadline = Date.now() + 10000;
@@ -110,6 +116,7 @@ after(async () => {
   }
   for (const pid of left) process.kill(pid, "SIGKILL");
   rmSync(dir, { recursive: true, force: true, maxRetries: 10, retryDelay: 100 });
+  await expectNoContractFailures();
 });
 
 // An instant query through Prometheus' HTTP API: [{ metric, value }] with value a Number.

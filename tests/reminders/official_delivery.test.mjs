@@ -4,7 +4,7 @@
 // one-click unsubscribe (RFC 8058) stops what is still pending for that address, and a failed
 // first attempt comes again about 5 s later under the same webhook-id. A sign-up without
 // consent is refused.
-import { test, before, after } from "node:test";
+import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
@@ -12,6 +12,7 @@ import http from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Webhook, WebhookVerificationError } from "standardwebhooks";
+import { checkAnswersFrom, checkDelivery, expectNoContractFailures } from "../contract/node_checks.mjs";
 import { freePort, start, stopAll } from "../support/processes.mjs";
 
 const dir = mkdtempSync(join(tmpdir(), "supportd-reminders-"));
@@ -38,13 +39,14 @@ function verifyWithEach(raw, headers) {
   });
 }
 
-// The site's email service: verifies, records, answers 204 (or 503 once per id for flaky
-// addresses, 400 for anything that does not verify).
+// The site's email service: checks each delivery against proto/events/, verifies, records,
+// answers 204 (or 503 once per id for flaky addresses, 400 for anything that does not verify).
 function receive(req, res) {
   const chunks = [];
   req.on("data", (chunk) => chunks.push(chunk));
   req.on("end", () => {
     const raw = Buffer.concat(chunks).toString("utf8");
+    checkDelivery(req.headers, raw);
     const attempt = { at: Date.now(), method: req.method, url: req.url, headers: req.headers, raw };
     attempt.verified = verifyWithEach(raw, req.headers);
     try {
@@ -83,6 +85,7 @@ before(async () => {
   // The public URL is only known once supportd listens; pick the port first.
   const httpPort = await freePort();
   base = `http://127.0.0.1:${httpPort}`;
+  checkAnswersFrom(base);
   await start(process.env.SUPPORTD_BIN, [
     "--listen-https=", `--listen-http=127.0.0.1:${httpPort}`,
     `--redis-url=redis://127.0.0.1:${redisPort}/0`, "--threads=1",
@@ -99,11 +102,15 @@ before(async () => {
   throw new Error("supportd never became ready");
 });
 
-after(() => {
+// Every answer supportd gave and every delivery it made is as proto/ documents it.
+afterEach(expectNoContractFailures);
+
+after(async () => {
   stopAll();
   receiver?.close();
   receiver?.closeAllConnections();
   rmSync(dir, { recursive: true, force: true });
+  await expectNoContractFailures();
 });
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

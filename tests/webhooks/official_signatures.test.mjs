@@ -1,11 +1,12 @@
 // Stripe-Signature headers made by the official stripe-node library are accepted by the real
 // supportd binary, and its tampered, stale, wrong-secret and v0-only variants are refused.
-import { test, before, after } from "node:test";
+import { test, before, after, afterEach } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync, writeFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Stripe from "stripe";
+import { checkAnswersFrom, expectNoContractFailures } from "../contract/node_checks.mjs";
 import { freePort, start, stopAll } from "../support/processes.mjs";
 
 const stripe = new Stripe("sk_test_unused");
@@ -23,6 +24,7 @@ before(async () => {
     `--stripe-webhook-secret-file=${join(dir, "secrets")}`, "--threads=1",
   ], /"msg":"listening","scheme":"http","address":"127\.0\.0\.1:(\d+)"/);
   base = `http://127.0.0.1:${match[1]}`;
+  checkAnswersFrom(base);
   for (let i = 0; i < 100; i++) {
     const ready = await fetch(`${base}/readyz`).catch(() => null);
     if (ready?.status === 200) return;
@@ -31,9 +33,13 @@ before(async () => {
   throw new Error("supportd never became ready");
 });
 
-after(() => {
+// Every answer supportd gave is as proto/openapi.yaml documents it.
+afterEach(expectNoContractFailures);
+
+after(async () => {
   stopAll();
   rmSync(dir, { recursive: true, force: true });
+  await expectNoContractFailures();
 });
 
 const payload = JSON.stringify({
