@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -33,6 +34,33 @@ class EventStream : public test::redis_fixture {
     return test::run(io, conn->command(args, 60s));
   }
 };
+
+// An admin lists the dead letters a page at a time: a thousand of them come in pages, none
+// twice, none missed, the last page's cursor "0".
+TEST_F(EventStream, DeadLettersAreListedAPageAtATimeEachOnce) {
+  event_stream stream(*conn, prefix);
+  constexpr int letters = 1000;
+  for (int k = 0; k < letters; ++k) {
+    const auto id = std::to_string(1700000000000 + k) + "-0";
+    stream_entry e{id, "evt_" + std::to_string(k), "invoice.paid", "{}", 1700000000000 + k};
+    ASSERT_TRUE(test::run(io, stream.dead_letter(e, "store unavailable or update failed", 5)));
+  }
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  int pages = 0;
+  do {
+    auto page = test::run(io, stream.dead_letters(cursor, 100));
+    ASSERT_TRUE(page);
+    EXPECT_LT(page->letters.size(), 300u);  // about a hundred, never the lot
+    for (const auto& [id, record] : page->letters) {
+      EXPECT_TRUE(seen.insert(id).second) << id << " listed twice";
+    }
+    cursor = page->next_cursor;
+    ASSERT_LT(++pages, 100);
+  } while (cursor != "0");
+  EXPECT_EQ(seen.size(), std::size_t{letters});
+  EXPECT_GE(pages, 5);
+}
 
 TEST_F(EventStream, TheBacklogCountsUnreadEventsWhenRedisCannotTellTheLag) {
   event_stream stream(*conn, prefix);
