@@ -42,6 +42,13 @@ int main(int argc, char** argv) {
         std::printf("%.*s\n", static_cast<int>(type.size()), type.data());
       }
       return 0;
+    case config::parse_outcome::print_routes:
+      for (const auto& r : app::served_routes()) {
+        std::printf("%.*s %.*s %.*s\n", static_cast<int>(r.table.size()), r.table.data(),
+                    static_cast<int>(r.method.size()), r.method.data(),
+                    static_cast<int>(r.pattern.size()), r.pattern.data());
+      }
+      return 0;
     case config::parse_outcome::invalid:
       std::fprintf(stderr, "supportd: %s\n", parsed.message.c_str());
       return 2;

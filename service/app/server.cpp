@@ -114,64 +114,96 @@ struct worker {
   }
 };
 
-// Every route supportd serves to readers, their browsers and the payment provider, top to bottom,
-// bound to one worker's contexts.
-std::vector<http::route> public_routes(worker& w) {
-  using http::bind_to;
-  auto& p = *w.pledges;
-  auto& r = *w.reminders;
+// Makes each route's handler from the function and the worker's context it is bound to: for one
+// worker's table (bound_to_worker), or none when only the methods and patterns are wanted
+// (served_routes, for --print-routes). So the tables below are the only list of routes there is.
+template <class Context>
+using route_function = awaitable<http::response> (*)(const http::request&, Context&);
+template <class Context>
+using worker_context = std::optional<Context> worker::*;
+
+struct bound_to_worker {
+  worker& w;
+  template <class Context>
+  http::handler operator()(route_function<Context> f, worker_context<Context> context) const {
+    return http::bind_to(f, *(w.*context));
+  }
+};
+
+struct unbound {
+  template <class Context>
+  http::handler operator()(route_function<Context>, worker_context<Context>) const {
+    return {};
+  }
+};
+
+// Every route supportd serves to readers, their browsers and the payment provider, top to bottom.
+template <class Bind>
+std::vector<http::route> public_routes(const Bind& bind) {
   return {
-      {"GET", "/healthz", bind_to(&ops::healthz, *w.ops)},
-      {"POST", "/v1/pledges", bind_to(&pledges::create_pledge, p)},
-      {"OPTIONS", "/v1/pledges", bind_to(&pledges::pledge_preflight, p)},
-      {"GET", "/v1/pledges/{id}", bind_to(&pledges::get_pledge, p)},
-      {"POST", "/v1/pledges/{id}/cancel", bind_to(&pledges::cancel_pledge, p)},
-      {"GET", "/v1/pledges/{id}/cancel", bind_to(&pledges::cancel_page, p)},
-      {"POST", "/v1/reminders", bind_to(&reminders::create_reminder, r)},
-      {"OPTIONS", "/v1/reminders", bind_to(&reminders::reminder_preflight, r)},
-      {"POST", "/v1/reminders/unsubscribe", bind_to(&reminders::unsubscribe, r)},
-      {"GET", "/v1/reminders/unsubscribe", bind_to(&reminders::unsubscribe_page, r)},
-      {"GET", "/v1/reminders/{id}", bind_to(&reminders::get_reminder, r)},
-      {"DELETE", "/v1/reminders/{id}", bind_to(&reminders::delete_reminder, r)},
-      {"POST", "/v1/webhooks/stripe", bind_to(&webhooks::receive_stripe, *w.webhooks)},
+      {"GET", "/healthz", bind(&ops::healthz, &worker::ops)},
+      {"POST", "/v1/pledges", bind(&pledges::create_pledge, &worker::pledges)},
+      {"OPTIONS", "/v1/pledges", bind(&pledges::pledge_preflight, &worker::pledges)},
+      {"GET", "/v1/pledges/{id}", bind(&pledges::get_pledge, &worker::pledges)},
+      {"POST", "/v1/pledges/{id}/cancel", bind(&pledges::cancel_pledge, &worker::pledges)},
+      {"GET", "/v1/pledges/{id}/cancel", bind(&pledges::cancel_page, &worker::pledges)},
+      {"POST", "/v1/reminders", bind(&reminders::create_reminder, &worker::reminders)},
+      {"OPTIONS", "/v1/reminders", bind(&reminders::reminder_preflight, &worker::reminders)},
+      {"POST", "/v1/reminders/unsubscribe", bind(&reminders::unsubscribe, &worker::reminders)},
+      {"GET", "/v1/reminders/unsubscribe", bind(&reminders::unsubscribe_page, &worker::reminders)},
+      {"GET", "/v1/reminders/{id}", bind(&reminders::get_reminder, &worker::reminders)},
+      {"DELETE", "/v1/reminders/{id}", bind(&reminders::delete_reminder, &worker::reminders)},
+      {"POST", "/v1/webhooks/stripe", bind(&webhooks::receive_stripe, &worker::webhooks)},
   };
 }
 
 // Every route for orchestrators, Prometheus and ops people. With --listen-ops they are served
 // there only, so neither readers nor anyone on the internet can reach them.
-std::vector<http::route> ops_routes(worker& w) {
-  using http::bind_to;
-  auto& o = *w.ops;
-  auto& r = *w.reminders;
-  auto& h = *w.webhooks;
-  auto& c = *w.reconcile;
+template <class Bind>
+std::vector<http::route> ops_routes(const Bind& bind) {
   return {
-      {"GET", "/healthz", bind_to(&ops::healthz, o)},
-      {"GET", "/readyz", bind_to(&ops::readyz, o)},
-      {"GET", "/metrics", bind_to(&ops::metrics, o)},
-      {"GET", "/admin/dead-letters", bind_to(&webhooks::list_dead_letters, h)},
-      {"POST", "/admin/dead-letters/{id}/replay", bind_to(&webhooks::replay_dead_letter, h)},
-      {"POST", "/admin/erasure", bind_to(&reminders::erase_reader, r)},
-      {"GET", "/admin/reminders/dead-letters", bind_to(&reminders::list_dead_reminders, r)},
-      {"POST", "/admin/reminders/reseal", bind_to(&reminders::reseal_reminders, r)},
+      {"GET", "/healthz", bind(&ops::healthz, &worker::ops)},
+      {"GET", "/readyz", bind(&ops::readyz, &worker::ops)},
+      {"GET", "/metrics", bind(&ops::metrics, &worker::ops)},
+      {"GET", "/admin/dead-letters", bind(&webhooks::list_dead_letters, &worker::webhooks)},
+      {"POST", "/admin/dead-letters/{id}/replay",
+       bind(&webhooks::replay_dead_letter, &worker::webhooks)},
+      {"POST", "/admin/erasure", bind(&reminders::erase_reader, &worker::reminders)},
+      {"GET", "/admin/reminders/dead-letters",
+       bind(&reminders::list_dead_reminders, &worker::reminders)},
+      {"POST", "/admin/reminders/reseal", bind(&reminders::reseal_reminders, &worker::reminders)},
       {"POST", "/admin/reminders/dead-letters/{id}/replay",
-       bind_to(&reminders::replay_dead_reminder, r)},
-      {"GET", "/admin/summary", bind_to(&ops::admin_summary, o)},
-      {"POST", "/admin/reconcile", bind_to(&ops::admin_reconcile, o)},
-      {"POST", "/admin/reconcile/stripe", bind_to(&reconcile::start_stripe_reconcile, c)},
-      {"GET", "/admin/reconcile/stripe", bind_to(&reconcile::stripe_reconcile_status, c)},
+       bind(&reminders::replay_dead_reminder, &worker::reminders)},
+      {"GET", "/admin/summary", bind(&ops::admin_summary, &worker::ops)},
+      {"POST", "/admin/reconcile", bind(&ops::admin_reconcile, &worker::ops)},
+      {"POST", "/admin/reconcile/stripe",
+       bind(&reconcile::start_stripe_reconcile, &worker::reconcile)},
+      {"GET", "/admin/reconcile/stripe",
+       bind(&reconcile::stripe_reconcile_status, &worker::reconcile)},
   };
 }
 
 // Without an ops listener, the public listeners serve both tables (/healthz once).
-std::vector<http::route> all_routes(worker& w) {
-  auto routes = public_routes(w);
-  for (auto& r : ops_routes(w)) {
+template <class Bind>
+std::vector<http::route> all_routes(const Bind& bind) {
+  auto routes = public_routes(bind);
+  for (auto& r : ops_routes(bind)) {
     if (r.pattern != "/healthz") {
       routes.push_back(std::move(r));
     }
   }
   return routes;
+}
+
+std::vector<served_route> served_routes() {
+  std::vector<served_route> listed;
+  for (const auto& r : public_routes(unbound{})) {
+    listed.push_back({"public", r.method, r.pattern});
+  }
+  for (const auto& r : ops_routes(unbound{})) {
+    listed.push_back({"ops", r.method, r.pattern});
+  }
+  return listed;
 }
 
 struct listener {
@@ -252,11 +284,12 @@ struct server::state final : ops::instance_status {
     w.ops.emplace(ops::ops_context{settings, *w.redis, registry, *this, pledge_metrics});
     add_reminders(w, index, parts);
     add_webhooks(w, index);
+    const bound_to_worker on_this_worker{w};
     if (settings.listen_ops) {
-      w.routes.emplace(public_routes(w));
-      w.ops_routes.emplace(ops_routes(w));
+      w.routes.emplace(public_routes(on_this_worker));
+      w.ops_routes.emplace(ops_routes(on_this_worker));
     } else {
-      w.routes.emplace(all_routes(w));
+      w.routes.emplace(all_routes(on_this_worker));
     }
     return owned;
   }

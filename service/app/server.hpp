@@ -6,6 +6,8 @@
 #pragma once
 
 #include <memory>
+#include <string_view>
+#include <vector>
 
 #include "app/feature_settings.hpp"
 #include "config/settings.hpp"
@@ -30,5 +32,17 @@ class server {
   struct state;
   std::unique_ptr<state> state_;
 };
+
+// One route of supportd's tables. `table` is "public" (the public listeners) or "ops" (the
+// --listen-ops listener's, served on the public listeners when there is none; /healthz is in both).
+struct served_route {
+  std::string_view table;
+  std::string_view method;
+  std::string_view pattern;
+};
+
+// Every route supportd serves, from the tables the workers bind (supportd --print-routes): the
+// API description (proto/openapi.yaml) is checked against this list.
+std::vector<served_route> served_routes();
 
 }  // namespace supportd::app

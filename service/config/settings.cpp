@@ -37,6 +37,8 @@ po::options_description describe_options() {
     ("version", "print the version and exit")
     ("print-stripe-events", "print the Stripe event types supportd consumes, one per line, and "
      "exit (the events to enable on the Stripe webhook endpoint)")
+    ("print-routes", "print the routes supportd serves, one per line as TABLE METHOD PATTERN, and "
+     "exit (TABLE: public, or ops for those --listen-ops moves to its listener)")
     ("listen-https", po::value<std::string>()->default_value("127.0.0.1:8443"),
      "HOST:PORT to serve HTTPS on; empty disables HTTPS")
     ("listen-http", po::value<std::string>()->default_value(""),
@@ -676,6 +678,10 @@ parse_result parse_settings(int argc, const char* const* argv,
     }
     if (vm.count("print-stripe-events")) {
       result.outcome = parse_outcome::print_stripe_events;
+      return result;
+    }
+    if (vm.count("print-routes")) {
+      result.outcome = parse_outcome::print_routes;
       return result;
     }
     result.values = build_settings(vm);

@@ -119,7 +119,7 @@ struct settings {
   std::string country_header;
 };
 
-enum class parse_outcome { run, help, version, print_stripe_events, invalid };
+enum class parse_outcome { run, help, version, print_stripe_events, print_routes, invalid };
 
 struct parse_result {
   parse_outcome outcome = parse_outcome::invalid;

@@ -358,10 +358,10 @@ awaitable<http::response> reseal_reminders(const http::request& req, reminder_co
   if (cursor.size() > 20 || cursor.find_first_not_of("0123456789") != std::string::npos) {
     bad.push_back({"cursor", "invalid", "Give the cursor the last call answered."});
   }
-  if (!limit_text.empty() &&
-      (std::from_chars(limit_text.data(), limit_text.data() + limit_text.size(), limit).ec !=
-           std::errc{} ||
-       limit < 1 || limit > 100'000)) {
+  const auto* limit_end = limit_text.data() + limit_text.size();
+  if (!limit_text.empty() && (std::from_chars(limit_text.data(), limit_end, limit) !=
+                                  std::from_chars_result{limit_end, std::errc{}} ||
+                              limit < 1 || limit > 100'000)) {
     bad.push_back({"limit", "out_of_range", "A number of reminders from 1 to 100000."});
   }
   if (!bad.empty()) {

@@ -271,21 +271,28 @@ awaitable<result<std::int64_t>> event_stream::backlog() {
   co_return redis::as_integer(*n);
 }
 
-awaitable<result<std::vector<std::pair<std::string, std::string>>>> event_stream::dead_letters() {
-  std::string_view args[] = {"HGETALL", dead_};
+awaitable<result<event_stream::dead_letter_page>> event_stream::dead_letters(
+    std::string_view cursor, std::size_t count) {
+  const auto count_text = std::to_string(count);
+  std::string_view args[] = {"HSCAN", dead_, cursor, "COUNT", count_text};
   auto r = co_await redis_.command(args);
   if (!r) {
     co_return r.error();
   }
-  auto flat = redis::as_string_array(*r);
-  if (!flat) {
-    co_return flat.error();
+  // [next cursor, [field, value, field, value, …]]
+  if (r->type != redis::reply::kind::array || r->elements.size() != 2) {
+    co_return redis::errc::unexpected_reply;
   }
-  std::vector<std::pair<std::string, std::string>> out;
+  auto next = redis::as_string(r->elements[0]);
+  auto flat = redis::as_string_array(r->elements[1]);
+  if (!next || !flat) {
+    co_return redis::errc::unexpected_reply;
+  }
+  dead_letter_page page{{}, std::move(*next)};
   for (std::size_t i = 0; i + 1 < flat->size(); i += 2) {
-    out.emplace_back((*flat)[i], (*flat)[i + 1]);
+    page.letters.emplace_back((*flat)[i], (*flat)[i + 1]);
   }
-  co_return out;
+  co_return page;
 }
 
 awaitable<result<std::int64_t>> event_stream::dead_letter_count() {

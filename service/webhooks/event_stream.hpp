@@ -83,7 +83,15 @@ class event_stream {
   // there is none. How far behind processing is, in time rather than in entries.
   awaitable<boost::system::result<std::int64_t>> oldest_unprocessed_ms();
 
-  awaitable<boost::system::result<std::vector<std::pair<std::string, std::string>>>> dead_letters();
+  // One page of the dead letters (HSCAN from `cursor`, "0" to start): their stream ids and
+  // records, and the cursor of the next page ("0" after the last). A page holds about `count`
+  // entries (Redis returns a small hash whole), so no answer grows with the number of them.
+  struct dead_letter_page {
+    std::vector<std::pair<std::string, std::string>> letters;
+    std::string next_cursor;
+  };
+  awaitable<boost::system::result<dead_letter_page>> dead_letters(std::string_view cursor,
+                                                                  std::size_t count);
   // How many there are, without reading them.
   awaitable<boost::system::result<std::int64_t>> dead_letter_count();
   // Appends a dead letter's event again and removes it from the dead letters; false if unknown.

@@ -20,6 +20,9 @@
 namespace supportd::webhooks {
 namespace {
 
+// About how many dead letters one GET /admin/dead-letters answers (HSCAN's COUNT).
+constexpr std::size_t dead_letters_per_page = 100;
+
 http::response refuse(int status, std::string code, std::string detail) {
   return http::make_problem_response(
       {status, std::move(code), status == 400 ? "Bad Request" : "Error", std::move(detail), {}});
@@ -90,13 +93,22 @@ awaitable<http::response> list_dead_letters(const http::request& req, webhook_co
   if (auto refusal = http::refuse_unless_admin(req, ctx.settings)) {
     co_return *refusal;
   }
+  // A page at a time, as the reminder re-seal walks: the cursor is HSCAN's, an unsigned decimal.
+  auto cursor = req.query_param("cursor");
+  if (cursor.empty()) {
+    cursor = "0";
+  }
+  if (cursor.size() > 20 || cursor.find_first_not_of("0123456789") != std::string::npos) {
+    co_return http::make_problem_response(http::invalid_fields(
+        {{"cursor", "invalid", "Give the cursor the last page answered, or none to start."}}));
+  }
   event_stream stream(ctx.redis, ctx.settings.redis_prefix);
-  auto letters = co_await stream.dead_letters();
-  if (!letters) {
+  auto page = co_await stream.dead_letters(cursor, dead_letters_per_page);
+  if (!page) {
     co_return http::store_unavailable_response();
   }
   boost::json::array out;
-  for (const auto& [id, letter] : *letters) {
+  for (const auto& [id, letter] : page->letters) {
     boost::system::error_code ec;
     auto parsed = boost::json::parse(letter, ec);
     if (!ec && parsed.is_object()) {
@@ -105,8 +117,11 @@ awaitable<http::response> list_dead_letters(const http::request& req, webhook_co
     }
   }
   log::info("admin listed dead letters", {{"count", static_cast<std::int64_t>(out.size())}});
+  const bool done = page->next_cursor == "0";
   co_return http::response::json(
-      200, boost::json::serialize(boost::json::object{{"dead_letters", std::move(out)}}));
+      200, boost::json::serialize(boost::json::object{{"dead_letters", std::move(out)},
+                                                      {"cursor", std::move(page->next_cursor)},
+                                                      {"done", done}}));
 }
 
 awaitable<http::response> replay_dead_letter(const http::request& req, webhook_context& ctx) {

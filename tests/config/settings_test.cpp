@@ -179,6 +179,13 @@ TEST(Settings, PrintStripeEventsIsItsOwnOutcome) {
   EXPECT_EQ(parse({"--print-stripe-events"}).outcome, parse_outcome::print_stripe_events);
 }
 
+TEST(Settings, PrintRoutesIsItsOwnOutcome) {
+  // Even beside a setting that would not parse: it needs none.
+  EXPECT_EQ(parse({"--listen-https=nowhere"}).outcome, parse_outcome::invalid);
+  EXPECT_EQ(parse({"--print-routes", "--listen-https=nowhere"}).outcome,
+            parse_outcome::print_routes);
+}
+
 // --- secrets ----------------------------------------------------------------------
 
 TEST(Settings, SecretFilesOthersMayReadAreRefusedNamingTheFileAndTheFix) {

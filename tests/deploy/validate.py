@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """Static checks of deploy/: YAML and JSON parse, Kubernetes manifests are complete and agree
 with each other, every metric named in the rules and the dashboard exists (README.md, "Metrics"),
-every SUPPORTD_* variable is a real setting (README.md, "Settings").
+every SUPPORTD_* variable is a real setting (README.md, "Settings"), deploy/local/run serves the
+API reference deploy/local/build renders.
 
 Run by tests/deploy/check from the repository root. Prints one line per check, "ok NAME",
 "FAIL NAME: why" or "skip NAME: why" (a check that needs a tool this machine lacks), and exits 1
@@ -1264,6 +1265,54 @@ def _():
     users = acl_users("users.acl")
     assert users.get("sentinel") and users.get("replica"), \
         "users.acl lacks the sentinel or replica user"
+
+
+def shell_words(path):
+    """The script's lines as words, with its own `name=value` assignments (and $PWD, the
+    repository root both scripts cd to) expanded: enough to read which directory a command names,
+    not a shell."""
+    values = {"PWD": ""}
+    lines = []
+    with open(path, encoding="utf-8") as f:
+        text = f.read().replace("\\\n", " ")
+    for line in text.splitlines():
+        line = line.split(" #", 1)[0].strip()
+        if line.startswith("#"):
+            continue
+        line = re.sub(r"\$\{?(\w+)\}?", lambda m: values.get(m.group(1), m.group(0)), line)
+        line = line.replace('"', "")
+        m = re.fullmatch(r"(\w+)=(\S*)", line)
+        if m:
+            values[m.group(1)] = m.group(2)
+        lines.append(line.split())
+    return lines
+
+
+def repo_path(word):
+    """A path as shell_words leaves it ("/build/x" from "$root/build/x"), relative to the root."""
+    return os.path.normpath(word.lstrip("/"))
+
+
+@check("deploy/local/run serves the API reference deploy/local/build renders, prints its URL, and "
+       "the README links it")
+def _():
+    build = os.path.join(DEPLOY, "local", "build")
+    outputs = [repo_path(w[w.index("--output") + 1]) for w in shell_words(build)
+               if "build-docs" in w and "--output" in w[:-1]]
+    assert outputs, "deploy/local/build runs no `redocly build-docs ... --output FILE`"
+    rendered = os.path.dirname(outputs[0])
+    run = os.path.join(DEPLOY, "local", "run")
+    words = shell_words(run)
+    ports = [w[w.index("http.server") + 1] for w in words
+             if "http.server" in w and "--directory" in w[:-1]
+             and repo_path(w[w.index("--directory") + 1]) == rendered]
+    assert ports, f"deploy/local/run serves no static server on {rendered}/, where " \
+                  "deploy/local/build renders the API reference"
+    url = f"http://127.0.0.1:{ports[0]}/"
+    assert any(w[:1] == ["echo"] and url in " ".join(w) for w in words), \
+        f"deploy/local/run does not print the API reference's URL, {url}"
+    with open(os.path.join(ROOT, "README.md"), encoding="utf-8") as f:
+        assert f"<{url}>" in f.read(), f"README.md does not link the API reference, <{url}>"
 
 
 for ok, name, why in results:

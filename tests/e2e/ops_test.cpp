@@ -7,7 +7,10 @@
 #include <cstdio>
 #include <fstream>
 #include <functional>
+#include <set>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "e2e/fake_stripe_peer.hpp"
 #include "support/eventually.hpp"
@@ -223,6 +226,59 @@ TEST_F(OpsAdmin, PaidPledgesShowInSummaryGaugesAndReconcile) {
   std::ofstream(file) << client.get("/metrics")->body;
   auto complaints = shell_output("promtool check metrics < '" + file.string() + "' 2>&1");
   EXPECT_EQ(complaints, "");
+}
+
+// The webhook dead letters an admin reads come a page at a time, each once, without the event's
+// body (it may hold personal data); a bad cursor is a 422; a replayed one leaves the list.
+TEST_F(OpsAdmin, WebhookDeadLettersAreListedAPageAtATimeWithoutBodies) {
+  start();
+  constexpr int letters = 150;
+  std::vector<std::string> hset = {"HSET", "supportd:stripe:dead"};
+  for (int k = 0; k < letters; ++k) {
+    const auto id = std::to_string(1700000000000 + k) + "-0";
+    hset.push_back(id);
+    hset.push_back(json::serialize(json::object{{"id", id},
+                                                {"event_id", "evt_dead_" + std::to_string(k)},
+                                                {"type", "invoice.paid"},
+                                                {"error", "store unavailable or update failed"},
+                                                {"attempts", 5},
+                                                {"received_ms", 1700000000000 + k},
+                                                {"body", R"({"email":"reader@example.org"})"}}));
+  }
+  redis.cli(hset);
+
+  raw_client client(service->http_port(), false);
+  EXPECT_EQ(status(client.get("/admin/dead-letters")), 401);
+  auto refused = client.get("/admin/dead-letters?cursor=12abc", bearer(admin_token));
+  ASSERT_EQ(status(refused), 422);
+  EXPECT_EQ(json::parse(refused->body).at("errors").at(0).at("field").as_string(), "cursor");
+
+  std::set<std::string> seen;
+  std::string cursor = "0";
+  int pages = 0;
+  for (bool done = false; !done && pages < 50; ++pages) {
+    auto page = client.get("/admin/dead-letters?cursor=" + cursor, bearer(admin_token));
+    ASSERT_EQ(status(page), 200);
+    auto answer = json::parse(page->body).as_object();
+    for (const auto& letter : answer.at("dead_letters").as_array()) {
+      EXPECT_FALSE(letter.as_object().contains("body"));
+      EXPECT_TRUE(seen.insert(std::string(letter.at("id").as_string())).second);
+    }
+    cursor = answer.at("cursor").as_string();
+    done = answer.at("done").as_bool();
+    EXPECT_EQ(done, cursor == "0");
+  }
+  EXPECT_EQ(seen.size(), std::size_t{letters});
+  EXPECT_GE(pages, 2);  // more than one page for 150
+
+  const std::string replay =
+      "POST /admin/dead-letters/1700000000000-0/replay HTTP/1.1\r\nHost: x\r\n" +
+      bearer(admin_token) + "Content-Length: 0\r\n\r\n";
+  client.send(replay);
+  EXPECT_EQ(status(client.read_response()), 202);
+  client.send(replay);
+  EXPECT_EQ(status(client.read_response()), 404);  // already taken out
+  EXPECT_EQ(redis.cli({"HEXISTS", "supportd:stripe:dead", "1700000000000-0"}).front(), "0");
 }
 
 // --listen-ops: what only orchestrators, Prometheus and ops people need is served there, and
