@@ -802,7 +802,8 @@ TEST_F(Reminders, AdminReSealingWalksEveryReminderAndSaysWhenDone) {
                 token.empty() ? "" : bearer(token));
   };
   EXPECT_EQ(status(reseal("", "")), 401);
-  for (auto bad : {"?cursor=abc", "?limit=0", "?limit=100001", "?cursor=1&limit=x", "?limit=12abc"}) {
+  for (auto bad :
+       {"?cursor=abc", "?limit=0", "?limit=100001", "?cursor=1&limit=x", "?limit=12abc"}) {
     auto refused = reseal(bad);
     ASSERT_EQ(status(refused), 422) << bad;
     EXPECT_EQ(refused->header("content-type"), "application/problem+json");
