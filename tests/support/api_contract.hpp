@@ -2,8 +2,9 @@
 // and proto/events/) while the C++ end-to-end tests run: a response or a delivery the description
 // does not allow fails the test that caused it, with a gtest failure naming each difference.
 //
-// The checking is tests/contract/api_contract.mjs (Ajv), run once per test process as a Node
-// child (tests/contract/check_server.mjs, `node` from PATH) that answers one JSON line per check.
+// The checking is tests/contract/api_contract.mjs (Ajv), in one Node process shared by every test
+// process of a run (tests/contract/check_server.mjs, `node` from PATH, on a Unix socket in the
+// temp dir), which answers one JSON line per check.
 // $SUPPORTD_API_DESCRIPTION names another description; $SUPPORTD_CONTRACT_TALLY and
 // $SUPPORTD_CONTRACT_REPORT are described in api_contract.mjs.
 //
