@@ -53,6 +53,7 @@
 #include "reminders/reminder_scheduler.hpp"
 #include "reminders/reminder_signup.hpp"
 #include "reminders/reminder_store.hpp"
+#include "reports/report_routes.hpp"
 #include "security/data_keys.hpp"
 #include "webhooks/event_processor.hpp"
 #include "webhooks/webhook_context.hpp"
@@ -95,6 +96,7 @@ struct worker {
   std::optional<webhooks::webhook_context> webhooks;
   std::optional<reconcile::reconcile_context> reconcile;
   std::optional<ops::ops_context> ops;
+  std::optional<reports::report_context> report;
   // The route tables this worker's sessions answer from, bound to the contexts above: the
   // public listeners' (every route when there is no ops listener) and the ops listener's.
   std::optional<http::router> routes;
@@ -145,6 +147,7 @@ std::vector<http::route> ops_routes(worker& w) {
   auto& r = *w.reminders;
   auto& h = *w.webhooks;
   auto& c = *w.reconcile;
+  auto& rep = *w.report;
   return {
       {"GET", "/healthz", bind_to(&ops::healthz, o)},
       {"GET", "/readyz", bind_to(&ops::readyz, o)},
@@ -157,6 +160,7 @@ std::vector<http::route> ops_routes(worker& w) {
       {"POST", "/admin/reminders/dead-letters/{id}/replay",
        bind_to(&reminders::replay_dead_reminder, r)},
       {"GET", "/admin/summary", bind_to(&ops::admin_summary, o)},
+      {"GET", "/admin/report", bind_to(&reports::admin_report, rep)},
       {"POST", "/admin/reconcile", bind_to(&ops::admin_reconcile, o)},
       {"POST", "/admin/reconcile/stripe", bind_to(&reconcile::start_stripe_reconcile, c)},
       {"GET", "/admin/reconcile/stripe", bind_to(&reconcile::stripe_reconcile_status, c)},
@@ -250,6 +254,7 @@ struct server::state final : ops::instance_status {
     // The reconciler, when there is one, is set once it exists (add_webhooks).
     w.reconcile.emplace(reconcile::reconcile_context{settings, *w.redis, nullptr});
     w.ops.emplace(ops::ops_context{settings, *w.redis, registry, *this, pledge_metrics});
+    w.report.emplace(reports::report_context{settings, *w.redis});
     add_reminders(w, index, parts);
     add_webhooks(w, index);
     if (settings.listen_ops) {
