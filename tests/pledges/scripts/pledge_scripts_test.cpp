@@ -413,8 +413,8 @@ TEST_F(PledgeScripts, ApplyProviderUpdate) {
                      {mrr, "{USD=500}"},
                      {version, "1"},
                      {day,
-                      "{c1|reminder|||reminders_converted=1, "
-                      "c1|reminder||USD|month|pledges_paid=1} ttl=1000s"}}},
+                      "{c1|reminder||USD|month|pledges_paid=1, "
+                      "c1|reminder|||reminders_converted=1} ttl=1000s"}}},
           {.name = "a payment counted before (under another event) is not counted again",
            .given = {active_monthly},
            .keys = keys,
