@@ -200,6 +200,8 @@ struct server::state final : ops::instance_status {
   webhooks::webhook_metrics webhook_metrics = webhooks::webhook_metrics::create(registry);
   reminders::reminder_metrics reminder_metrics = reminders::reminder_metrics::create(registry);
   reconcile::reconcile_metrics reconcile_metrics = reconcile::reconcile_metrics::create(registry);
+  // Made once the campaigns are read (server's constructor).
+  std::optional<reports::report_metrics> report_metrics;
   http::session_settings session;
   http::session_settings ops_session;
   std::atomic<bool> shutting_down{false};
@@ -272,7 +274,8 @@ struct server::state final : ops::instance_status {
     // The book also serves the webhook processor: a paid pledge cancels reminders even where
     // none are delivered. Without data keys reminders are off, but the store still answers the
     // admin's dead-letter list.
-    w.reminder_store = std::make_unique<reminders::reminder_store>(*w.redis, settings.redis_prefix);
+    w.reminder_store = std::make_unique<reminders::reminder_store>(*w.redis, settings.redis_prefix,
+                                                                   &*report_metrics);
     if (settings.data_keys) {
       w.reminder_book = std::make_unique<reminders::reminder_book>(
           *w.reminder_store, *settings.data_keys, settings.link_secret,
@@ -541,6 +544,8 @@ server::server(config::settings settings, feature_settings features,
   auto& s = *state_;
   s.settings = std::move(settings);
   s.features = std::move(features);
+  s.report_metrics.emplace(s.registry, s.features.report_campaigns);
+  s.pledge_metrics.report = &*s.report_metrics;
   if (tls) {
     s.tls.emplace(std::move(tls));
   }

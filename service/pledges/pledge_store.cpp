@@ -12,6 +12,7 @@
 #include "redis/errc.hpp"
 #include "redis/key_scan.hpp"
 #include "reports/report_counter.hpp"
+#include "reports/report_metrics.hpp"
 #include "security/reader_hash.hpp"
 
 namespace supportd::pledges {
@@ -221,7 +222,11 @@ awaitable<result<bool>> pledge_store::create(const pledge_record& p, std::string
   const auto stats = stats_keys();
   std::string_view keys[] = {pledge_key,   events_key, index_key,     answer_key,
                              stats.active, stats.mrr,  stats.version, tally.day_key};
-  co_return co_await redis_.run_for_flag(create_script, keys, args);
+  auto created = co_await redis_.run_for_flag(create_script, keys, args);
+  if (created && *created && report_ != nullptr) {
+    report_->count(tally.counts);
+  }
+  co_return created;
 }
 
 awaitable<result<std::optional<pledge_record>>> pledge_store::find(std::string_view id) {
@@ -362,6 +367,9 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
       co_return text.error();
     }
     if (*text == "applied") {
+      if (report_ != nullptr) {
+        report_->count(tally.counts);
+      }
       co_return transition_result{transition_result::outcome::applied, *state, *next, tally.counts};
     }
     if (*text == "missing") {
@@ -501,6 +509,9 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
       out.reported = tally.counts;
       if (parts->size() > 1 && !(*parts)[1].empty()) {
         out.reported.emplace_back((*parts)[1], 1);
+      }
+      if (report_ != nullptr) {
+        report_->count(out.reported);
       }
       co_return out;
     }

@@ -38,6 +38,9 @@
 namespace supportd::redis {
 class connection;
 }
+namespace supportd::reports {
+class report_metrics;
+}
 
 namespace supportd::pledges {
 
@@ -129,8 +132,10 @@ struct transition_result {
 
 class pledge_store {
  public:
-  pledge_store(redis::connection& redis, std::string_view prefix)
-      : redis_(redis), prefix_(prefix) {}
+  // `report` (may be null) counts for Prometheus what the scripts add to the report.
+  pledge_store(redis::connection& redis, std::string_view prefix,
+               const reports::report_metrics* report = nullptr)
+      : redis_(redis), prefix_(prefix), report_(report) {}
 
   // Claims an Idempotency-Key for a request with body hash `request_hash`. A new claim lasts
   // `claim_for` (long enough for one checkout call); a finished one is kept 24 h.
@@ -188,6 +193,7 @@ class pledge_store {
 
   redis::connection& redis_;
   std::string_view prefix_;
+  const reports::report_metrics* report_;
 };
 
 }  // namespace supportd::pledges

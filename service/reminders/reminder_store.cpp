@@ -106,8 +106,10 @@ void clear_shared_part(v1::Reminder& r) {
 
 }  // namespace
 
-reminder_store::reminder_store(redis::connection& redis, std::string_view prefix)
+reminder_store::reminder_store(redis::connection& redis, std::string_view prefix,
+                               const reports::report_metrics* report)
     : redis_(redis),
+      report_(report),
       prefix_(prefix),
       record_prefix_(prefix_ + "rem:"),
       due_key_(prefix_ + "rem:due"),
@@ -267,7 +269,11 @@ awaitable<result<bool>> reminder_store::add_pending(std::string_view id,
   std::string_view keys[] = {due_key_};
   std::string_view args[] = {record_prefix_, id,  form.record, due,       form.context_key,
                              form.context,   ttl, report[0],   report[1], report[2]};
-  co_return co_await redis_.run_for_flag(add_pending_script, keys, args);
+  auto added = co_await redis_.run_for_flag(add_pending_script, keys, args);
+  if (added && *added && report_ != nullptr) {
+    report_->count(report[2], 1);
+  }
+  co_return added;
 }
 
 awaitable<result<std::vector<bool>>> reminder_store::claim_sends(std::span<const send_claim> claims,
@@ -349,8 +355,12 @@ awaitable<result<std::vector<bool>>> reminder_store::replace_all(
     co_return make_error_code(redis::errc::unexpected_reply);
   }
   out.reserve(changes.size());
-  for (const auto& element : reply->elements) {
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    const auto& element = reply->elements[i];
     out.push_back(element.type == redis::reply::kind::integer && element.integer == 1);
+    if (out.back() && report_ != nullptr && !reports[i][2].empty()) {
+      report_->count(reports[i][2], 1);
+    }
   }
   co_return out;
 }

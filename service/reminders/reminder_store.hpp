@@ -50,6 +50,7 @@
 
 #include "core/net.hpp"
 #include "reports/report_counter.hpp"
+#include "reports/report_metrics.hpp"
 #include "supportd/v1/reminder.pb.h"
 
 namespace supportd::redis {
@@ -105,7 +106,9 @@ struct reminder_counts {
 
 class reminder_store {
  public:
-  reminder_store(redis::connection& redis, std::string_view prefix);
+  // `report` (may be null) counts for Prometheus what the scripts add to the report.
+  reminder_store(redis::connection& redis, std::string_view prefix,
+                 const reports::report_metrics* report = nullptr);
 
   awaitable<boost::system::result<std::optional<stored_reminder>>> find(std::string_view id);
 
@@ -208,6 +211,7 @@ class reminder_store {
   std::array<std::string, 6> report_args(const reminder_change& c) const;
 
   redis::connection& redis_;
+  const reports::report_metrics* report_;
   std::string prefix_;
   std::string record_prefix_;  // <prefix>rem:
   std::string due_key_;

@@ -176,7 +176,7 @@ json::object row(std::initializer_list<std::string_view> key,
 }
 
 TEST_F(Report, EveryFigureIsWhatHappenedOnceWhateverStripeRepeats) {
-  start();
+  start({"--report-campaigns=winter"});
   const auto first_day = today();
 
   // A reader signs up from the winter epic (variant e1), and the reminder is delivered.
@@ -285,6 +285,29 @@ TEST_F(Report, EveryFigureIsWhatHappenedOnceWhateverStripeRepeats) {
             "spring,2,1,1,0,0,300,0,0,0,0,0,1,0.5000,\r\n"
             "winter,3,3,0,0,2000,1000,2,1,1,1,0,1,1.0000,1.0000\r\n");
   EXPECT_EQ(report(range + "&by=campaign&format=csv")->body, csv->body);
+
+  // Prometheus has the same counts, spring under `other` (not in --report-campaigns).
+  const auto metrics = client->get("/metrics")->body;
+  for (const auto* sample :
+       {R"(supportd_report_events_total{counter="pledges_paid",campaign="winter",)"
+        R"(component="banner"} 3)",
+        R"(supportd_report_events_total{counter="canceled_within_30d",campaign="winter",)"
+        R"(component="banner"} 1)",
+        R"(supportd_report_events_total{counter="reminders_converted",campaign="winter",)"
+        R"(component="epic"} 1)",
+        R"(supportd_report_events_total{counter="reminders_delivered",campaign="winter",)"
+        R"(component="epic"} 1)",
+        R"(supportd_report_events_total{counter="pledges_abandoned",campaign="other",)"
+        R"(component="epic"} 1)",
+        R"(supportd_report_events_total{counter="reminders_converted",campaign="other",)"
+        R"(component="banner"} 1)",
+        R"(supportd_report_first_payment_minor_total{campaign="winter",component="banner",)"
+        R"(currency="EUR"} 2000)",
+        R"(supportd_report_first_payment_minor_total{campaign="other",component="banner",)"
+        R"(currency="USD"} 300)"}) {
+    EXPECT_NE(metrics.find(sample), std::string::npos) << sample;
+  }
+  EXPECT_EQ(metrics.find("campaign=\"spring\""), std::string::npos);
 
   // Erasing the reader leaves the counts: they name no one.
   auto erased = post("/admin/erasure", R"({"email":"reader@example.org"})",
