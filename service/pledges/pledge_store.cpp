@@ -82,7 +82,7 @@ pledge_facts facts_of(const redis::reply& r, interval every) {
 // stay where they are as it grows).
 void append_counts(std::vector<std::string_view>& args, std::deque<std::string>& numbers,
                    const reports::report_tally& tally) {
-  args.push_back(tally.expires_at);
+  args.push_back(tally.keep_seconds);
   numbers.push_back(std::to_string(tally.counts.size()));
   args.push_back(numbers.back());
   for (const auto& [field, amount] : tally.counts) {

@@ -244,7 +244,7 @@ std::array<std::string, 6> reminder_store::report_args(const reminder_change& c)
                                     ""};
   const auto day = reports::day_of(c.counted_at_ms);
   out[0] = reports::day_key(prefix_, day);
-  out[1] = std::to_string(reports::day_expires_at(day));
+  out[1] = std::to_string(reports::day_keep_seconds(c.counted_at_ms));
   out[2] = reports::counter_field(group, *c.counts);
   if (!c.delivered_to.empty()) {
     out[3] = reports::delivery_mark_key(prefix_, c.delivered_to);

@@ -1,5 +1,6 @@
 #include "reports/report_counter.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cstdio>
 
@@ -127,9 +128,12 @@ std::string delivery_mark_key(std::string_view prefix, std::string_view reader_c
   return key;
 }
 
+std::int64_t day_keep_seconds(std::int64_t unix_ms) {
+  return std::max<std::int64_t>(1, day_expires_at(day_of(unix_ms)) - unix_ms / 1000);
+}
+
 report_tally tally_for_day(std::string_view prefix, std::int64_t unix_ms) {
-  const auto day = day_of(unix_ms);
-  return {day_key(prefix, day), std::to_string(day_expires_at(day)), {}};
+  return {day_key(prefix, day_of(unix_ms)), std::to_string(day_keep_seconds(unix_ms)), {}};
 }
 
 }  // namespace supportd::reports

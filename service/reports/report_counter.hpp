@@ -89,10 +89,16 @@ std::string day_key(std::string_view prefix, std::int64_t day);
 std::int64_t day_expires_at(std::int64_t day);
 std::string delivery_mark_key(std::string_view prefix, std::string_view reader_campaign_key);
 
+// How long, from `unix_ms`, the hash of its day is still to be kept: until day_expires_at (at
+// least a second). The scripts set it as the hash's time to live (EXPIRE), counted from when they
+// run, a moment after `unix_ms`: a relative time does not depend on Redis's clock agreeing
+// with ours.
+std::int64_t day_keep_seconds(std::int64_t unix_ms);
+
 // Increments for one day's hash, as a script applies them.
 struct report_tally {
   std::string day_key;
-  std::string expires_at;  // unix seconds, as text for the script
+  std::string keep_seconds;  // day_keep_seconds, as text for the script
   std::vector<std::pair<std::string, std::int64_t>> counts;
 
   bool empty() const { return counts.empty(); }

@@ -58,9 +58,11 @@ TEST(ReportCounter, ADayIsKeptFourHundredDaysAfterItEnds) {
   const auto day = *parse_day("2027-01-05");
   EXPECT_EQ(day_key("sd:", day), "sd:report:2027-01-05");
   EXPECT_EQ(day_expires_at(day), (day + 401) * 86'400);
-  const auto tally = tally_for_day("sd:", day * 86'400'000 + 5);
+  // Counted from the moment of the change: 401 days less the part of the day gone.
+  const auto tally = tally_for_day("sd:", day * 86'400'000 + 3'600'000);
   EXPECT_EQ(tally.day_key, "sd:report:2027-01-05");
-  EXPECT_EQ(tally.expires_at, std::to_string((day + 401) * 86'400));
+  EXPECT_EQ(tally.keep_seconds, std::to_string(401 * 86'400 - 3'600));
+  EXPECT_EQ(day_keep_seconds(day * 86'400'000 + 86'399'999), 400 * 86'400 + 1);
   EXPECT_TRUE(tally.empty());
   EXPECT_EQ(delivery_mark_key("sd:", "k1"), "sd:report:delivered:k1");
 }

@@ -17,12 +17,12 @@ local function store(id, bytes, keep_ms)
   end
 end
 -- The reader-revenue report's count of a change written (reports/report_counter.hpp): one more
--- of `field` in the day hash `day` (none when ''), which expires at `expires_at` (unix s); and,
--- for a delivery, the reader's delivery mark `mark_key` ('' none) set to `mark` for `mark_ms`.
-local function report(day, expires_at, field, mark_key, mark, mark_ms)
+-- of `field` in the day hash `day` (none when ''), kept `keep_seconds` from now; and, for a
+-- delivery, the reader's delivery mark `mark_key` ('' none) set to `mark` for `mark_ms`.
+local function report(day, keep_seconds, field, mark_key, mark, mark_ms)
   if day ~= '' then
     redis.call('HINCRBY', day, field, 1)
-    redis.call('EXPIREAT', day, expires_at)
+    redis.call('EXPIRE', day, keep_seconds)
   end
   if mark_key ~= '' then redis.call('SET', mark_key, mark, 'PX', mark_ms) end
 end
