@@ -77,8 +77,8 @@ pledge_facts facts_of(const redis::reply& r, interval every) {
   return p;
 }
 
-// The report's part of a script's ARGV (report_counts.lua): the day hash's expiry, how many
-// counts, then field/amount pairs. `numbers` keeps the texts the views point at (a deque: they
+// The report's part of a script's ARGV (report_counts.lua): how long the day hash is kept, how
+// many counts, then field/amount pairs. `numbers` keeps the texts the views point at (a deque: they
 // stay where they are as it grows).
 void append_counts(std::vector<std::string_view>& args, std::deque<std::string>& numbers,
                    const reports::report_tally& tally) {
