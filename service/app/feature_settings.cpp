@@ -29,6 +29,11 @@ std::variant<feature_settings, std::string> read_feature_settings(const config::
     return "--pledge-limits: " + why;
   }
   out.pledge_limits = std::move(*limits);
+  auto campaigns = reports::parse_report_campaigns(s.report_campaigns, why);
+  if (!campaigns) {
+    return "--report-campaigns: " + why;
+  }
+  out.report_campaigns = std::move(*campaigns);
   out.reminder_time_zone = reminders::time_zone::find(s.reminder_time_zone);
   if (!out.reminder_time_zone) {
     return std::string("--reminder-time-zone: not a time zone in /usr/share/zoneinfo");

@@ -10,6 +10,7 @@
 #include "pledges/pledge_limits.hpp"
 #include "redis/redis_settings.hpp"
 #include "reminders/time_zone.hpp"
+#include "reports/report_metrics.hpp"
 
 namespace supportd::app {
 
@@ -17,6 +18,8 @@ struct feature_settings {
   redis::redis_settings redis;
   pledges::pledge_limits pledge_limits;
   std::shared_ptr<const reminders::time_zone> reminder_time_zone;
+  // --report-campaigns: the campaigns the report's Prometheus labels name.
+  std::vector<std::string> report_campaigns;
 };
 
 // The features' settings, or "--flag: why" for the first bad one.

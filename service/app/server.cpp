@@ -53,6 +53,7 @@
 #include "reminders/reminder_scheduler.hpp"
 #include "reminders/reminder_signup.hpp"
 #include "reminders/reminder_store.hpp"
+#include "reports/report_routes.hpp"
 #include "security/data_keys.hpp"
 #include "webhooks/event_processor.hpp"
 #include "webhooks/webhook_context.hpp"
@@ -95,6 +96,7 @@ struct worker {
   std::optional<webhooks::webhook_context> webhooks;
   std::optional<reconcile::reconcile_context> reconcile;
   std::optional<ops::ops_context> ops;
+  std::optional<reports::report_context> report;
   // The route tables this worker's sessions answer from, bound to the contexts above: the
   // public listeners' (every route when there is no ops listener) and the ops listener's.
   std::optional<http::router> routes;
@@ -175,6 +177,7 @@ std::vector<http::route> ops_routes(const Bind& bind) {
       {"POST", "/admin/reminders/dead-letters/{id}/replay",
        bind(&reminders::replay_dead_reminder, &worker::reminders)},
       {"GET", "/admin/summary", bind(&ops::admin_summary, &worker::ops)},
+      {"GET", "/admin/report", bind(&reports::admin_report, &worker::report)},
       {"POST", "/admin/reconcile", bind(&ops::admin_reconcile, &worker::ops)},
       {"POST", "/admin/reconcile/stripe",
        bind(&reconcile::start_stripe_reconcile, &worker::reconcile)},
@@ -228,6 +231,8 @@ struct server::state final : ops::instance_status {
   webhooks::webhook_metrics webhook_metrics = webhooks::webhook_metrics::create(registry);
   reminders::reminder_metrics reminder_metrics = reminders::reminder_metrics::create(registry);
   reconcile::reconcile_metrics reconcile_metrics = reconcile::reconcile_metrics::create(registry);
+  // Made once the campaigns are read (server's constructor).
+  std::optional<reports::report_metrics> report_metrics;
   http::session_settings session;
   http::session_settings ops_session;
   std::atomic<bool> shutting_down{false};
@@ -282,6 +287,7 @@ struct server::state final : ops::instance_status {
     // The reconciler, when there is one, is set once it exists (add_webhooks).
     w.reconcile.emplace(reconcile::reconcile_context{settings, *w.redis, nullptr});
     w.ops.emplace(ops::ops_context{settings, *w.redis, registry, *this, pledge_metrics});
+    w.report.emplace(reports::report_context{settings, *w.redis});
     add_reminders(w, index, parts);
     add_webhooks(w, index);
     const bound_to_worker on_this_worker{w};
@@ -300,7 +306,8 @@ struct server::state final : ops::instance_status {
     // The book also serves the webhook processor: a paid pledge cancels reminders even where
     // none are delivered. Without data keys reminders are off, but the store still answers the
     // admin's dead-letter list.
-    w.reminder_store = std::make_unique<reminders::reminder_store>(*w.redis, settings.redis_prefix);
+    w.reminder_store = std::make_unique<reminders::reminder_store>(*w.redis, settings.redis_prefix,
+                                                                   &*report_metrics);
     if (settings.data_keys) {
       w.reminder_book = std::make_unique<reminders::reminder_book>(
           *w.reminder_store, *settings.data_keys, settings.link_secret,
@@ -569,6 +576,8 @@ server::server(config::settings settings, feature_settings features,
   auto& s = *state_;
   s.settings = std::move(settings);
   s.features = std::move(features);
+  s.report_metrics.emplace(s.registry, s.features.report_campaigns);
+  s.pledge_metrics.report = &*s.report_metrics;
   if (tls) {
     s.tls.emplace(std::move(tls));
   }

@@ -4,6 +4,7 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+#include <boost/url/url_view.hpp>
 #include <cctype>
 
 namespace supportd::common {
@@ -69,6 +70,19 @@ std::string service_link(
     separator = '&';
   }
   return link;
+}
+
+std::optional<std::string> query_value(std::string_view url, std::string_view name) {
+  auto parsed = boost::urls::parse_uri_reference(url);
+  if (!parsed) {
+    return std::nullopt;
+  }
+  auto params = parsed->params();
+  auto it = params.find(name);
+  if (it == params.end()) {
+    return std::nullopt;
+  }
+  return std::string((*it).value);
 }
 
 }  // namespace supportd::common

@@ -25,6 +25,10 @@ std::string service_link(
     std::string_view base, std::string_view path,
     std::initializer_list<std::pair<std::string_view, std::string_view>> query);
 
+// The value of the query parameter `name` in `url` (percent-decoded; the first if repeated), or
+// nullopt when the URL has none or is no URL.
+std::optional<std::string> query_value(std::string_view url, std::string_view name);
+
 // Appends `value` percent-encoded as above.
 void append_query_value(std::string& out, std::string_view value);
 

@@ -102,6 +102,9 @@ po::options_description describe_options() {
     ("pledge-limits", po::value<std::string>()->default_value(""),
      "CURRENCY:INTERVAL:MIN:MAX in major units, comma-separated, * for any "
      "(default: 2 to 10000 monthly and yearly, 1 to 10000 once)")
+    ("report-campaigns", po::value<std::string>()->default_value(""),
+     "comma-separated campaigns the report's Prometheus counters name (at most 200); others "
+     "count as `other` (GET /admin/report has every campaign)")
     ("stripe-secret-key-file", po::value<std::string>()->default_value(""),
      "file holding the Stripe secret key (sk_… or rk_…); unset: pledges off")
     ("stripe-api-base", po::value<std::string>()->default_value("https://api.stripe.com"),
@@ -436,6 +439,7 @@ void read_pledge_settings(const po::variables_map& vm, settings& s) {
     s.allowed_origins.push_back(origin);
   }
   s.pledge_limits = vm["pledge-limits"].as<std::string>();
+  s.report_campaigns = vm["report-campaigns"].as<std::string>();
   if (const auto& path = vm["stripe-secret-key-file"].as<std::string>(); !path.empty()) {
     s.stripe_secret_key = read_secret_file("stripe-secret-key-file", path);
     if (!s.stripe_secret_key.starts_with("sk_") && !s.stripe_secret_key.starts_with("rk_")) {
@@ -582,6 +586,9 @@ const std::vector<feature_requirement>& feature_requirements() {
        {"data-key-file", "link-secret-file", "notify-url", "notify-secret-file", "public-url",
         "reminder-thanks-url", "reminder-error-url"}},
       {"admin", {"admin-token-file"}},
+      // The report's Prometheus counters name the listed campaigns (GET /admin/report is an admin
+      // route: it needs the admin feature too).
+      {"report", {"report-campaigns"}},
       // The sentinels are asked for the primary by its name.
       {"Redis Sentinel settings", {"redis-sentinels", "redis-master-name"}},
       {"Redis TLS client certificates", {"redis-cert-file", "redis-key-file"}},

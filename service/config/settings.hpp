@@ -61,6 +61,8 @@ struct settings {
   std::vector<std::string> allowed_origins;
   // Checked and read by pledges/pledge_limits.hpp at start (app/feature_settings.hpp).
   std::string pledge_limits;
+  // Checked and read by reports/report_metrics.hpp at start (app/feature_settings.hpp).
+  std::string report_campaigns;
   std::string stripe_secret_key;
   std::string stripe_api_base = "https://api.stripe.com";
   std::string stripe_ca_file;

@@ -24,6 +24,7 @@ using common::to_string;
 struct attribution {
   std::string campaign;
   std::string component;  // banner, epic, thank-you, …
+  std::string variant;    // which version of the component (its words, amounts, placement)
   std::string page_url;
   std::string referrer;
   std::string country;  // from the trusted proxy's header, when configured

@@ -1,6 +1,7 @@
 #include "pledges/pledge_context.hpp"
 
 #include "config/settings.hpp"
+#include "pledges/pledge_metrics.hpp"
 
 namespace supportd::pledges {
 
@@ -13,7 +14,7 @@ pledge_context::pledge_context(const config::settings& settings, redis::connecti
       stats(stats),
       limits(limits),
       links(settings.link_secret, settings.public_url),
-      store(redis, settings.redis_prefix),
+      store(redis, settings.redis_prefix, stats.report),
       answers(store, replication),
       cancellation(store, provider, stats) {
   if (provider != nullptr) {

@@ -18,6 +18,7 @@ inline constexpr std::string_view interval = "interval";  // once, month, year
 inline constexpr std::string_view payment_method = "payment_method";
 inline constexpr std::string_view campaign = "campaign";
 inline constexpr std::string_view component = "component";
+inline constexpr std::string_view variant = "variant";
 inline constexpr std::string_view page_url = "page_url";
 inline constexpr std::string_view referrer = "referrer";
 inline constexpr std::string_view country = "country";
@@ -53,6 +54,7 @@ inline constexpr std::array all = {id,
                                    payment_method,
                                    campaign,
                                    component,
+                                   variant,
                                    page_url,
                                    referrer,
                                    country,

@@ -1,7 +1,5 @@
 #include "pledges/pledge_metrics.hpp"
 
-#include <array>
-
 namespace supportd::pledges {
 namespace {
 
@@ -52,18 +50,6 @@ void recurring_gauges::publish(const recurring_totals& totals) {
     active_.with({currency}).set(count == totals.active.end() ? 0 : count->second);
     mrr_minor_.with({currency}).set(minor == totals.mrr_minor.end() ? 0 : minor->second);
   }
-}
-
-std::string_view component_label(std::string_view component) {
-  static constexpr std::array<std::string_view, 10> known = {
-      "banner", "epic",       "thank-you", "header",       "footer",
-      "popup",  "newsletter", "article",   "landing-page", "app"};
-  for (auto k : known) {
-    if (k == component) {
-      return k;
-    }
-  }
-  return component.empty() ? "none" : "other";
 }
 
 }  // namespace supportd::pledges

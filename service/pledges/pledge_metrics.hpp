@@ -10,6 +10,7 @@
 
 #include "metrics/registry.hpp"
 #include "pledges/pledge_state.hpp"
+#include "reports/report_metrics.hpp"
 
 namespace supportd::pledges {
 
@@ -37,11 +38,13 @@ struct pledge_metrics {
   metrics::family<metrics::counter>& transitions;  // from, to
   metrics::family<metrics::counter>& refused;      // reason
   std::shared_ptr<recurring_gauges> recurring;
+  // The report's counters (set by app/ once the campaigns are read); null: not counted.
+  const reports::report_metrics* report = nullptr;
 
   static pledge_metrics create(metrics::registry& registry);
 };
 
 // The component label: a known page component, else "other" (labels must stay few).
-std::string_view component_label(std::string_view component);
+using reports::component_label;
 
 }  // namespace supportd::pledges

@@ -27,6 +27,7 @@ constexpr http::text_field<pledge_fields> text_fields[] = {
     {"payment_method", &pledge_fields::payment_method},
     {"campaign", &pledge_fields::campaign},
     {"component", &pledge_fields::component},
+    {"variant", &pledge_fields::variant},
     {"page_url", &pledge_fields::page_url},
     {"referrer", &pledge_fields::referrer},
     {"locale", &pledge_fields::locale},
@@ -175,7 +176,7 @@ std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_field
   }
   for (auto [value, field] :
        {std::pair{&f.payment_method, "payment_method"}, std::pair{&f.campaign, "campaign"},
-        std::pair{&f.component, "component"}}) {
+        std::pair{&f.component, "component"}, std::pair{&f.variant, "variant"}}) {
     if (!is_token(*value)) {
       errors.push_back({field, "invalid", std::string(field) + " must be a short identifier."});
     }
@@ -206,7 +207,7 @@ std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_field
   p.name = f.name;
   // Empty when the reader picked none: Checkout then offers what the account's configuration has.
   p.payment_method = f.payment_method;
-  p.source = {f.campaign, f.component, f.page_url, f.referrer, std::string(country)};
+  p.source = {f.campaign, f.component, f.variant, f.page_url, f.referrer, std::string(country)};
   p.locale = f.locale;
   p.success_url = f.success_url;
   p.cancel_url = f.cancel_url;

@@ -29,6 +29,7 @@ struct pledge_fields {
   std::string payment_method;
   std::string campaign;
   std::string component;
+  std::string variant;
   std::string page_url;
   std::string referrer;
   std::string locale;

@@ -1,14 +1,19 @@
 #include "pledges/pledge_store.hpp"
 
 #include <charconv>
+#include <deque>
 #include <unordered_set>
 
 #include "core/clock.hpp"
 #include "pledges/pledge_fields.hpp"
+#include "pledges/pledge_report.hpp"
 #include "pledges/scripts.hpp"
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
 #include "redis/key_scan.hpp"
+#include "reports/report_counter.hpp"
+#include "reports/report_metrics.hpp"
+#include "security/reader_hash.hpp"
 
 namespace supportd::pledges {
 namespace {
@@ -48,6 +53,52 @@ result<std::map<std::string, std::int64_t, std::less<>>> as_counts(const redis::
     out[(*flat)[i]] = to_int((*flat)[i + 1]);
   }
   return out;
+}
+
+// A pledge's fields the report needs, as HMGET reads them after `status` and `interval` (the
+// two every change reads): see facts_of.
+constexpr std::string_view fact_fields[] = {
+    pledge_field::campaign, pledge_field::component,      pledge_field::variant,
+    pledge_field::currency, pledge_field::amount_minor,   pledge_field::created_at_ms,
+    pledge_field::page_url, pledge_field::reminder_reader};
+
+std::string text_at(const redis::reply& r, std::size_t i) {
+  return r.elements[i].is_nil() ? std::string() : r.elements[i].text;
+}
+
+// The facts from a reply to HMGET status interval <fact_fields…>; `every` as parsed.
+pledge_facts facts_of(const redis::reply& r, interval every) {
+  pledge_facts p;
+  p.group = {text_at(r, 2), text_at(r, 3), text_at(r, 4), text_at(r, 5),
+             std::string(to_string(every))};
+  p.amount_minor = to_int(text_at(r, 6));
+  p.created_at_ms = to_int(text_at(r, 7));
+  p.page_url = text_at(r, 8);
+  return p;
+}
+
+// The report's part of a script's ARGV (report_counts.lua): how long the day hash is kept, how
+// many counts, then field/amount pairs. `numbers` keeps the texts the views point at (a deque: they
+// stay where they are as it grows).
+void append_counts(std::vector<std::string_view>& args, std::deque<std::string>& numbers,
+                   const reports::report_tally& tally) {
+  args.push_back(tally.keep_seconds);
+  numbers.push_back(std::to_string(tally.counts.size()));
+  args.push_back(numbers.back());
+  for (const auto& [field, amount] : tally.counts) {
+    numbers.push_back(std::to_string(amount));
+    args.push_back(field);
+    args.push_back(numbers.back());
+  }
+}
+
+reports::report_tally tally_of(std::string_view prefix, std::int64_t at_ms,
+                               const reports::report_group& group, const report_counts& counts) {
+  auto tally = reports::tally_for_day(prefix, at_ms);
+  for (const auto& [counter, amount] : counts) {
+    tally.counts.emplace_back(reports::counter_field(group, counter), amount);
+  }
+  return tally;
 }
 
 std::string encode_event(std::string_view event, std::string_view from, std::string_view to,
@@ -138,6 +189,11 @@ awaitable<result<bool>> pledge_store::create(const pledge_record& p, std::string
   std::vector<std::string_view> args = {
       event,       p.id,           p.checkout_session_id, idem_key.empty() ? "0" : "1",
       status_text, p.checkout_url, response_body,         kept};
+  const reports::report_group group{p.source.campaign, p.source.component, p.source.variant,
+                                    p.currency, std::string(to_string(p.every))};
+  const auto tally = tally_of(prefix_, p.created_at_ms, group, report_creation());
+  std::deque<std::string> counts;
+  append_counts(args, counts, tally);
   const std::pair<std::string_view, std::string_view> fields[] = {
       {pledge_field::id, p.id},
       {pledge_field::status, to_string(p.status)},
@@ -147,6 +203,7 @@ awaitable<result<bool>> pledge_store::create(const pledge_record& p, std::string
       {pledge_field::payment_method, p.payment_method},
       {pledge_field::campaign, p.source.campaign},
       {pledge_field::component, p.source.component},
+      {pledge_field::variant, p.source.variant},
       {pledge_field::page_url, p.source.page_url},
       {pledge_field::referrer, p.source.referrer},
       {pledge_field::country, p.source.country},
@@ -163,9 +220,13 @@ awaitable<result<bool>> pledge_store::create(const pledge_record& p, std::string
     args.push_back(value);
   }
   const auto stats = stats_keys();
-  std::string_view keys[] = {pledge_key,   events_key, index_key,    answer_key,
-                             stats.active, stats.mrr,  stats.version};
-  co_return co_await redis_.run_for_flag(create_script, keys, args);
+  std::string_view keys[] = {pledge_key,   events_key, index_key,     answer_key,
+                             stats.active, stats.mrr,  stats.version, tally.day_key};
+  auto created = co_await redis_.run_for_flag(create_script, keys, args);
+  if (created && *created && report_ != nullptr) {
+    report_->count(tally.counts);
+  }
+  co_return created;
 }
 
 awaitable<result<std::optional<pledge_record>>> pledge_store::find(std::string_view id) {
@@ -202,6 +263,8 @@ awaitable<result<std::optional<pledge_record>>> pledge_store::find(std::string_v
       p.source.campaign = value;
     else if (name == pledge_field::component)
       p.source.component = value;
+    else if (name == pledge_field::variant)
+      p.source.variant = value;
     else if (name == pledge_field::page_url)
       p.source.page_url = value;
     else if (name == pledge_field::referrer)
@@ -262,14 +325,16 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
   auto pledge_key = key("pledge", id);
   auto events_key = pledge_key + ":events";
   const auto stats = stats_keys();
-  std::string_view read[] = {"HMGET", pledge_key, pledge_field::status, pledge_field::interval};
+  std::vector<std::string_view> read = {"HMGET", pledge_key, pledge_field::status,
+                                        pledge_field::interval};
+  read.insert(read.end(), std::begin(fact_fields), std::end(fact_fields));
   auto reply = co_await redis_.command(read);
   // A few rounds at most: each lost race means another input was applied in between.
   for (int round = 0; round < 8; ++round) {
     if (!reply) {
       co_return reply.error();
     }
-    if (reply->type != redis::reply::kind::array || reply->elements.size() != 2 ||
+    if (reply->type != redis::reply::kind::array || reply->elements.size() != read.size() - 2 ||
         reply->elements[0].is_nil()) {
       co_return transition_result{transition_result::outcome::missing, {}, {}};
     }
@@ -283,9 +348,16 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
       co_return transition_result{transition_result::outcome::ignored, *state, *state};
     }
     auto event = encode_event(to_string(e), to_string(*state), to_string(*next), source, reference);
-    auto now = std::to_string(core::now_unix_ms());
-    std::string_view keys[] = {pledge_key, events_key, stats.active, stats.mrr, stats.version};
-    std::string_view args[] = {to_string(*state), to_string(*next), event, now};
+    const auto now_ms = core::now_unix_ms();
+    auto now = std::to_string(now_ms);
+    const auto facts = facts_of(*reply, *every);
+    const auto tally =
+        tally_of(prefix_, now_ms, facts.group, report_change(facts, *state, *next, now_ms));
+    std::string_view keys[] = {pledge_key, events_key,    stats.active,
+                               stats.mrr,  stats.version, tally.day_key};
+    std::vector<std::string_view> args = {to_string(*state), to_string(*next), event, now};
+    std::deque<std::string> counts;
+    append_counts(args, counts, tally);
     auto outcome = co_await redis_.run(transition_script, keys, args);
     if (!outcome) {
       co_return outcome.error();
@@ -295,7 +367,10 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
       co_return text.error();
     }
     if (*text == "applied") {
-      co_return transition_result{transition_result::outcome::applied, *state, *next};
+      if (report_ != nullptr) {
+        report_->count(tally.counts);
+      }
+      co_return transition_result{transition_result::outcome::applied, *state, *next, tally.counts};
     }
     if (*text == "missing") {
       co_return transition_result{transition_result::outcome::missing, {}, {}};
@@ -344,24 +419,22 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
   auto pledge_key = key("pledge", out.pledge_id);
   auto events_key = pledge_key + ":events";
   const auto stats = stats_keys();
-  std::string_view read[] = {"HMGET",
-                             pledge_key,
-                             pledge_field::status,
-                             pledge_field::interval,
-                             pledge_field::reminder_reader,
-                             pledge_field::campaign};
+  std::vector<std::string_view> read = {"HMGET", pledge_key, pledge_field::status,
+                                        pledge_field::interval};
+  read.insert(read.end(), std::begin(fact_fields), std::end(fact_fields));
   for (int round = 0; round < 8; ++round) {
     auto reply = co_await redis_.command(read);
     if (!reply) {
       co_return reply.error();
     }
-    if (reply->type != redis::reply::kind::array || reply->elements.size() != 4 ||
+    if (reply->type != redis::reply::kind::array || reply->elements.size() != read.size() - 2 ||
         reply->elements[0].is_nil()) {
       co_return out;  // missing
     }
-    // Neither changes once the pledge exists (forget_reminder_reader only drops the first).
-    out.reminder_reader = reply->elements[2].is_nil() ? std::string() : reply->elements[2].text;
-    out.campaign = reply->elements[3].is_nil() ? std::string() : reply->elements[3].text;
+    // None of these change once the pledge exists (forget_reminder_reader only drops the
+    // reader).
+    out.reminder_reader = text_at(*reply, 9);
+    out.campaign = text_at(*reply, 2);
     auto state = parse_state(reply->elements[0].text);
     auto every = parse_interval(reply->elements[1].text);
     if (!state || !every) {
@@ -371,7 +444,8 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     const auto after = next.value_or(*state);
     auto event = encode_event(u.input ? to_string(*u.input) : std::string_view("provider_update"),
                               to_string(*state), to_string(after), source, u.reference);
-    auto now = std::to_string(core::now_unix_ms());
+    const auto now_ms = core::now_unix_ms();
+    auto now = std::to_string(now_ms);
     auto remember = std::to_string(remember_for.count());
     auto increments = std::to_string(u.increments.size());
     std::vector<std::string> numbers;
@@ -387,6 +461,22 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
                                           u.subscription_id,
                                           increments,
                                           u.count_once_as};
+    // The report: what the change counts, and on a first payment the reminder conversion it
+    // may count (the reader's delivery mark for the campaign, else the give link).
+    const auto facts = facts_of(*reply, *every);
+    const auto tally =
+        tally_of(prefix_, now_ms, facts.group, report_change(facts, *state, after, now_ms));
+    const bool first_payment = is_first_payment(*state, after);
+    const auto mark_key =
+        first_payment && !out.reminder_reader.empty()
+            ? reports::delivery_mark_key(
+                  prefix_, security::reader_campaign_key(out.reminder_reader, out.campaign))
+            : tally.day_key;  // not read: any key of the script will do
+    const auto give_link = first_payment ? give_link_conversion_field(facts) : std::string();
+    args.push_back(first_payment && !out.reminder_reader.empty() ? "1" : "0");
+    args.push_back(give_link);
+    std::deque<std::string> counts;
+    append_counts(args, counts, tally);
     for (std::size_t i = 0; i < u.increments.size(); ++i) {
       args.push_back(u.increments[i].first);
       args.push_back(numbers[i]);
@@ -399,8 +489,9 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     for (const auto& ref : u.payment_refs) {
       payment_keys.push_back(key("payment", ref));
     }
-    std::vector<std::string_view> keys = {pledge_key,   events_key, seen_key,     index_key,
-                                          stats.active, stats.mrr,  stats.version};
+    std::vector<std::string_view> keys = {pledge_key,    events_key,    seen_key,
+                                          index_key,     stats.active,  stats.mrr,
+                                          stats.version, tally.day_key, mark_key};
     keys.insert(keys.end(), payment_keys.begin(), payment_keys.end());
     auto outcome = co_await redis_.run(provider_update_script, keys, args);
     if (!outcome) {
@@ -415,6 +506,13 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
       out.what = provider_update_result::outcome::applied;
       out.before = *state;
       out.after = after;
+      out.reported = tally.counts;
+      if (parts->size() > 1 && !(*parts)[1].empty()) {
+        out.reported.emplace_back((*parts)[1], 1);
+      }
+      if (report_ != nullptr) {
+        report_->count(out.reported);
+      }
       co_return out;
     }
     if (verdict == "duplicate") {

@@ -13,6 +13,8 @@
 //   <prefix>stats:mrr_minor       hash: currency -> their monthly recurring revenue, minor units
 //   <prefix>stats:version         counter: bumped by every change to the two hashes
 //   <prefix>stats:reconciled_ms   when the hashes were last rebuilt from the pledges (unix ms)
+//   <prefix>report:<day>          hash: the reader-revenue report's counts of the day
+//                                 (reports/report_counter.hpp), added to by the same scripts
 //
 // The stats hashes follow monthly_recurring_minor() (pledge_state.hpp): the scripts that create
 // a pledge or change its state or fields compare its share before and after and move the hashes
@@ -35,6 +37,9 @@
 
 namespace supportd::redis {
 class connection;
+}
+namespace supportd::reports {
+class report_metrics;
 }
 
 namespace supportd::pledges {
@@ -92,6 +97,8 @@ struct provider_update_result {
   // payment needs to cancel the reader's reminders (webhooks/event_processor.hpp).
   std::string reminder_reader;
   std::string campaign;
+  // Applied: what the change added to the report's day hash (field, amount), for the metrics.
+  std::vector<std::pair<std::string, std::int64_t>> reported;
 };
 
 // The stats hashes as read together (one script: a consistent view).
@@ -119,12 +126,16 @@ struct transition_result {
   outcome what = outcome::missing;
   pledge_state before = pledge_state::pending;
   pledge_state after = pledge_state::pending;
+  // Applied: what the change added to the report's day hash (field, amount), for the metrics.
+  std::vector<std::pair<std::string, std::int64_t>> reported = {};
 };
 
 class pledge_store {
  public:
-  pledge_store(redis::connection& redis, std::string_view prefix)
-      : redis_(redis), prefix_(prefix) {}
+  // `report` (may be null) counts for Prometheus what the scripts add to the report.
+  pledge_store(redis::connection& redis, std::string_view prefix,
+               const reports::report_metrics* report = nullptr)
+      : redis_(redis), prefix_(prefix), report_(report) {}
 
   // Claims an Idempotency-Key for a request with body hash `request_hash`. A new claim lasts
   // `claim_for` (long enough for one checkout call); a finished one is kept 24 h.
@@ -182,6 +193,7 @@ class pledge_store {
 
   redis::connection& redis_;
   std::string_view prefix_;
+  const reports::report_metrics* report_;
 };
 
 }  // namespace supportd::pledges

@@ -34,6 +34,7 @@ v1::Reminder finished(const v1::Reminder& r, v1::Reminder::Status status, std::i
   out.set_status(status);
   out.set_campaign(r.campaign());
   out.set_component(r.component());
+  out.set_variant(r.variant());
   out.set_due_at_unix(r.due_at_unix());
   out.set_occurrence(r.occurrence());
   out.set_updated_at_unix(now_unix);
@@ -52,6 +53,7 @@ awaitable<result<signup>> reminder_book::sign_up(const valid_reminder& r, std::i
   next.set_status(v1::Reminder::PENDING);
   next.set_campaign(r.campaign);
   next.set_component(r.component);
+  next.set_variant(r.variant);
   next.set_page_url(r.page_url);
   next.set_locale(r.locale);
   next.set_consent_version(r.consent_version);
@@ -71,7 +73,7 @@ awaitable<result<signup>> reminder_book::sign_up(const valid_reminder& r, std::i
   for (int draw = 0; draw < 4; ++draw) {
     out.id = new_reminder_id(reader);
     next.set_sealed_email(keys_.seal(r.email, out.id));
-    auto added = co_await store_.add_pending(out.id, next, r.due_unix * 1000);
+    auto added = co_await store_.add_pending(out.id, next, r.due_unix * 1000, now_unix * 1000);
     if (!added) {
       co_return added.error();
     }
@@ -101,6 +103,10 @@ awaitable<result<stop_outcome>> reminder_book::stop(std::string_view id,
     reminder_change change{
         std::string(id), (*existing)->bytes, finished(current, status, now_unix), {}};
     change.where.keep_for = retention_;
+    if (status == v1::Reminder::UNSUBSCRIBED) {
+      change.counts = reports::report_counter::reminders_unsubscribed;
+      change.counted_at_ms = now_unix * 1000;
+    }
     auto written = co_await store_.replace(std::move(change));
     if (!written) {
       co_return written.error();

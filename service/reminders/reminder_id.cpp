@@ -22,14 +22,6 @@ std::string new_reminder_id(std::string_view reader_part) {
   return std::string(reader_part) + security::random_token(6);
 }
 
-std::string reader_campaign_key(std::string_view reader_hash, std::string_view campaign) {
-  std::string subject(reader_hash);
-  subject += '\n';  // neither a base64url hash nor a campaign holds a newline
-  subject += campaign;
-  // 96 bits: the reader hash is keyed already, so a plain hash of it keeps the key's secrecy.
-  return security::base64url(std::string_view(security::sha256(subject)).substr(0, 12));
-}
-
 std::string manage_token(std::string_view link_secret, std::string_view id) {
   std::string subject = "reminder-manage|";
   subject += id;

@@ -26,6 +26,7 @@ namespace supportd::reminders {
 inline constexpr std::size_t reader_part_length = 12;
 inline constexpr std::size_t id_length = 20;
 
+using security::reader_campaign_key;
 using security::reader_hash;
 
 // The reader's keyed hash's (security/reader_hash.hpp) first 12 characters (72 bits): the prefix of
@@ -36,10 +37,6 @@ std::string_view reader_part_of(std::string_view reader_hash_or_id);
 
 // A new id for a sign-up of the reader with this reader part: 48 random bits after it.
 std::string new_reminder_id(std::string_view reader_part);
-
-// What names "this reader and this campaign" in the delivery claim (reminder_store.hpp): 16
-// base64url characters of a hash of the reader's hash and the campaign.
-std::string reader_campaign_key(std::string_view reader_hash, std::string_view campaign);
 
 // The token that lets the reader manage the reminder (returned at sign-up): derived from the id
 // and the link secret, so nothing secret is stored; as random as the id's random part.

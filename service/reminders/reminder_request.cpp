@@ -29,6 +29,7 @@ constexpr http::text_field<reminder_fields> text_fields[] = {
     {"every_months", &reminder_fields::every_months},
     {"campaign", &reminder_fields::campaign},
     {"component", &reminder_fields::component},
+    {"variant", &reminder_fields::variant},
     {"page_url", &reminder_fields::page_url},
     {"locale", &reminder_fields::locale},
     {"consent", &reminder_fields::consent},
@@ -129,13 +130,15 @@ std::variant<valid_reminder, std::vector<field_error>> validate(const reminder_f
   }
 
   for (auto [value, field] :
-       {std::pair{&f.campaign, "campaign"}, std::pair{&f.component, "component"}}) {
+       {std::pair{&f.campaign, "campaign"}, std::pair{&f.component, "component"},
+        std::pair{&f.variant, "variant"}}) {
     if (!is_token(*value)) {
       errors.push_back({field, "invalid", std::string(field) + " must be a short identifier."});
     }
   }
   r.campaign = f.campaign;
   r.component = f.component;
+  r.variant = f.variant;
   if (f.page_url.size() > max_url || !printable(f.page_url)) {
     errors.push_back(
         {"page_url", "invalid",

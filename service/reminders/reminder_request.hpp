@@ -24,6 +24,7 @@ struct reminder_fields {
   std::string every_months;  // a recurring reminder: 1 to 24
   std::string campaign;
   std::string component;
+  std::string variant;
   std::string page_url;
   std::string locale;
   std::string consent;  // JSON true, or a form's "on"/"true"
@@ -50,6 +51,7 @@ struct valid_reminder {
   std::string email;  // trimmed, lower-cased
   std::string campaign;
   std::string component;
+  std::string variant;
   std::string page_url;
   std::string locale;
   std::string consent_version;

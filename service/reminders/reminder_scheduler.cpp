@@ -300,6 +300,14 @@ reminder_change reminder_scheduler::outcome_of(const stored_reminder& r,
   switch (outcome.what) {
     case notify::delivery_outcome::kind::delivered:
       counted = "delivered";
+      // Counted in the report, and remembered for the reader and campaign: their first payment
+      // for it within the conversion window is this reminder's conversion.
+      change.counts = reports::report_counter::reminders_delivered;
+      change.counted_at_ms = now_ms;
+      if (auto email = book_.keys().open(value.sealed_email(), r.id)) {
+        change.delivered_to =
+            reader_campaign_key(reader_hash(book_.keys(), *email), value.campaign());
+      }
       if (value.every_months() > 0) {
         next = value;
         next.set_occurrence(value.occurrence() + 1);

@@ -86,6 +86,7 @@ v1::Reminder shared_part(const v1::Reminder& r) {
   v1::Reminder shared;
   shared.set_campaign(r.campaign());
   shared.set_component(r.component());
+  shared.set_variant(r.variant());
   shared.set_page_url(r.page_url());
   shared.set_locale(r.locale());
   shared.set_consent_version(r.consent_version());
@@ -96,6 +97,7 @@ v1::Reminder shared_part(const v1::Reminder& r) {
 void clear_shared_part(v1::Reminder& r) {
   r.clear_campaign();
   r.clear_component();
+  r.clear_variant();
   r.clear_page_url();
   r.clear_locale();
   r.clear_consent_version();
@@ -104,8 +106,10 @@ void clear_shared_part(v1::Reminder& r) {
 
 }  // namespace
 
-reminder_store::reminder_store(redis::connection& redis, std::string_view prefix)
+reminder_store::reminder_store(redis::connection& redis, std::string_view prefix,
+                               const reports::report_metrics* report)
     : redis_(redis),
+      report_(report),
       prefix_(prefix),
       record_prefix_(prefix_ + "rem:"),
       due_key_(prefix_ + "rem:due"),
@@ -231,18 +235,45 @@ awaitable<result<std::optional<stored_reminder>>> reminder_store::find(std::stri
   co_return std::optional<stored_reminder>(std::move(s));
 }
 
+std::array<std::string, 6> reminder_store::report_args(const reminder_change& c) const {
+  std::array<std::string, 6> out;
+  if (!c.counts) {
+    return out;
+  }
+  const reports::report_group group{c.next.campaign(), c.next.component(), c.next.variant(), "",
+                                    ""};
+  const auto day = reports::day_of(c.counted_at_ms);
+  out[0] = reports::day_key(prefix_, day);
+  out[1] = std::to_string(reports::day_keep_seconds(c.counted_at_ms));
+  out[2] = reports::counter_field(group, *c.counts);
+  if (!c.delivered_to.empty()) {
+    out[3] = reports::delivery_mark_key(prefix_, c.delivered_to);
+    out[4] = reports::group_prefix(group);
+    out[5] = std::to_string(std::chrono::milliseconds(reports::conversion_window).count());
+  }
+  return out;
+}
+
 awaitable<result<bool>> reminder_store::add_pending(std::string_view id,
                                                     const v1::Reminder& pending,
-                                                    std::int64_t due_ms) {
+                                                    std::int64_t due_ms, std::int64_t now_ms) {
   placement where;
   where.due_ms = due_ms;
   auto form = stored_form_of(pending, where);
   auto due = std::to_string(due_ms);
   auto ttl = std::to_string(form.context_ttl_ms);
+  reminder_change signed_up{std::string(id), std::nullopt, pending, where};
+  signed_up.counts = reports::report_counter::reminders_signed_up;
+  signed_up.counted_at_ms = now_ms;
+  const auto report = report_args(signed_up);
   std::string_view keys[] = {due_key_};
-  std::string_view args[] = {record_prefix_,   id,           form.record, due,
-                             form.context_key, form.context, ttl};
-  co_return co_await redis_.run_for_flag(add_pending_script, keys, args);
+  std::string_view args[] = {record_prefix_, id,  form.record, due,       form.context_key,
+                             form.context,   ttl, report[0],   report[1], report[2]};
+  auto added = co_await redis_.run_for_flag(add_pending_script, keys, args);
+  if (added && *added && report_ != nullptr) {
+    report_->count(report[2], 1);
+  }
+  co_return added;
 }
 
 awaitable<result<std::vector<bool>>> reminder_store::claim_sends(std::span<const send_claim> claims,
@@ -294,10 +325,12 @@ awaitable<result<std::vector<bool>>> reminder_store::replace_all(
   // The argument strings live here while the views below point at them.
   std::vector<stored_form> forms;
   std::vector<std::string> texts;
+  std::vector<std::array<std::string, 6>> reports;
   forms.reserve(changes.size());
   texts.reserve(changes.size() * 4);
+  reports.reserve(changes.size());
   std::vector<std::string_view> args = {record_prefix_};
-  args.reserve(1 + changes.size() * 10);
+  args.reserve(1 + changes.size() * 16);
   for (const auto& c : changes) {
     const auto& where = c.where;
     const auto& form = forms.emplace_back(stored_form_of(c.next, where));
@@ -310,6 +343,8 @@ awaitable<result<std::vector<bool>>> reminder_store::replace_all(
     args.insert(args.end(), {c.id, c.expected ? "1" : "0",
                              c.expected ? std::string_view(*c.expected) : std::string_view(),
                              form.record, due, keep, dead, form.context_key, form.context, ttl});
+    const auto& report = reports.emplace_back(report_args(c));
+    args.insert(args.end(), report.begin(), report.end());
   }
   std::string_view keys[] = {due_key_, lease_key_, dead_key_};
   auto reply = co_await redis_.run(replace_script, keys, args);
@@ -320,8 +355,12 @@ awaitable<result<std::vector<bool>>> reminder_store::replace_all(
     co_return make_error_code(redis::errc::unexpected_reply);
   }
   out.reserve(changes.size());
-  for (const auto& element : reply->elements) {
+  for (std::size_t i = 0; i < changes.size(); ++i) {
+    const auto& element = reply->elements[i];
     out.push_back(element.type == redis::reply::kind::integer && element.integer == 1);
+    if (out.back() && report_ != nullptr && !reports[i][2].empty()) {
+      report_->count(reports[i][2], 1);
+    }
   }
   co_return out;
 }

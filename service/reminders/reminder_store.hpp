@@ -10,6 +10,8 @@
 //   <prefix>rem:due       sorted set: pending reminders by due time (unix ms), oldest first
 //   <prefix>rem:lease     sorted set: reminders being delivered, by lease expiry (unix ms)
 //   <prefix>rem:dead      sorted set: reminders whose every attempt failed, by when they died
+//   <prefix>report:…      the reader-revenue report's counts and delivery marks, added to by
+//                         the scripts that write reminders (reports/report_counter.hpp)
 //   <prefix>rem:sent:<k>  string: `<id>:<occurrence>|<until ms>` of the reminder that went out
 //                         to a reader for a campaign (<k>: reminder_id.hpp's
 //                         reader_campaign_key) and when the delivery window ends: the send claim
@@ -36,6 +38,7 @@
 // that dies lets its lease run out and another takes the reminder over.
 #pragma once
 
+#include <array>
 #include <boost/system/result.hpp>
 #include <chrono>
 #include <cstdint>
@@ -46,6 +49,8 @@
 #include <vector>
 
 #include "core/net.hpp"
+#include "reports/report_counter.hpp"
+#include "reports/report_metrics.hpp"
 #include "supportd/v1/reminder.pb.h"
 
 namespace supportd::redis {
@@ -83,6 +88,13 @@ struct reminder_change {
   std::optional<std::string> expected;
   v1::Reminder next;
   placement where;
+  // What the change adds to the reader-revenue report if it is written: one to this counter of
+  // the reminder's group (campaign, component, variant of `next`) on the day of `counted_at_ms`.
+  std::optional<reports::report_counter> counts = std::nullopt;
+  std::int64_t counted_at_ms = 0;
+  // A delivery: the reader-campaign key (security/reader_hash.hpp) whose delivery mark then
+  // names this reminder for the conversion window (reports/report_counter.hpp).
+  std::string delivered_to = {};
 };
 
 struct reminder_counts {
@@ -94,15 +106,18 @@ struct reminder_counts {
 
 class reminder_store {
  public:
-  reminder_store(redis::connection& redis, std::string_view prefix);
+  // `report` (may be null) counts for Prometheus what the scripts add to the report.
+  reminder_store(redis::connection& redis, std::string_view prefix,
+                 const reports::report_metrics* report = nullptr);
 
   awaitable<boost::system::result<std::optional<stored_reminder>>> find(std::string_view id);
 
-  // A sign-up: writes `pending` under a new id and puts it in the due set at `due_ms`. False
-  // (and nothing written) when the id is taken. The same work whatever else the reader has.
+  // A sign-up at `now_ms`: writes `pending` under a new id and puts it in the due set at
+  // `due_ms`, and counts it in the report. False (and nothing written) when the id is taken.
+  // The same work whatever else the reader has.
   awaitable<boost::system::result<bool>> add_pending(std::string_view id,
                                                      const v1::Reminder& pending,
-                                                     std::int64_t due_ms);
+                                                     std::int64_t due_ms, std::int64_t now_ms);
 
   // Applies the change (and ends any lease on the reminder). False when someone changed the
   // reminder first.
@@ -191,8 +206,12 @@ class reminder_store {
   awaitable<boost::system::result<std::vector<stored_reminder>>> load_records(
       std::span<const std::string_view> ids);
   std::string context_key(std::string_view context) const;
+  // The report's arguments of a change (reminder_records.lua's `report`): day hash, its expiry,
+  // field, delivery mark key, the mark, its time to live (ms); empty texts for none.
+  std::array<std::string, 6> report_args(const reminder_change& c) const;
 
   redis::connection& redis_;
+  const reports::report_metrics* report_;
   std::string prefix_;
   std::string record_prefix_;  // <prefix>rem:
   std::string due_key_;

@@ -13,4 +13,8 @@ class data_keys;
 
 std::string reader_hash(const data_keys& keys, std::string_view email);
 
+// What names "this reader and this campaign" (a reminder's send claim, the report's delivery
+// mark): 16 base64url characters of a hash of the reader's hash and the campaign.
+std::string reader_campaign_key(std::string_view reader_hash, std::string_view campaign);
+
 }  // namespace supportd::security

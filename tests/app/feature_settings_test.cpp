@@ -48,6 +48,14 @@ TEST(FeatureSettings, PledgeLimitsMustRead) {
   EXPECT_EQ(range.max_minor, 80000);
 }
 
+TEST(FeatureSettings, ReportCampaignsAreAShortListOfIdentifiers) {
+  expect_invalid(parse({"--report-campaigns=winter,a b"}), "report-campaigns");
+  auto s = parse({"--report-campaigns=winter-26,spring"});
+  ASSERT_EQ(s.parsed.outcome, parse_outcome::run) << s.parsed.message;
+  EXPECT_EQ(s.features.report_campaigns, (std::vector<std::string>{"winter-26", "spring"}));
+  EXPECT_TRUE(parse({}).features.report_campaigns.empty());
+}
+
 TEST(FeatureSettings, RedisPasswordIsNeverEchoed) {
   auto r = parse({"--redis-url=redis://:hunter2@/9"});
   EXPECT_EQ(r.parsed.outcome, parse_outcome::invalid);

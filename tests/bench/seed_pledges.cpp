@@ -27,7 +27,8 @@ pledges::pledge_record make_pledge(long i) {
   p.amount_minor = (p.every == pledges::interval::year ? 6000 : 500) + 100 * (i % 20);
   p.currency = currencies[i % 3];
   p.payment_method = "card";
-  p.source = {"winter26", "banner", "https://news.example/world/2027/jan/05/an-article", "", "GB"};
+  p.source = {"winter26", "banner", "", "https://news.example/world/2027/jan/05/an-article",
+              "",         "GB"};
   p.locale = "en-GB";
   p.created_at_ms = p.updated_at_ms = core::now_unix_ms();
   p.checkout_session_id = "cs_test_seed" + std::to_string(i);

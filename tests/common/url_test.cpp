@@ -24,5 +24,17 @@ TEST(Url, PlainHttpOnlyToThisMachine) {
   EXPECT_FALSE(plain_http_allowed("http://localhost.news.example/"));
 }
 
+TEST(Url, QueryValuesAreFoundByNameAndDecoded) {
+  EXPECT_EQ(query_value("https://news.example/give?source=reminder&campaign=w%20x", "source"),
+            "reminder");
+  EXPECT_EQ(query_value("https://news.example/give?source=reminder&campaign=w%20x", "campaign"),
+            "w x");
+  EXPECT_EQ(query_value("https://news.example/give?a=1&a=2", "a"), "1");
+  EXPECT_EQ(query_value("https://news.example/give?sources=reminder", "source"), std::nullopt);
+  EXPECT_EQ(query_value("https://news.example/give", "source"), std::nullopt);
+  EXPECT_EQ(query_value("", "source"), std::nullopt);
+  EXPECT_EQ(query_value("not a url", "source"), std::nullopt);
+}
+
 }  // namespace
 }  // namespace supportd::common

@@ -53,7 +53,7 @@ class PledgeCheckout : public test::redis_fixture {
     p.every = interval::month;
     p.email = "reader@example.org";
     p.payment_method = "card";
-    p.source = {"winter", "banner", "https://news.example/a", "", "GB"};
+    p.source = {"winter", "banner", "", "https://news.example/a", "", "GB"};
     p.locale = "en-GB";
     p.success_url = "https://news.example/thanks";
     p.cancel_url = "https://news.example/donate";

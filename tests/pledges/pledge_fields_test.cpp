@@ -145,6 +145,7 @@ std::map<std::string, hash_keys> hash_keys_by_script() {
       {"recurring_stats.lua", {{"pledge"}, {"stats[1]", "stats[2]"}}},
       {"release_idempotency.lua", {{}, {"KEYS[1]"}}},
       {"replace_stats.lua", {{}, {"KEYS[1]", "KEYS[2]"}}},
+      {"report_counts.lua", {{}, {"day"}}},
       {"reserve_idempotency.lua", {{}, {"KEYS[1]"}}},
       {"transition_pledge.lua", {{"KEYS[1]"}, {}}},
   };

@@ -138,6 +138,20 @@ TEST(PledgeRequest, FormAndJsonUseTheSameNames) {
   EXPECT_EQ(std::get<field_error>(parse_json_fields(R"({"amount":5})")).field, "amount");
 }
 
+TEST(PledgeRequest, TheVariantIsAttributionWithTheCampaignsRules) {
+  auto f = std::get<pledge_fields>(parse_json_fields(
+      R"({"amount":"5","currency":"USD","interval":"month","email":"a@b.org","variant":"from-2",)"
+      R"("success_url":"https://news.example/ok","cancel_url":"https://news.example/no"})"));
+  EXPECT_EQ(std::get<valid_pledge>(validate(f, rules(), "")).source.variant, "from-2");
+  auto form = std::get<pledge_fields>(parse_form_fields("variant=b%2F2"));
+  EXPECT_EQ(form.variant, "b/2");
+  auto bad = good();
+  bad.variant = "two words";
+  EXPECT_EQ(bad_fields(bad), std::vector<std::string>{"variant:invalid"});
+  bad.variant = std::string(65, 'v');
+  EXPECT_EQ(bad_fields(bad), std::vector<std::string>{"variant:invalid"});
+}
+
 // --- what a stranger sends never reaches a reader as ours -----------------------
 
 TEST(PledgeRequest, PageUrlIsAnHttpPageOnAnAllowedOrigin) {

@@ -10,8 +10,10 @@
 #include <boost/asio/use_future.hpp>
 #include <future>
 
+#include "metrics/registry.hpp"
 #include "redis/connection.hpp"
 #include "reminders/reminder_store.hpp"
+#include "reports/report_metrics.hpp"
 #include "security/data_keys.hpp"
 #include "support/redis_fixture.hpp"
 #include "support/redis_server.hpp"
@@ -164,6 +166,56 @@ TEST_F(ReminderReplay, OfTwoReplaysOfOneLetterAtOnceOneWinsAndTheOtherIsToldItCh
   // The winner's write stands.
   EXPECT_EQ(stored(id).value.updated_at_unix(), replayed_at);
   EXPECT_EQ(due_score(id), std::vector<std::string>{std::to_string(replayed_at * 1000)});
+}
+
+// Sign-ups and unsubscribes counted in the reader-revenue report by the scripts that write them:
+// once each, on the day they happened, under the reminder's campaign, component and variant.
+using ReminderReport = ReminderReplay;
+
+TEST_F(ReminderReport, SignUpsAndUnsubscribesAreCountedOnceOnTheirDay) {
+  metrics::registry registry;
+  reports::report_metrics report(registry, {"winter"});
+  store = std::make_unique<reminder_store>(*conn, "t:", &report);
+  book = std::make_unique<reminder_book>(*store, reminders::keys(), link_secret, 24h);
+  auto from_b = reader("reader@example.org");
+  from_b.variant = "b";
+  const auto first = sign_up(from_b);
+  sign_up(from_b);
+  sign_up(reader("other@example.org"));
+
+  // The reader's unsubscribe stops both of their reminders for the campaign; again, nothing.
+  auto stopped = test::run(io, book->unsubscribe(first, signed_up_at + 10));
+  ASSERT_TRUE(stopped);
+  EXPECT_EQ(*stopped, stop_outcome::stopped);
+  auto again = test::run(io, book->unsubscribe(first, signed_up_at + 20));
+  ASSERT_TRUE(again);
+  EXPECT_EQ(*again, stop_outcome::already_stopped);
+
+  const std::string day = "t:report:2027-01-15";
+  auto flat = server.cli({"HGETALL", day});
+  std::map<std::string, std::string> counts;
+  for (std::size_t i = 0; i + 1 < flat.size(); i += 2) {
+    counts[flat[i]] = flat[i + 1];
+  }
+  EXPECT_EQ(counts, (std::map<std::string, std::string>{
+                        {"winter|banner|b|||reminders_signed_up", "2"},
+                        {"winter|banner||||reminders_signed_up", "1"},
+                        {"winter|banner|b|||reminders_unsubscribed", "2"}}));
+  // Kept until 400 days after the day ends (2027-01-16T00:00:00Z, 1_800_057_600), counted from
+  // the last write (the unsubscribe, at signed_up_at + 10).
+  const auto ttl = std::stoll(server.cli({"TTL", day}).at(0));
+  const std::int64_t kept = 1'800'057'600 + 400 * 86'400 - (signed_up_at + 10);
+  EXPECT_LE(ttl, kept);
+  EXPECT_GT(ttl, kept - 10);
+  const auto exposition = registry.render();
+  EXPECT_NE(exposition.find(R"(supportd_report_events_total{counter="reminders_signed_up",)"
+                            R"(campaign="winter",component="banner"} 3)"),
+            std::string::npos)
+      << exposition;
+  EXPECT_NE(exposition.find(R"(supportd_report_events_total{counter="reminders_unsubscribed",)"
+                            R"(campaign="winter",component="banner"} 2)"),
+            std::string::npos)
+      << exposition;
 }
 
 }  // namespace

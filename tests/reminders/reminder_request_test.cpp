@@ -194,6 +194,15 @@ TEST(ReminderRequest, FormSignUpValidates) {
   EXPECT_EQ(r.due_unix, jan_17_2027_noon_utc);
 }
 
+TEST(ReminderRequest, TheVariantIsAttributionWithTheCampaignsRules) {
+  auto f = good();
+  f.variant = "from-2";
+  EXPECT_EQ(must_validate(f, jan_10_2027_noon_utc).variant, "from-2");
+  EXPECT_EQ(must_parse_json(R"({"variant":"b"})").variant, "b");
+  f.variant = "two words";
+  EXPECT_EQ(errors_of(f), std::vector<std::string>{"variant:invalid"});
+}
+
 // --- Email and consent ---------------------------------------------------------------------
 
 TEST(ReminderRequest, AGoodSignUpKeepsItsFields) {

@@ -1,14 +1,16 @@
 --! prepend recurring_stats.lua
+--! prepend report_counts.lua
 -- Creates a pledge with its first event, and saves the answer under its Idempotency-Key.
--- KEYS: pledge, its events, checkout index, idempotency key, stats active, stats MRR, version
+-- KEYS: pledge, its events, checkout index, idempotency key, stats active, stats MRR, version,
+--       the report's day
 -- ARGV: event, pledge id, session id ('' none), with key (1/0), status, location, body, kept ms,
---       then the pledge's field/value pairs
+--       the report's counts (report_counts.lua), then the pledge's field/value pairs
 -- Returns 1, or 0 (nothing written) when the pledge exists or another request holds the key.
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
 -- Only the request holding the claim answers under the key.
 if ARGV[4] == '1' and redis.call('HGET', KEYS[4], 'pledge_id') ~= ARGV[2] then return 0 end
 local fields = {}
-for i = 9, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = count_report(KEYS[8], 9), #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('RPUSH', KEYS[2], ARGV[1])
 if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[2]) end

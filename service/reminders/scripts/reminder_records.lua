@@ -16,6 +16,16 @@ local function store(id, bytes, keep_ms)
     redis.call('HSET', bucket(id), id, bytes)
   end
 end
+-- The reader-revenue report's count of a change written (reports/report_counter.hpp): one more
+-- of `field` in the day hash `day` (none when ''), kept `keep_seconds` from now; and, for a
+-- delivery, the reader's delivery mark `mark_key` ('' none) set to `mark` for `mark_ms`.
+local function report(day, keep_seconds, field, mark_key, mark, mark_ms)
+  if day ~= '' then
+    redis.call('HINCRBY', day, field, 1)
+    redis.call('EXPIRE', day, keep_seconds)
+  end
+  if mark_key ~= '' then redis.call('SET', mark_key, mark, 'PX', mark_ms) end
+end
 -- Shared attribution lives at least as long as the reminders that point at it. It is written
 -- for a minute more than needed, so the sign-ups from one article within a minute do not each
 -- write it again (and a sign-up's work does not depend on the millisecond it arrived).

@@ -21,6 +21,13 @@ constexpr auto version = "stats:version";
 constexpr auto rebuilt = "stats:reconciled_ms";
 constexpr auto seen = "seen:evt_1";
 constexpr auto subscription = "subscription:sub_1";
+constexpr auto day = "report:2023-11-14";
+constexpr auto mark = "report:delivered:rc_1";
+
+// How long the report's day hash is kept: 1000 s, so that it shows as ttl=1000s.
+std::string day_expiry() {
+  return "1000";
+}
 
 TEST_F(PledgeScripts, ReserveIdempotency) {
   const strings claimed = {"HSET", idem, "request", "h1", "state", "claimed", "pledge_id", "pl_0"};
@@ -86,7 +93,8 @@ TEST_F(PledgeScripts, ReleaseIdempotency) {
 }
 
 // create_pledge.lua's ARGV: the event, id, session, whether a key answers, the answer kept for a
-// day, then the pledge's fields (a few of the eighteen the store writes: the script copies them).
+// day, the report's counts (one: the pledge created), then the pledge's fields (a few of the
+// eighteen the store writes: the script copies them).
 strings create_args(std::string_view session, std::string_view with_key, std::string_view status,
                     std::string_view every, std::string_view amount, std::string_view currency) {
   return {"ev-created",
@@ -97,6 +105,10 @@ strings create_args(std::string_view session, std::string_view with_key, std::st
           "https://checkout.example/cs_1",
           "{}",
           "86400000",
+          day_expiry(),
+          "1",
+          "c1|banner||" + std::string(currency) + "|" + std::string(every) + "|pledges_created",
+          "1",
           "id",
           "pl_1",
           "status",
@@ -110,7 +122,7 @@ strings create_args(std::string_view session, std::string_view with_key, std::st
 }
 
 TEST_F(PledgeScripts, CreatePledge) {
-  const strings keys = {pledge, events, checkout, idem, active, mrr, version};
+  const strings keys = {pledge, events, checkout, idem, active, mrr, version, day};
   const strings claim = {"HSET", idem, "request", "h1", "state", "claimed", "pledge_id", "pl_1"};
   const strings other_claim = {"HSET",  idem,      "request",   "h1",
                                "state", "claimed", "pledge_id", "pl_0"};
@@ -124,6 +136,7 @@ TEST_F(PledgeScripts, CreatePledge) {
            .after = {{pledge,
                       "{amount_minor=500, currency=USD, id=pl_1, interval=month, status=pending}"},
                      {events, "[ev-created]"},
+                     {day, "{c1|banner||USD|month|pledges_created=1} ttl=1000s"},
                      {checkout, "pl_1"}}},
           {.name = "the request holding the key saves its answer under it, kept a day",
            .given = {claim, {"PEXPIRE", idem, "30000"}},
@@ -133,6 +146,7 @@ TEST_F(PledgeScripts, CreatePledge) {
            .after = {{pledge,
                       "{amount_minor=500, currency=USD, id=pl_1, interval=month, status=pending}"},
                      {events, "[ev-created]"},
+                     {day, "{c1|banner||USD|month|pledges_created=1} ttl=1000s"},
                      {checkout, "pl_1"},
                      {idem,
                       "{body={}, location=https://checkout.example/cs_1, pledge_id=pl_1, "
@@ -161,6 +175,7 @@ TEST_F(PledgeScripts, CreatePledge) {
            .after = {{pledge,
                       "{amount_minor=1299, currency=EUR, id=pl_1, interval=year, status=active}"},
                      {events, "[ev-created]"},
+                     {day, "{c1|banner||EUR|year|pledges_created=1} ttl=1000s"},
                      {active, "{EUR=1}"},
                      {mrr, "{EUR=108}"},
                      {version, "1"}}},
@@ -170,12 +185,30 @@ TEST_F(PledgeScripts, CreatePledge) {
            .reply = "1",
            .after = {{pledge,
                       "{amount_minor=500, currency=, id=pl_1, interval=month, status=active}"},
-                     {events, "[ev-created]"}}},
+                     {events, "[ev-created]"},
+                     {day, "{c1|banner|||month|pledges_created=1} ttl=1000s"}}},
       });
 }
 
 TEST_F(PledgeScripts, TransitionPledge) {
-  const strings keys = {pledge, events, active, mrr, version};
+  const strings keys = {pledge, events, active, mrr, version, day};
+  // The report's counts the store passes: none, or a first payment's.
+  const auto no_counts = [](std::string_view expected, std::string_view next, std::string_view ev) {
+    return strings{std::string(expected), std::string(next), std::string(ev),
+                   "1700000000000",       day_expiry(),      "0"};
+  };
+  const auto paid_counts = [](std::string_view next, std::string_view ev) {
+    return strings{"pending",
+                   std::string(next),
+                   std::string(ev),
+                   "1700000000000",
+                   day_expiry(),
+                   "2",
+                   "c1|banner||USD|month|pledges_paid",
+                   "1",
+                   "c1|banner||USD|month|first_payment_minor",
+                   "500"};
+  };
   auto a_pledge = [](std::string_view status, std::string_view every, std::string_view amount,
                      std::string_view currency) {
     return strings{"HSET",         pledge,
@@ -191,31 +224,34 @@ TEST_F(PledgeScripts, TransitionPledge) {
       {
           {.name = "a missing pledge: reported, nothing written",
            .keys = keys,
-           .args = {"pending", "active", "ev", "1700000000000"},
+           .args = paid_counts("active", "ev"),
            .reply = R"("missing")",
            .after = {}},
           {.name = "a pledge not in the expected state: its state, nothing written",
            .given = {a_pledge("active", "month", "500", "USD")},
            .keys = keys,
-           .args = {"pending", "active", "ev", "1700000000000"},
+           .args = paid_counts("active", "ev"),
            .reply = R"("active")",
            .after = {{pledge, "{amount_minor=500, currency=USD, interval=month, status=active}"}}},
           {.name = "pending to active: a monthly pledge counts its amount",
            .given = {a_pledge("pending", "month", "500", "USD")},
            .keys = keys,
-           .args = {"pending", "active", "ev-activated", "1700000000000"},
+           .args = paid_counts("active", "ev-activated"),
            .reply = R"("applied")",
            .after = {{pledge,
                       "{amount_minor=500, currency=USD, interval=month, status=active, "
                       "updated_at_ms=1700000000000}"},
                      {events, "[ev-activated]"},
+                     {day,
+                      "{c1|banner||USD|month|first_payment_minor=500, "
+                      "c1|banner||USD|month|pledges_paid=1} ttl=1000s"},
                      {active, "{USD=1}"},
                      {mrr, "{USD=500}"},
                      {version, "1"}}},
           {.name = "active to canceled takes its share back out",
            .given = {a_pledge("active", "month", "500", "USD"), stats[0], stats[1], stats[2]},
            .keys = keys,
-           .args = {"active", "canceled", "ev-ended", "1700000000000"},
+           .args = no_counts("active", "canceled", "ev-ended"),
            .reply = R"("applied")",
            .after = {{pledge,
                       "{amount_minor=500, currency=USD, interval=month, status=canceled, "
@@ -227,7 +263,7 @@ TEST_F(PledgeScripts, TransitionPledge) {
           {.name = "active to past_due keeps the share: the stats and version stay",
            .given = {a_pledge("active", "month", "500", "USD"), stats[0], stats[1], stats[2]},
            .keys = keys,
-           .args = {"active", "past_due", "ev-failed", "1700000000000"},
+           .args = no_counts("active", "past_due", "ev-failed"),
            .reply = R"("applied")",
            .after = {{pledge,
                       "{amount_minor=500, currency=USD, interval=month, status=past_due, "
@@ -239,7 +275,7 @@ TEST_F(PledgeScripts, TransitionPledge) {
           {.name = "a one-time gift paid is not recurring: no stats",
            .given = {a_pledge("pending", "once", "2500", "USD")},
            .keys = keys,
-           .args = {"pending", "paid", "ev-paid", "1700000000000"},
+           .args = no_counts("pending", "paid", "ev-paid"),
            .reply = R"("applied")",
            .after = {{pledge,
                       "{amount_minor=2500, currency=USD, interval=once, status=paid, "
@@ -248,7 +284,7 @@ TEST_F(PledgeScripts, TransitionPledge) {
           {.name = "a yearly JPY pledge activated counts 10000 / 12 = 833 yen",
            .given = {a_pledge("pending", "year", "10000", "JPY")},
            .keys = keys,
-           .args = {"pending", "active", "ev-activated", "1700000000000"},
+           .args = no_counts("pending", "active", "ev-activated"),
            .reply = R"("applied")",
            .after = {{pledge,
                       "{amount_minor=10000, currency=JPY, interval=year, status=active, "
@@ -261,7 +297,13 @@ TEST_F(PledgeScripts, TransitionPledge) {
 }
 
 TEST_F(PledgeScripts, ApplyProviderUpdate) {
-  const strings keys = {pledge, events, seen, subscription, active, mrr, version};
+  const strings keys = {pledge, events, seen, subscription, active, mrr, version, day, mark};
+  // The ARGV with the report's part (after the first eight): whether to take the reader's
+  // delivery mark, the give link's conversion field, then the counts (none unless given).
+  const auto with_report = [](strings args, strings report = {"0", "", day_expiry(), "0"}) {
+    args.insert(args.begin() + 8, report.begin(), report.end());
+    return args;
+  };
   const strings pending_monthly = {"HSET",         pledge,    "id",       "pl_1",
                                    "status",       "pending", "interval", "month",
                                    "amount_minor", "500",     "currency", "USD"};
@@ -286,55 +328,55 @@ TEST_F(PledgeScripts, ApplyProviderUpdate) {
                                   "consecutive_failures",
                                   "2"};
   // A renewal of in_1 or a failed attempt: no state change, the pledge's counters.
-  auto renewal = [](std::string_view count_once_as) {
-    return strings{"active",
-                   "",
-                   "ev-renewal",
-                   "1700000000000",
-                   "86400000",
-                   "",
-                   "2",
-                   std::string(count_once_as),
-                   "charges_succeeded",
-                   "1",
-                   "total_given_minor",
-                   "500",
-                   "last_charge_at_ms",
-                   "1700000000000"};
+  auto renewal = [&](std::string_view count_once_as) {
+    return with_report(strings{"active", "", "ev-renewal", "1700000000000", "86400000", "", "2",
+                               std::string(count_once_as), "charges_succeeded", "1",
+                               "total_given_minor", "500", "last_charge_at_ms", "1700000000000"});
   };
   check(
       scripts::apply_provider_update,
       {
-          {.name = "an event applied before (its mark is there) is a duplicate: nothing written",
-           .given = {pending_monthly, {"SET", seen, "1"}},
+          {.name = "an event applied before (its mark is there) is a duplicate: nothing written, "
+                   "nothing counted, the delivery mark kept",
+           .given = {pending_monthly, {"SET", seen, "1"}, {"SET", mark, "c0|email|v1|||"}},
            .keys = keys,
-           .args = {"pending", "active", "ev", "1700000000000", "86400000", "", "0", ""},
+           .args =
+               with_report({"pending", "active", "ev", "1700000000000", "86400000", "", "0", ""},
+                           {"1", "", day_expiry(), "1", "c1|banner||USD|month|pledges_paid", "1"}),
            .reply = R"(["duplicate"])",
            .after = {{pledge,
                       "{amount_minor=500, currency=USD, id=pl_1, interval=month, status=pending}"},
-                     {seen, "1"}}},
+                     {seen, "1"},
+                     {mark, "c0|email|v1|||"}}},
           {.name = "a missing pledge: reported, nothing written",
            .keys = keys,
-           .args = {"pending", "active", "ev", "1700000000000", "86400000", "", "0", ""},
+           .args =
+               with_report({"pending", "active", "ev", "1700000000000", "86400000", "", "0", ""}),
            .reply = R"(["missing"])",
            .after = {}},
           {.name = "a pledge moved on since it was read: its state, nothing written",
            .given = {active_monthly},
            .keys = keys,
-           .args = {"pending", "active", "ev", "1700000000000", "86400000", "", "0", ""},
+           .args =
+               with_report({"pending", "active", "ev", "1700000000000", "86400000", "", "0", ""}),
            .reply = R"(["changed", "active"])",
            .after = {{pledge,
                       "{amount_minor=500, charges_succeeded=1, consecutive_failures=2, "
                       "counted:in_1=1, currency=USD, id=pl_1, interval=month, status=active, "
                       "total_given_minor=500}"}}},
-          {.name = "a checkout completed: activated, counted, indexed, marked, in the stats",
-           .given = {pending_monthly},
-           .keys = {pledge, events, seen, subscription, active, mrr, version, "payment:ch_1",
-                    "payment:pi_1"},
-           .args = {"pending", "active", "ev-completed", "1700000000000", "86400000", "sub_1", "2",
-                    "in_1", "charges_succeeded", "1", "total_given_minor", "500", "subscription_id",
-                    "sub_1", "last_charge_at_ms", "1699999999000"},
-           .reply = R"(["applied"])",
+          {.name = "a checkout completed: activated, counted, indexed, marked, in the stats, in "
+                   "the report, and the reader's delivery mark taken as the reminder's conversion",
+           .given = {pending_monthly, {"SET", mark, "c0|email|v1|||", "PX", "2592000000"}},
+           .keys = {pledge, events, seen, subscription, active, mrr, version, day, mark,
+                    "payment:ch_1", "payment:pi_1"},
+           .args = with_report(
+               {"pending", "active", "ev-completed", "1700000000000", "86400000", "sub_1", "2",
+                "in_1", "charges_succeeded", "1", "total_given_minor", "500", "subscription_id",
+                "sub_1", "last_charge_at_ms", "1699999999000"},
+               {"1", "c1|banner||||reminders_converted", day_expiry(), "2",
+                "c1|banner||USD|month|pledges_paid", "1", "c1|banner||USD|month|recurring_started",
+                "1"}),
+           .reply = R"(["applied", "c0|email|v1|||reminders_converted"])",
            .after = {{pledge,
                       "{amount_minor=500, charges_succeeded=1, counted:in_1=1, currency=USD, "
                       "id=pl_1, interval=month, last_charge_at_ms=1699999999000, status=active, "
@@ -347,12 +389,34 @@ TEST_F(PledgeScripts, ApplyProviderUpdate) {
                      {"payment:pi_1", "pl_1 ttl=34560000s"},
                      {active, "{USD=1}"},
                      {mrr, "{USD=500}"},
-                     {version, "1"}}},
+                     {version, "1"},
+                     {day,
+                      "{c0|email|v1|||reminders_converted=1, c1|banner||USD|month|pledges_paid=1, "
+                      "c1|banner||USD|month|recurring_started=1} ttl=1000s"}}},
+          {.name = "a first payment with no delivery on record counts the give link's conversion",
+           .given = {pending_monthly},
+           .keys = keys,
+           .args = with_report(
+               {"pending", "active", "ev-completed", "1700000000000", "86400000", "", "0", ""},
+               {"1", "c1|reminder||||reminders_converted", day_expiry(), "1",
+                "c1|reminder||USD|month|pledges_paid", "1"}),
+           .reply = R"(["applied", "c1|reminder||||reminders_converted"])",
+           .after = {{pledge,
+                      "{amount_minor=500, currency=USD, id=pl_1, interval=month, status=active, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-completed]"},
+                     {seen, "1 ttl=86400s"},
+                     {active, "{USD=1}"},
+                     {mrr, "{USD=500}"},
+                     {version, "1"},
+                     {day,
+                      "{c1|reminder||USD|month|pledges_paid=1, "
+                      "c1|reminder||||reminders_converted=1} ttl=1000s"}}},
           {.name = "a payment counted before (under another event) is not counted again",
            .given = {active_monthly},
            .keys = keys,
            .args = renewal("in_1"),
-           .reply = R"(["applied"])",
+           .reply = R"(["applied", ""])",
            .after = {{pledge,
                       "{amount_minor=500, charges_succeeded=1, consecutive_failures=2, "
                       "counted:in_1=1, currency=USD, id=pl_1, interval=month, "
@@ -364,7 +428,7 @@ TEST_F(PledgeScripts, ApplyProviderUpdate) {
            .given = {active_monthly},
            .keys = keys,
            .args = renewal("in_2"),
-           .reply = R"(["applied"])",
+           .reply = R"(["applied", ""])",
            .after = {{pledge,
                       "{amount_minor=500, charges_succeeded=2, consecutive_failures=2, "
                       "counted:in_1=1, counted:in_2=1, currency=USD, id=pl_1, interval=month, "
@@ -375,9 +439,9 @@ TEST_F(PledgeScripts, ApplyProviderUpdate) {
           {.name = "increments with no payment named are applied (the mark makes them once)",
            .given = {active_monthly},
            .keys = keys,
-           .args = {"active", "past_due", "ev-failed", "1700000000000", "86400000", "", "1", "",
-                    "consecutive_failures", "1"},
-           .reply = R"(["applied"])",
+           .args = with_report({"active", "past_due", "ev-failed", "1700000000000", "86400000", "",
+                                "1", "", "consecutive_failures", "1"}),
+           .reply = R"(["applied", ""])",
            .after = {{pledge,
                       "{amount_minor=500, charges_succeeded=1, consecutive_failures=3, "
                       "counted:in_1=1, currency=USD, id=pl_1, interval=month, status=past_due, "
@@ -388,9 +452,9 @@ TEST_F(PledgeScripts, ApplyProviderUpdate) {
            .given = {{"HSET", pledge, "id", "pl_1", "status", "paid", "interval", "once",
                       "refunded:ch_1", "200", "refunded:ch_2", "100"}},
            .keys = keys,
-           .args = {"paid", "", "ev-refund", "1700000000000", "86400000", "", "0", "",
-                    "refunded:ch_2", "300"},
-           .reply = R"(["applied"])",
+           .args = with_report({"paid", "", "ev-refund", "1700000000000", "86400000", "", "0", "",
+                                "refunded:ch_2", "300"}),
+           .reply = R"(["applied", ""])",
            .after = {{pledge,
                       "{id=pl_1, interval=once, refunded:ch_1=200, refunded:ch_2=300, "
                       "status=paid, total_refunded_minor=500, updated_at_ms=1700000000000}"},
@@ -402,9 +466,9 @@ TEST_F(PledgeScripts, ApplyProviderUpdate) {
                      {"HSET", mrr, "USD", "500"},
                      {"SET", version, "3"}},
            .keys = keys,
-           .args = {"active", "canceled", "ev-ended", "1700000000000", "86400000", "sub_1", "0",
-                    ""},
-           .reply = R"(["applied"])",
+           .args = with_report(
+               {"active", "canceled", "ev-ended", "1700000000000", "86400000", "sub_1", "0", ""}),
+           .reply = R"(["applied", ""])",
            .after = {{pledge,
                       "{amount_minor=500, charges_succeeded=1, consecutive_failures=2, "
                       "counted:in_1=1, currency=USD, id=pl_1, interval=month, status=canceled, "

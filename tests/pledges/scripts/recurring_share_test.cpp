@@ -130,10 +130,10 @@ TEST_F(RecurringShare, TheHashesTheScriptsKeepAreTheSumsARebuildMakes) {
   std::vector<call> creates;
   for (const auto& p : pledges) {
     creates.push_back(
-        {{p.key, p.key + ":events", "checkout:x", "idem:x", active, mrr, version},
-         {"ev", p.key, "", "0", "201", "", "{}", "1", "status", std::string(to_string(p.state)),
-          "interval", std::string(to_string(p.every)), "amount_minor", text(p.amount), "currency",
-          p.currency}});
+        {{p.key, p.key + ":events", "checkout:x", "idem:x", active, mrr, version, "report:x"},
+         {"ev", p.key, "", "0", "201", "", "{}", "1", "0", "0", "status",
+          std::string(to_string(p.state)), "interval", std::string(to_string(p.every)),
+          "amount_minor", text(p.amount), "currency", p.currency}});
     created.add(p.currency, p.state, p.every, p.amount);
   }
   for (const auto& r : run_all(scripts::create_pledge, creates)) {
@@ -149,8 +149,8 @@ TEST_F(RecurringShare, TheHashesTheScriptsKeepAreTheSumsARebuildMakes) {
   for (const auto& p : pledges) {
     auto next = p.state == pledge_state::pending ? pledge_state::active : pledge_state::canceled;
     transitions.push_back(
-        {{p.key, p.key + ":events", active, mrr, version},
-         {std::string(to_string(p.state)), std::string(to_string(next)), "ev", "1"}});
+        {{p.key, p.key + ":events", active, mrr, version, "report:x"},
+         {std::string(to_string(p.state)), std::string(to_string(next)), "ev", "1", "0", "0"}});
     moved.add(p.currency, next, p.every, p.amount);
   }
   for (const auto& r : run_all(scripts::transition_pledge, transitions)) {
