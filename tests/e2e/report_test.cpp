@@ -10,6 +10,7 @@
 
 #include "e2e/fake_stripe_peer.hpp"
 #include "reports/report_counter.hpp"
+#include "support/email_service.hpp"
 #include "support/raw_client.hpp"
 #include "support/redis_server.hpp"
 #include "support/supportd_process.hpp"
@@ -40,12 +41,6 @@ class Report : public ::testing::Test {
     std::ofstream(dir.path() / "data-keys") << "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n";
     std::ofstream(dir.path() / "notify-secret")
         << "whsec_a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=\n";
-    receiver = std::make_unique<child_process>(
-        std::vector<std::string>{NOTIFY_RECEIVER_BINARY, "--port", "0", "--threads", "1"});
-    auto listening = receiver->wait_for_line(
-        [](const std::string& line) { return line.starts_with("listening "); }, 10s);
-    ASSERT_TRUE(listening);
-    receiver_port = std::stoi(listening->substr(10));
     stripe_port = free_port();
   }
 
@@ -59,7 +54,7 @@ class Report : public ::testing::Test {
         "--link-secret-file=" + (dir.path() / "link-secret").string(),
         "--admin-token-file=" + (dir.path() / "admin-token").string(),
         "--data-key-file=" + (dir.path() / "data-keys").string(),
-        "--notify-url=http://127.0.0.1:" + std::to_string(receiver_port) + "/deliveries",
+        "--notify-url=" + email.url(),
         "--notify-secret-file=" + (dir.path() / "notify-secret").string(),
         "--reminder-poll=100ms",
         "--public-url=https://support.test",
@@ -144,8 +139,7 @@ class Report : public ::testing::Test {
 
   temp_dir dir;
   redis_server redis;
-  std::unique_ptr<child_process> receiver;
-  int receiver_port = 0;
+  email_service email;
   std::unique_ptr<child_process> stripe;
   int stripe_port = 0;
   std::unique_ptr<supportd_process> service;
