@@ -29,6 +29,11 @@ inline constexpr std::string_view checkout_session_id = "checkout_session_id";
 inline constexpr std::string_view checkout_url = "checkout_url";
 inline constexpr std::string_view manage_token_sha256 = "manage_token_sha256";
 inline constexpr std::string_view reminder_reader = "reminder_reader";
+// The reader's address and name, sealed (security::data_keys, the pledge id as associated data)
+// for the reader's messages; removed by an erasure, which the messages' absence of an address
+// then honours.
+inline constexpr std::string_view sealed_email = "sealed_email";
+inline constexpr std::string_view sealed_name = "sealed_name";
 
 // Written by the provider's events.
 inline constexpr std::string_view subscription_id = "subscription_id";
@@ -65,6 +70,8 @@ inline constexpr std::array all = {id,
                                    checkout_url,
                                    manage_token_sha256,
                                    reminder_reader,
+                                   sealed_email,
+                                   sealed_name,
                                    subscription_id,
                                    charges_succeeded,
                                    total_given_minor,

@@ -5,6 +5,7 @@
 #include <unordered_set>
 
 #include "core/clock.hpp"
+#include "notify/outbox.hpp"
 #include "pledges/pledge_fields.hpp"
 #include "pledges/pledge_report.hpp"
 #include "pledges/scripts.hpp"
@@ -325,6 +326,7 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
   auto pledge_key = key("pledge", id);
   auto events_key = pledge_key + ":events";
   const auto stats = stats_keys();
+  const auto outbox = notify::outbox_keys::under(prefix_);
   std::vector<std::string_view> read = {"HMGET", pledge_key, pledge_field::status,
                                         pledge_field::interval};
   read.insert(read.end(), std::begin(fact_fields), std::end(fact_fields));
@@ -419,6 +421,7 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
   auto pledge_key = key("pledge", out.pledge_id);
   auto events_key = pledge_key + ":events";
   const auto stats = stats_keys();
+  const auto outbox = notify::outbox_keys::under(prefix_);
   std::vector<std::string_view> read = {"HMGET", pledge_key, pledge_field::status,
                                         pledge_field::interval};
   read.insert(read.end(), std::begin(fact_fields), std::end(fact_fields));
@@ -477,6 +480,7 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     args.push_back(give_link);
     std::deque<std::string> counts;
     append_counts(args, counts, tally);
+    args.push_back("0");  // the reader's messages (queue_messages.lua): none yet
     for (std::size_t i = 0; i < u.increments.size(); ++i) {
       args.push_back(u.increments[i].first);
       args.push_back(numbers[i]);
@@ -489,9 +493,9 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     for (const auto& ref : u.payment_refs) {
       payment_keys.push_back(key("payment", ref));
     }
-    std::vector<std::string_view> keys = {pledge_key,    events_key,    seen_key,
-                                          index_key,     stats.active,  stats.mrr,
-                                          stats.version, tally.day_key, mark_key};
+    std::vector<std::string_view> keys = {pledge_key,   events_key, seen_key,      index_key,
+                                          stats.active, stats.mrr,  stats.version, tally.day_key,
+                                          mark_key,     outbox.due, outbox.items};
     keys.insert(keys.end(), payment_keys.begin(), payment_keys.end());
     auto outcome = co_await redis_.run(provider_update_script, keys, args);
     if (!outcome) {

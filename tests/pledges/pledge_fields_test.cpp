@@ -140,6 +140,7 @@ std::map<std::string, hash_keys> hash_keys_by_script() {
   return {
       {"apply_provider_update.lua", {{"KEYS[1]"}, {}}},
       {"create_pledge.lua", {{"KEYS[1]"}, {"KEYS[4]"}}},
+      {"queue_messages.lua", {{"pledge"}, {"items"}}},
       {"read_pledges.lua", {{"pledge"}, {}}},
       {"read_stats.lua", {{}, {"KEYS[1]", "KEYS[2]"}}},
       {"recurring_stats.lua", {{"pledge"}, {"stats[1]", "stats[2]"}}},

@@ -1,14 +1,17 @@
 --! prepend recurring_stats.lua
 --! prepend report_counts.lua
+--! prepend queue_messages.lua
 -- Applies a payment provider's event to a pledge once: its state change, counters, fields and
 -- indexes, the event in its history, and the stats hashes.
 -- KEYS: pledge, its events, the event's dedupe mark, the subscription index, stats active,
 --       stats MRR, version, the report's day, the reader's delivery mark (report_counts.lua),
---       then the payment index keys to point at the pledge
+--       the outbound messages' due set and items (queue_messages.lua), then the payment index
+--       keys to point at the pledge
 -- ARGV: expected state, new state ('' unchanged), event, now ms, remember ms, subscription,
 --       increment count, the payment the increments count ('' none), take the delivery mark
 --       (1/0), the give link's conversion field (''), the report's counts (report_counts.lua),
---       then field/amount pairs, then field/value pairs
+--       the reader's messages (queue_messages.lua), then field/amount pairs, then field/value
+--       pairs
 -- Returns {'applied', the conversion field counted or ''}, {'duplicate'} (the dedupe mark is
 -- there), {'missing'}, or {'changed', state} when the pledge is not in the expected state
 -- (nothing written).
@@ -21,7 +24,8 @@ local currency_before, share_before = recurring_share(KEYS[1])
 -- that name it.
 local counted = ARGV[8] ~= '' and 'counted:' .. ARGV[8]
 local count = not counted or redis.call('HEXISTS', KEYS[1], counted) == 0
-local i = 13 + 2 * tonumber(ARGV[12])
+local messages_at = 13 + 2 * tonumber(ARGV[12])
+local i = messages_at + 1 + 4 * tonumber(ARGV[messages_at])
 for _ = 1, tonumber(ARGV[7]) do
   if count then redis.call('HINCRBY', KEYS[1], ARGV[i], ARGV[i + 1]) end
   i = i + 2
@@ -48,7 +52,7 @@ if refunds then
   end
   redis.call('HSET', KEYS[1], 'total_refunded_minor', string.format('%d', total))
 end
-for j = 10, #KEYS do redis.call('SET', KEYS[j], redis.call('HGET', KEYS[1], 'id'), 'EX', 34560000) end
+for j = 12, #KEYS do redis.call('SET', KEYS[j], redis.call('HGET', KEYS[1], 'id'), 'EX', 34560000) end
 if ARGV[2] ~= '' then redis.call('HSET', KEYS[1], 'status', ARGV[2]) end
 redis.call('HSET', KEYS[1], 'updated_at_ms', ARGV[4])
 redis.call('RPUSH', KEYS[2], ARGV[3])
@@ -57,4 +61,7 @@ redis.call('SET', KEYS[3], '1', 'PX', ARGV[5])
 local currency_after, share_after = recurring_share(KEYS[1])
 move_share({KEYS[5], KEYS[6], KEYS[7]}, currency_before, share_before, currency_after, share_after)
 count_report(KEYS[8], 11)
+-- A payment's message goes with the payment's first counting (`count`, above): an event applied
+-- again after its dedupe mark is gone does not thank or bill the reader twice.
+queue_messages(KEYS[1], KEYS[10], KEYS[11], messages_at, count)
 return {'applied', count_conversion(KEYS[8], ARGV[11], KEYS[9], ARGV[9], ARGV[10])}

@@ -23,6 +23,8 @@ constexpr auto seen = "seen:evt_1";
 constexpr auto subscription = "subscription:sub_1";
 constexpr auto day = "report:2023-11-14";
 constexpr auto mark = "report:delivered:rc_1";
+constexpr auto due = "msg:due";
+constexpr auto items = "msg:items";
 
 // How long the report's day hash is kept: 1000 s, so that it shows as ttl=1000s.
 std::string day_expiry() {
@@ -297,11 +299,16 @@ TEST_F(PledgeScripts, TransitionPledge) {
 }
 
 TEST_F(PledgeScripts, ApplyProviderUpdate) {
-  const strings keys = {pledge, events, seen, subscription, active, mrr, version, day, mark};
+  const strings keys = {pledge,  events, seen, subscription, active, mrr,
+                        version, day,    mark, due,          items};
   // The ARGV with the report's part (after the first eight): whether to take the reader's
-  // delivery mark, the give link's conversion field, then the counts (none unless given).
-  const auto with_report = [](strings args, strings report = {"0", "", day_expiry(), "0"}) {
+  // delivery mark, the give link's conversion field, then the counts (none unless given); then
+  // the reader's messages (none unless given).
+  const auto with_report = [](strings args, strings report = {"0", "", day_expiry(), "0"},
+                              strings messages = {"0"}) {
     args.insert(args.begin() + 8, report.begin(), report.end());
+    args.insert(args.begin() + 8 + static_cast<std::ptrdiff_t>(report.size()), messages.begin(),
+                messages.end());
     return args;
   };
   const strings pending_monthly = {"HSET",         pledge,    "id",       "pl_1",
@@ -328,24 +335,38 @@ TEST_F(PledgeScripts, ApplyProviderUpdate) {
                                   "consecutive_failures",
                                   "2"};
   // A renewal of in_1 or a failed attempt: no state change, the pledge's counters.
-  auto renewal = [&](std::string_view count_once_as) {
+  auto renewal = [&](std::string_view count_once_as, strings messages = {"0"}) {
     return with_report(strings{"active", "", "ev-renewal", "1700000000000", "86400000", "", "2",
                                std::string(count_once_as), "charges_succeeded", "1",
-                               "total_given_minor", "500", "last_charge_at_ms", "1700000000000"});
+                               "total_given_minor", "500", "last_charge_at_ms", "1700000000000"},
+                       {"0", "", day_expiry(), "0"}, std::move(messages));
+  };
+  // The receipt of in_<n>, due at once, about that payment.
+  auto receipt = [](std::string_view invoice) {
+    return strings{"1", "pm_pl_1_payment_succeeded_" + std::string(invoice), "1700000000000",
+                   "payment_succeeded|" + std::string(invoice), "1"};
+  };
+  auto with_address = [](strings hset) {
+    hset.insert(hset.end(), {"sealed_email", "k1:sealed"});
+    return hset;
   };
   check(
       scripts::apply_provider_update,
       {
           {.name = "an event applied before (its mark is there) is a duplicate: nothing written, "
-                   "nothing counted, the delivery mark kept",
-           .given = {pending_monthly, {"SET", seen, "1"}, {"SET", mark, "c0|email|v1|||"}},
+                   "nothing counted or queued, the delivery mark kept",
+           .given = {with_address(pending_monthly),
+                     {"SET", seen, "1"},
+                     {"SET", mark, "c0|email|v1|||"}},
            .keys = keys,
            .args =
                with_report({"pending", "active", "ev", "1700000000000", "86400000", "", "0", ""},
-                           {"1", "", day_expiry(), "1", "c1|banner||USD|month|pledges_paid", "1"}),
+                           {"1", "", day_expiry(), "1", "c1|banner||USD|month|pledges_paid", "1"},
+                           {"1", "pm_pl_1_thank_you_1", "1700000000000", "thank_you|", "0"}),
            .reply = R"(["duplicate"])",
            .after = {{pledge,
-                      "{amount_minor=500, currency=USD, id=pl_1, interval=month, status=pending}"},
+                      "{amount_minor=500, currency=USD, id=pl_1, interval=month, "
+                      "sealed_email=k1:sealed, status=pending}"},
                      {seen, "1"},
                      {mark, "c0|email|v1|||"}}},
           {.name = "a missing pledge: reported, nothing written",
@@ -367,7 +388,7 @@ TEST_F(PledgeScripts, ApplyProviderUpdate) {
           {.name = "a checkout completed: activated, counted, indexed, marked, in the stats, in "
                    "the report, and the reader's delivery mark taken as the reminder's conversion",
            .given = {pending_monthly, {"SET", mark, "c0|email|v1|||", "PX", "2592000000"}},
-           .keys = {pledge, events, seen, subscription, active, mrr, version, day, mark,
+           .keys = {pledge, events, seen, subscription, active, mrr, version, day, mark, due, items,
                     "payment:ch_1", "payment:pi_1"},
            .args = with_report(
                {"pending", "active", "ev-completed", "1700000000000", "86400000", "sub_1", "2",
@@ -436,6 +457,71 @@ TEST_F(PledgeScripts, ApplyProviderUpdate) {
                       "updated_at_ms=1700000000000}"},
                      {events, "[ev-renewal]"},
                      {seen, "1 ttl=86400s"}}},
+          {.name = "a new payment queues the reader's receipt, due at once",
+           .given = {with_address(active_monthly)},
+           .keys = keys,
+           .args = renewal("in_2", receipt("in_2")),
+           .reply = R"(["applied", ""])",
+           .after = {{pledge,
+                      "{amount_minor=500, charges_succeeded=2, consecutive_failures=2, "
+                      "counted:in_1=1, counted:in_2=1, currency=USD, id=pl_1, interval=month, "
+                      "last_charge_at_ms=1700000000000, sealed_email=k1:sealed, status=active, "
+                      "total_given_minor=1000, updated_at_ms=1700000000000}"},
+                     {events, "[ev-renewal]"},
+                     {seen, "1 ttl=86400s"},
+                     {due, "{pm_pl_1_payment_succeeded_in_2:1700000000000}"},
+                     {items, "{pm_pl_1_payment_succeeded_in_2=payment_succeeded|in_2}"}}},
+          {.name = "a payment counted before (its event re-fed after the mark expired) queues no "
+                   "second receipt",
+           .given = {with_address(active_monthly)},
+           .keys = keys,
+           .args = renewal("in_1", receipt("in_1")),
+           .reply = R"(["applied", ""])",
+           .after = {{pledge,
+                      "{amount_minor=500, charges_succeeded=1, consecutive_failures=2, "
+                      "counted:in_1=1, currency=USD, id=pl_1, interval=month, "
+                      "last_charge_at_ms=1700000000000, sealed_email=k1:sealed, status=active, "
+                      "total_given_minor=500, updated_at_ms=1700000000000}"},
+                     {events, "[ev-renewal]"},
+                     {seen, "1 ttl=86400s"}}},
+          {.name = "a pledge without an address (never given, or erased) queues nothing",
+           .given = {active_monthly},
+           .keys = keys,
+           .args = renewal("in_2", receipt("in_2")),
+           .reply = R"(["applied", ""])",
+           .after = {{pledge,
+                      "{amount_minor=500, charges_succeeded=2, consecutive_failures=2, "
+                      "counted:in_1=1, counted:in_2=1, currency=USD, id=pl_1, interval=month, "
+                      "last_charge_at_ms=1700000000000, status=active, total_given_minor=1000, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-renewal]"},
+                     {seen, "1 ttl=86400s"}}},
+          {.name = "a message queued before stays as it was queued; a new one is queued beside it",
+           .given = {with_address(active_monthly),
+                     {"HSET", active, "USD", "1"},
+                     {"HSET", mrr, "USD", "500"},
+                     {"HSET", items, "pm_pl_1_canceled_1", "canceled|reader"},
+                     {"ZADD", due, "1600000000000", "pm_pl_1_canceled_1"}},
+           .keys = keys,
+           .args = with_report(
+               {"active", "canceled", "ev-ended", "1700000000000", "86400000", "", "0", ""},
+               {"0", "", day_expiry(), "0"},
+               {"2", "pm_pl_1_canceled_1", "1700000000000", "canceled|provider", "0",
+                "pm_pl_1_thank_you_1", "1700000000000", "thank_you|", "0"}),
+           .reply = R"(["applied", ""])",
+           .after = {{pledge,
+                      "{amount_minor=500, charges_succeeded=1, consecutive_failures=2, "
+                      "counted:in_1=1, currency=USD, id=pl_1, interval=month, "
+                      "sealed_email=k1:sealed, status=canceled, total_given_minor=500, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-ended]"},
+                     {seen, "1 ttl=86400s"},
+                     {active, "{USD=0}"},
+                     {mrr, "{USD=0}"},
+                     {version, "1"},
+                     {due, "{pm_pl_1_canceled_1:1600000000000, pm_pl_1_thank_you_1:1700000000000}"},
+                     {items,
+                      "{pm_pl_1_canceled_1=canceled|reader, pm_pl_1_thank_you_1=thank_you|}"}}},
           {.name = "increments with no payment named are applied (the mark makes them once)",
            .given = {active_monthly},
            .keys = keys,

@@ -1,0 +1,36 @@
+// The outbound messages to the site's email service other than reminders (the reader's pledge
+// messages today, pledges/pledge_message.hpp), queued in Redis by the scripts that change what
+// they are about and delivered like reminders (Standard Webhooks, event_sender.hpp):
+//
+//   <prefix>msg:due    sorted set: queued messages by when they are due (unix ms); its members
+//                      are the messages' webhook-ids
+//   <prefix>msg:items  hash: webhook-id -> the queued message's text, which its producer writes
+//                      and reads (pledges: message_facts as pledge_store encodes them)
+//
+// A webhook-id is the message's identity: queuing one that is queued already changes nothing
+// (HSETNX), so a producer that runs twice for one occurrence queues it once. The text holds no
+// personal data: the sender reads the address from its owner (sealed) just before sending, so
+// an erasure in between leaves nothing to send.
+//
+// Why not the reminders' own due set: a reminder is a record that moves through states (its
+// occurrences, unsubscribes, send claims) under compare-and-set on its bytes; a message is
+// queued once and sent once. Two small sets keep each simple, and the delivery parts they share
+// (webhook_sender, the retry schedule, the dead letters' replay) are one code.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace supportd::notify {
+
+struct outbox_keys {
+  std::string due;
+  std::string items;
+
+  static outbox_keys under(std::string_view prefix) {
+    std::string p(prefix);
+    return {p + "msg:due", p + "msg:items"};
+  }
+};
+
+}  // namespace supportd::notify
