@@ -12,6 +12,20 @@
 
 namespace supportd::pledges {
 
+// What a provider's event says about a payment, for the reader's messages (message_plan.hpp).
+// Zero or empty where the event does not say.
+struct payment_facts {
+  std::string invoice;  // the invoice paid or failed (a one-time gift: its Checkout Session)
+  std::int64_t amount_minor = 0;
+  std::int64_t at_ms = 0;  // when it was paid or failed
+  // Only the first invoice of a subscription (Stripe's billing_reason subscription_create): the
+  // payment the thank-you is for, not a renewal's receipt.
+  bool first_of_subscription = false;
+  std::int64_t attempt_count = 0;  // a failed invoice's attempts so far
+  std::int64_t next_retry_ms = 0;  // when the provider tries again; 0: it will not
+  std::int64_t period_end_ms = 0;  // a paid invoice: when the period it pays for ends
+};
+
 struct provider_update {
   std::string event_id;   // applied once: later copies are duplicates
   std::string reference;  // kept in the pledge's history
@@ -33,6 +47,7 @@ struct provider_update {
   // restore, re-fed by the reconciliation with Stripe) does not count its charge twice. Empty:
   // the dedupe mark alone makes them once.
   std::string count_once_as;
+  payment_facts payment;
 };
 
 }  // namespace supportd::pledges
