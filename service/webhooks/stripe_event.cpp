@@ -121,6 +121,11 @@ parsed_event parse_stripe_event(std::string_view body) {
     if (one_time) {
       u.count_once_as = string_at(o, {"id"});
     }
+    // For the reader's thank-you: what the session charged (a subscription's first invoice
+    // says the same).
+    u.payment.invoice = string_at(o, {"id"});
+    u.payment.amount_minor = int_at(o, {"amount_total"});
+    u.payment.at_ms = ms_at(event, {"created"});
     if (type == "checkout.session.completed" && settled) {
       u.input = pledge_event::checkout_completed;
       // One-time gifts are charged here; subscriptions count their charges on invoice.paid.
@@ -157,10 +162,14 @@ parsed_event parse_stripe_event(std::string_view body) {
       }
       if (auto end = ms_at(line, {"period", "end"}); end > 0) {
         u.fields.emplace_back("next_charge_at_ms", std::to_string(end));
+        u.payment.period_end_ms = end;
       }
     }
     // An invoice is paid once; each of its failed attempts is numbered (attempt_count).
     const auto invoice_id = string_at(o, {"id"});
+    u.payment.invoice = invoice_id;
+    u.payment.at_ms = ms_at(event, {"created"});
+    u.payment.first_of_subscription = string_at(o, {"billing_reason"}) == "subscription_create";
     if (type == "invoice.paid") {
       u.input = pledge_event::renewal_paid;
       u.count_once_as = invoice_id;
@@ -173,12 +182,17 @@ parsed_event parse_stripe_event(std::string_view body) {
       u.increments.emplace_back("total_given_minor", int_at(o, {"amount_paid"}));
       u.fields.emplace_back("last_charge_at_ms", std::to_string(ms_at(event, {"created"})));
       u.fields.emplace_back("consecutive_failures", "0");
+      u.payment.amount_minor = int_at(o, {"amount_paid"});
     } else if (type == "invoice.payment_failed") {
       u.input = pledge_event::renewal_failed;
       u.increments.emplace_back("consecutive_failures", 1);
       if (auto attempt = int_at(o, {"attempt_count"}); !invoice_id.empty() && attempt > 0) {
         u.count_once_as = invoice_id + "#" + std::to_string(attempt);
+        u.payment.attempt_count = attempt;
       }
+      u.payment.amount_minor = int_at(o, {"amount_due"});
+      // Null once Stripe will not try again (https://docs.stripe.com/api/invoices/object).
+      u.payment.next_retry_ms = ms_at(o, {"next_payment_attempt"});
     }
   } else if (type.starts_with("customer.subscription.")) {
     u.subscription_id = string_at(o, {"id"});

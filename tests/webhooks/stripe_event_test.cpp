@@ -81,6 +81,38 @@ TEST(StripeEvent, InvoicesCarryRenewalBookkeeping) {
   EXPECT_EQ(failed.update.subscription_id, "sub_1");
 }
 
+// What the reader's messages say of a payment (pledges/message_plan.hpp).
+TEST(StripeEvent, PaymentsCarryWhatTheReadersMessagesSay) {
+  auto completed = parse_stripe_event(R"({"id":"evt_m1","type":"checkout.session.completed",
+    "created":1700000000,"data":{"object":{"id":"cs_1","mode":"payment",
+    "client_reference_id":"pl_b","payment_status":"paid","amount_total":1500}}})");
+  EXPECT_EQ(completed.update.payment.invoice, "cs_1");
+  EXPECT_EQ(completed.update.payment.amount_minor, 1500);
+  EXPECT_EQ(completed.update.payment.at_ms, 1700000000000);
+
+  auto first = parse_stripe_event(R"({"id":"evt_m2","type":"invoice.paid","created":1700000000,
+    "data":{"object":{"id":"in_1","subscription":"sub_1","amount_paid":500,
+    "billing_reason":"subscription_create",
+    "lines":{"data":[{"period":{"start":1700000000,"end":1731536000}}]}}}})");
+  EXPECT_EQ(first.update.payment.invoice, "in_1");
+  EXPECT_EQ(first.update.payment.amount_minor, 500);
+  EXPECT_TRUE(first.update.payment.first_of_subscription);
+  EXPECT_EQ(first.update.payment.period_end_ms, 1731536000000);
+  auto renewal = parse_stripe_event(R"({"id":"evt_m3","type":"invoice.paid","data":{"object":{
+    "id":"in_2","subscription":"sub_1","amount_paid":500,"billing_reason":"subscription_cycle"}}})");
+  EXPECT_FALSE(renewal.update.payment.first_of_subscription);
+
+  auto failed = parse_stripe_event(R"({"id":"evt_m4","type":"invoice.payment_failed",
+    "data":{"object":{"id":"in_3","subscription":"sub_1","amount_due":500,"attempt_count":2,
+    "next_payment_attempt":1700259200}}})");
+  EXPECT_EQ(failed.update.payment.attempt_count, 2);
+  EXPECT_EQ(failed.update.payment.next_retry_ms, 1700259200000);
+  auto last = parse_stripe_event(R"({"id":"evt_m5","type":"invoice.payment_failed",
+    "data":{"object":{"id":"in_3","subscription":"sub_1","attempt_count":4,
+    "next_payment_attempt":null}}})");
+  EXPECT_EQ(last.update.payment.next_retry_ms, 0);  // Stripe will not try again
+}
+
 // What a charge is counted once by: the invoice it pays, the one-time session, a failed
 // invoice's attempt; an event naming none of them is counted once by its dedupe mark alone.
 TEST(StripeEvent, EachPaymentNamesWhatItIsCountedOnceAs) {
