@@ -347,7 +347,8 @@ struct server::state final : ops::instance_status {
       w.processor = std::make_unique<webhooks::event_processor>(
           *w.redis, settings.redis_prefix, webhook_metrics, pledge_metrics, consumer,
           webhooks::processor_options{.retry_after = settings.webhook_retry_after,
-                                      .max_attempts = settings.webhook_max_attempts},
+                                      .max_attempts = settings.webhook_max_attempts,
+                                      .renewal_notice = settings.renewal_notice},
           cancel_reminders_when_paid(w.reminder_book.get(), &reminder_metrics));
       // The reconciliation feeds the processors' stream, so it runs where they do.
       if (w.stripe) {

@@ -163,6 +163,8 @@ po::options_description describe_options() {
     ("give-url", po::value<std::string>()->default_value(""),
      "the reminder's \"give now\" link (attribution is added to its query); default: the first "
      "allowed origin")
+    ("renewal-notice-days", po::value<int>()->default_value(14),
+     "a yearly pledge's reader is told of its renewal this many days before it (1-60)")
     ("reminder-local-hour", po::value<int>()->default_value(9),
      "a reminder asked for on a date goes out at this hour of the reader's day")
     ("reminder-time-zone", po::value<std::string>()->default_value("UTC"),
@@ -334,6 +336,11 @@ void read_reminder_settings(const po::variables_map& vm, settings& s) {
   }
   if (s.give_url.empty() && !s.allowed_origins.empty()) {
     s.give_url = s.allowed_origins.front() + "/";
+  }
+  if (auto days = vm["renewal-notice-days"].as<int>(); days < 1 || days > 60) {
+    fail("renewal-notice-days", "must be from 1 to 60");
+  } else {
+    s.renewal_notice = std::chrono::days(days);
   }
   s.reminder_local_hour = vm["reminder-local-hour"].as<int>();
   if (s.reminder_local_hour < 0 || s.reminder_local_hour > 23) {

@@ -102,6 +102,8 @@ struct settings {
   std::string reminder_thanks_url;
   std::string reminder_error_url;
   std::string give_url;
+  // How long before a yearly pledge renews its reader is told (pledges/message_plan.hpp).
+  std::chrono::days renewal_notice{14};
   int reminder_local_hour = 9;
   // Checked and read by reminders/time_zone.hpp at start (app/feature_settings.hpp).
   std::string reminder_time_zone = "UTC";

@@ -6,6 +6,7 @@
 
 #include "core/clock.hpp"
 #include "notify/outbox.hpp"
+#include "pledges/message_plan.hpp"
 #include "pledges/pledge_fields.hpp"
 #include "pledges/pledge_report.hpp"
 #include "pledges/scripts.hpp"
@@ -480,7 +481,18 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     args.push_back(give_link);
     std::deque<std::string> counts;
     append_counts(args, counts, tally);
-    args.push_back("0");  // the reader's messages (queue_messages.lua): none yet
+    // The reader's messages (queue_messages.lua).
+    const auto messages =
+        messages_for(u, {out.pledge_id, *state, after, *every, now_ms, renewal_notice_});
+    counts.push_back(std::to_string(messages.size()));
+    args.push_back(counts.back());
+    for (const auto& m : messages) {
+      counts.push_back(std::to_string(m.due_ms));
+      args.push_back(m.webhook_id);
+      args.push_back(counts.back());
+      args.push_back(m.text);
+      args.push_back(m.per_payment ? "1" : "0");
+    }
     for (std::size_t i = 0; i < u.increments.size(); ++i) {
       args.push_back(u.increments[i].first);
       args.push_back(numbers[i]);

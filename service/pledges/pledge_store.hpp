@@ -133,9 +133,12 @@ struct transition_result {
 class pledge_store {
  public:
   // `report` (may be null) counts for Prometheus what the scripts add to the report.
+  // `renewal_notice`: how long before a yearly pledge renews its reader is told (the messages
+  // apply_provider_update queues, message_plan.hpp).
   pledge_store(redis::connection& redis, std::string_view prefix,
-               const reports::report_metrics* report = nullptr)
-      : redis_(redis), prefix_(prefix), report_(report) {}
+               const reports::report_metrics* report = nullptr,
+               std::chrono::days renewal_notice = std::chrono::days(14))
+      : redis_(redis), prefix_(prefix), report_(report), renewal_notice_(renewal_notice) {}
 
   // Claims an Idempotency-Key for a request with body hash `request_hash`. A new claim lasts
   // `claim_for` (long enough for one checkout call); a finished one is kept 24 h.
@@ -160,7 +163,8 @@ class pledge_store {
                                                             std::string_view reference);
 
   // Applies a provider's event exactly once: the state change (through the table), the
-  // bookkeeping and the event's dedupe mark (kept `remember_for`) in one script.
+  // bookkeeping, the reader's messages it makes (message_plan.hpp; none for a pledge without a
+  // sealed address) and the event's dedupe mark (kept `remember_for`) in one script.
   awaitable<boost::system::result<provider_update_result>> apply_provider_update(
       const provider_update& u, std::string_view source, std::chrono::milliseconds remember_for);
 
@@ -194,6 +198,7 @@ class pledge_store {
   redis::connection& redis_;
   std::string_view prefix_;
   const reports::report_metrics* report_;
+  std::chrono::days renewal_notice_;
 };
 
 }  // namespace supportd::pledges

@@ -154,7 +154,7 @@ awaitable<event_processor::outcome> event_processor::process(const stream_entry&
     metrics_.processed.with({"stripe", "other", "unknown_type"}).inc();
     co_return outcome::done;
   }
-  pledges::pledge_store store(redis_, prefix_, pledge_stats_.report);
+  pledges::pledge_store store(redis_, prefix_, pledge_stats_.report, options_.renewal_notice);
   auto applied =
       co_await store.apply_provider_update(parsed.update, "stripe", options_.remember_for);
   if (!applied) {

@@ -40,6 +40,8 @@ struct processor_options {
   // worker busy with requests several times over, so under a steady flow of webhooks a batch of
   // 64 fell behind ingest (the backlog grew by thousands a second); 256 keeps it flat.
   std::size_t batch = 256;
+  // How long before a yearly pledge renews its reader is told (--renewal-notice-days).
+  std::chrono::days renewal_notice{14};
   // Called with each entry before it is applied: a seam for tests, which make it throw as a bug
   // would.
   std::function<void(const stream_entry&)> before_apply{};

@@ -54,6 +54,26 @@ TEST(Settings, EnvironmentNameFollowsTheFlag) {
   EXPECT_EQ(environment_name("admin-token-file"), "SUPPORTD_ADMIN_TOKEN_FILE");
 }
 
+TEST(Settings, RenewalNoticeIsFromOneTo60DaysAnd14Unset) {
+  const std::vector<std::string> plain = {"--listen-https=", "--listen-http=127.0.0.1:8080"};
+  auto with = [&](std::string flag) {
+    auto args = plain;
+    args.push_back(std::move(flag));
+    return parse(args);
+  };
+  auto unset = parse(plain);
+  ASSERT_EQ(unset.outcome, parse_outcome::run) << unset.message;
+  EXPECT_EQ(unset.values.renewal_notice, std::chrono::days(14));
+  auto set = with("--renewal-notice-days=30");
+  ASSERT_EQ(set.outcome, parse_outcome::run) << set.message;
+  EXPECT_EQ(set.values.renewal_notice, std::chrono::days(30));
+  for (auto bad : {"--renewal-notice-days=0", "--renewal-notice-days=61"}) {
+    auto r = with(bad);
+    EXPECT_EQ(r.outcome, parse_outcome::invalid) << bad;
+    EXPECT_NE(r.message.find("renewal-notice-days"), std::string::npos) << r.message;
+  }
+}
+
 TEST(Settings, UnknownFlagIsInvalid) {
   auto r = parse({"--listen-htps=1"});
   EXPECT_EQ(r.outcome, parse_outcome::invalid);
