@@ -8,6 +8,7 @@
 #include "pledges/cancel_links.hpp"
 #include "pledges/idempotent_answers.hpp"
 #include "pledges/pledge_metrics.hpp"
+#include "pledges/pledge_reader.hpp"
 #include "pledges/pledge_request.hpp"
 #include "pledges/pledge_store.hpp"
 #include "pledges/sealed_answer.hpp"
@@ -108,8 +109,13 @@ awaitable<checkout_outcome> pledge_checkout::start(const valid_pledge& pledge,
   // Anyone can post a pledge with any address: the reader's reminders for the campaign are
   // cancelled when it is paid (webhooks/event_processor.hpp), never here. The pledge keeps the
   // keyed hash that finds them, not the address.
+  // The address and name are kept sealed, for the reader's messages (pledge_message.hpp);
+  // without data keys there are none.
   if (data_keys_) {
     record.reminder_reader = security::reader_hash(*data_keys_, pledge.email);
+    auto sealed = seal_reader(*data_keys_, pledge_id, pledge.email, pledge.name);
+    record.sealed_email = std::move(sealed.email);
+    record.sealed_name = std::move(sealed.name);
   }
   boost::json::object answer{{"id", pledge_id},
                              {"status", "pending"},

@@ -62,7 +62,8 @@ struct checkout_outcome {
 // One per worker thread, over that worker's store, provider client and replica_wait.
 class pledge_checkout {
  public:
-  // `data_keys` null: reminders are off, so a pledge keeps no reader hash.
+  // `data_keys` null: reminders are off, so a pledge keeps no reader hash, and keeps no sealed
+  // address, so its reader gets no messages.
   pledge_checkout(pledge_store& store, idempotent_answers& answers,
                   redis::replica_wait& replication, providers::checkout_provider& provider,
                   const cancel_links& links, std::shared_ptr<const security::data_keys> data_keys,

@@ -221,6 +221,15 @@ awaitable<result<bool>> pledge_store::create(const pledge_record& p, std::string
     args.push_back(name);
     args.push_back(value);
   }
+  // Present only when sealed: the scripts take a pledge with a `sealed_email` for one whose
+  // reader can be written to.
+  for (const auto& [name, value] : {std::pair{pledge_field::sealed_email, &p.sealed_email},
+                                    std::pair{pledge_field::sealed_name, &p.sealed_name}}) {
+    if (!value->empty()) {
+      args.push_back(name);
+      args.push_back(*value);
+    }
+  }
   const auto stats = stats_keys();
   std::string_view keys[] = {pledge_key,   events_key, index_key,     answer_key,
                              stats.active, stats.mrr,  stats.version, tally.day_key};
@@ -289,6 +298,10 @@ awaitable<result<std::optional<pledge_record>>> pledge_store::find(std::string_v
       p.manage_token_sha256 = value;
     else if (name == pledge_field::reminder_reader)
       p.reminder_reader = value;
+    else if (name == pledge_field::sealed_email)
+      p.sealed_email = value;
+    else if (name == pledge_field::sealed_name)
+      p.sealed_name = value;
     else if (name == pledge_field::charges_succeeded)
       p.charges_succeeded = to_int(value);
     else if (name == pledge_field::total_given_minor)

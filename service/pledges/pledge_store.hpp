@@ -1,7 +1,8 @@
 // Pledges in Redis. Every change is one Lua script: the pledge and its audit trail change
 // together or not at all.
 //
-//   <prefix>pledge:<id>           hash: the pledge (no email: Stripe holds it; until the pledge
+//   <prefix>pledge:<id>           hash: the pledge (the reader's address and name only sealed,
+//                                 for their messages: pledge_reader.hpp; until the pledge
 //                                 leaves `pending`, `reminder_reader` holds the reader's keyed
 //                                 hash, to cancel their reminders for the campaign once it is paid)
 //   <prefix>pledge:<id>:events    list: protobuf supportd.v1.PledgeEvent, oldest first
@@ -63,6 +64,10 @@ struct pledge_record {
   // off): kept until the first payment cancels the reader's reminders for the campaign, or the
   // pledge ends unpaid; then dropped.
   std::string reminder_reader;
+  // pledge_reader.hpp's blobs; empty when the data keys are off, or after an erasure (a pledge
+  // without an address gets no messages).
+  std::string sealed_email;
+  std::string sealed_name;
   std::int64_t charges_succeeded = 0;
   std::int64_t total_given_minor = 0;
   std::int64_t total_refunded_minor = 0;

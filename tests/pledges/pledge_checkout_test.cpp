@@ -13,6 +13,7 @@
 #include "pledges/fake_checkout_provider.hpp"
 #include "pledges/idempotent_answers.hpp"
 #include "pledges/pledge_metrics.hpp"
+#include "pledges/pledge_reader.hpp"
 #include "pledges/pledge_request.hpp"
 #include "pledges/pledge_store.hpp"
 #include "redis/replica_wait.hpp"
@@ -52,6 +53,7 @@ class PledgeCheckout : public test::redis_fixture {
     p.money = *find_currency("USD");
     p.every = interval::month;
     p.email = "reader@example.org";
+    p.name = "Ada Reader";
     p.payment_method = "card";
     p.source = {"winter", "banner", "", "https://news.example/a", "", "GB"};
     p.locale = "en-GB";
@@ -139,12 +141,14 @@ TEST_F(PledgeCheckout, ANewPledgeIsStoredPendingAndAnsweredWithItsCheckout) {
   EXPECT_EQ(p.checkout_url, created.checkout_url);
   EXPECT_EQ(p.manage_token_sha256, security::sha256_hex(token));
   EXPECT_EQ(p.reminder_reader, "");
+  EXPECT_EQ(p.sealed_email, "");  // no data keys: no address, so no messages
+  EXPECT_EQ(p.sealed_name, "");
   ASSERT_EQ(p.events.size(), 1u);
   EXPECT_EQ(p.events[0].event(), "created");
   EXPECT_EQ(created_count(), 1u);
 }
 
-TEST_F(PledgeCheckout, WithDataKeysThePledgeKeepsTheReadersHashNeverTheAddress) {
+TEST_F(PledgeCheckout, WithDataKeysThePledgeKeepsTheReadersHashAndSealedAddressNeverTheAddress) {
   auto parsed = security::data_keys::parse("k1:" + security::base64(std::string(32, '\x07')));
   auto shared =
       std::make_shared<const security::data_keys>(std::get<security::data_keys>(std::move(parsed)));
@@ -153,9 +157,15 @@ TEST_F(PledgeCheckout, WithDataKeysThePledgeKeepsTheReadersHashNeverTheAddress) 
   ASSERT_EQ(created.what, kind::created);
   auto p = **test::run(io, store->find(created.pledge_id));
   EXPECT_EQ(p.reminder_reader, security::reader_hash(*shared, "reader@example.org"));
+  // Sealed for the reader's messages, bound to this pledge.
+  auto reader = open_reader(*shared, created.pledge_id, p.sealed_email, p.sealed_name);
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(reader->email, "reader@example.org");
+  EXPECT_EQ(reader->name, "Ada Reader");
   for (const auto& k : keys()) {
     for (const auto& line : server.cli({"--no-raw", "DUMP", k})) {
       EXPECT_EQ(line.find("reader@example.org"), std::string::npos) << k;
+      EXPECT_EQ(line.find("Ada Reader"), std::string::npos) << k;
     }
   }
 }
