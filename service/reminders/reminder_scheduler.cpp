@@ -12,6 +12,7 @@
 #include "core/pause.hpp"
 #include "log/logger.hpp"
 #include "notify/event_sender.hpp"
+#include "notify/retry_schedule.hpp"
 #include "reminders/reminder_book.hpp"
 #include "reminders/reminder_id.hpp"
 #include "reminders/reminder_message.hpp"
@@ -325,7 +326,7 @@ reminder_change reminder_scheduler::outcome_of(const stored_reminder& r,
       auto failures = static_cast<int>(value.failed_attempts()) + 1;
       next.set_failed_attempts(static_cast<std::uint32_t>(failures));
       next.set_last_error(outcome.error);
-      if (auto wait = retry_delay(failures, outcome.retry_after)) {
+      if (auto wait = notify::retry_delay(failures, outcome.retry_after)) {
         counted = "failed";
         where.due_ms = now_ms + std::chrono::milliseconds(*wait).count();
       } else {

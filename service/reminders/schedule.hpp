@@ -48,12 +48,4 @@ std::int64_t at_local_hour(const civil_date& date, int hour, const time_zone& zo
 // last: a reminder every month at 09:00 stays at 09:00 through DST changes.
 std::int64_t add_months_local(std::int64_t unix_seconds, int months, const time_zone& zone);
 
-// The Standard Webhooks retry schedule: the first attempt immediately, then 5 s, 5 min, 30 min,
-// 2 h, 5 h, 10 h, 14 h, 20 h and 24 h after each failure. Returns how long to wait after
-// `failed_attempts` failures (0 before the first attempt), or nullopt once all ten attempts
-// have failed and the reminder goes to the dead letters. A receiver's Retry-After can only
-// postpone the next attempt, and by 24 h at most.
-std::optional<std::chrono::seconds> retry_delay(
-    int failed_attempts, std::optional<std::chrono::seconds> retry_after = std::nullopt);
-
 }  // namespace supportd::reminders
