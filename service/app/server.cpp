@@ -27,11 +27,15 @@
 #include "limits/public_gate.hpp"
 #include "log/logger.hpp"
 #include "metrics/registry.hpp"
+#include "notify/outbox_sender.hpp"
+#include "notify/outbox_store.hpp"
 #include "notify/webhook_sender.hpp"
 #include "ops/ops_context.hpp"
 #include "ops/ops_routes.hpp"
 #include "ops/process_metrics.hpp"
 #include "pledges/pledge_context.hpp"
+#include "pledges/pledge_links.hpp"
+#include "pledges/pledge_messenger.hpp"
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_routes.hpp"
 #include "pledges/pledge_store.hpp"
@@ -89,6 +93,11 @@ struct worker {
   std::unique_ptr<reminders::reminder_signup> reminder_signup;
   std::unique_ptr<notify::webhook_sender> notify;
   std::unique_ptr<reminders::reminder_scheduler> scheduler;
+  // The reader's pledge messages, delivered through `notify` as reminders are.
+  std::unique_ptr<notify::outbox_store> outbox;
+  std::unique_ptr<pledges::pledge_store> message_pledges;
+  std::unique_ptr<pledges::pledge_messenger> messenger;
+  std::unique_ptr<notify::outbox_sender> outbox_sender;
   std::optional<limits::public_gate> gate;
   // What each feature's routes use on this thread.
   std::optional<pledges::pledge_context> pledges;
@@ -106,6 +115,7 @@ struct worker {
 
   ~worker() {
     // Their sockets and timers belong to the io_context: they go first.
+    outbox_sender.reset();
     scheduler.reset();
     notify.reset();
     reconciler.reset();
@@ -233,6 +243,8 @@ struct server::state final : ops::instance_status {
   reconcile::reconcile_metrics reconcile_metrics = reconcile::reconcile_metrics::create(registry);
   // Made once the campaigns are read (server's constructor).
   std::optional<reports::report_metrics> report_metrics;
+  // The links the reader's pledge messages carry; immutable, shared by every worker.
+  std::optional<pledges::pledge_links> message_links;
   http::session_settings session;
   http::session_settings ops_session;
   std::atomic<bool> shutting_down{false};
@@ -335,6 +347,19 @@ struct server::state final : ops::instance_status {
                                        .give_url = settings.give_url,
                                        .now_ms = {},
                                        .reports_gauges = index == 0});
+      // The reader's pledge messages go out the same way, from the queue the webhook
+      // processor's script fills (notify/outbox.hpp).
+      if (!message_links) {
+        message_links.emplace(settings.link_secret, settings.public_url, settings.give_url);
+      }
+      w.outbox = std::make_unique<notify::outbox_store>(*w.redis, settings.redis_prefix);
+      w.message_pledges = std::make_unique<pledges::pledge_store>(*w.redis, settings.redis_prefix);
+      w.messenger = std::make_unique<pledges::pledge_messenger>(
+          *w.message_pledges, *settings.data_keys, *message_links);
+      w.outbox_sender = std::make_unique<notify::outbox_sender>(
+          *w.outbox, *w.messenger, *w.notify,
+          notify::outbox_options{
+              .lease = settings.reminder_lease, .idle_poll = settings.reminder_poll, .now_ms = {}});
     }
   }
 
@@ -655,6 +680,9 @@ int server::run() {
     }
     if (w->scheduler) {
       net::co_spawn(w->io, w->scheduler->run(s.shutting_down), net::detached);
+    }
+    if (w->outbox_sender) {
+      net::co_spawn(w->io, w->outbox_sender->run(s.shutting_down), net::detached);
     }
   }
   for (auto& l : s.listeners) {
