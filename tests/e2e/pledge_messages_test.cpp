@@ -1,0 +1,147 @@
+// The reader's messages end to end: the real supportd, a real Redis, fake-stripe sending signed
+// events (a repeated one included) and the stand-in email service, which holds every delivery
+// to proto/events/ as it arrives. A monthly pledge is paid, a renewal fails, the next is paid,
+// the subscription ends: the reader hears of each once.
+#include <gtest/gtest.h>
+
+#include <boost/json/parse.hpp>
+#include <fstream>
+#include <thread>
+
+#include "e2e/fake_stripe_peer.hpp"
+#include "support/email_service.hpp"
+#include "support/raw_client.hpp"
+#include "support/redis_server.hpp"
+#include "support/supportd_process.hpp"
+
+namespace supportd::test {
+namespace {
+
+using namespace std::chrono_literals;
+namespace json = boost::json;
+
+class PledgeMessages : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    make_certificate(dir.path() / "stripe-cert.pem", dir.path() / "stripe-key.pem", "fake-stripe");
+    std::ofstream(dir.path() / "stripe-secret") << "sk_test_supportd\n";
+    std::ofstream(dir.path() / "link-secret") << "0123456789abcdef0123456789abcdef-links\n";
+    std::ofstream(dir.path() / "webhook-secret") << "whsec_e2e\n";
+    std::ofstream(dir.path() / "data-keys") << "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n";
+    std::ofstream(dir.path() / "notify-secret")
+        << "whsec_a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=\n";
+    stripe_port = free_port();
+    std::vector<std::string> args = {
+        "--stripe-webhook-secret-file=" + (dir.path() / "webhook-secret").string(),
+        "--webhook-retry-after=1s",
+        "--stripe-secret-key-file=" + (dir.path() / "stripe-secret").string(),
+        "--stripe-api-base=https://127.0.0.1:" + std::to_string(stripe_port),
+        "--stripe-ca-file=" + (dir.path() / "stripe-cert.pem").string(),
+        "--link-secret-file=" + (dir.path() / "link-secret").string(),
+        "--data-key-file=" + (dir.path() / "data-keys").string(),
+        "--notify-url=" + email.url(),
+        "--notify-secret-file=" + (dir.path() / "notify-secret").string(),
+        "--reminder-poll=100ms",
+        "--public-url=https://support.test",
+        "--give-url=http://shop.test/give",
+        "--allowed-origins=http://shop.test",
+    };
+    service = std::make_unique<supportd_process>(redis.url(), with_test_rate_limit(args, {}));
+    ASSERT_TRUE(service->wait_ready(10s));
+    stripe = start_fake_stripe(dir.path(), stripe_port, service->http_port(), "whsec_e2e");
+    ASSERT_EQ(listening_port(*stripe), stripe_port);
+    client = std::make_unique<raw_client>(service->http_port(), false);
+  }
+
+  std::string stripe_api(const std::string& method, const std::string& path,
+                         const std::string& body = "") {
+    return shell_output(
+        "curl -sk -X " + method + " 'https://127.0.0.1:" + std::to_string(stripe_port) + path +
+        "' -H 'Authorization: Bearer sk_test_supportd'" +
+        (body.empty() ? "" : " -H 'Content-Type: application/json' -d '" + body + "'"));
+  }
+
+  // The n-th delivery's type and data.
+  std::pair<std::string, json::object> message(std::size_t n) {
+    auto body = email.delivery(n, 10s);
+    if (!body) {
+      ADD_FAILURE() << "no delivery " << n;
+      return {};
+    }
+    return {std::string(body->at("type").as_string()), body->at("data").as_object()};
+  }
+
+  temp_dir dir;
+  redis_server redis;
+  email_service email;
+  std::unique_ptr<child_process> stripe;
+  int stripe_port = 0;
+  std::unique_ptr<supportd_process> service;
+  std::unique_ptr<raw_client> client;
+};
+
+TEST_F(PledgeMessages, TheReaderHearsOfEachPaymentFailureAndTheEndOnce) {
+  const std::string body =
+      R"({"amount":"5","currency":"USD","interval":"month","email":"Reader@Example.org",)"
+      R"("name":"Ada Reader","campaign":"winter","locale":"en-GB",)"
+      R"("success_url":"http://shop.test/thanks","cancel_url":"http://shop.test/donate"})";
+  client->send(
+      "POST /v1/pledges HTTP/1.1\r\nHost: support.test\r\nContent-Type: application/json\r\n"
+      "Content-Length: " +
+      std::to_string(body.size()) + "\r\n\r\n" + body);
+  auto created = client->read_response(20s);
+  ASSERT_EQ(status(created), 201) << (created ? created->body : "");
+  const auto answer = json::parse(created->body).as_object();
+  const std::string id(answer.at("id").as_string());
+  const std::string checkout(answer.at("checkout_url").as_string());
+  shell_output("curl -sk -o /dev/null -X POST '" + checkout + "'");
+
+  // Paid: thanked, at the address the reader gave, with the manage link.
+  auto [type, data] = message(1);
+  EXPECT_EQ(type, "pledge.thank_you");
+  EXPECT_EQ(data.at("pledge_id"), id.c_str());
+  EXPECT_EQ(data.at("email"), "reader@example.org");
+  EXPECT_EQ(data.at("name"), "Ada Reader");
+  EXPECT_EQ(data.at("amount_minor"), 500);
+  EXPECT_EQ(data.at("charged_minor"), 500);
+  EXPECT_TRUE(std::string(data.at("manage_url").as_string())
+                  .starts_with("https://support.test/v1/pledges/" + id + "/manage?token="));
+
+  // A renewal fails; Stripe sends the event twice: one message, with the card update link.
+  auto session = json::parse(
+      stripe_api("GET", "/v1/checkout/sessions/" + checkout.substr(checkout.rfind('/') + 1)));
+  const std::string subscription(session.at("subscription").as_string());
+  auto failed = json::parse(
+      stripe_api("POST", "/__control/events",
+                 R"({"type":"invoice.payment_failed","subscription":")" + subscription + R"("})"));
+  std::tie(type, data) = message(2);
+  EXPECT_EQ(type, "pledge.payment_failed");
+  EXPECT_EQ(data.at("attempt_count"), 1);
+  EXPECT_TRUE(std::string(data.at("update_payment_url").as_string())
+                  .starts_with("https://support.test/v1/pledges/" + id + "/payment-method?token="));
+  stripe_api("POST", "/__control/redeliver",
+             R"({"id":")" + std::string(failed.at("id").as_string()) + R"("})");
+
+  // The retry is paid: a receipt (and no second message for the failure).
+  stripe_api("POST", "/__control/events",
+             R"({"type":"invoice.paid","subscription":")" + subscription + R"("})");
+  std::tie(type, data) = message(3);
+  EXPECT_EQ(type, "pledge.payment_succeeded");
+  EXPECT_EQ(data.at("charged_minor"), 500);
+
+  // The provider ends it: the reader is told, with a way to start again.
+  stripe_api(
+      "POST", "/__control/events",
+      R"({"type":"customer.subscription.deleted","subscription":")" + subscription + R"("})");
+  std::tie(type, data) = message(4);
+  EXPECT_EQ(type, "pledge.canceled");
+  EXPECT_EQ(data.at("canceled_by"), "provider");
+  EXPECT_EQ(data.at("restart_url"),
+            "http://shop.test/give?source=pledge_restart&amount_minor=500&currency=USD"
+            "&interval=month&campaign=winter");
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(email.deliveries(), 4u);
+}
+
+}  // namespace
+}  // namespace supportd::test
