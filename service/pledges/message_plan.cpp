@@ -21,8 +21,11 @@ message_facts facts(message_type type, const message_context& c, std::string occ
   return m;
 }
 
+// A pledge that was giving ends. One never paid ends silently: anyone can post a pledge with
+// anyone's address, so only a payment shows that the address's owner made it.
 bool ends(pledge_state before, pledge_state after) {
-  return after == pledge_state::canceled && before != pledge_state::canceled;
+  return after == pledge_state::canceled &&
+         (before == pledge_state::active || before == pledge_state::past_due);
 }
 
 bool first_payment(pledge_state before, pledge_state after) {
@@ -87,6 +90,16 @@ std::vector<queued_message> messages_for(const provider_update& u, const message
     auto m = facts(message_type::canceled, c, std::string(once));
     m.ended_by =
         c.before == pledge_state::past_due ? canceled_by::failed_payments : canceled_by::provider;
+    out.push_back(queue(m, c.now_ms, false));
+  }
+  return out;
+}
+
+std::vector<queued_message> messages_for_cancel(const message_context& c, canceled_by who) {
+  std::vector<queued_message> out;
+  if (ends(c.before, c.after)) {
+    auto m = facts(message_type::canceled, c, std::string(once));
+    m.ended_by = who;
     out.push_back(queue(m, c.now_ms, false));
   }
   return out;

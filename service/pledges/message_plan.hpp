@@ -7,7 +7,9 @@
 //   a failed invoice attempt                         pledge.payment_failed, once per attempt
 //   a paid invoice of a yearly pledge                pledge.renewal_upcoming, due the notice
 //                                                    period before the period it paid ends
-//   active | past_due | pending -> canceled          pledge.canceled, once per pledge
+//   active | past_due -> canceled                    pledge.canceled, once per pledge (a pledge
+//                                                    never paid ends silently: anyone can post
+//                                                    one with anyone's address)
 #pragma once
 
 #include <chrono>
@@ -43,6 +45,10 @@ struct message_context {
 };
 
 std::vector<queued_message> messages_for(const provider_update& u, const message_context& c);
+
+// The message a cancellation by the reader or an admin makes (transition_pledge.lua queues it):
+// pledge.canceled when a pledge that was giving ends; none for one never paid.
+std::vector<queued_message> messages_for_cancel(const message_context& c, canceled_by who);
 
 // The event's part of message_facts (type, occurrence and the type's own facts) as text, and
 // back: the pledge's terms and the reader are read from the pledge when the message is sent.

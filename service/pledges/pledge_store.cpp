@@ -94,6 +94,21 @@ void append_counts(std::vector<std::string_view>& args, std::deque<std::string>&
   }
 }
 
+// The messages' part of a script's ARGV (queue_messages.lua): n, then each message's id, due
+// time, text and whether it is about the event's payment. `numbers` as append_counts's.
+void append_messages(std::vector<std::string_view>& args, std::deque<std::string>& numbers,
+                     const std::vector<queued_message>& messages) {
+  numbers.push_back(std::to_string(messages.size()));
+  args.push_back(numbers.back());
+  for (const auto& m : messages) {
+    numbers.push_back(std::to_string(m.due_ms));
+    args.push_back(m.webhook_id);
+    args.push_back(numbers.back());
+    args.push_back(m.text);
+    args.push_back(m.per_payment ? "1" : "0");
+  }
+}
+
 reports::report_tally tally_of(std::string_view prefix, std::int64_t at_ms,
                                const reports::report_group& group, const report_counts& counts) {
   auto tally = reports::tally_for_day(prefix, at_ms);
@@ -369,11 +384,18 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
     const auto facts = facts_of(*reply, *every);
     const auto tally =
         tally_of(prefix_, now_ms, facts.group, report_change(facts, *state, *next, now_ms));
-    std::string_view keys[] = {pledge_key, events_key,    stats.active,
-                               stats.mrr,  stats.version, tally.day_key};
+    std::string_view keys[] = {pledge_key,    events_key,    stats.active, stats.mrr,
+                               stats.version, tally.day_key, outbox.due,   outbox.items};
     std::vector<std::string_view> args = {to_string(*state), to_string(*next), event, now};
     std::deque<std::string> counts;
     append_counts(args, counts, tally);
+    // The reader's message (queue_messages.lua): a cancellation by them or an admin.
+    const auto messages =
+        e == pledge_event::cancel_requested
+            ? messages_for_cancel({std::string(id), *state, *next, *every, now_ms, renewal_notice_},
+                                  source == "admin" ? canceled_by::admin : canceled_by::reader)
+            : std::vector<queued_message>{};
+    append_messages(args, counts, messages);
     auto outcome = co_await redis_.run(transition_script, keys, args);
     if (!outcome) {
       co_return outcome.error();
@@ -497,15 +519,7 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     // The reader's messages (queue_messages.lua).
     const auto messages =
         messages_for(u, {out.pledge_id, *state, after, *every, now_ms, renewal_notice_});
-    counts.push_back(std::to_string(messages.size()));
-    args.push_back(counts.back());
-    for (const auto& m : messages) {
-      counts.push_back(std::to_string(m.due_ms));
-      args.push_back(m.webhook_id);
-      args.push_back(counts.back());
-      args.push_back(m.text);
-      args.push_back(m.per_payment ? "1" : "0");
-    }
+    append_messages(args, counts, messages);
     for (std::size_t i = 0; i < u.increments.size(); ++i) {
       args.push_back(u.increments[i].first);
       args.push_back(numbers[i]);

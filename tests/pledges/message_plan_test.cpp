@@ -134,6 +134,24 @@ TEST(MessagePlan, AnEndSaysWhetherFailedPaymentsEndedIt) {
   EXPECT_TRUE(
       messages_for(ended, context(pledge_state::canceled, pledge_state::canceled, interval::month))
           .empty());
+  // Never paid: anyone may have posted it with the address, so its end says nothing to it.
+  EXPECT_TRUE(
+      messages_for(ended, context(pledge_state::pending, pledge_state::canceled, interval::month))
+          .empty());
+}
+
+TEST(MessagePlan, AReadersOrAnAdminsCancellationSaysWhoEndedIt) {
+  auto by_reader = messages_for_cancel(
+      context(pledge_state::active, pledge_state::canceled, interval::month), canceled_by::reader);
+  ASSERT_EQ(ids_of(by_reader), std::vector<std::string>{"pm_pl_1_canceled_1"});
+  EXPECT_EQ(decode_queued("pl_1", by_reader[0].text)->ended_by, canceled_by::reader);
+  auto by_admin = messages_for_cancel(
+      context(pledge_state::past_due, pledge_state::canceled, interval::month), canceled_by::admin);
+  EXPECT_EQ(decode_queued("pl_1", by_admin[0].text)->ended_by, canceled_by::admin);
+  EXPECT_TRUE(
+      messages_for_cancel(context(pledge_state::pending, pledge_state::canceled, interval::month),
+                          canceled_by::reader)
+          .empty());
 }
 
 TEST(MessagePlan, QueuedTextRoundTripsAndNothingElseDecodes) {

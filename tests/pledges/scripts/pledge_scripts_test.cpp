@@ -193,11 +193,16 @@ TEST_F(PledgeScripts, CreatePledge) {
 }
 
 TEST_F(PledgeScripts, TransitionPledge) {
-  const strings keys = {pledge, events, active, mrr, version, day};
-  // The report's counts the store passes: none, or a first payment's.
+  const strings keys = {pledge, events, active, mrr, version, day, due, items};
+  // The report's counts the store passes: none, or a first payment's; no messages.
   const auto no_counts = [](std::string_view expected, std::string_view next, std::string_view ev) {
-    return strings{std::string(expected), std::string(next), std::string(ev),
-                   "1700000000000",       day_expiry(),      "0"};
+    return strings{std::string(expected),
+                   std::string(next),
+                   std::string(ev),
+                   "1700000000000",
+                   day_expiry(),
+                   "0",
+                   "0"};
   };
   const auto paid_counts = [](std::string_view next, std::string_view ev) {
     return strings{"pending",
@@ -209,7 +214,8 @@ TEST_F(PledgeScripts, TransitionPledge) {
                    "c1|banner||USD|month|pledges_paid",
                    "1",
                    "c1|banner||USD|month|first_payment_minor",
-                   "500"};
+                   "500",
+                   "0"};
   };
   auto a_pledge = [](std::string_view status, std::string_view every, std::string_view amount,
                      std::string_view currency) {
@@ -224,6 +230,19 @@ TEST_F(PledgeScripts, TransitionPledge) {
   check(
       scripts::transition_pledge,
       {
+          {.name = "a reader's cancellation queues the message that tells them",
+           .given = {{"HSET", pledge, "status", "active", "interval", "once", "sealed_email",
+                      "k1:sealed"}},
+           .keys = keys,
+           .args = {"active", "canceled", "ev-canceled", "1700000000000", day_expiry(), "0", "1",
+                    "pm_pl_1_canceled_1", "1700000000000", "pledge.canceled|1|0|0|0||reader", "0"},
+           .reply = R"("applied")",
+           .after = {{pledge,
+                      "{interval=once, sealed_email=k1:sealed, status=canceled, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-canceled]"},
+                     {due, "{pm_pl_1_canceled_1:1700000000000}"},
+                     {items, "{pm_pl_1_canceled_1=pledge.canceled|1|0|0|0||reader}"}}},
           {.name = "a missing pledge: reported, nothing written",
            .keys = keys,
            .args = paid_counts("active", "ev"),
