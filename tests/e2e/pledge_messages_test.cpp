@@ -61,6 +61,33 @@ class PledgeMessages : public ::testing::Test {
         (body.empty() ? "" : " -H 'Content-Type: application/json' -d '" + body + "'"));
   }
 
+  struct made_pledge {
+    std::string id, token, checkout;
+  };
+  made_pledge pledge(const std::string& email) {
+    const std::string body = R"({"amount":"5","currency":"USD","interval":"month","email":")" +
+                             email +
+                             R"(","name":"Ada Reader","campaign":"winter","locale":"en-GB",)"
+                             R"("success_url":"http://shop.test/thanks",)"
+                             R"("cancel_url":"http://shop.test/donate"})";
+    auto r = post("/v1/pledges", body);
+    EXPECT_EQ(status(r), 201) << (r ? r->body : "");
+    if (status(r) != 201) {
+      return {};
+    }
+    auto o = json::parse(r->body).as_object();
+    return {std::string(o.at("id").as_string()), std::string(o.at("manage_token").as_string()),
+            std::string(o.at("checkout_url").as_string())};
+  }
+  std::optional<raw_response> post(const std::string& path, const std::string& body,
+                                   const std::string& extra = "") {
+    client->send("POST " + path +
+                 " HTTP/1.1\r\nHost: support.test\r\nContent-Type: application/json\r\n"
+                 "Content-Length: " +
+                 std::to_string(body.size()) + "\r\n" + extra + "\r\n" + body);
+    return client->read_response(20s);
+  }
+
   // The n-th delivery's type and data.
   std::pair<std::string, json::object> message(std::size_t n) {
     auto body = email.delivery(n, 10s);
@@ -141,6 +168,29 @@ TEST_F(PledgeMessages, TheReaderHearsOfEachPaymentFailureAndTheEndOnce) {
             "&interval=month&campaign=winter");
   std::this_thread::sleep_for(500ms);
   EXPECT_EQ(email.deliveries(), 4u);
+}
+
+TEST_F(PledgeMessages, AReaderWhoCancelsIsToldOnceAndAPledgeNeverPaidEndsSilently) {
+  auto never_paid = pledge("someone@example.org");
+  auto canceled = post("/v1/pledges/" + never_paid.id + "/cancel", "{}",
+                       "Authorization: Bearer " + never_paid.token + "\r\n");
+  ASSERT_EQ(status(canceled), 200) << (canceled ? canceled->body : "");
+
+  auto giving = pledge("reader@example.org");
+  shell_output("curl -sk -o /dev/null -X POST '" + giving.checkout + "'");
+  auto [type, data] = message(1);
+  ASSERT_EQ(type, "pledge.thank_you");
+  EXPECT_EQ(data.at("pledge_id"), giving.id.c_str());
+  // The reader cancels; Stripe then reports the subscription deleted: one message, theirs.
+  canceled = post("/v1/pledges/" + giving.id + "/cancel", "{}",
+                  "Authorization: Bearer " + giving.token + "\r\n");
+  ASSERT_EQ(status(canceled), 200) << (canceled ? canceled->body : "");
+  std::tie(type, data) = message(2);
+  EXPECT_EQ(type, "pledge.canceled");
+  EXPECT_EQ(data.at("pledge_id"), giving.id.c_str());
+  EXPECT_EQ(data.at("canceled_by"), "reader");
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(email.deliveries(), 2u);
 }
 
 }  // namespace

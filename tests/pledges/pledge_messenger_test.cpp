@@ -83,7 +83,7 @@ class PledgeMessenger : public test::redis_fixture {
   std::unique_ptr<pledge_messenger> messenger;
 };
 
-TEST(PledgeMessages, TheWebhookIdNamesItsPledge) {
+TEST(PledgeOf, AMessagesWebhookIdNamesItsPledge) {
   EXPECT_EQ(pledge_of("pm_pl_Qm9kZXZh_GxleV9f_payment_failed_in_2_1"), "pl_Qm9kZXZh_GxleV9f");
   EXPECT_EQ(pledge_of("rem_abc_1"), "");
   EXPECT_EQ(pledge_of("pm_pl_short_thank_you_1"), "");
