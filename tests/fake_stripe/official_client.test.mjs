@@ -300,6 +300,9 @@ test('paying a subscription sends checkout.session.completed and invoice.paid, s
   assert.equal(paid.metadata.pledge_id, 'pl_paid');
   assert.match(paid.subscription, /^sub_test_/);
   assert.match(paid.customer, /^cus_test_/);
+  // The address the reader paid with, as Stripe reports it (supportd confirms its copy by it):
+  // the session's customer_email, which Checkout shows and does not let the reader change.
+  assert.equal(paid.customer_details.email, 'reader@example.com');
 
   const { event: invoicePaid } = await eventOf('invoice.paid', (e) => e.data.object.subscription === paid.subscription);
   const invoice = invoicePaid.data.object;
@@ -317,6 +320,7 @@ test('paying a subscription sends checkout.session.completed and invoice.paid, s
   const retrieved = await stripe.checkout.sessions.retrieve(session.id);
   assert.equal(retrieved.status, 'complete');
   assert.equal(retrieved.url, null);
+  assert.equal(retrieved.customer_details.email, 'reader@example.com');
 
   const subscription = await stripe.subscriptions.retrieve(paid.subscription);
   assert.equal(subscription.status, 'active');
