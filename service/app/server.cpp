@@ -373,7 +373,8 @@ struct server::state final : ops::instance_status {
           *w.redis, settings.redis_prefix, webhook_metrics, pledge_metrics, consumer,
           webhooks::processor_options{.retry_after = settings.webhook_retry_after,
                                       .max_attempts = settings.webhook_max_attempts,
-                                      .renewal_notice = settings.renewal_notice},
+                                      .renewal_notice = settings.renewal_notice,
+                                      .data_keys = settings.data_keys},
           cancel_reminders_when_paid(w.reminder_book.get(), &reminder_metrics));
       // The reconciliation feeds the processors' stream, so it runs where they do.
       if (w.stripe) {

@@ -15,10 +15,15 @@ std::string bound_to(std::string_view pledge_id, std::string_view what) {
 
 }  // namespace
 
+std::string seal_email(const security::data_keys& keys, std::string_view pledge_id,
+                       std::string_view email) {
+  return keys.seal(email, bound_to(pledge_id, "email"));
+}
+
 sealed_reader seal_reader(const security::data_keys& keys, std::string_view pledge_id,
                           std::string_view email, std::string_view name) {
   sealed_reader out;
-  out.email = keys.seal(email, bound_to(pledge_id, "email"));
+  out.email = seal_email(keys, pledge_id, email);
   if (!name.empty()) {
     out.name = keys.seal(name, bound_to(pledge_id, "name"));
   }

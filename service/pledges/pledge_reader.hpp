@@ -25,6 +25,10 @@ struct sealed_reader {
 sealed_reader seal_reader(const security::data_keys& keys, std::string_view pledge_id,
                           std::string_view email, std::string_view name);
 
+// The address alone, as seal_reader seals it (the paid checkout's address replacing the form's).
+std::string seal_email(const security::data_keys& keys, std::string_view pledge_id,
+                       std::string_view email);
+
 // The reader, or nullopt when the address does not open (erased, under a retired key,
 // damaged). A name that does not open reads as none: the message can do without it.
 std::optional<message_reader> open_reader(const security::data_keys& keys,

@@ -29,6 +29,7 @@ const redis::script release_script{std::string(scripts::release_idempotency)};
 const redis::script create_script{std::string(scripts::create_pledge)};
 const redis::script transition_script{std::string(scripts::transition_pledge)};
 const redis::script provider_update_script{std::string(scripts::apply_provider_update)};
+const redis::script confirm_address_script{std::string(scripts::confirm_address)};
 const redis::script stats_script{std::string(scripts::read_stats)};
 const redis::script read_pledges_script{std::string(scripts::read_pledges)};
 const redis::script replace_stats_script{std::string(scripts::replace_stats)};
@@ -606,6 +607,14 @@ awaitable<result<void>> pledge_store::forget_reminder_reader(std::string_view id
     co_return reply.error();
   }
   co_return result<void>();
+}
+
+awaitable<result<bool>> pledge_store::confirm_address(std::string_view id,
+                                                      std::string_view sealed_email) {
+  auto pledge_key = key("pledge", id);
+  const std::string_view keys[] = {pledge_key};
+  const std::string_view args[] = {sealed_email};
+  co_return co_await redis_.run_for_flag(confirm_address_script, keys, args);
 }
 
 awaitable<result<recurring_stats>> pledge_store::stats() {

@@ -178,6 +178,11 @@ class pledge_store {
   awaitable<boost::system::result<std::vector<bool>>> applied_events(
       const std::vector<std::string>& event_ids);
 
+  // Replaces the reader's sealed address (pledge_reader.hpp) with `sealed_email`, the address
+  // they paid with, unless the pledge keeps none (erased first): false then.
+  awaitable<boost::system::result<bool>> confirm_address(std::string_view id,
+                                                         std::string_view sealed_email);
+
   // Drops the pledge's reminder_reader (its reminders were cancelled, or it will never be paid).
   awaitable<boost::system::result<void>> forget_reminder_reader(std::string_view id);
 

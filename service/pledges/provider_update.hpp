@@ -48,6 +48,9 @@ struct provider_update {
   // the dedupe mark alone makes them once.
   std::string count_once_as;
   payment_facts payment;
+  // The address the reader paid with (a paid Checkout Session's customer_details.email): the
+  // pledge's copy is confirmed or corrected by it before the event is applied.
+  std::string reader_email;
 };
 
 }  // namespace supportd::pledges

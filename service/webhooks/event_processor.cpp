@@ -10,8 +10,10 @@
 
 #include "core/clock.hpp"
 #include "core/pause.hpp"
+#include "http/field_checks.hpp"
 #include "log/logger.hpp"
 #include "pledges/pledge_metrics.hpp"
+#include "pledges/pledge_reader.hpp"
 #include "pledges/pledge_store.hpp"
 #include "webhooks/stripe_event.hpp"
 #include "webhooks/webhook_metrics.hpp"
@@ -155,6 +157,20 @@ awaitable<event_processor::outcome> event_processor::process(const stream_entry&
     co_return outcome::done;
   }
   pledges::pledge_store store(redis_, prefix_, pledge_stats_.report, options_.renewal_notice);
+  // The address the reader paid with confirms or corrects the pledge's copy, before the event
+  // queues the messages that go to it.
+  if (options_.data_keys && !parsed.update.pledge_id.empty() &&
+      !parsed.update.reader_email.empty()) {
+    if (auto email = http::normalize_email(parsed.update.reader_email)) {
+      auto sealed = pledges::seal_email(*options_.data_keys, parsed.update.pledge_id, *email);
+      auto confirmed = co_await store.confirm_address(parsed.update.pledge_id, sealed);
+      if (!confirmed) {
+        log::warn("webhook event not applied; will retry",
+                  {{"stream_id", e.id}, {"type", type}, {"error", confirmed.error().message()}});
+        co_return outcome::failed;
+      }
+    }
+  }
   auto applied =
       co_await store.apply_provider_update(parsed.update, "stripe", options_.remember_for);
   if (!applied) {

@@ -21,6 +21,10 @@ struct pledge_metrics;
 struct provider_update_result;
 }  // namespace supportd::pledges
 
+namespace supportd::security {
+class data_keys;
+}
+
 namespace supportd::webhooks {
 
 struct webhook_metrics;
@@ -42,6 +46,8 @@ struct processor_options {
   std::size_t batch = 256;
   // How long before a yearly pledge renews its reader is told (--renewal-notice-days).
   std::chrono::days renewal_notice{14};
+  // Seal the address a reader paid with over the pledge's copy; null: addresses are not kept.
+  std::shared_ptr<const security::data_keys> data_keys{};
   // Called with each entry before it is applied: a seam for tests, which make it throw as a bug
   // would.
   std::function<void(const stream_entry&)> before_apply{};

@@ -126,6 +126,9 @@ parsed_event parse_stripe_event(std::string_view body) {
     u.payment.invoice = string_at(o, {"id"});
     u.payment.amount_minor = int_at(o, {"amount_total"});
     u.payment.at_ms = ms_at(event, {"created"});
+    if (settled) {
+      u.reader_email = string_at(o, {"customer_details", "email"});
+    }
     if (type == "checkout.session.completed" && settled) {
       u.input = pledge_event::checkout_completed;
       // One-time gifts are charged here; subscriptions count their charges on invoice.paid.

@@ -139,6 +139,7 @@ struct hash_keys {
 std::map<std::string, hash_keys> hash_keys_by_script() {
   return {
       {"apply_provider_update.lua", {{"KEYS[1]"}, {}}},
+      {"confirm_address.lua", {{"KEYS[1]"}, {}}},
       {"create_pledge.lua", {{"KEYS[1]"}, {"KEYS[4]"}}},
       {"queue_messages.lua", {{"pledge"}, {"items"}}},
       {"read_pledges.lua", {{"pledge"}, {}}},

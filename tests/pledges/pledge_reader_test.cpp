@@ -30,6 +30,15 @@ TEST(PledgeReader, TheAddressAndNameOpenForTheirPledgeOnly) {
   EXPECT_EQ(open_reader(other_keys, "pl_1", sealed.email, sealed.name), std::nullopt);
 }
 
+TEST(PledgeReader, ACorrectedAddressOpensWithTheName) {
+  auto sealed = seal_reader(keys, "pl_1", "reader@example.org", "Ada Reader");
+  auto corrected = seal_email(keys, "pl_1", "ada@example.org");
+  auto reader = open_reader(keys, "pl_1", corrected, sealed.name);
+  ASSERT_TRUE(reader);
+  EXPECT_EQ(reader->email, "ada@example.org");
+  EXPECT_EQ(reader->name, "Ada Reader");
+}
+
 TEST(PledgeReader, NoAddressNoReaderAndANameThatDoesNotOpenIsNone) {
   auto sealed = seal_reader(keys, "pl_1", "reader@example.org", "");
   EXPECT_EQ(sealed.name, "");

@@ -89,6 +89,15 @@ TEST(StripeEvent, PaymentsCarryWhatTheReadersMessagesSay) {
   EXPECT_EQ(completed.update.payment.invoice, "cs_1");
   EXPECT_EQ(completed.update.payment.amount_minor, 1500);
   EXPECT_EQ(completed.update.payment.at_ms, 1700000000000);
+  EXPECT_EQ(completed.update.reader_email, "");  // the event names none
+  auto with_address = parse_stripe_event(R"({"id":"evt_m6","type":"checkout.session.completed",
+    "data":{"object":{"id":"cs_2","mode":"payment","client_reference_id":"pl_b",
+    "payment_status":"paid","customer_details":{"email":"Reader@Example.org"}}}})");
+  EXPECT_EQ(with_address.update.reader_email, "Reader@Example.org");
+  auto unpaid = parse_stripe_event(R"({"id":"evt_m7","type":"checkout.session.completed",
+    "data":{"object":{"id":"cs_3","mode":"payment","client_reference_id":"pl_b",
+    "payment_status":"unpaid","customer_details":{"email":"reader@example.org"}}}})");
+  EXPECT_EQ(unpaid.update.reader_email, "");  // only a paid session confirms it
 
   auto first = parse_stripe_event(R"({"id":"evt_m2","type":"invoice.paid","created":1700000000,
     "data":{"object":{"id":"in_1","subscription":"sub_1","amount_paid":500,

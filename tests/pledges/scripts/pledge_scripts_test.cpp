@@ -587,6 +587,29 @@ TEST_F(PledgeScripts, ApplyProviderUpdate) {
       });
 }
 
+TEST_F(PledgeScripts, ConfirmAddress) {
+  check(scripts::confirm_address,
+        {
+            {.name = "the address the reader paid with replaces the form's",
+             .given = {{"HSET", pledge, "status", "active", "sealed_email", "k1:form"}},
+             .keys = {pledge},
+             .args = {"k1:paid"},
+             .reply = "1",
+             .after = {{pledge, "{sealed_email=k1:paid, status=active}"}}},
+            {.name = "an erased pledge keeps no address, and gets none back",
+             .given = {{"HSET", pledge, "status", "active"}},
+             .keys = {pledge},
+             .args = {"k1:paid"},
+             .reply = "0",
+             .after = {{pledge, "{status=active}"}}},
+            {.name = "no pledge, nothing written",
+             .keys = {pledge},
+             .args = {"k1:paid"},
+             .reply = "0",
+             .after = {}},
+        });
+}
+
 TEST_F(PledgeScripts, ReadStats) {
   check(
       scripts::read_stats,
