@@ -1,4 +1,4 @@
-// The one link between pledges and reminders, made here so that neither knows the other: a
+// A link between pledges and reminders, made here so that neither knows the other: a
 // pledge's first payment (seen by the webhook processor) cancels its reader's pending reminders
 // for the campaign.
 #pragma once

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "app/pledges_on_erasure.hpp"
 #include "app/reminders_on_payment.hpp"
 #include "core/clock.hpp"
 #include "core/jitter.hpp"
@@ -328,9 +329,9 @@ struct server::state final : ops::instance_status {
           *w.reminder_book, *w.redis, settings.redis_prefix,
           settings.reminder_signups_per_email_per_hour, *w.replication);
     }
-    w.reminders.emplace(reminders::reminder_context{settings, *w.gate, reminder_metrics,
-                                                    *w.reminder_store, w.reminder_book.get(),
-                                                    w.reminder_signup.get()});
+    w.reminders.emplace(reminders::reminder_context{
+        settings, *w.gate, reminder_metrics, *w.reminder_store, w.reminder_book.get(),
+        w.reminder_signup.get(), erase_from_pledges(*w.redis, settings.redis_prefix)});
     if (parts.deliver_reminders) {
       w.notify = std::make_unique<notify::webhook_sender>(
           w.io, *notify::endpoint::parse(settings.notify_url), settings.notify_keys,

@@ -30,6 +30,7 @@ const redis::script create_script{std::string(scripts::create_pledge)};
 const redis::script transition_script{std::string(scripts::transition_pledge)};
 const redis::script provider_update_script{std::string(scripts::apply_provider_update)};
 const redis::script confirm_address_script{std::string(scripts::confirm_address)};
+const redis::script erase_reader_script{std::string(scripts::erase_reader)};
 const redis::script stats_script{std::string(scripts::read_stats)};
 const redis::script read_pledges_script{std::string(scripts::read_pledges)};
 const redis::script replace_stats_script{std::string(scripts::replace_stats)};
@@ -247,8 +248,13 @@ awaitable<result<bool>> pledge_store::create(const pledge_record& p, std::string
     }
   }
   const auto stats = stats_keys();
-  std::string_view keys[] = {pledge_key,   events_key, index_key,     answer_key,
-                             stats.active, stats.mrr,  stats.version, tally.day_key};
+  const auto reader_key = key("reader", p.reminder_reader);
+  std::vector<std::string_view> keys = {pledge_key,   events_key, index_key,     answer_key,
+                                        stats.active, stats.mrr,  stats.version, tally.day_key};
+  // A pledge that keeps its reader's address is listed under the reader, for an erasure.
+  if (!p.sealed_email.empty() && !p.reminder_reader.empty()) {
+    keys.push_back(reader_key);
+  }
   auto created = co_await redis_.run_for_flag(create_script, keys, args);
   if (created && *created && report_ != nullptr) {
     report_->count(tally.counts);
@@ -610,11 +616,39 @@ awaitable<result<void>> pledge_store::forget_reminder_reader(std::string_view id
 }
 
 awaitable<result<bool>> pledge_store::confirm_address(std::string_view id,
-                                                      std::string_view sealed_email) {
+                                                      std::string_view sealed_email,
+                                                      std::string_view reader_hash) {
   auto pledge_key = key("pledge", id);
-  const std::string_view keys[] = {pledge_key};
-  const std::string_view args[] = {sealed_email};
+  auto reader_key = key("reader", reader_hash);
+  const std::string_view keys[] = {pledge_key, reader_key};
+  const std::string_view args[] = {sealed_email, id};
   co_return co_await redis_.run_for_flag(confirm_address_script, keys, args);
+}
+
+awaitable<result<std::int64_t>> pledge_store::erase_reader(std::string_view reader_hash) {
+  const auto index = key("reader", reader_hash);
+  const std::string_view list[] = {"SMEMBERS", index};
+  auto members = co_await redis_.command(list);
+  if (!members) {
+    co_return members.error();
+  }
+  auto ids = redis::as_string_array(*members);
+  if (!ids) {
+    co_return ids.error();
+  }
+  std::vector<std::string> pledge_keys;
+  pledge_keys.reserve(ids->size());
+  for (const auto& id : *ids) {
+    pledge_keys.push_back(key("pledge", id));
+  }
+  std::vector<std::string_view> keys = {index};
+  keys.insert(keys.end(), pledge_keys.begin(), pledge_keys.end());
+  const std::span<const std::string_view> no_args;
+  auto erased = co_await redis_.run(erase_reader_script, keys, no_args);
+  if (!erased) {
+    co_return erased.error();
+  }
+  co_return redis::as_integer(*erased);
 }
 
 awaitable<result<recurring_stats>> pledge_store::stats() {

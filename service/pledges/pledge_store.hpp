@@ -6,6 +6,8 @@
 //                                 leaves `pending`, `reminder_reader` holds the reader's keyed
 //                                 hash, to cancel their reminders for the campaign once it is paid)
 //   <prefix>pledge:<id>:events    list: protobuf supportd.v1.PledgeEvent, oldest first
+//   <prefix>reader:<reader hash>  set: the pledges that keep this reader's sealed address, for
+//                                 an erasure (security/reader_hash.hpp)
 //   <prefix>checkout:<session>    the pledge id of a Checkout Session, for webhooks
 //   <prefix>payment:<ch_|pi_…>    the pledge id of a charge or PaymentIntent (kept 400 days)
 //   <prefix>seen:<event id>       a provider event's dedupe mark (apply_provider_update)
@@ -179,9 +181,16 @@ class pledge_store {
       const std::vector<std::string>& event_ids);
 
   // Replaces the reader's sealed address (pledge_reader.hpp) with `sealed_email`, the address
-  // they paid with, unless the pledge keeps none (erased first): false then.
+  // they paid with, and lists the pledge under that address's `reader_hash` too (an erasure
+  // by either address finds it), unless the pledge keeps none (erased first): false then.
   awaitable<boost::system::result<bool>> confirm_address(std::string_view id,
-                                                         std::string_view sealed_email);
+                                                         std::string_view sealed_email,
+                                                         std::string_view reader_hash);
+
+  // Removes the address and name of the reader with this keyed hash (security/reader_hash.hpp)
+  // from every pledge of theirs, leaving the accounting; answers how many held them. Safe to
+  // repeat.
+  awaitable<boost::system::result<std::int64_t>> erase_reader(std::string_view reader_hash);
 
   // Drops the pledge's reminder_reader (its reminders were cancelled, or it will never be paid).
   awaitable<boost::system::result<void>> forget_reminder_reader(std::string_view id);

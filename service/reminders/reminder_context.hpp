@@ -2,6 +2,13 @@
 // worker's Redis connection.
 #pragma once
 
+#include <boost/system/result.hpp>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+
+#include "core/net.hpp"
+
 namespace supportd::config {
 struct settings;
 }
@@ -26,6 +33,11 @@ struct reminder_context {
   // --data-key-file: addresses could be neither sealed nor opened).
   reminder_book* book;
   reminder_signup* signup;
+  // The reader's erasure from their pledges too (app/ wires it to pledges/pledge_store.hpp's
+  // erase_reader; reminders know nothing of pledges): given the reader's keyed hash, how many
+  // pledges held their address. Empty: nothing else to erase.
+  std::function<awaitable<boost::system::result<std::int64_t>>(std::string_view reader_hash)>
+      erase_from_pledges = {};
 };
 
 }  // namespace supportd::reminders

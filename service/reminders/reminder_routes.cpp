@@ -25,6 +25,7 @@
 #include "reminders/reminder_store.hpp"
 #include "reminders/schedule.hpp"
 #include "security/data_keys.hpp"
+#include "security/reader_hash.hpp"
 #include "security/secrets.hpp"
 
 namespace supportd::reminders {
@@ -328,13 +329,24 @@ awaitable<http::response> erase_reader(const http::request& req, reminder_contex
   if (!report) {
     co_return http::store_unavailable_response();
   }
+  std::int64_t pledges_erased = 0;
+  if (ctx.erase_from_pledges) {
+    auto erased = co_await ctx.erase_from_pledges(security::reader_hash(ctx.book->keys(), *email));
+    if (!erased) {
+      co_return http::store_unavailable_response();
+    }
+    pledges_erased = *erased;
+  }
   ctx.stats.erasures.inc();
-  log::info("admin erased a reader", {{"reminders_removed", report->reminders_removed}});
+  log::info("admin erased a reader",
+            {{"reminders_removed", report->reminders_removed}, {"pledges_erased", pledges_erased}});
   boost::json::object out{
       {"reminders_removed", report->reminders_removed},
+      {"pledges_erased", pledges_erased},
       {"pledges",
-       "Pledges never store the reader's email address or name; the payment provider holds "
-       "them, so erase the customer there too."},
+       "Pledges keep the reader's address and name only sealed, for their messages; those are "
+       "erased, the accounting stays. The payment provider holds them too, so erase the "
+       "customer there."},
   };
   co_return http::response::json(200, boost::json::serialize(out));
 }

@@ -15,6 +15,7 @@
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_reader.hpp"
 #include "pledges/pledge_store.hpp"
+#include "security/reader_hash.hpp"
 #include "webhooks/stripe_event.hpp"
 #include "webhooks/webhook_metrics.hpp"
 
@@ -163,7 +164,8 @@ awaitable<event_processor::outcome> event_processor::process(const stream_entry&
       !parsed.update.reader_email.empty()) {
     if (auto email = http::normalize_email(parsed.update.reader_email)) {
       auto sealed = pledges::seal_email(*options_.data_keys, parsed.update.pledge_id, *email);
-      auto confirmed = co_await store.confirm_address(parsed.update.pledge_id, sealed);
+      auto reader = security::reader_hash(*options_.data_keys, *email);
+      auto confirmed = co_await store.confirm_address(parsed.update.pledge_id, sealed, reader);
       if (!confirmed) {
         log::warn("webhook event not applied; will retry",
                   {{"stream_id", e.id}, {"type", type}, {"error", confirmed.error().message()}});

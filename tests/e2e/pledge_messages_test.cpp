@@ -27,6 +27,7 @@ class PledgeMessages : public ::testing::Test {
     std::ofstream(dir.path() / "stripe-secret") << "sk_test_supportd\n";
     std::ofstream(dir.path() / "link-secret") << "0123456789abcdef0123456789abcdef-links\n";
     std::ofstream(dir.path() / "webhook-secret") << "whsec_e2e\n";
+    std::ofstream(dir.path() / "admin-token") << "admin-token-for-the-messages\n";
     std::ofstream(dir.path() / "data-keys") << "k1:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=\n";
     std::ofstream(dir.path() / "notify-secret")
         << "whsec_a2tra2tra2tra2tra2tra2tra2tra2tra2tra2tra2s=\n";
@@ -39,6 +40,7 @@ class PledgeMessages : public ::testing::Test {
         "--stripe-ca-file=" + (dir.path() / "stripe-cert.pem").string(),
         "--link-secret-file=" + (dir.path() / "link-secret").string(),
         "--data-key-file=" + (dir.path() / "data-keys").string(),
+        "--admin-token-file=" + (dir.path() / "admin-token").string(),
         "--notify-url=" + email.url(),
         "--notify-secret-file=" + (dir.path() / "notify-secret").string(),
         "--reminder-poll=100ms",
@@ -191,6 +193,37 @@ TEST_F(PledgeMessages, AReaderWhoCancelsIsToldOnceAndAPledgeNeverPaidEndsSilentl
   EXPECT_EQ(data.at("canceled_by"), "reader");
   std::this_thread::sleep_for(1s);
   EXPECT_EQ(email.deliveries(), 2u);
+}
+
+TEST_F(PledgeMessages, AnErasedReaderGetsNothingMoreAndNoSealedAddressIsLeft) {
+  auto giving = pledge("reader@example.org");
+  shell_output("curl -sk -o /dev/null -X POST '" + giving.checkout + "'");
+  ASSERT_EQ(message(1).first, "pledge.thank_you");
+
+  auto erased = post("/admin/erasure", R"({"email":" Reader@Example.org "})",
+                     "Authorization: Bearer admin-token-for-the-messages\r\n");
+  ASSERT_EQ(status(erased), 200) << (erased ? erased->body : "");
+  EXPECT_EQ(json::parse(erased->body).at("pledges_erased"), 1);
+  const auto pledge_key = "supportd:pledge:" + giving.id;
+  auto redis_cli = [&](const std::string& args) {
+    return shell_output("redis-cli -p " + std::to_string(redis.port()) + " " + args);
+  };
+  EXPECT_EQ(redis_cli("HEXISTS " + pledge_key + " sealed_email"), "0\n");
+  EXPECT_EQ(redis_cli("HEXISTS " + pledge_key + " sealed_name"), "0\n");
+  EXPECT_EQ(redis_cli("HGET " + pledge_key + " total_given_minor"), "500\n");  // accounting stays
+
+  // A renewal fails: the pledge follows, the reader hears nothing.
+  auto session = json::parse(stripe_api(
+      "GET", "/v1/checkout/sessions/" + giving.checkout.substr(giving.checkout.rfind('/') + 1)));
+  stripe_api("POST", "/__control/events",
+             R"({"type":"invoice.payment_failed","subscription":")" +
+                 std::string(session.at("subscription").as_string()) + R"("})");
+  for (int i = 0; i < 100 && redis_cli("HGET " + pledge_key + " status") != "past_due\n"; ++i) {
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_EQ(redis_cli("HGET " + pledge_key + " status"), "past_due\n");
+  std::this_thread::sleep_for(1s);
+  EXPECT_EQ(email.deliveries(), 1u);
 }
 
 }  // namespace

@@ -141,6 +141,7 @@ std::map<std::string, hash_keys> hash_keys_by_script() {
       {"apply_provider_update.lua", {{"KEYS[1]"}, {}}},
       {"confirm_address.lua", {{"KEYS[1]"}, {}}},
       {"create_pledge.lua", {{"KEYS[1]"}, {"KEYS[4]"}}},
+      {"erase_reader.lua", {{"KEYS[j]"}, {}}},
       {"queue_messages.lua", {{"pledge"}, {"items"}}},
       {"read_pledges.lua", {{"pledge"}, {}}},
       {"read_stats.lua", {{}, {"KEYS[1]", "KEYS[2]"}}},

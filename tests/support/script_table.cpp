@@ -151,6 +151,13 @@ std::string script_test::contents(const std::string& key) {
       items.push_back(e.text);
     }
     out = joined(items, "[", "]");
+  } else if (type == "set") {
+    std::vector<std::string> members;
+    for (const auto& e : command({"SMEMBERS", key}).elements) {
+      members.push_back(e.text);
+    }
+    std::sort(members.begin(), members.end());
+    out = joined(members, "(", ")");
   } else if (type == "stream") {
     std::vector<std::string> entries;
     for (const auto& e : command({"XRANGE", key, "-", "+"}).elements) {

@@ -591,11 +591,14 @@ TEST_F(PledgeScripts, ConfirmAddress) {
   check(scripts::confirm_address,
         {
             {.name = "the address the reader paid with replaces the form's",
-             .given = {{"HSET", pledge, "status", "active", "sealed_email", "k1:form"}},
-             .keys = {pledge},
-             .args = {"k1:paid"},
+             .given = {{"HSET", pledge, "status", "active", "sealed_email", "k1:form"},
+                       {"SADD", "reader:form", "pl_1"}},
+             .keys = {pledge, "reader:paid"},
+             .args = {"k1:paid", "pl_1"},
              .reply = "1",
-             .after = {{pledge, "{sealed_email=k1:paid, status=active}"}}},
+             .after = {{pledge, "{sealed_email=k1:paid, status=active}"},
+                       {"reader:form", "(pl_1)"},
+                       {"reader:paid", "(pl_1)"}}},
             {.name = "an erased pledge keeps no address, and gets none back",
              .given = {{"HSET", pledge, "status", "active"}},
              .keys = {pledge},
@@ -607,6 +610,26 @@ TEST_F(PledgeScripts, ConfirmAddress) {
              .args = {"k1:paid"},
              .reply = "0",
              .after = {}},
+        });
+}
+
+TEST_F(PledgeScripts, EraseReader) {
+  check(scripts::erase_reader,
+        {
+            {.name = "the reader's address and name leave their pledges; the accounting stays",
+             .given = {{"HSET", "pledge:pl_1", "status", "active", "amount_minor", "500",
+                        "sealed_email", "k1:a", "sealed_name", "k1:n"},
+                       {"HSET", "pledge:pl_2", "status", "paid", "sealed_email", "k1:b"},
+                       {"SADD", "reader:r1", "pl_1", "pl_2"}},
+             .keys = {"reader:r1", "pledge:pl_1", "pledge:pl_2"},
+             .reply = "2",
+             .after = {{"pledge:pl_1", "{amount_minor=500, status=active}"},
+                       {"pledge:pl_2", "{status=paid}"}}},
+            {.name = "again: nothing left to erase",
+             .given = {{"HSET", "pledge:pl_1", "status", "active"}},
+             .keys = {"reader:r1", "pledge:pl_1"},
+             .reply = "0",
+             .after = {{"pledge:pl_1", "{status=active}"}}},
         });
 }
 
