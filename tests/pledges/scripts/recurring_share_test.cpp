@@ -149,8 +149,9 @@ TEST_F(RecurringShare, TheHashesTheScriptsKeepAreTheSumsARebuildMakes) {
   for (const auto& p : pledges) {
     auto next = p.state == pledge_state::pending ? pledge_state::active : pledge_state::canceled;
     transitions.push_back(
-        {{p.key, p.key + ":events", active, mrr, version, "report:x"},
-         {std::string(to_string(p.state)), std::string(to_string(next)), "ev", "1", "0", "0"}});
+        {{p.key, p.key + ":events", active, mrr, version, "report:x", "msg:due", "msg:items"},
+         {std::string(to_string(p.state)), std::string(to_string(next)), "ev", "1", "0", "0",
+          "0"}});
     moved.add(p.currency, next, p.every, p.amount);
   }
   for (const auto& r : run_all(scripts::transition_pledge, transitions)) {
