@@ -46,9 +46,9 @@ class script_test : public ::testing::Test {
   std::vector<redis::reply> run_all(std::string_view script, const std::vector<call>& calls);
 
   // A key's contents as text, by its type: a string as is, a hash {field=value, …} by field, a
-  // sorted set {member:score, …} by score, a set (a, …) by member, a list [a, …], a stream [{field=value, …}, …] in
-  // order (entry ids aside: they hold the time of the XADD). A key that expires ends in
-  // ` ttl=<seconds, rounded up>s`. A missing key is `none`.
+  // sorted set {member:score, …} by score, a set (a, …) by member, a list [a, …], a stream
+  // [{field=value, …}, …] in order (entry ids aside: they hold the time of the XADD). A key that
+  // expires ends in ` ttl=<seconds, rounded up>s`. A missing key is `none`.
   std::string contents(const std::string& key);
   // Every key there is, with its contents.
   std::map<std::string, std::string> everything();
