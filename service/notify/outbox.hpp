@@ -24,7 +24,7 @@
 // Why not the reminders' own due set: a reminder is a record that moves through states (its
 // occurrences, unsubscribes, send claims) under compare-and-set on its bytes; a message is
 // queued once and sent once. Two small sets keep each simple, and the delivery parts they share
-// (webhook_sender, the retry schedule, the dead letters' replay) are one code.
+// (event_sender and its webhook_sender, notify/retry_schedule.hpp) are one code.
 #pragma once
 
 #include <string>
