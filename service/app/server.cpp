@@ -187,6 +187,8 @@ std::vector<http::route> ops_routes(const Bind& bind) {
       {"POST", "/admin/reminders/reseal", bind(&reminders::reseal_reminders, &worker::reminders)},
       {"POST", "/admin/reminders/dead-letters/{id}/replay",
        bind(&reminders::replay_dead_reminder, &worker::reminders)},
+      {"POST", "/admin/messages/dead-letters/{id}/replay",
+       bind(&pledges::replay_dead_message, &worker::pledges)},
       {"GET", "/admin/summary", bind(&ops::admin_summary, &worker::ops)},
       {"GET", "/admin/report", bind(&reports::admin_report, &worker::report)},
       {"POST", "/admin/reconcile", bind(&ops::admin_reconcile, &worker::ops)},

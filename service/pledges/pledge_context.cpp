@@ -15,6 +15,7 @@ pledge_context::pledge_context(const config::settings& settings, redis::connecti
       limits(limits),
       links(settings.link_secret, settings.public_url),
       store(redis, settings.redis_prefix, stats.report),
+      outbox(redis, settings.redis_prefix),
       answers(store, replication),
       cancellation(store, provider, stats) {
   if (provider != nullptr) {

@@ -5,6 +5,7 @@
 
 #include <optional>
 
+#include "notify/outbox_store.hpp"
 #include "pledges/cancel_links.hpp"
 #include "pledges/idempotent_answers.hpp"
 #include "pledges/pledge_cancellation.hpp"
@@ -47,6 +48,8 @@ struct pledge_context {
   const pledge_limits& limits;
   cancel_links links;
   pledge_store store;
+  // The reader's messages' queue, for an admin's replay of a dead one.
+  notify::outbox_store outbox;
   idempotent_answers answers;
   // Starts pledges; nullopt when no provider is configured.
   std::optional<pledge_checkout> checkout;

@@ -15,7 +15,9 @@
 #include "http/html_page.hpp"
 #include "http/problem.hpp"
 #include "limits/public_gate.hpp"
+#include "log/logger.hpp"
 #include "pledges/pledge_context.hpp"
+#include "pledges/pledge_messenger.hpp"
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_request.hpp"
 #include "security/secrets.hpp"
@@ -363,6 +365,27 @@ awaitable<http::response> cancel_page(const http::request& req, pledge_context& 
   body += token;  // base64url and digits only: safe in an attribute
   body += "\"><button type=\"submit\">Cancel my support</button></form>";
   co_return http::html_page(200, "Cancel your support", body);
+}
+
+awaitable<http::response> replay_dead_message(const http::request& req, pledge_context& ctx) {
+  if (auto refusal = http::refuse_unless_admin(req, ctx.settings)) {
+    co_return *refusal;
+  }
+  const auto id = req.path_param("id");
+  // Only a pledge message's id names one: anything else is unknown, without asking Redis.
+  if (pledge_of(id).empty()) {
+    co_return http::make_problem_response(http::not_found());
+  }
+  auto replayed = co_await ctx.outbox.replay(id, core::now_unix_ms());
+  if (!replayed) {
+    co_return http::store_unavailable_response();
+  }
+  if (!*replayed) {
+    co_return http::make_problem_response(http::not_found());
+  }
+  log::info("admin replayed a dead pledge message", {{"message", id}});
+  co_return http::response::json(
+      202, boost::json::serialize(boost::json::object{{"id", id}, {"status", "queued"}}));
 }
 
 }  // namespace supportd::pledges

@@ -226,5 +226,32 @@ TEST_F(PledgeMessages, AnErasedReaderGetsNothingMoreAndNoSealedAddressIsLeft) {
   EXPECT_EQ(email.deliveries(), 1u);
 }
 
+TEST_F(PledgeMessages, AMessageTheEmailServiceRefusedIsReplayedByAnAdmin) {
+  email.answer_with(410);
+  auto giving = pledge("reader@example.org");
+  shell_output("curl -sk -o /dev/null -X POST '" + giving.checkout + "'");
+  ASSERT_EQ(message(1).first, "pledge.thank_you");
+  const auto id = "pm_" + giving.id + "_thank_you_1";
+  std::string dead;
+  for (int i = 0; i < 100 && dead.find(id) == std::string::npos; ++i) {
+    std::this_thread::sleep_for(50ms);
+    dead = shell_output("redis-cli -p " + std::to_string(redis.port()) +
+                        " ZRANGE supportd:msg:dead 0 -1");
+  }
+  ASSERT_NE(dead.find(id), std::string::npos) << dead;  // 410: dead at once, not retried
+
+  email.answer_with(204);
+  const std::string admin = "Authorization: Bearer admin-token-for-the-messages\r\n";
+  auto unknown = post("/admin/messages/dead-letters/rem_x_1/replay", "", admin);
+  EXPECT_EQ(status(unknown), 404);
+  auto replayed = post("/admin/messages/dead-letters/" + id + "/replay", "", admin);
+  ASSERT_EQ(status(replayed), 202) << (replayed ? replayed->body : "");
+  auto [type, data] = message(2);
+  EXPECT_EQ(type, "pledge.thank_you");
+  EXPECT_EQ(data.at("pledge_id"), giving.id.c_str());
+  auto again = post("/admin/messages/dead-letters/" + id + "/replay", "", admin);
+  EXPECT_EQ(status(again), 404);  // delivered: no dead letter any more
+}
+
 }  // namespace
 }  // namespace supportd::test
