@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cctype>
 
@@ -150,6 +151,14 @@ std::string_view refusal_of(checkout_outcome::kind what) {
   return {};
 }
 
+// The pledge a first answer (201) created: the `id` of its body; empty if it has none.
+std::string created_pledge_id(std::string_view body) {
+  boost::system::error_code ec;
+  auto parsed = boost::json::parse(body, ec);
+  const auto* id = !ec && parsed.is_object() ? parsed.as_object().if_contains("id") : nullptr;
+  return id != nullptr && id->is_string() ? std::string(id->as_string()) : std::string{};
+}
+
 // A checkout outcome as the client hears it. A plain form post goes on to the checkout (303);
 // a script gets the pledge as JSON.
 http::response checkout_response(checkout_outcome outcome, bool form) {
@@ -170,8 +179,12 @@ http::response checkout_response(checkout_outcome outcome, bool form) {
       if (!outcome.body) {
         return http::make_problem_response(http::internal_error());
       }
+      const auto created = outcome.status == 201 ? created_pledge_id(*outcome.body) : "";
       auto r = http::response::json(outcome.status, std::move(*outcome.body));
       r.with_header("Idempotent-Replayed", "true");
+      if (!created.empty()) {
+        r.with_header("Location", "/v1/pledges/" + created);  // as the first answer had it
+      }
       return r;
     }
     case kind::conflict:

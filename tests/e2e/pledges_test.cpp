@@ -254,6 +254,9 @@ TEST_F(Pledges, IdempotencyKeyReplaysOrConflicts) {
   ASSERT_EQ(status(again), 201);
   EXPECT_EQ(first->body, again->body);
   EXPECT_EQ(again->header("idempotent-replayed"), "true");
+  EXPECT_EQ(again->header("location"), first->header("location"));
+  EXPECT_EQ(first->header("location"),
+            "/v1/pledges/" + std::string(json::parse(first->body).at("id").as_string()));
   // Redis holds neither the key nor the manage token it would hand back.
   const std::string token(json::parse(first->body).at("manage_token").as_string());
   for (const auto& key : redis.cli({"--scan"})) {
