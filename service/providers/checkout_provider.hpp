@@ -1,5 +1,6 @@
-// What pledges need from a payment provider: a hosted checkout for a pledge, and an end to a
-// recurring one. Stripe implements it (stripe/); tests can stand in for it.
+// What pledges need from a payment provider: a hosted checkout for a pledge, and the changes a
+// reader makes to a recurring one (card, amount, pause, end). Stripe implements it (stripe/);
+// tests can stand in for it.
 #pragma once
 
 #include <boost/system/result.hpp>
@@ -33,6 +34,18 @@ struct checkout_session {
   std::string url;  // where the reader's browser goes to pay
 };
 
+// A recurring pledge's new amount, charged from its next renewal on, without proration.
+struct amount_change {
+  std::string subscription_id;
+  std::string pledge_id;  // the subscription's pledge (for the provider's records)
+  std::int64_t amount_minor = 0;
+  common::currency money{};
+  common::interval every = common::interval::monthly;
+  // Makes a retry of the same change (after a timeout) a no-op at the provider.
+  std::string idempotency_key;
+  std::string traceparent;  // as in checkout_request
+};
+
 struct provider_error {
   enum class kind {
     unavailable,  // network, timeouts, 5xx, rate limits, circuit open: try again later (503)
@@ -62,6 +75,21 @@ class checkout_provider {
   // finished meanwhile, ends the subscription it started instead, and returns that id.
   virtual awaitable<provider_result<std::string>> abandon_checkout(std::string session_id,
                                                                    std::string traceparent) = 0;
+
+  // A page at the provider where the customer updates their card (Stripe's Billing Portal);
+  // its link back leads to `return_url`. Returns the page's URL, valid for a few minutes.
+  virtual awaitable<provider_result<std::string>> open_payment_method_page(
+      std::string customer_id, std::string return_url, std::string traceparent) = 0;
+
+  // Charges `c.amount_minor` from the subscription's next renewal on; the current period stays
+  // as paid (no proration). Asking again for the amount it already has succeeds.
+  virtual awaitable<provider_result<void>> change_amount(const amount_change& c) = 0;
+
+  // Skips the renewals due before `resumes_at_unix` (their invoices are voided, nothing is
+  // charged); collection resumes by itself then. 0 resumes now. Idempotent.
+  virtual awaitable<provider_result<void>> pause_collection(std::string subscription_id,
+                                                            std::int64_t resumes_at_unix,
+                                                            std::string traceparent) = 0;
 };
 
 }  // namespace supportd::providers

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "core/pause.hpp"
@@ -49,15 +50,48 @@ class fake_checkout_provider final : public providers::checkout_provider {
     co_return std::string();
   }
 
+  awaitable<providers::provider_result<std::string>> open_payment_method_page(
+      std::string customer_id, std::string return_url, std::string traceparent) override {
+    payment_method_pages.push_back({customer_id, std::move(return_url)});
+    traceparents.push_back(std::move(traceparent));
+    if (failing) {
+      co_return providers::provider_error{*failing, "told to fail"};
+    }
+    co_return "https://billing.test/p/session/" + customer_id;
+  }
+
+  awaitable<providers::provider_result<void>> change_amount(
+      const providers::amount_change& c) override {
+    amount_changes.push_back(c);
+    if (failing) {
+      co_return providers::provider_error{*failing, "told to fail"};
+    }
+    co_return providers::provider_result<void>();
+  }
+
+  awaitable<providers::provider_result<void>> pause_collection(std::string subscription_id,
+                                                               std::int64_t resumes_at_unix,
+                                                               std::string traceparent) override {
+    pauses.push_back({subscription_id, resumes_at_unix});
+    traceparents.push_back(std::move(traceparent));
+    if (failing) {
+      co_return providers::provider_error{*failing, "told to fail"};
+    }
+    co_return providers::provider_result<void>();
+  }
+
   // Every call fails with this while it is set.
   std::optional<error_kind> failing;
   // How long create_checkout takes.
   std::chrono::milliseconds delay{0};
 
   std::vector<providers::checkout_request> checkouts;
-  std::vector<std::string> canceled;      // subscription ids
-  std::vector<std::string> abandoned;     // checkout session ids
-  std::vector<std::string> traceparents;  // of cancel_subscription and abandon_checkout
+  std::vector<std::string> canceled;                                      // subscription ids
+  std::vector<std::string> abandoned;                                     // checkout session ids
+  std::vector<std::pair<std::string, std::string>> payment_method_pages;  // customer, return URL
+  std::vector<providers::amount_change> amount_changes;
+  std::vector<std::pair<std::string, std::int64_t>> pauses;  // subscription, resumes at (0: now)
+  std::vector<std::string> traceparents;                     // of every call but create_checkout
 };
 
 }  // namespace supportd::test

@@ -179,6 +179,23 @@ awaitable<providers::provider_result<std::string>> stripe_client::abandon_checko
   co_return id;
 }
 
+// TODO(issue 16): Stripe's Billing Portal, subscription item update and pause_collection.
+awaitable<providers::provider_result<std::string>> stripe_client::open_payment_method_page(
+    std::string, std::string, std::string) {
+  co_return provider_error{provider_error::kind::rejected, "not built yet"};
+}
+
+awaitable<providers::provider_result<void>> stripe_client::change_amount(
+    const providers::amount_change&) {
+  co_return provider_error{provider_error::kind::rejected, "not built yet"};
+}
+
+awaitable<providers::provider_result<void>> stripe_client::pause_collection(std::string,
+                                                                            std::int64_t,
+                                                                            std::string) {
+  co_return provider_error{provider_error::kind::rejected, "not built yet"};
+}
+
 awaitable<providers::provider_result<providers::event_page>> stripe_client::list_events(
     const providers::event_page_request& request) {
   // A named request, moved in: g++ 12 destroys a temporary built inside the co_await twice.

@@ -43,6 +43,13 @@ class stripe_client final : public providers::checkout_provider, public provider
                                                                   std::string traceparent) override;
   awaitable<providers::provider_result<std::string>> abandon_checkout(
       std::string session_id, std::string traceparent) override;
+  awaitable<providers::provider_result<std::string>> open_payment_method_page(
+      std::string customer_id, std::string return_url, std::string traceparent) override;
+  awaitable<providers::provider_result<void>> change_amount(
+      const providers::amount_change& c) override;
+  awaitable<providers::provider_result<void>> pause_collection(std::string subscription_id,
+                                                               std::int64_t resumes_at_unix,
+                                                               std::string traceparent) override;
 
   awaitable<providers::provider_result<providers::event_page>> list_events(
       const providers::event_page_request& request) override;
