@@ -14,6 +14,7 @@ pledge_context::pledge_context(const config::settings& settings, redis::connecti
       stats(stats),
       limits(limits),
       links(settings.link_secret, settings.public_url),
+      reader_links(settings.link_secret, settings.public_url, settings.give_url),
       store(redis, settings.redis_prefix, stats.report),
       outbox(redis, settings.redis_prefix),
       answers(store, replication),

@@ -10,6 +10,7 @@
 #include "pledges/idempotent_answers.hpp"
 #include "pledges/pledge_cancellation.hpp"
 #include "pledges/pledge_checkout.hpp"
+#include "pledges/pledge_links.hpp"
 #include "pledges/pledge_store.hpp"
 
 namespace supportd::config {
@@ -47,6 +48,8 @@ struct pledge_context {
   // --pledge-limits, read at start.
   const pledge_limits& limits;
   cancel_links links;
+  // The manage, card-update and restart links of the reader's messages, and their checks.
+  pledge_links reader_links;
   pledge_store store;
   // The reader's messages' queue, for an admin's replay of a dead one.
   notify::outbox_store outbox;
