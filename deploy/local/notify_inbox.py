@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""A local stand-in for the news site's email service: receives supportd's reminder deliveries.
+"""A local stand-in for the news site's email service: receives supportd's reminder deliveries
+and the reader's pledge messages.
 
     deploy/local/notify_inbox.py --listen 127.0.0.1:8091 --secret-file var/dev/notify-secret
     deploy/local/notify_inbox.py ... --answer 410     # play a receiver that disabled supportd
@@ -8,8 +9,8 @@ Each POST is checked as a Standard Webhook (https://www.standardwebhooks.com/): 
 `webhook-timestamp` (within 5 minutes of now) and `webhook-signature`, a space-separated list of
 `v1,<base64 HMAC-SHA256>` over `<id>.<timestamp>.<body>`, keyed with the base64-decoded part of a
 `whsec_...` secret. The secret file holds one secret per line (several while rotating: any one
-matching is enough). A good delivery prints one line (the reminder, the address, the unsubscribe
-link) and gets 204 (or the status given with --answer); a redelivery of a webhook-id already seen is printed as such and gets 204
+matching is enough). A good delivery prints one line (a reminder with its address and unsubscribe
+link; a pledge message with its pledge, amount and links) and gets 204 (or the status given with --answer); a redelivery of a webhook-id already seen is printed as such and gets 204
 too (a receiver must be idempotent); a bad signature or a malformed request gets 400.
 
 Python 3 standard library only. Sends no email: this is where a real email service would.
@@ -110,8 +111,8 @@ class Inbox(BaseHTTPRequestHandler):
             event = json.loads(body)
             data = event["data"]
         except (ValueError, KeyError, TypeError):
-            self.say(f"refused {msg_id}: the body is not a reminder event")
-            return self.answer(400, "not a reminder event")
+            self.say(f"refused {msg_id}: the body is not an event")
+            return self.answer(400, "not an event")
         if self.status != 204:
             self.say(f"answered {self.status} to {msg_id} (--answer)")
             return self.answer(self.status)
@@ -121,13 +122,29 @@ class Inbox(BaseHTTPRequestHandler):
         if duplicate:
             self.say(f"duplicate {msg_id} (already handled; not sent again)")
             return self.answer(204)
-        self.say(f"{event.get('type')} reminder={data.get('reminder_id')} "
-                 f"email={data.get('email')} due_at={data.get('due_at')} "
-                 f"give={data.get('give_url')} unsubscribe={data.get('unsubscribe_url')}")
+        self.say(describe(event.get("type"), data))
         return self.answer(204)
 
     def log_message(self, format, *args):  # the one line per delivery is enough
         pass
+
+
+# Each message's type-specific fields worth seeing, in order (proto/events/ describes them all).
+PLEDGE_FIELDS = ("charged_minor", "charged_at", "attempt_count", "next_retry_at", "renews_at",
+                 "canceled_by", "update_payment_url", "restart_url", "manage_url")
+
+
+def describe(kind, data):
+    """The one line a delivery prints: what a real email service would send, to whom."""
+    if not isinstance(kind, str) or not kind.startswith("pledge."):
+        return (f"{kind} reminder={data.get('reminder_id')} email={data.get('email')} "
+                f"due_at={data.get('due_at')} give={data.get('give_url')} "
+                f"unsubscribe={data.get('unsubscribe_url')}")
+    words = [kind, f"pledge={data.get('pledge_id')}", f"email={data.get('email')}",
+             f"amount_minor={data.get('amount_minor')} {data.get('currency')}",
+             f"interval={data.get('interval')}"]
+    words += [f"{name}={data[name]}" for name in PLEDGE_FIELDS if data.get(name) is not None]
+    return " ".join(words)
 
 
 def main():
