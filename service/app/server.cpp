@@ -187,6 +187,7 @@ std::vector<http::route> ops_routes(const Bind& bind) {
       {"POST", "/admin/reminders/reseal", bind(&reminders::reseal_reminders, &worker::reminders)},
       {"POST", "/admin/reminders/dead-letters/{id}/replay",
        bind(&reminders::replay_dead_reminder, &worker::reminders)},
+      {"GET", "/admin/messages/dead-letters", bind(&pledges::list_dead_messages, &worker::pledges)},
       {"POST", "/admin/messages/dead-letters/{id}/replay",
        bind(&pledges::replay_dead_message, &worker::pledges)},
       {"GET", "/admin/summary", bind(&ops::admin_summary, &worker::ops)},
@@ -243,6 +244,7 @@ struct server::state final : ops::instance_status {
   providers::stripe::client_settings stripe_settings;
   webhooks::webhook_metrics webhook_metrics = webhooks::webhook_metrics::create(registry);
   reminders::reminder_metrics reminder_metrics = reminders::reminder_metrics::create(registry);
+  notify::outbox_metrics message_metrics = notify::outbox_metrics::create(registry);
   reconcile::reconcile_metrics reconcile_metrics = reconcile::reconcile_metrics::create(registry);
   // Made once the campaigns are read (server's constructor).
   std::optional<reports::report_metrics> report_metrics;
@@ -361,8 +363,10 @@ struct server::state final : ops::instance_status {
           *w.message_pledges, *settings.data_keys, *message_links);
       w.outbox_sender = std::make_unique<notify::outbox_sender>(
           *w.outbox, *w.messenger, *w.notify,
-          notify::outbox_options{
-              .lease = settings.reminder_lease, .idle_poll = settings.reminder_poll, .now_ms = {}});
+          notify::outbox_options{.lease = settings.reminder_lease,
+                                 .idle_poll = settings.reminder_poll,
+                                 .now_ms = {},
+                                 .metrics = &message_metrics});
     }
   }
 

@@ -42,6 +42,7 @@ awaitable<void> outbox_sender::run(const std::atomic<bool>& stop) {
 
 awaitable<std::optional<std::size_t>> outbox_sender::round() {
   const auto now = options_.now_ms();
+  co_await refresh_gauges(now);
   auto batch = co_await store_.claim(now, now + options_.lease.count(), options_.batch);
   if (!batch) {
     co_return std::nullopt;
@@ -96,6 +97,7 @@ awaitable<void> outbox_sender::deliver_one(const claimed_message& m, message_out
       // Nothing to send any more (the reader was erased): finished unsent, no error.
       out.what = message_outcome::kind::done;
       out.error = "";
+      count("skipped");
       co_return;
     } else {
       sent = co_await sender_.send(**rendered);
@@ -107,6 +109,32 @@ awaitable<void> outbox_sender::deliver_one(const claimed_message& m, message_out
     sent.error = "internal error";
   }
   out = outcome_of(m, sent, options_.now_ms());
+  if (out.what == message_outcome::kind::done) {
+    count("delivered");
+  } else if (out.what == message_outcome::kind::retry) {
+    count("failed");
+  } else {
+    count(sent.what == delivery_outcome::kind::gone ? "gone" : "dead");
+  }
+}
+
+void outbox_sender::count(std::string_view outcome) const {
+  if (options_.metrics != nullptr) {
+    options_.metrics->deliveries.with({outcome}).inc();
+  }
+}
+
+awaitable<void> outbox_sender::refresh_gauges(std::int64_t now_ms) {
+  if (options_.metrics == nullptr || now_ms - gauges_refreshed_ms_ < 1000) {
+    co_return;
+  }
+  gauges_refreshed_ms_ = now_ms;
+  if (auto counts = co_await store_.counts(now_ms)) {
+    options_.metrics->queued.set(counts->queued);
+    options_.metrics->backlog.set(counts->due);
+    options_.metrics->in_flight.set(counts->sending);
+    options_.metrics->dead_letters.set(counts->dead);
+  }
 }
 
 message_outcome outbox_sender::outcome_of(const claimed_message& m, const delivery_outcome& sent,

@@ -20,6 +20,7 @@
 #include "core/batch_join.hpp"
 #include "core/net.hpp"
 #include "notify/event_sender.hpp"
+#include "notify/outbox_metrics.hpp"
 #include "notify/outbox_store.hpp"
 
 namespace supportd::notify {
@@ -45,6 +46,8 @@ struct outbox_options {
   std::chrono::milliseconds idle_poll{1'000};
   // The clock, injectable for tests: unix milliseconds.
   std::function<std::int64_t()> now_ms;
+  // Where attempts and queue sizes are counted; none in tests that do not look.
+  outbox_metrics* metrics = nullptr;
 };
 
 class outbox_sender {
@@ -64,11 +67,15 @@ class outbox_sender {
                               std::shared_ptr<batch_join> join);
   message_outcome outcome_of(const claimed_message& m, const delivery_outcome& sent,
                              std::int64_t now_ms) const;
+  void count(std::string_view outcome) const;
+  // At most once a second: the queue's sizes into the gauges.
+  awaitable<void> refresh_gauges(std::int64_t now_ms);
 
   outbox_store& store_;
   message_renderer& renderer_;
   event_sender& sender_;
   outbox_options options_;
+  std::int64_t gauges_refreshed_ms_ = 0;
 };
 
 }  // namespace supportd::notify

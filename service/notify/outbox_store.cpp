@@ -17,6 +17,14 @@ using boost::system::result;
 const redis::script claim_script{std::string(scripts::claim_messages)};
 const redis::script settle_script{std::string(scripts::settle_messages)};
 const redis::script replay_script{std::string(scripts::replay_message)};
+const redis::script counts_script{std::string(scripts::count_messages)};
+const redis::script dead_letters_script{std::string(scripts::list_dead_messages)};
+
+std::int64_t number(std::string_view text) {
+  std::int64_t n = 0;
+  std::from_chars(text.data(), text.data() + text.size(), n);
+  return n;
+}
 
 std::string_view outcome_name(message_outcome::kind k) {
   switch (k) {
@@ -92,6 +100,49 @@ awaitable<result<std::int64_t>> outbox_store::settle(const std::vector<message_o
     co_return reply.error();
   }
   co_return redis::as_integer(*reply);
+}
+
+awaitable<result<outbox_counts>> outbox_store::counts(std::int64_t now_ms) {
+  const auto now = std::to_string(now_ms);
+  const std::string_view keys[] = {keys_.due, keys_.lease, keys_.dead};
+  const std::string_view args[] = {now};
+  auto reply = co_await redis_.run(counts_script, keys, args);
+  if (!reply) {
+    co_return reply.error();
+  }
+  if (reply->type != redis::reply::kind::array || reply->elements.size() != 4) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  std::int64_t n[4] = {};
+  for (std::size_t i = 0; i < 4; ++i) {
+    auto value = redis::as_integer(reply->elements[i]);
+    if (!value) {
+      co_return value.error();
+    }
+    n[i] = *value;
+  }
+  co_return outbox_counts{n[0], n[1], n[2], n[3]};
+}
+
+awaitable<result<std::vector<dead_message>>> outbox_store::dead_letters(std::size_t limit) {
+  const auto count = std::to_string(limit);
+  const std::string_view keys[] = {keys_.dead, keys_.failures, keys_.errors};
+  const std::string_view args[] = {count};
+  auto reply = co_await redis_.run(dead_letters_script, keys, args);
+  if (!reply) {
+    co_return reply.error();
+  }
+  auto flat = redis::as_string_array(*reply);
+  if (!flat || flat->size() % 4 != 0) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  std::vector<dead_message> out;
+  out.reserve(flat->size() / 4);
+  for (std::size_t i = 0; i < flat->size(); i += 4) {
+    out.push_back({std::move((*flat)[i]), number((*flat)[i + 1]),
+                   static_cast<int>(number((*flat)[i + 2])), std::move((*flat)[i + 3])});
+  }
+  co_return out;
 }
 
 awaitable<result<bool>> outbox_store::replay(std::string_view id, std::int64_t now_ms) {

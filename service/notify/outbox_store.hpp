@@ -44,6 +44,22 @@ struct message_outcome {
   std::string error;  // no personal data
 };
 
+// How many messages are in each place.
+struct outbox_counts {
+  std::int64_t queued = 0;  // waiting, due or not
+  std::int64_t due = 0;     // of those, due by now: the backlog
+  std::int64_t sending = 0;
+  std::int64_t dead = 0;
+};
+
+// A dead letter, as an admin sees it.
+struct dead_message {
+  std::string id;  // its webhook-id
+  std::int64_t died_at_ms = 0;
+  int failed_attempts = 0;  // 0 when it died without a retry (410 Gone)
+  std::string last_error;   // no personal data
+};
+
 class outbox_store {
  public:
   outbox_store(redis::connection& redis, std::string_view prefix);
@@ -57,6 +73,11 @@ class outbox_store {
   // Records the outcomes in one script; answers how many were still under their lease.
   awaitable<boost::system::result<std::int64_t>> settle(const std::vector<message_outcome>& done,
                                                         std::int64_t now_ms);
+
+  awaitable<boost::system::result<outbox_counts>> counts(std::int64_t now_ms);
+
+  // The `limit` dead letters that died first, oldest first.
+  awaitable<boost::system::result<std::vector<dead_message>>> dead_letters(std::size_t limit);
 
   // A dead letter due again now, its failures forgotten; false when `id` is no dead letter.
   awaitable<boost::system::result<bool>> replay(std::string_view id, std::int64_t now_ms);

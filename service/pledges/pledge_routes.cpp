@@ -380,6 +380,28 @@ awaitable<http::response> cancel_page(const http::request& req, pledge_context& 
   co_return http::html_page(200, "Cancel your support", body);
 }
 
+awaitable<http::response> list_dead_messages(const http::request& req, pledge_context& ctx) {
+  if (auto refusal = http::refuse_unless_admin(req, ctx.settings)) {
+    co_return *refusal;
+  }
+  auto letters = co_await ctx.outbox.dead_letters(100);
+  if (!letters) {
+    co_return http::store_unavailable_response();
+  }
+  boost::json::array out;
+  for (const auto& letter : *letters) {
+    out.push_back(boost::json::object{
+        {"id", letter.id},
+        {"pledge_id", pledge_of(letter.id)},
+        {"failed_attempts", letter.failed_attempts},
+        {"last_error", letter.last_error},
+        {"died_at", core::format_rfc3339(letter.died_at_ms / 1000)},
+    });
+  }
+  log::info("admin listed dead pledge messages", {{"count", std::int64_t(out.size())}});
+  co_return http::response::json(200, boost::json::serialize(out));
+}
+
 awaitable<http::response> replay_dead_message(const http::request& req, pledge_context& ctx) {
   if (auto refusal = http::refuse_unless_admin(req, ctx.settings)) {
     co_return *refusal;

@@ -130,5 +130,38 @@ TEST_F(OutboxSender, NothingLeftToSendIsFinishedUnsent) {
             std::vector<std::string>{"0"});
 }
 
+TEST_F(OutboxSender, AttemptsAndTheQueueAreCountedForPrometheus) {
+  metrics::registry registry;
+  auto counted = outbox_metrics::create(registry);
+  outbox_sender measured{
+      store, renderer, service,
+      outbox_options{.batch = 64, .now_ms = [this] { return now; }, .metrics = &counted}};
+  auto shows = [&](std::string_view line) {
+    const auto exposition = registry.render();
+    EXPECT_NE(exposition.find(line), std::string::npos) << line << " in\n" << exposition;
+  };
+  renderer.erased.insert("about an erased reader");
+  queue("pm_1", "body");
+  queue("pm_2", "about an erased reader");
+  queue("pm_3", "body");
+  server.cli({"ZADD", "t:msg:due", std::to_string(now + 60'000), "pm_4"});
+  server.cli({"HSET", "t:msg:items", "pm_4", "later"});
+  // The gauges are read at the start of a round, before its claim.
+  EXPECT_EQ(test::run(io, measured.round()), 3u);
+  shows("supportd_messages_queued 4\n");
+  shows("supportd_message_backlog 3\n");
+  shows(R"(supportd_message_deliveries_total{outcome="delivered"} 2)");
+  shows(R"(supportd_message_deliveries_total{outcome="skipped"} 1)");
+
+  now += 60'000;
+  service.answer = {delivery_outcome::kind::gone, 410, std::nullopt, "410 Gone"};
+  EXPECT_EQ(test::run(io, measured.round()), 0u);
+  shows(R"(supportd_message_deliveries_total{outcome="gone"} 1)");
+  now += 1'000;
+  EXPECT_EQ(test::run(io, measured.round()), 0u);
+  shows("supportd_messages_queued 0\n");
+  shows("supportd_message_dead_letters 1\n");
+}
+
 }  // namespace
 }  // namespace supportd::notify

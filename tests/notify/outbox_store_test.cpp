@@ -78,14 +78,42 @@ TEST_F(OutboxStore, ALeaseThatRunsOutIsTakenOverAndTheFirstHolderCannotSettle) {
   EXPECT_EQ(again[0].failed_attempts, 1);
 }
 
+TEST_F(OutboxStore, CountsSayWhereEachMessageIs) {
+  queue("pm_1", "text 1", 1000);
+  queue("pm_2", "text 2", 2000);
+  queue("pm_3", "text 3", 9000);
+  auto before = *test::run(io, store.counts(5000));
+  EXPECT_EQ(before.queued, 3);
+  EXPECT_EQ(before.due, 2);
+  EXPECT_EQ(before.sending, 0);
+  ASSERT_EQ(ids(5000, 65000), (std::vector<std::string>{"pm_1", "pm_2"}));
+  auto after = *test::run(io, store.counts(5000));
+  EXPECT_EQ(after.queued, 1);
+  EXPECT_EQ(after.due, 0);
+  EXPECT_EQ(after.sending, 2);
+  EXPECT_EQ(after.dead, 0);
+}
+
 TEST_F(OutboxStore, ADeadLetterWaitsForAReplay) {
   queue("pm_1", "text 1", 1000);
   ASSERT_EQ(ids(5000, 65000), std::vector<std::string>{"pm_1"});
   ASSERT_EQ(*test::run(io, store.settle({{"pm_1", 65000, kind::dead, 0, 10, "410 Gone"}}, 6000)),
             1);
   EXPECT_EQ(ids(1'000'000, 1'060'000), std::vector<std::string>{});
+  auto counts = *test::run(io, store.counts(6000));
+  EXPECT_EQ(counts.queued, 0);
+  EXPECT_EQ(counts.sending, 0);
+  EXPECT_EQ(counts.dead, 1);
+  auto letters = *test::run(io, store.dead_letters(100));
+  ASSERT_EQ(letters.size(), 1u);
+  EXPECT_EQ(letters[0].id, "pm_1");
+  EXPECT_EQ(letters[0].died_at_ms, 6000);
+  EXPECT_EQ(letters[0].failed_attempts, 10);
+  EXPECT_EQ(letters[0].last_error, "410 Gone");
+
   EXPECT_FALSE(*test::run(io, store.replay("pm_2", 7000)));
   EXPECT_TRUE(*test::run(io, store.replay("pm_1", 7000)));
+  EXPECT_TRUE(test::run(io, store.dead_letters(100))->empty());
   EXPECT_FALSE(*test::run(io, store.replay("pm_1", 7000)));  // replayed already
   auto replayed = *test::run(io, store.claim(8000, 68000, 10));
   ASSERT_EQ(replayed.size(), 1u);

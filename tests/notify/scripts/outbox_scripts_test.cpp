@@ -111,5 +111,43 @@ TEST_F(OutboxScripts, ReplayMessage) {
                                  });
 }
 
+TEST_F(OutboxScripts, CountMessages) {
+  const strings keys = {due, lease, dead};
+  check(scripts::count_messages,
+        {
+            {.name = "nothing anywhere", .keys = keys, .args = {"5000"}, .reply = "[0, 0, 0, 0]"},
+            {.name = "queued, of which due by now (the boundary included); sending; dead",
+             .given = {{"ZADD", due, "1000", "a", "5000", "b", "9000", "c"},
+                       {"ZADD", lease, "65000", "d"},
+                       {"ZADD", dead, "4000", "e", "4500", "f"}},
+             .keys = keys,
+             .args = {"5000"},
+             .reply = "[3, 2, 1, 2]",
+             .after = {{due, "{a:1000, b:5000, c:9000}"},
+                       {lease, "{d:65000}"},
+                       {dead, "{e:4000, f:4500}"}}},
+        });
+}
+
+TEST_F(OutboxScripts, ListDeadMessages) {
+  const strings keys = {dead, failures, errors};
+  const strings three_dead = {"ZADD", dead, "6000", "late", "4000", "early", "5000", "middle"};
+  check(scripts::list_dead_messages,
+        {
+            {.name = "none", .keys = keys, .args = {"100"}, .reply = "[]"},
+            {.name = "oldest first, with attempts and error; one that died at once counts 0; "
+                     "the limit holds",
+             .given = {three_dead,
+                       {"HSET", failures, "early", "10", "late", "3"},
+                       {"HSET", errors, "early", "503", "middle", "410 Gone", "late", "timeout"}},
+             .keys = keys,
+             .args = {"2"},
+             .reply = R"(["early", "4000", "10", "503", "middle", "5000", "0", "410 Gone"])",
+             .after = {{dead, "{early:4000, middle:5000, late:6000}"},
+                       {failures, "{early=10, late=3}"},
+                       {errors, "{early=503, late=timeout, middle=410 Gone}"}}},
+        });
+}
+
 }  // namespace
 }  // namespace supportd::notify
