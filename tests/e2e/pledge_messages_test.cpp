@@ -8,6 +8,7 @@
 #include <fstream>
 #include <thread>
 
+#include "core/clock.hpp"
 #include "e2e/fake_stripe_peer.hpp"
 #include "support/email_service.hpp"
 #include "support/raw_client.hpp"
@@ -66,8 +67,9 @@ class PledgeMessages : public ::testing::Test {
   struct made_pledge {
     std::string id, token, checkout;
   };
-  made_pledge pledge(const std::string& email) {
-    const std::string body = R"({"amount":"5","currency":"USD","interval":"month","email":")" +
+  made_pledge pledge(const std::string& email, const std::string& interval = "month") {
+    const std::string body = R"({"amount":"5","currency":"USD","interval":")" + interval +
+                             R"(","email":")" +
                              email +
                              R"(","name":"Ada Reader","campaign":"winter","locale":"en-GB",)"
                              R"("success_url":"http://shop.test/thanks",)"
@@ -226,6 +228,36 @@ TEST_F(PledgeMessages, AnErasedReaderGetsNothingMoreAndNoSealedAddressIsLeft) {
   EXPECT_EQ(email.deliveries(), 1u);
 }
 
+TEST_F(PledgeMessages, AYearlyReaderHearsOfTheRenewalFourteenDaysBefore) {
+  auto giving = pledge("reader@example.org", "year");
+  shell_output("curl -sk -o /dev/null -X POST '" + giving.checkout + "'");
+  ASSERT_EQ(message(1).first, "pledge.thank_you");
+  // The paid year ends when the first invoice's line says; the notice is queued for 14 days
+  // (--renewal-notice-days' default) before.
+  auto events = json::parse(stripe_api("GET", "/v1/events?type=invoice.paid&limit=1"));
+  const auto& invoice = events.at("data").at(0).at("data").at("object");
+  const auto renews_at = invoice.at("lines").at("data").at(0).at("period").at("end").as_int64();
+  EXPECT_GT(renews_at, std::time(nullptr) + 364 * 86'400);
+  const auto id = "pm_" + giving.id + "_renewal_upcoming_" + std::to_string(renews_at);
+  const auto redis_cli = "redis-cli -p " + std::to_string(redis.port()) + " ";
+  EXPECT_EQ(shell_output(redis_cli + "ZSCORE supportd:msg:due " + id),
+            std::to_string((renews_at - 14 * 86'400) * 1000) + "\n");
+  EXPECT_FALSE(email.delivery(2, 500ms)) << "sent 351 days early";
+
+  // 351 days pass: the message is due now.
+  shell_output(redis_cli + "ZADD supportd:msg:due XX 1 " + id);
+  auto [type, data] = message(2);
+  EXPECT_EQ(type, "pledge.renewal_upcoming");
+  EXPECT_EQ(data.at("pledge_id"), giving.id.c_str());
+  EXPECT_EQ(data.at("email"), "reader@example.org");
+  EXPECT_EQ(data.at("interval"), "year");
+  EXPECT_EQ(data.at("charged_minor"), 500);
+  EXPECT_EQ(data.at("renews_at"), core::format_rfc3339(renews_at).c_str());
+  EXPECT_TRUE(data.at("manage_url").as_string().starts_with(
+      ("https://support.test/v1/pledges/" + giving.id + "/manage?token=").c_str()));
+  EXPECT_FALSE(email.delivery(3, 500ms)) << "sent twice";
+}
+
 TEST_F(PledgeMessages, AMessageTheEmailServiceRefusedIsReplayedByAnAdmin) {
   email.answer_with(410);
   auto giving = pledge("reader@example.org");
@@ -240,8 +272,30 @@ TEST_F(PledgeMessages, AMessageTheEmailServiceRefusedIsReplayedByAnAdmin) {
   }
   ASSERT_NE(dead.find(id), std::string::npos) << dead;  // 410: dead at once, not retried
 
-  email.answer_with(204);
   const std::string admin = "Authorization: Bearer admin-token-for-the-messages\r\n";
+  auto listed = client->get("/admin/messages/dead-letters", admin);
+  ASSERT_EQ(status(listed), 200);
+  auto letters = json::parse(listed->body).as_array();
+  ASSERT_EQ(letters.size(), 1u) << listed->body;
+  EXPECT_EQ(letters[0].at("id"), id.c_str());
+  EXPECT_EQ(letters[0].at("pledge_id"), giving.id.c_str());
+  EXPECT_EQ(letters[0].at("failed_attempts"), 0);
+  EXPECT_EQ(letters[0].at("last_error"), "410 Gone");
+  EXPECT_EQ(listed->body.find("reader@example.org"), std::string::npos);
+  // The sender reads the queue's sizes into its gauges about once a second.
+  std::string metrics;
+  for (int i = 0; i < 60; ++i) {
+    metrics = client->get("/metrics")->body;
+    if (metrics.find("supportd_message_dead_letters 1\n") != std::string::npos) {
+      break;
+    }
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_NE(metrics.find("supportd_message_dead_letters 1\n"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find(R"(supportd_message_deliveries_total{outcome="gone"} 1)"),
+            std::string::npos);
+
+  email.answer_with(204);
   auto unknown = post("/admin/messages/dead-letters/rem_x_1/replay", "", admin);
   EXPECT_EQ(status(unknown), 404);
   auto replayed = post("/admin/messages/dead-letters/" + id + "/replay", "", admin);
@@ -251,6 +305,7 @@ TEST_F(PledgeMessages, AMessageTheEmailServiceRefusedIsReplayedByAnAdmin) {
   EXPECT_EQ(data.at("pledge_id"), giving.id.c_str());
   auto again = post("/admin/messages/dead-letters/" + id + "/replay", "", admin);
   EXPECT_EQ(status(again), 404);  // delivered: no dead letter any more
+  EXPECT_EQ(client->get("/admin/messages/dead-letters", admin)->body, "[]");
 }
 
 }  // namespace
