@@ -56,7 +56,7 @@ struct outbox_counts {
 struct dead_message {
   std::string id;  // its webhook-id
   std::int64_t died_at_ms = 0;
-  int failed_attempts = 0;  // 0 when it died without a retry (410 Gone)
+  int failed_attempts = 0;  // the last included
   std::string last_error;   // no personal data
 };
 
