@@ -1154,25 +1154,20 @@ api_outcome fake_stripe_api::handle_portal(const api_request& request, std::stri
   auto& s = it->second;
   auto& customer = customers_.at(s.customer);
   const auto& flow = s.request.flow;
-  // Where "Return" leads: the flow's redirect after the card update, else the session's.
-  std::optional<std::string> back = s.request.return_url;
-  if (flow && flow->redirect_url) {
-    back = flow->redirect_url;
-  }
 
   if (request.method == "POST") {
-    // "Update card": the card the reader typed becomes the customer's default.
+    // "Update card": the card the reader typed becomes the customer's default. Then, as in
+    // Stripe's portal, a flow that redirects after completion leads there; otherwise the portal
+    // shows the change, with its link back to return_url.
     s.card_updated_at = now();
     customer.default_payment_method = random_id("pm_test_");
+    const auto next = flow && flow->redirect_url ? *flow->redirect_url : s.url;
     api_outcome out;
-    if (back) {
-      out.response.status = 303;
-      out.response.content_type = "text/plain; charset=utf-8";
-      out.response.headers.push_back({"Location", *back});
-      out.response.body = "See Other: " + *back + "\n";
-      return out;
-    }
-    return html_page(200, "Card updated", "<h1 data-testid=\"status\">Your card was updated</h1>");
+    out.response.status = 303;
+    out.response.content_type = "text/plain; charset=utf-8";
+    out.response.headers.push_back({"Location", next});
+    out.response.body = "See Other: " + next + "\n";
+    return out;
   }
   if (request.method != "GET") {
     return html_page(405, "Method Not Allowed", "<h1>Method Not Allowed</h1>");
@@ -1208,13 +1203,18 @@ api_outcome fake_stripe_api::handle_portal(const api_request& request, std::stri
   }
   body += "<p>Card: <span data-testid=\"card\">Visa ending in 4242</span></p>\n";
   if (s.card_updated_at) {
-    body += "<p data-testid=\"card-updated\">Your card was updated.</p>\n";
+    body += "<p data-testid=\"card-updated\">Your card was updated.";
+    if (flow && flow->custom_message) {
+      body += " " + html_escape(*flow->custom_message);
+    }
+    body += "</p>\n";
   }
   body += "<form method=\"post\" action=\"/billing/" + html_escape(s.id) +
           "\">\n<button type=\"submit\" data-testid=\"update-card\">Update card</button>\n"
           "</form>\n";
-  if (back) {
-    body += "<p><a href=\"" + html_escape(*back) + "\" data-testid=\"return\">Return</a></p>\n";
+  if (s.request.return_url) {
+    body += "<p><a href=\"" + html_escape(*s.request.return_url) +
+            "\" data-testid=\"return\">Return</a></p>\n";
   }
   return html_page(200, "Billing", body);
 }

@@ -525,8 +525,12 @@ test('billingPortal.sessions.create opens a card-update page that leads back', a
     body: '',
     redirect: 'manual',
   });
+  // Without a flow the portal shows the change, with its link back to return_url.
   assert.equal(saved.status, 303);
-  assert.equal(saved.headers.get('location'), returnUrl);
+  assert.equal(saved.headers.get('location'), session.url);
+  const shown = await (await fetch(session.url)).text();
+  assert.match(shown, /Your card was updated/);
+  assert.ok(shown.includes(`href="${returnUrl.replaceAll('&', '&amp;')}"`));
   const { body: sessions } = await control('/__control/portal_sessions');
   const mine = sessions.find((s) => s.id === session.id);
   assert.equal(typeof mine.card_updated_at, 'number');
@@ -541,6 +545,10 @@ test('billingPortal.sessions.create opens a card-update page that leads back', a
   });
   assert.equal(flow.flow.type, 'payment_method_update');
   assert.equal(flow.flow.after_completion.redirect.return_url, `${returnUrl}&done=card`);
+  // A flow that redirects after completion leads there once the card is saved.
+  const done = await fetch(flow.url, { method: 'POST', body: '', redirect: 'manual' });
+  assert.equal(done.status, 303);
+  assert.equal(done.headers.get('location'), `${returnUrl}&done=card`);
 
   await assert.rejects(stripe.billingPortal.sessions.create({ customer: 'cus_missing' }), (err) => {
     assert.ok(err instanceof Stripe.errors.StripeInvalidRequestError, err.constructor.name);
