@@ -250,14 +250,6 @@ metadata_map metadata_under(const form_params& params, std::string_view prefix) 
   return out;
 }
 
-bool is_http_url(std::string_view url) {
-  auto rest = url.starts_with("https://")  ? url.substr(8)
-              : url.starts_with("http://") ? url.substr(7)
-                                           : std::string_view{};
-  return !rest.empty() && rest[0] != '/' &&
-         std::none_of(url.begin(), url.end(), [](char c) { return c == ' '; });
-}
-
 bool is_email(std::string_view email) {
   auto at = email.find('@');
   if (at == 0 || at == std::string_view::npos || email.find('@', at + 1) != email.npos) {
@@ -312,48 +304,13 @@ std::optional<stripe_error> parse_line_item(const form_params& params, std::size
     return parameter_missing(pd + "[currency]");
   }
   item.price.currency = lower(*currency);
-  if (!one_of(std::string_view(item.price.currency), supported_currencies)) {
-    std::string list;
-    for (auto c : supported_currencies) {
-      list += (list.empty() ? "" : ", ") + std::string(c);
-    }
-    return invalid_request(
-        "Invalid currency: " + *currency + ". Stripe currently supports these currencies: " + list,
-        pd + "[currency]");
+  if (!is_supported_currency(item.price.currency)) {
+    return unsupported_currency(*currency, pd + "[currency]");
   }
 
-  auto unit_amount = params.find(pd + "[unit_amount]");
-  auto unit_amount_decimal = params.find(pd + "[unit_amount_decimal]");
-  if (unit_amount && unit_amount_decimal) {
-    return invalid_request(
-        "You may only specify one of these parameters: unit_amount, unit_amount_decimal.",
-        pd + "[unit_amount]", "parameters_exclusive");
+  if (auto e = parse_price_amount(params, pd, item.price)) {
+    return e;
   }
-  if (!unit_amount && !unit_amount_decimal) {
-    return parameter_missing(pd + "[unit_amount]");
-  }
-  std::string amount_param = pd + (unit_amount ? "[unit_amount]" : "[unit_amount_decimal]");
-  std::string amount_text = unit_amount ? *unit_amount : *unit_amount_decimal;
-  if (unit_amount_decimal && amount_text.ends_with(".0")) {
-    amount_text.resize(amount_text.size() - 2);
-  }
-  auto amount = parse_stripe_integer(amount_text);
-  if (!amount) {
-    if (unit_amount_decimal) {
-      return invalid_request("fake-stripe takes only whole numbers in unit_amount_decimal.",
-                             amount_param, "parameter_invalid_decimal");
-    }
-    return parameter_invalid_integer(amount_param, amount_text);
-  }
-  if (*amount < 0) {
-    return invalid_request("This value must be greater than or equal to 0.", amount_param,
-                           "parameter_invalid_integer");
-  }
-  if (*amount > max_unit_amount) {
-    return invalid_request("This value must be less than or equal to 99999999.", amount_param,
-                           "parameter_invalid_integer");
-  }
-  item.price.unit_amount = *amount;
 
   auto product = params.find(pd + "[product]");
   bool has_product_data = params.has_under(pd + "[product_data]");
@@ -377,31 +334,9 @@ std::optional<stripe_error> parse_line_item(const form_params& params, std::size
     }
   }
 
-  auto recurring = pd + "[recurring]";
-  if (params.has_under(recurring)) {
-    auto interval = params.find(recurring + "[interval]");
-    if (!interval) {
-      return parameter_missing(recurring + "[interval]");
-    }
-    if (!one_of(std::string_view(*interval), std::array{"day"sv, "week"sv, "month"sv, "year"sv})) {
-      return invalid_enum(recurring + "[interval]", "day, month, week, or year");
-    }
-    item.price.interval = *interval;
-    if (auto count_text = params.find(recurring + "[interval_count]")) {
-      auto count = parse_stripe_integer(*count_text);
-      if (!count) {
-        return parameter_invalid_integer(recurring + "[interval_count]", *count_text);
-      }
-      std::int64_t max = *interval == "day"     ? 365
-                         : *interval == "week"  ? 52
-                         : *interval == "month" ? 12
-                                                : 1;
-      if (*count < 1 || *count > max) {
-        return invalid_request(
-            "The maximum billing interval is one year (1 year, 12 months, 52 weeks or 365 days).",
-            recurring + "[interval_count]");
-      }
-      item.price.interval_count = *count;
+  if (params.has_under(pd + "[recurring]")) {
+    if (auto e = parse_price_recurring(params, pd, item.price)) {
+      return e;
     }
   }
 
@@ -451,6 +386,95 @@ std::optional<std::int64_t> parse_stripe_integer(std::string_view text) {
     value = value * 10 + (c - '0');
   }
   return negative ? -value : value;
+}
+
+bool is_supported_currency(std::string_view currency) {
+  return one_of(currency, supported_currencies);
+}
+
+stripe_error unsupported_currency(std::string_view given, std::string param) {
+  std::string list;
+  for (auto c : supported_currencies) {
+    list += (list.empty() ? "" : ", ") + std::string(c);
+  }
+  return invalid_request("Invalid currency: " + std::string(given) +
+                             ". Stripe currently supports these currencies: " + list,
+                         std::move(param));
+}
+
+bool is_http_url(std::string_view url) {
+  auto rest = url.starts_with("https://")  ? url.substr(8)
+              : url.starts_with("http://") ? url.substr(7)
+                                           : std::string_view{};
+  return !rest.empty() && rest[0] != '/' &&
+         std::none_of(url.begin(), url.end(), [](char c) { return c == ' '; });
+}
+
+std::optional<stripe_error> parse_price_amount(const form_params& params, const std::string& pd,
+                                               price_spec& price) {
+  auto unit_amount = params.find(pd + "[unit_amount]");
+  auto unit_amount_decimal = params.find(pd + "[unit_amount_decimal]");
+  if (unit_amount && unit_amount_decimal) {
+    return invalid_request(
+        "You may only specify one of these parameters: unit_amount, unit_amount_decimal.",
+        pd + "[unit_amount]", "parameters_exclusive");
+  }
+  if (!unit_amount && !unit_amount_decimal) {
+    return parameter_missing(pd + "[unit_amount]");
+  }
+  std::string amount_param = pd + (unit_amount ? "[unit_amount]" : "[unit_amount_decimal]");
+  std::string amount_text = unit_amount ? *unit_amount : *unit_amount_decimal;
+  if (unit_amount_decimal && amount_text.ends_with(".0")) {
+    amount_text.resize(amount_text.size() - 2);
+  }
+  auto amount = parse_stripe_integer(amount_text);
+  if (!amount) {
+    if (unit_amount_decimal) {
+      return invalid_request("fake-stripe takes only whole numbers in unit_amount_decimal.",
+                             amount_param, "parameter_invalid_decimal");
+    }
+    return parameter_invalid_integer(amount_param, amount_text);
+  }
+  if (*amount < 0) {
+    return invalid_request("This value must be greater than or equal to 0.", amount_param,
+                           "parameter_invalid_integer");
+  }
+  if (*amount > max_unit_amount) {
+    return invalid_request("This value must be less than or equal to 99999999.", amount_param,
+                           "parameter_invalid_integer");
+  }
+  price.unit_amount = *amount;
+  return std::nullopt;
+}
+
+std::optional<stripe_error> parse_price_recurring(const form_params& params, const std::string& pd,
+                                                  price_spec& price) {
+  auto recurring = pd + "[recurring]";
+  auto interval = params.find(recurring + "[interval]");
+  if (!interval) {
+    return parameter_missing(recurring + "[interval]");
+  }
+  if (!one_of(std::string_view(*interval), std::array{"day"sv, "week"sv, "month"sv, "year"sv})) {
+    return invalid_enum(recurring + "[interval]", "day, month, week, or year");
+  }
+  price.interval = *interval;
+  if (auto count_text = params.find(recurring + "[interval_count]")) {
+    auto count = parse_stripe_integer(*count_text);
+    if (!count) {
+      return parameter_invalid_integer(recurring + "[interval_count]", *count_text);
+    }
+    std::int64_t max = *interval == "day"     ? 365
+                       : *interval == "week"  ? 52
+                       : *interval == "month" ? 12
+                                              : 1;
+    if (*count < 1 || *count > max) {
+      return invalid_request(
+          "The maximum billing interval is one year (1 year, 12 months, 52 weeks or 365 days).",
+          recurring + "[interval_count]");
+    }
+    price.interval_count = *count;
+  }
+  return std::nullopt;
 }
 
 int currency_exponent(std::string_view currency) {

@@ -59,8 +59,25 @@ using checkout_result = std::variant<checkout_request, stripe_error>;
 // Checks `params` as Stripe does for API version 2024-06-20; `now` is unix seconds.
 checkout_result parse_checkout_request(const form_params& params, std::int64_t now);
 
+// The parts of a `price_data` (at `pd`, e.g. "line_items[0][price_data]") that Checkout's line
+// items and subscription items share: `unit_amount` (or a whole `unit_amount_decimal`),
+// 0…99999999; and `recurring[interval]` with `interval_count` up to one year.
+std::optional<stripe_error> parse_price_amount(const form_params& params, const std::string& pd,
+                                               price_spec& price);
+std::optional<stripe_error> parse_price_recurring(const form_params& params, const std::string& pd,
+                                                  price_spec& price);
+
 // Parses a Stripe integer parameter ("-12" yes, "1.5", "1e3" and "" no).
 std::optional<std::int64_t> parse_stripe_integer(std::string_view text);
+
+// Whether Stripe takes charges in `currency` (lower case, as Stripe writes it).
+bool is_supported_currency(std::string_view currency);
+
+// Stripe's refusal of a currency it does not take, naming the ones it does.
+stripe_error unsupported_currency(std::string_view given, std::string param);
+
+// An absolute http(s) URL without spaces, as Stripe's *_url parameters need.
+bool is_http_url(std::string_view url);
 
 // How many decimal places `currency` has in Stripe's amounts (0 for jpy, 3 for kwd, else 2).
 int currency_exponent(std::string_view currency);

@@ -4,6 +4,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <charconv>
+#include <cstdio>
 #include <limits>
 
 #include "stripe_json.hpp"
@@ -221,6 +222,9 @@ api_outcome fake_stripe_api::handle(const api_request& request) {
   if (path.starts_with("/pay/")) {
     return handle_hosted(request, path);
   }
+  if (path.starts_with("/billing/")) {
+    return handle_portal(request, path);
+  }
   if (path == "/" && request.method == "GET") {
     return html_page(200, "fake-stripe",
                      "<h1>fake-stripe</h1><p>A local stand-in for the Stripe API.</p>");
@@ -282,6 +286,10 @@ api_outcome fake_stripe_api::handle_api(const api_request& request, std::string_
       {"method", request.method},
       {"path", path_text},
       {"idempotency_key", idempotency_key ? json::value(*idempotency_key) : json::value(nullptr)},
+      // W3C Trace Context, for tests of clients that pass their trace on (Stripe ignores it).
+      {"traceparent", request.header("traceparent").empty()
+                          ? json::value(nullptr)
+                          : json::value(std::string(request.header("traceparent")))},
       {"params", parsed ? flat_json(*parsed) : json::object()},
       {"params_nested", parsed ? parsed->nested() : json::object()},
       {"request_id", request_id},
@@ -425,6 +433,9 @@ fake_stripe_api::result fake_stripe_api::route(const std::string& method, std::s
       return expire_session(std::string(id), context);
     }
   }
+  if (path == "/v1/billing_portal/sessions" && method == "POST") {
+    return create_portal_session(params);
+  }
   if (path == "/v1/events" && method == "GET") {
     return list_events(params);
   }
@@ -468,6 +479,12 @@ fake_stripe_api::result fake_stripe_api::create_checkout_session(const form_para
     item.price.id = random_id("price_test_");
     item.price.product = spec.price.product.value_or(random_id("prod_test_", 14));
     item.price.spec = spec.price;
+    // The product price_data[product_data] makes, or one named by id: either may be named by a
+    // subscription item's price_data later.
+    auto& name = products_[item.price.product];
+    if (name.empty()) {
+      name = spec.price.product_name;
+    }
     item.price.created = t;
     item.quantity = spec.quantity;
     s.line_items.push_back(std::move(item));
@@ -525,52 +542,56 @@ fake_stripe_api::result fake_stripe_api::retrieve_subscription(const std::string
 fake_stripe_api::result fake_stripe_api::update_subscription(const std::string& id,
                                                              const form_params& params,
                                                              const request_context& context) {
-  for (const auto& [key, value] : params.flat()) {
-    if (key != "cancel_at_period_end" && !key.starts_with("metadata[") &&
-        !key.starts_with("cancellation_details[") && !key.starts_with("expand[")) {
-      auto e = invalid_request(
-          "fake-stripe updates only cancel_at_period_end, "
-          "cancellation_details and metadata of a subscription.",
-          key);
-      return {e.status, e.body(), false, {}};
-    }
+  auto parsed = parse_subscription_update(params, now());
+  if (auto* e = std::get_if<stripe_error>(&parsed)) {
+    return {e->status, e->body(), false, {}};
   }
+  const auto& update = std::get<subscription_update>(parsed);
   auto it = subscriptions_.find(id);
   if (it == subscriptions_.end()) {
     auto e = resource_missing("subscription", id, "id");
     return {e.status, e.body(), true, {}};
   }
   auto& sub = it->second;
-  if (sub.status == "canceled") {
+  if (sub.status == "canceled" && update.changes_billing()) {
     auto e = invalid_request(
         "A canceled subscription can only update its cancellation_details and metadata.");
     return {e.status, e.body(), true, {}};
   }
   auto before = subscription_json(sub);
-  if (auto flag = params.find("cancel_at_period_end")) {
-    if (*flag != "true" && *flag != "false") {
-      auto e = invalid_request("Invalid boolean: " + *flag, "cancel_at_period_end");
-      return {e.status, e.body(), false, {}};
-    }
-    sub.cancel_at_period_end = *flag == "true";
+  // The items first: they are what can still be refused, and a refusal changes nothing.
+  if (auto e = apply_item_updates(sub, update)) {
+    return {e->status, e->body(), true, {}};
+  }
+  if (update.cancel_at_period_end) {
+    sub.cancel_at_period_end = *update.cancel_at_period_end;
     sub.cancel_at = sub.cancel_at_period_end ? std::optional(sub.current_period_end) : std::nullopt;
     sub.canceled_at = sub.cancel_at_period_end ? std::optional(now()) : std::nullopt;
     sub.cancellation_reason = sub.cancel_at_period_end
                                   ? std::optional<std::string>("cancellation_requested")
                                   : std::nullopt;
   }
-  for (const auto& [key, value] : params.children("metadata")) {
+  if (update.metadata_cleared) {
+    sub.metadata.clear();
+  }
+  for (const auto& [key, value] : update.metadata) {
     if (value.empty()) {
       sub.metadata.erase(key);
     } else {
       sub.metadata[key] = value;
     }
   }
-  if (auto v = params.find("cancellation_details[comment]")) {
-    sub.cancellation_comment = *v;
+  auto unset_if_empty = [](const std::string& v) {
+    return v.empty() ? std::nullopt : std::optional<std::string>(v);
+  };
+  if (update.cancellation_comment) {
+    sub.cancellation_comment = unset_if_empty(*update.cancellation_comment);
   }
-  if (auto v = params.find("cancellation_details[feedback]")) {
-    sub.cancellation_feedback = *v;
+  if (update.cancellation_feedback) {
+    sub.cancellation_feedback = unset_if_empty(*update.cancellation_feedback);
+  }
+  if (update.pause_collection) {
+    sub.pause_collection = *update.pause_collection;
   }
   auto after = subscription_json(sub);
   json::object previous;
@@ -585,6 +606,93 @@ fake_stripe_api::result fake_stripe_api::update_subscription(const std::string& 
                                   std::move(previous), &context));
   }
   return r;
+}
+
+std::optional<stripe_error> fake_stripe_api::apply_item_updates(subscription_record& sub,
+                                                                const subscription_update& update) {
+  auto items = sub.items;
+  bool billed_amount_changes = false;
+  for (const auto& change : update.items) {
+    auto item = std::find_if(items.begin(), items.end(),
+                             [&](const line_item_record& i) { return i.id == change.id; });
+    if (item == items.end()) {
+      return resource_missing("subscription_item", change.id, change.param + "[id]");
+    }
+    if (change.price) {
+      const auto& spec = *change.price;
+      const auto pd = change.param + "[price_data]";
+      if (spec.currency != sub.currency) {
+        return invalid_request("The price's currency (" + spec.currency +
+                                   ") must be the subscription's currency (" + sub.currency + ").",
+                               pd + "[currency]");
+      }
+      auto product = products_.find(*spec.product);
+      if (product == products_.end()) {
+        return resource_missing("product", *spec.product, pd + "[product]");
+      }
+      const auto& current = item->price.spec;
+      if (spec.interval != current.interval || spec.interval_count != current.interval_count) {
+        // At Stripe a new interval starts a new billing period at once, with an invoice.
+        return invalid_request(
+            "fake-stripe does not change a subscription's billing interval; the price must "
+            "recur every " +
+                std::to_string(current.interval_count) + " " + current.interval.value_or("") + ".",
+            pd + "[recurring][interval]");
+      }
+      price_record price;
+      price.id = random_id("price_test_");
+      price.product = product->first;
+      price.spec = spec;
+      price.spec.product_name = product->second;
+      price.created = now();
+      item->price = std::move(price);
+      billed_amount_changes = true;
+    }
+    if (change.quantity && *change.quantity != item->quantity) {
+      item->quantity = *change.quantity;
+      billed_amount_changes = true;
+    }
+  }
+  if (billed_amount_changes && update.proration_behavior != "none") {
+    // Stripe would credit the unused time and charge the new price for the rest of the
+    // period; fake-stripe keeps invoices whole, so it asks for what supportd sends.
+    return invalid_request(
+        "fake-stripe makes no prorations: change an item's price or quantity with "
+        "proration_behavior=none.",
+        "proration_behavior");
+  }
+  sub.items = std::move(items);
+  return std::nullopt;
+}
+
+fake_stripe_api::result fake_stripe_api::create_portal_session(const form_params& params) {
+  auto parsed = parse_portal_session_request(params);
+  if (auto* e = std::get_if<stripe_error>(&parsed)) {
+    return {e->status, e->body(), false, {}};
+  }
+  auto& request = std::get<portal_session_request>(parsed);
+  if (!customers_.contains(request.customer)) {
+    auto e = resource_missing("customer", request.customer, "customer");
+    return {e.status, e.body(), true, {}};
+  }
+  if (portal_configuration_.empty()) {
+    portal_configuration_ = random_id("bpc_test_");
+  }
+  if (request.configuration && *request.configuration != portal_configuration_) {
+    auto e =
+        resource_missing("billing_portal.configuration", *request.configuration, "configuration");
+    return {e.status, e.body(), true, {}};
+  }
+  portal_session_record s;
+  s.id = random_id("bps_test_");
+  s.configuration = portal_configuration_;
+  s.customer = request.customer;
+  s.request = std::move(request);
+  s.created = now();
+  s.url = options_.public_url + "/billing/" + s.id;
+  auto body = to_stripe_json(portal_session_json(s));
+  portal_sessions_.emplace(s.id, std::move(s));
+  return {200, std::move(body), true, {}};
 }
 
 fake_stripe_api::result fake_stripe_api::cancel_subscription(const std::string& id,
@@ -797,9 +905,8 @@ charge_record& fake_stripe_api::make_charge(const std::string& customer,
   return charges_.emplace(id, std::move(c)).first->second;
 }
 
-invoice_record& fake_stripe_api::make_invoice(subscription_record& sub, std::string billing_reason,
-                                              bool paid) {
-  const auto t = now();
+invoice_record fake_stripe_api::new_invoice(const subscription_record& sub,
+                                            std::string billing_reason) {
   invoice_record inv;
   inv.id = random_id("in_test_");
   inv.subscription = sub.id;
@@ -808,12 +915,12 @@ invoice_record& fake_stripe_api::make_invoice(subscription_record& sub, std::str
     inv.customer_email = s->second.customer_email;
   }
   inv.currency = sub.currency;
-  inv.status = paid ? "paid" : "open";
   inv.billing_reason = std::move(billing_reason);
-  inv.created = t;
+  inv.created = now();
   inv.line_period_start = sub.current_period_start;
   inv.line_period_end = sub.current_period_end;
   inv.subscription_metadata = sub.metadata;
+  // The items as they are now: a price changed since the last invoice bills from this one on.
   for (const auto& item : sub.items) {
     inv.amount += item.amount();
     auto line = item;
@@ -821,8 +928,15 @@ invoice_record& fake_stripe_api::make_invoice(subscription_record& sub, std::str
     inv.lines.push_back(std::move(line));
     inv.subscription_item_ids.push_back(item.id);
   }
+  return inv;
+}
+
+invoice_record& fake_stripe_api::make_invoice(subscription_record& sub, std::string billing_reason,
+                                              bool paid) {
+  auto inv = new_invoice(sub, std::move(billing_reason));
+  inv.status = paid ? "paid" : "open";
   if (!paid) {
-    inv.next_payment_attempt = t + 259'200;
+    inv.next_payment_attempt = inv.created + 259'200;
   }
   auto& charge = make_charge(
       sub.customer, inv.customer_email, inv.amount, inv.currency, inv.id, {},
@@ -836,6 +950,17 @@ invoice_record& fake_stripe_api::make_invoice(subscription_record& sub, std::str
   return invoices_.emplace(id, std::move(inv)).first->second;
 }
 
+invoice_record& fake_stripe_api::make_uncollected_invoice(subscription_record& sub) {
+  auto inv = new_invoice(sub, "subscription_cycle");
+  const auto& behavior = sub.pause_collection->behavior;
+  inv.status = behavior == "void"            ? "void"
+               : behavior == "keep_as_draft" ? "draft"
+                                             : "uncollectible";
+  sub.latest_invoice = inv.id;
+  auto id = inv.id;
+  return invoices_.emplace(id, std::move(inv)).first->second;
+}
+
 std::vector<outgoing_event> fake_stripe_api::complete_session(session_record& s,
                                                               const std::string& email,
                                                               bool delayed_payment) {
@@ -844,6 +969,10 @@ std::vector<outgoing_event> fake_stripe_api::complete_session(session_record& s,
   s.status = "complete";
   s.customer = r.customer.value_or(random_id("cus_test_", 14));
   s.customer_email = r.customer_email ? *r.customer_email : email;
+  auto& customer = customers_[*s.customer];
+  if (customer.id.empty()) {
+    customer = customer_record{*s.customer, s.customer_email, random_id("pm_test_"), t};
+  }
   std::vector<outgoing_event> events;
   if (r.mode == "payment") {
     auto& charge =
@@ -861,7 +990,7 @@ std::vector<outgoing_event> fake_stripe_api::complete_session(session_record& s,
     sub.metadata = r.subscription_metadata;
     sub.description = r.subscription_description;
     sub.currency = *r.currency;
-    sub.default_payment_method = random_id("pm_test_");
+    sub.default_payment_method = customer.default_payment_method;
     sub.created = t;
     for (const auto& item : s.line_items) {
       auto si = item;
@@ -1012,6 +1141,84 @@ api_outcome fake_stripe_api::handle_hosted(const api_request& request, std::stri
   return page;
 }
 
+// --- the Billing Portal's page --------------------------------------------------------------
+
+api_outcome fake_stripe_api::handle_portal(const api_request& request, std::string_view path) {
+  auto id = tail_of(path, "/billing/");
+  auto it = id ? portal_sessions_.find(*id) : portal_sessions_.end();
+  if (it == portal_sessions_.end()) {
+    return html_page(404, "Not found",
+                     "<h1>Something went wrong</h1><p>This portal session could not be "
+                     "found.</p>");
+  }
+  auto& s = it->second;
+  auto& customer = customers_.at(s.customer);
+  const auto& flow = s.request.flow;
+
+  if (request.method == "POST") {
+    // "Update card": the card the reader typed becomes the customer's default. Then, as in
+    // Stripe's portal, a flow that redirects after completion leads there; otherwise the portal
+    // shows the change, with its link back to return_url.
+    s.card_updated_at = now();
+    customer.default_payment_method = random_id("pm_test_");
+    const auto next = flow && flow->redirect_url ? *flow->redirect_url : s.url;
+    api_outcome out;
+    out.response.status = 303;
+    out.response.content_type = "text/plain; charset=utf-8";
+    out.response.headers.push_back({"Location", next});
+    out.response.body = "See Other: " + next + "\n";
+    return out;
+  }
+  if (request.method != "GET") {
+    return html_page(405, "Method Not Allowed", "<h1>Method Not Allowed</h1>");
+  }
+
+  std::string body =
+      "<h1>fake-stripe customer portal</h1>\n<p>Test mode: no card is charged.</p>\n"
+      "<p>Customer: <span data-testid=\"customer\">" +
+      html_escape(customer.id) + "</span></p>\n";
+  if (customer.email) {
+    body +=
+        "<p>Email: <span data-testid=\"email\">" + html_escape(*customer.email) + "</span></p>\n";
+  }
+  for (const auto& [sub_id, sub] : subscriptions_) {
+    if (sub.customer != customer.id || sub.items.empty()) {
+      continue;
+    }
+    const auto& item = sub.items.front();
+    std::string line = format_amount(item.amount(), sub.currency) + " " +
+                       interval_text(item.price.spec) + " · " + sub.status;
+    if (sub.pause_collection) {
+      line += " · payment collection paused";
+      if (sub.pause_collection->resumes_at) {
+        using namespace std::chrono;
+        year_month_day day{floor<days>(sys_seconds{seconds{*sub.pause_collection->resumes_at}})};
+        char date[16];
+        std::snprintf(date, sizeof date, "%04d-%02u-%02u", static_cast<int>(day.year()),
+                      static_cast<unsigned>(day.month()), static_cast<unsigned>(day.day()));
+        line += std::string(" until ") + date;
+      }
+    }
+    body += "<p data-testid=\"subscription\">" + html_escape(line) + "</p>\n";
+  }
+  body += "<p>Card: <span data-testid=\"card\">Visa ending in 4242</span></p>\n";
+  if (s.card_updated_at) {
+    body += "<p data-testid=\"card-updated\">Your card was updated.";
+    if (flow && flow->custom_message) {
+      body += " " + html_escape(*flow->custom_message);
+    }
+    body += "</p>\n";
+  }
+  body += "<form method=\"post\" action=\"/billing/" + html_escape(s.id) +
+          "\">\n<button type=\"submit\" data-testid=\"update-card\">Update card</button>\n"
+          "</form>\n";
+  if (s.request.return_url) {
+    body += "<p><a href=\"" + html_escape(*s.request.return_url) +
+            "\" data-testid=\"return\">Return</a></p>\n";
+  }
+  return html_page(200, "Billing", body);
+}
+
 // --- the controls ---------------------------------------------------------------------------
 
 api_outcome fake_stripe_api::handle_control(const api_request& request, std::string_view path) {
@@ -1022,6 +1229,19 @@ api_outcome fake_stripe_api::handle_control(const api_request& request, std::str
   if (path == "/__control/deliveries" && method == "GET") {
     return control_answer(200, delivery_log_);
   }
+  if (path == "/__control/portal_sessions" && method == "GET") {
+    json::array sessions;
+    for (const auto& [id, s] : portal_sessions_) {
+      sessions.push_back(json::object{
+          {"id", id},
+          {"customer", s.customer},
+          {"return_url", s.request.return_url ? json::value(*s.request.return_url) : nullptr},
+          {"url", s.url},
+          {"created", s.created},
+          {"card_updated_at", s.card_updated_at ? json::value(*s.card_updated_at) : nullptr}});
+    }
+    return control_answer(200, sessions);
+  }
   if (path == "/__control/reset" && method == "POST") {
     failures_.clear();
     sessions_.clear();
@@ -1029,6 +1249,9 @@ api_outcome fake_stripe_api::handle_control(const api_request& request, std::str
     invoices_.clear();
     charges_.clear();
     session_charges_.clear();
+    customers_.clear();
+    products_.clear();
+    portal_sessions_.clear();
     sent_events_.clear();
     event_log_.clear();
     delivered_.clear();
@@ -1161,7 +1384,7 @@ api_outcome fake_stripe_api::control_event(const json::object& spec) {
         inv->next_payment_attempt = t + 259'200;
       }
     } else {
-      // The next period begins: its invoice bills for it.
+      // The next period begins: its invoice bills for it, at the items' current prices.
       const auto& price = sub->items.front().price.spec;
       auto previous_start = sub->current_period_start;
       sub->period_index += 1;
@@ -1169,12 +1392,40 @@ api_outcome fake_stripe_api::control_event(const json::object& spec) {
           add_interval(sub->created, *price.interval, price.interval_count * sub->period_index);
       sub->current_period_end = add_interval(sub->created, *price.interval,
                                              price.interval_count * (sub->period_index + 1));
+      const auto& pause = sub->pause_collection;
+      if (pause && (!pause->resumes_at || sub->current_period_start < *pause->resumes_at)) {
+        // Collection is paused for this period: Stripe makes the invoice and at once voids it
+        // (or keeps it as a draft, or marks it uncollectible), charges nothing and sends no
+        // webhook about it. The answer says so instead of reporting a delivery.
+        inv = &make_uncollected_invoice(*sub);
+        inv->period_start = previous_start;
+        inv->period_end = sub->current_period_start;
+        out.response = json_response(
+            200, json::serialize(json::object{{"id", nullptr},
+                                              {"type", type},
+                                              {"delivered_status", nullptr},
+                                              {"collection_paused", true},
+                                              {"invoice", inv->id},
+                                              {"invoice_status", inv->status},
+                                              {"amount_due", inv->amount},
+                                              {"amount_paid", 0},
+                                              {"period_start", sub->current_period_start},
+                                              {"period_end", sub->current_period_end}}));
+        return out;
+      }
       inv = &make_invoice(*sub, "subscription_cycle", paid);
       inv->period_start = previous_start;
       inv->period_end = sub->current_period_start;
     }
     sub->status = paid ? "active" : "past_due";
     out.events.push_back(make_event(type, invoice_json(*inv)));
+    out.report = {{"collection_paused", false},
+                  {"invoice", inv->id},
+                  {"invoice_status", inv->status},
+                  {"amount_due", inv->amount},
+                  {"amount_paid", paid ? inv->amount : 0},
+                  {"period_start", sub->current_period_start},
+                  {"period_end", sub->current_period_end}};
     return out;
   }
   if (type == "customer.subscription.deleted") {
@@ -1300,12 +1551,15 @@ void fake_stripe_api::record_delivery(const outgoing_event& event, int attempt,
   }
 }
 
-std::string fake_stripe_api::delivery_report(const outgoing_event& event,
-                                             std::optional<int> status) {
-  return json::serialize(
-      json::object{{"id", event.id},
-                   {"type", event.type},
-                   {"delivered_status", status ? json::value(*status) : json::value(nullptr)}});
+std::string fake_stripe_api::delivery_report(const outgoing_event& event, std::optional<int> status,
+                                             const json::object& report) {
+  json::object answer{{"id", event.id},
+                      {"type", event.type},
+                      {"delivered_status", status ? json::value(*status) : json::value(nullptr)}};
+  for (const auto& m : report) {
+    answer[m.key()] = m.value();
+  }
+  return json::serialize(answer);
 }
 
 }  // namespace fake_stripe

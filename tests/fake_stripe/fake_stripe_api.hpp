@@ -5,6 +5,7 @@
 #pragma once
 
 #include <boost/json/array.hpp>
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -64,6 +65,8 @@ struct api_outcome {
   std::chrono::milliseconds delay{0};  // wait this long before answering
   std::vector<outgoing_event> events;
   delivery mode = delivery::background;
+  // With `report`: more members of the answer (what a renewal invoiced and charged).
+  boost::json::object report;
 };
 
 struct api_options {
@@ -85,8 +88,9 @@ class fake_stripe_api {
                        const std::string& error);
 
   // The answer to /__control/events once the first delivery attempt is known (none: there is
-  // no webhook endpoint, or it did not answer).
-  static std::string delivery_report(const outgoing_event& event, std::optional<int> status);
+  // no webhook endpoint, or it did not answer), with the outcome's `report` members.
+  static std::string delivery_report(const outgoing_event& event, std::optional<int> status,
+                                     const boost::json::object& report = {});
 
  private:
   struct failure {
@@ -117,6 +121,8 @@ class fake_stripe_api {
   api_outcome handle_api(const api_request& request, std::string_view path, std::string_view query);
   api_outcome handle_control(const api_request& request, std::string_view path);
   api_outcome handle_hosted(const api_request& request, std::string_view path);
+  // The Billing Portal's page (/billing/{id}): the customer, and "Update card".
+  api_outcome handle_portal(const api_request& request, std::string_view path);
 
   std::optional<stripe_error> check_auth(const api_request& request, std::string& api_key) const;
   result route(const std::string& method, std::string_view path, const form_params& params,
@@ -127,6 +133,10 @@ class fake_stripe_api {
   result retrieve_subscription(const std::string& id);
   result update_subscription(const std::string& id, const form_params& params,
                              const request_context& context);
+  // The item changes of `update` on `sub`, checked against it; nothing changes on an error.
+  std::optional<stripe_error> apply_item_updates(subscription_record& sub,
+                                                 const subscription_update& update);
+  result create_portal_session(const form_params& params);
   result cancel_subscription(const std::string& id, const form_params& params,
                              const request_context& context);
   // GET /v1/events: the event log, newest first, with Stripe's filters and cursors.
@@ -141,7 +151,12 @@ class fake_stripe_api {
                              std::int64_t amount, const std::string& currency,
                              std::optional<std::string> invoice, metadata_map metadata,
                              std::optional<std::string> description, bool paid);
+  // The subscription's next invoice, for its current items and period, not yet kept.
+  invoice_record new_invoice(const subscription_record& sub, std::string billing_reason);
   invoice_record& make_invoice(subscription_record& sub, std::string billing_reason, bool paid);
+  // A renewal's invoice while collection is paused: made in the state the pause's behavior
+  // says (void, draft, uncollectible), nothing charged.
+  invoice_record& make_uncollected_invoice(subscription_record& sub);
 
   // POST /__control/events: the event of `type` about a session or subscription.
   api_outcome control_event(const boost::json::object& spec);
@@ -158,6 +173,11 @@ class fake_stripe_api {
   std::map<std::string, invoice_record> invoices_;
   std::map<std::string, charge_record> charges_;
   std::map<std::string, std::string> session_charges_;  // payment-mode session → its charge
+  std::map<std::string, customer_record> customers_;
+  std::map<std::string, std::string> products_;  // prod_… → name (empty when only named by id)
+  std::map<std::string, portal_session_record> portal_sessions_;
+  std::string
+      portal_configuration_;  // bpc_…: the default configuration, made with the first session
   std::map<std::string, outgoing_event> sent_events_;
   // Every event made, oldest first, as GET /v1/events shows them (Stripe keeps them 30 days;
   // a test's life is shorter).

@@ -263,6 +263,248 @@ TEST_F(FakeStripeApi, UnknownUrlsAnswerLikeStripe) {
             "or we can help at https://support.stripe.com/.");
 }
 
+// A reader's changes to a paid monthly subscription: a new price from the next renewal on,
+// paused collection, and the Billing Portal's card update.
+class FakeStripeSubscriptionChanges : public FakeStripeApi {
+ protected:
+  void SetUp() override {
+    session_ = std::string(
+        body(call("POST", "/v1/checkout/sessions", subscription_body)).at("id").as_string());
+    auto paid = call("POST", "/pay/" + session_, "email=reader%40example.com");
+    ASSERT_EQ(paid.response.status, 303);
+    auto completed = event(paid.events[0]).at("data").at("object");
+    sub_ = std::string(completed.at("subscription").as_string());
+    customer_ = std::string(completed.at("customer").as_string());
+    auto item = subscription().at("items").at("data").at(0);
+    item_ = std::string(item.at("id").as_string());
+    product_ = std::string(item.at("price").at("product").as_string());
+  }
+  json::object subscription() { return body(call("GET", "/v1/subscriptions/" + sub_)); }
+  api_outcome update(const std::string& params, std::vector<http_header> headers = {}) {
+    return call("POST", "/v1/subscriptions/" + sub_, params, std::move(headers));
+  }
+  std::string new_price(int amount, const std::string& proration = "none") {
+    return "items[0][id]=" + item_ + "&items[0][price_data][currency]=usd" +
+           "&items[0][price_data][product]=" + product_ +
+           "&items[0][price_data][unit_amount]=" + std::to_string(amount) +
+           "&items[0][price_data][recurring][interval]=month" +
+           (proration.empty() ? "" : "&proration_behavior=" + proration);
+  }
+  api_outcome renew() {
+    return call("POST", "/__control/events",
+                R"({"type":"invoice.paid","subscription":")" + sub_ + "\"}");
+  }
+
+  std::string session_, sub_, customer_, item_, product_;
+};
+
+TEST_F(FakeStripeSubscriptionChanges, SubscriptionsShowTheirItemAndNoPause) {
+  auto s = subscription();
+  const auto& items = s.at("items").as_object();
+  EXPECT_EQ(items.at("object"), "list");
+  ASSERT_EQ(items.at("data").as_array().size(), 1u);
+  const auto& item = items.at("data").at(0);
+  EXPECT_TRUE(item_.starts_with("si_"));
+  EXPECT_EQ(item.at("object"), "subscription_item");
+  EXPECT_TRUE(product_.starts_with("prod_"));
+  EXPECT_EQ(item.at("price").at("unit_amount"), 500);
+  EXPECT_EQ(item.at("price").at("currency"), "usd");
+  EXPECT_EQ(item.at("price").at("recurring").at("interval"), "month");
+  EXPECT_TRUE(s.at("pause_collection").is_null());
+}
+
+TEST_F(FakeStripeSubscriptionChanges, ANewPriceIsChargedFromTheNextRenewalOn) {
+  auto out = update(new_price(750), {{"Idempotency-Key", "amount-pl_123-750"}});
+  ASSERT_EQ(out.response.status, 200) << out.response.body;
+  auto s = body(out);
+  const auto& price = s.at("items").at("data").at(0).at("price");
+  EXPECT_EQ(s.at("items").at("data").at(0).at("id"), json::value(item_));
+  EXPECT_EQ(price.at("unit_amount"), 750);
+  EXPECT_EQ(price.at("product"), json::value(product_));
+  EXPECT_EQ(s.at("plan").at("amount"), 750);
+  ASSERT_EQ(out.events.size(), 1u);
+  auto updated = event(out.events[0]);
+  EXPECT_EQ(updated.at("type"), "customer.subscription.updated");
+  EXPECT_EQ(updated.at("request").at("idempotency_key"), "amount-pl_123-750");
+  const auto& previous = updated.at("data").at("previous_attributes");
+  EXPECT_EQ(previous.at("items").at("data").at(0).at("price").at("unit_amount"), 500);
+  EXPECT_EQ(previous.at("plan").at("amount"), 500);
+
+  // The period already paid stays paid: the next renewal bills the new price.
+  auto renewal = renew();
+  ASSERT_EQ(renewal.events.size(), 1u);
+  EXPECT_EQ(event(renewal.events[0]).at("data").at("object").at("amount_paid"), 750);
+  EXPECT_EQ(renewal.report.at("amount_paid"), 750);
+  EXPECT_EQ(renewal.report.at("collection_paused"), false);
+  auto line = event(renewal.events[0]).at("data").at("object").at("lines").at("data").at(0);
+  EXPECT_EQ(line.at("amount"), 750);
+  EXPECT_EQ(line.at("subscription_item"), json::value(item_));
+
+  // The same amount again makes another price, as at Stripe; what is charged stays.
+  auto again = update(new_price(750));
+  EXPECT_EQ(again.response.status, 200);
+  EXPECT_EQ(body(again).at("items").at("data").at(0).at("price").at("unit_amount"), 750);
+}
+
+TEST_F(FakeStripeSubscriptionChanges, PriceChangesAreCheckedAgainstTheSubscription) {
+  auto unknown_item =
+      update("items[0][id]=si_test_nope&items[0][quantity]=1&proration_behavior=none");
+  EXPECT_EQ(unknown_item.response.status, 404);
+  EXPECT_EQ(body(unknown_item).at("error").at("code"), "resource_missing");
+  EXPECT_EQ(body(unknown_item).at("error").at("param"), "items[0][id]");
+
+  auto other_product = new_price(750);
+  other_product.replace(other_product.find(product_), product_.size(), "prod_nope");
+  auto unknown_product = update(other_product);
+  EXPECT_EQ(unknown_product.response.status, 404);
+  EXPECT_EQ(body(unknown_product).at("error").at("message"), "No such product: 'prod_nope'");
+
+  auto euros = new_price(750);
+  euros.replace(euros.find("=usd"), 4, "=eur");
+  EXPECT_EQ(body(update(euros)).at("error").at("param"), "items[0][price_data][currency]");
+  auto yearly = new_price(750);
+  yearly.replace(yearly.find("=month"), 6, "=year");
+  EXPECT_EQ(body(update(yearly)).at("error").at("param"),
+            "items[0][price_data][recurring][interval]");
+  // Without proration_behavior Stripe would prorate; fake-stripe refuses rather than pretend.
+  auto prorated = update(new_price(750, ""));
+  EXPECT_EQ(prorated.response.status, 400);
+  EXPECT_EQ(body(prorated).at("error").at("param"), "proration_behavior");
+
+  // Nothing of the refused requests stuck, and no event went out.
+  EXPECT_EQ(subscription().at("items").at("data").at(0).at("price").at("unit_amount"), 500);
+  for (auto* r : {&unknown_item, &unknown_product, &prorated}) {
+    EXPECT_TRUE(r->events.empty());
+  }
+}
+
+TEST_F(FakeStripeSubscriptionChanges, RenewalsWhilePausedChargeNothingUntilResumesAt) {
+  const auto period_end = subscription().at("current_period_end").as_int64();
+  // Paused for one renewal: the next one falls before resumes_at, the one after does not.
+  const auto resumes_at = period_end + 86'400;
+  auto out = update("pause_collection[behavior]=void&pause_collection[resumes_at]=" +
+                    std::to_string(resumes_at));
+  ASSERT_EQ(out.response.status, 200) << out.response.body;
+  EXPECT_EQ(body(out).at("pause_collection").at("behavior"), "void");
+  EXPECT_EQ(body(out).at("pause_collection").at("resumes_at"), resumes_at);
+  ASSERT_EQ(out.events.size(), 1u);
+  auto updated = event(out.events[0]);
+  EXPECT_TRUE(updated.at("data").at("previous_attributes").at("pause_collection").is_null());
+  EXPECT_EQ(body(out).at("status"), "active");
+
+  auto skipped = renew();
+  EXPECT_TRUE(skipped.events.empty());
+  EXPECT_EQ(skipped.response.status, 200);
+  auto answer = body(skipped);
+  EXPECT_TRUE(answer.at("id").is_null());
+  EXPECT_EQ(answer.at("collection_paused"), true);
+  EXPECT_EQ(answer.at("invoice_status"), "void");
+  EXPECT_EQ(answer.at("amount_due"), 500);
+  EXPECT_EQ(answer.at("amount_paid"), 0);
+  EXPECT_EQ(answer.at("period_start"), period_end);
+  EXPECT_EQ(subscription().at("current_period_start"), period_end);
+
+  auto charged = renew();
+  ASSERT_EQ(charged.events.size(), 1u);
+  EXPECT_EQ(event(charged.events[0]).at("data").at("object").at("amount_paid"), 500);
+
+  // Unset with the empty string, as Stripe documents: the previous pause is in the event.
+  auto resumed = update("pause_collection=");
+  EXPECT_TRUE(body(resumed).at("pause_collection").is_null());
+  ASSERT_EQ(resumed.events.size(), 1u);
+  EXPECT_EQ(event(resumed.events[0])
+                .at("data")
+                .at("previous_attributes")
+                .at("pause_collection")
+                .at("behavior"),
+            "void");
+}
+
+TEST_F(FakeStripeSubscriptionChanges, APauseWithoutResumesAtSkipsEveryRenewalUntilUnset) {
+  ASSERT_EQ(update("pause_collection[behavior]=mark_uncollectible").response.status, 200);
+  for (int i = 0; i < 3; ++i) {
+    auto skipped = renew();
+    EXPECT_TRUE(skipped.events.empty());
+    EXPECT_EQ(body(skipped).at("invoice_status"), "uncollectible");
+  }
+  ASSERT_EQ(update("pause_collection=").response.status, 200);
+  EXPECT_EQ(renew().events.size(), 1u);
+  // A canceled subscription takes no pause.
+  call("DELETE", "/v1/subscriptions/" + sub_);
+  EXPECT_EQ(update("pause_collection[behavior]=void").response.status, 400);
+}
+
+TEST_F(FakeStripeSubscriptionChanges, APortalSessionLeadsToACardUpdateAndBack) {
+  auto missing = call("POST", "/v1/billing_portal/sessions", "customer=cus_test_nope");
+  EXPECT_EQ(missing.response.status, 404);
+  EXPECT_EQ(body(missing).at("error").at("message"), "No such customer: 'cus_test_nope'");
+  EXPECT_EQ(body(missing).at("error").at("param"), "customer");
+
+  auto out = call("POST", "/v1/billing_portal/sessions",
+                  "customer=" + customer_ + "&return_url=https%3A%2F%2Fnews.example%2Fmanage");
+  ASSERT_EQ(out.response.status, 200) << out.response.body;
+  auto session = body(out);
+  auto id = std::string(session.at("id").as_string());
+  EXPECT_TRUE(id.starts_with("bps_"));
+  EXPECT_EQ(session.at("object"), "billing_portal.session");
+  EXPECT_EQ(session.at("customer"), json::value(customer_));
+  EXPECT_EQ(session.at("return_url"), "https://news.example/manage");
+  EXPECT_EQ(session.at("url"), json::value("http://127.0.0.1:1234/billing/" + id));
+  EXPECT_EQ(session.at("livemode"), false);
+  EXPECT_EQ(session.at("created"), now_);
+  EXPECT_TRUE(session.at("flow").is_null());
+  EXPECT_TRUE(std::string(session.at("configuration").as_string()).starts_with("bpc_"));
+  EXPECT_TRUE(out.events.empty());
+
+  auto page = call("GET", "/billing/" + id);
+  EXPECT_EQ(page.response.status, 200);
+  EXPECT_EQ(page.response.content_type, "text/html; charset=utf-8");
+  const auto& html = page.response.body;
+  EXPECT_NE(html.find(customer_), std::string::npos);
+  EXPECT_NE(html.find("reader@example.com"), std::string::npos);
+  EXPECT_NE(html.find("5.00 USD per month"), std::string::npos);
+  EXPECT_NE(html.find("<form method=\"post\" action=\"/billing/" + id + "\">"), std::string::npos);
+  EXPECT_NE(html.find("Update card"), std::string::npos);
+  EXPECT_EQ(html.find("<script"), std::string::npos);
+
+  auto portal = [&] {
+    return json::parse(call("GET", "/__control/portal_sessions").response.body).as_array();
+  };
+  EXPECT_TRUE(portal().at(0).at("card_updated_at").is_null());
+  now_ += 60;
+  auto updated = call("POST", "/billing/" + id, "");
+  EXPECT_EQ(updated.response.status, 303);
+  // Without a flow the portal shows the change, and its link leads back to return_url.
+  EXPECT_EQ(header(updated, "Location"), session.at("url").as_string());
+  EXPECT_EQ(portal().at(0).at("card_updated_at"), now_);
+  EXPECT_EQ(portal().at(0).at("customer"), json::value(customer_));
+  const auto after = call("GET", "/billing/" + id).response.body;
+  EXPECT_NE(after.find("Your card was updated"), std::string::npos);
+  EXPECT_NE(after.find("<a href=\"https://news.example/manage\" data-testid=\"return\">"),
+            std::string::npos);
+  EXPECT_EQ(call("GET", "/billing/bps_test_nope").response.status, 404);
+}
+
+TEST_F(FakeStripeSubscriptionChanges, APaymentMethodUpdateFlowReturnsWhereTheFlowSays) {
+  auto out = call("POST", "/v1/billing_portal/sessions",
+                  "customer=" + customer_ +
+                      "&return_url=https://news.example/manage"
+                      "&flow_data[type]=payment_method_update"
+                      "&flow_data[after_completion][type]=redirect"
+                      "&flow_data[after_completion][redirect][return_url]="
+                      "https://news.example/manage%3Fdone%3Dcard");
+  ASSERT_EQ(out.response.status, 200) << out.response.body;
+  auto session = body(out);
+  const auto& flow = session.at("flow");
+  EXPECT_EQ(flow.at("type"), "payment_method_update");
+  EXPECT_EQ(flow.at("after_completion").at("type"), "redirect");
+  EXPECT_EQ(flow.at("after_completion").at("redirect").at("return_url"),
+            "https://news.example/manage?done=card");
+  auto id = std::string(session.at("id").as_string());
+  EXPECT_EQ(header(call("POST", "/billing/" + id, ""), "Location"),
+            "https://news.example/manage?done=card");
+}
+
 // The event log as GET /v1/events serves it: every event made, newest first (creation order
 // within a second), filtered by created, types and type, paged by cursors.
 class FakeStripeEvents : public FakeStripeApi {

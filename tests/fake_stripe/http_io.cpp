@@ -104,7 +104,8 @@ awaitable<void> serve_requests(Stream& stream, beast::tcp_stream& lowest, fake_s
           if (webhooks) {
             status = co_await webhooks->deliver(outcome.events.front());
           }
-          outcome.response.body = fake_stripe_api::delivery_report(outcome.events.front(), status);
+          outcome.response.body =
+              fake_stripe_api::delivery_report(outcome.events.front(), status, outcome.report);
         }
         break;
     }

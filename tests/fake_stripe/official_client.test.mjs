@@ -376,6 +376,190 @@ test('refunds and disputes of a one-off payment carry the PaymentIntent metadata
   assert.equal(copies[1].raw.toString(), copies[0].raw.toString());
 });
 
+// --- a reader's changes to a subscription ------------------------------------------------
+
+// A paid monthly subscription of 5.00 USD: its id and customer.
+async function paidSubscription(pledgeId) {
+  const session = await stripe.checkout.sessions.create(monthlyParams(pledgeId));
+  await pay(session);
+  const { event } = await eventOf('checkout.session.completed', (e) => e.data.object.id === session.id);
+  return { subscription: event.data.object.subscription, customer: event.data.object.customer };
+}
+
+test('subscriptions.update changes the item price from the next renewal on', async () => {
+  const { subscription: id } = await paidSubscription('pl_amount');
+  const before = await stripe.subscriptions.retrieve(id);
+  assert.equal(before.items.object, 'list');
+  assert.equal(before.items.data.length, 1);
+  const item = before.items.data[0];
+  assert.match(item.id, /^si_/);
+  assert.equal(item.object, 'subscription_item');
+  assert.match(item.price.product, /^prod_/);
+  assert.equal(item.price.unit_amount, 500);
+  assert.equal(item.price.currency, 'usd');
+  assert.deepEqual(
+    { interval: item.price.recurring.interval, interval_count: item.price.recurring.interval_count },
+    { interval: 'month', interval_count: 1 },
+  );
+  assert.equal(before.pause_collection, null);
+
+  const change = {
+    items: [{
+      id: item.id,
+      price_data: { currency: 'usd', product: item.price.product, unit_amount: 750, recurring: { interval: 'month' } },
+    }],
+    proration_behavior: 'none',
+  };
+  const updated = await stripe.subscriptions.update(id, change, { idempotencyKey: 'amount-pl_amount-750' });
+  assert.equal(updated.items.data[0].id, item.id);
+  assert.equal(updated.items.data[0].price.unit_amount, 750);
+  assert.equal(updated.items.data[0].price.product, item.price.product);
+  assert.notEqual(updated.items.data[0].price.id, item.price.id);
+  const again = await stripe.subscriptions.update(id, change, { idempotencyKey: 'amount-pl_amount-750' });
+  assert.equal(again.lastResponse.headers['idempotent-replayed'], 'true');
+
+  const { event: changed } = await eventOf(
+    'customer.subscription.updated',
+    (e) => e.request.id === updated.lastResponse.requestId,
+  );
+  assert.equal(changed.request.idempotency_key, 'amount-pl_amount-750');
+  assert.equal(changed.data.object.items.data[0].price.unit_amount, 750);
+  assert.equal(changed.data.previous_attributes.items.data[0].price.unit_amount, 500);
+
+  const renewal = await control('/__control/events', { type: 'invoice.paid', subscription: id });
+  assert.equal(renewal.body.delivered_status, 200);
+  assert.equal(renewal.body.amount_paid, 750);
+  const { event: invoice } = await eventOf('invoice.paid', (e) => e.id === renewal.body.id);
+  assert.equal(invoice.data.object.amount_paid, 750);
+  assert.equal(invoice.data.object.lines.data[0].price.unit_amount, 750);
+
+  // What Stripe refuses, the client raises as Stripe's errors.
+  const refused = async (params, check) => assert.rejects(stripe.subscriptions.update(id, params), (err) => {
+    assert.ok(err instanceof Stripe.errors.StripeInvalidRequestError, err.constructor.name);
+    check(err);
+    return true;
+  });
+  await refused(
+    { items: [{ id: item.id, price_data: { currency: 'usd', product_data: { name: 'x' }, unit_amount: 600, recurring: { interval: 'month' } } }], proration_behavior: 'none' },
+    (err) => {
+      assert.equal(err.code, 'parameter_unknown');
+      assert.equal(err.param, 'items[0][price_data][product_data]');
+    },
+  );
+  await refused({ items: [{ id: 'si_missing', quantity: 1 }], proration_behavior: 'none' }, (err) => {
+    assert.equal(err.code, 'resource_missing');
+    assert.equal(err.statusCode, 404);
+    assert.equal(err.param, 'items[0][id]');
+  });
+  await refused({ proration_behavior: 'sometimes' }, (err) => assert.equal(err.param, 'proration_behavior'));
+  await refused({ pause_collection: { behavior: 'skip' } }, (err) => assert.equal(err.param, 'pause_collection[behavior]'));
+});
+
+test('subscriptions.update sets pause_collection and unsets it with the empty string', async () => {
+  const { subscription: id } = await paidSubscription('pl_pause');
+  const { current_period_end: periodEnd } = await stripe.subscriptions.retrieve(id);
+  const resumesAt = periodEnd + 86400;
+  const paused = await stripe.subscriptions.update(id, { pause_collection: { behavior: 'void', resumes_at: resumesAt } });
+  assert.deepEqual(paused.pause_collection, { behavior: 'void', resumes_at: resumesAt });
+  assert.equal(paused.status, 'active');
+  const { event: pausedEvent } = await eventOf(
+    'customer.subscription.updated',
+    (e) => e.request.id === paused.lastResponse.requestId,
+  );
+  assert.equal(pausedEvent.data.previous_attributes.pause_collection, null);
+
+  // The renewal in the paused period is voided: nothing charged, no invoice.paid sent.
+  const skipped = await control('/__control/events', { type: 'invoice.paid', subscription: id });
+  assert.equal(skipped.status, 200);
+  assert.equal(skipped.body.id, null);
+  assert.equal(skipped.body.collection_paused, true);
+  assert.equal(skipped.body.invoice_status, 'void');
+  assert.equal(skipped.body.amount_paid, 0);
+  assert.equal(skipped.body.period_start, periodEnd);
+  const invoicesOfSkipped = received.filter((d) => {
+    const e = JSON.parse(d.raw);
+    return e.type === 'invoice.paid' && e.data.object.id === skipped.body.invoice;
+  });
+  assert.equal(invoicesOfSkipped.length, 0);
+
+  const resumed = await stripe.subscriptions.update(id, { pause_collection: '' });
+  assert.equal(resumed.pause_collection, null);
+  const { body: log } = await control('/__control/requests');
+  assert.equal(log.at(-1).params.pause_collection, '');
+  const { event: resumedEvent } = await eventOf(
+    'customer.subscription.updated',
+    (e) => e.request.id === resumed.lastResponse.requestId,
+  );
+  assert.equal(resumedEvent.data.previous_attributes.pause_collection.behavior, 'void');
+
+  const charged = await control('/__control/events', { type: 'invoice.paid', subscription: id });
+  assert.equal(charged.body.collection_paused, false);
+  assert.equal(charged.body.amount_paid, 500);
+});
+
+test('billingPortal.sessions.create opens a card-update page that leads back', async () => {
+  const { customer } = await paidSubscription('pl_portal');
+  const returnUrl = 'https://news.example/v1/pledges/pl_portal/manage?token=t';
+  const session = await stripe.billingPortal.sessions.create({ customer, return_url: returnUrl });
+  assert.match(session.id, /^bps_/);
+  assert.equal(session.object, 'billing_portal.session');
+  assert.match(session.configuration, /^bpc_/);
+  assert.equal(session.customer, customer);
+  assert.equal(session.return_url, returnUrl);
+  assert.equal(session.url, `${base}/billing/${session.id}`);
+  assert.equal(session.livemode, false);
+  assert.equal(session.flow, null);
+  assert.equal(session.locale, null);
+  assert.equal(session.on_behalf_of, null);
+  assert.equal(typeof session.created, 'number');
+
+  const page = await fetch(session.url);
+  assert.equal(page.status, 200);
+  const html = await page.text();
+  assert.ok(html.includes(customer));
+  assert.match(html, /5\.00 USD per month/);
+  assert.match(html, /Update card/);
+  const saved = await fetch(session.url, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/x-www-form-urlencoded' },
+    body: '',
+    redirect: 'manual',
+  });
+  // Without a flow the portal shows the change, with its link back to return_url.
+  assert.equal(saved.status, 303);
+  assert.equal(saved.headers.get('location'), session.url);
+  const shown = await (await fetch(session.url)).text();
+  assert.match(shown, /Your card was updated/);
+  assert.ok(shown.includes(`href="${returnUrl.replaceAll('&', '&amp;')}"`));
+  const { body: sessions } = await control('/__control/portal_sessions');
+  const mine = sessions.find((s) => s.id === session.id);
+  assert.equal(typeof mine.card_updated_at, 'number');
+
+  const flow = await stripe.billingPortal.sessions.create({
+    customer,
+    return_url: returnUrl,
+    flow_data: {
+      type: 'payment_method_update',
+      after_completion: { type: 'redirect', redirect: { return_url: `${returnUrl}&done=card` } },
+    },
+  });
+  assert.equal(flow.flow.type, 'payment_method_update');
+  assert.equal(flow.flow.after_completion.redirect.return_url, `${returnUrl}&done=card`);
+  // A flow that redirects after completion leads there once the card is saved.
+  const done = await fetch(flow.url, { method: 'POST', body: '', redirect: 'manual' });
+  assert.equal(done.status, 303);
+  assert.equal(done.headers.get('location'), `${returnUrl}&done=card`);
+
+  await assert.rejects(stripe.billingPortal.sessions.create({ customer: 'cus_missing' }), (err) => {
+    assert.ok(err instanceof Stripe.errors.StripeInvalidRequestError, err.constructor.name);
+    assert.equal(err.code, 'resource_missing');
+    assert.equal(err.statusCode, 404);
+    assert.equal(err.param, 'customer');
+    assert.equal(err.message, "No such customer: 'cus_missing'");
+    return true;
+  });
+});
+
 // --- the event log ---------------------------------------------------------------------------
 
 test('events.list auto-pages newest first through more than 100 events, filtered as asked', async () => {

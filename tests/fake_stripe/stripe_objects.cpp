@@ -269,7 +269,12 @@ json::object subscription_json(const subscription_record& s) {
   o["metadata"] = metadata_json(s.metadata);
   o["next_pending_invoice_item_invoice"] = nullptr;
   o["on_behalf_of"] = nullptr;
-  o["pause_collection"] = nullptr;
+  if (s.pause_collection) {
+    o["pause_collection"] = {{"behavior", s.pause_collection->behavior},
+                             {"resumes_at", opt(s.pause_collection->resumes_at)}};
+  } else {
+    o["pause_collection"] = nullptr;
+  }
   o["payment_settings"] = {{"payment_method_options", nullptr},
                            {"payment_method_types", nullptr},
                            {"save_default_payment_method", "off"}};
@@ -296,6 +301,10 @@ json::object subscription_json(const subscription_record& s) {
 
 json::object invoice_json(const invoice_record& i) {
   const bool paid = i.status == "paid";
+  // While collection is paused a renewal's invoice is voided, kept as a draft or marked
+  // uncollectible at once: no payment is attempted.
+  const bool charged = !i.charge.empty();
+  const bool draft = i.status == "draft";
   json::array lines;
   for (std::size_t n = 0; n < i.lines.size(); ++n) {
     const auto& line = i.lines[n];
@@ -338,12 +347,12 @@ json::object invoice_json(const invoice_record& i) {
   o["amount_shipping"] = 0;
   o["application"] = nullptr;
   o["application_fee_amount"] = nullptr;
-  o["attempt_count"] = i.attempt_count;
-  o["attempted"] = true;
-  o["auto_advance"] = !paid;
+  o["attempt_count"] = charged ? i.attempt_count : 0;
+  o["attempted"] = charged;
+  o["auto_advance"] = i.status == "open";
   o["automatic_tax"] = {{"enabled", false}, {"liability", nullptr}, {"status", nullptr}};
   o["billing_reason"] = i.billing_reason;
-  o["charge"] = i.charge;
+  o["charge"] = charged ? json::value(i.charge) : json::value(nullptr);
   o["collection_method"] = "charge_automatically";
   o["created"] = i.created;
   o["currency"] = i.currency;
@@ -367,8 +376,10 @@ json::object invoice_json(const invoice_record& i) {
   o["ending_balance"] = 0;
   o["footer"] = nullptr;
   o["from_invoice"] = nullptr;
-  o["hosted_invoice_url"] = "https://invoice.stripe.com/i/fake/" + i.id;
-  o["invoice_pdf"] = "https://pay.stripe.com/invoice/fake/" + i.id + "/pdf";
+  o["hosted_invoice_url"] =
+      draft ? json::value(nullptr) : json::value("https://invoice.stripe.com/i/fake/" + i.id);
+  o["invoice_pdf"] = draft ? json::value(nullptr)
+                           : json::value("https://pay.stripe.com/invoice/fake/" + i.id + "/pdf");
   o["issuer"] = {{"type", "self"}};
   o["last_finalization_error"] = nullptr;
   o["latest_revision"] = nullptr;
@@ -376,11 +387,11 @@ json::object invoice_json(const invoice_record& i) {
   o["livemode"] = false;
   o["metadata"] = json::object();
   o["next_payment_attempt"] = opt(i.next_payment_attempt);
-  o["number"] = "FAKE-" + i.id.substr(i.id.size() - 4);
+  o["number"] = draft ? json::value(nullptr) : json::value("FAKE-" + i.id.substr(i.id.size() - 4));
   o["on_behalf_of"] = nullptr;
   o["paid"] = paid;
   o["paid_out_of_band"] = false;
-  o["payment_intent"] = i.payment_intent;
+  o["payment_intent"] = charged ? json::value(i.payment_intent) : json::value(nullptr);
   o["payment_settings"] = {{"default_mandate", nullptr},
                            {"payment_method_options", nullptr},
                            {"payment_method_types", nullptr}};
@@ -396,10 +407,11 @@ json::object invoice_json(const invoice_record& i) {
   o["starting_balance"] = 0;
   o["statement_descriptor"] = nullptr;
   o["status"] = i.status;
-  o["status_transitions"] = {{"finalized_at", i.created},
-                             {"marked_uncollectible_at", nullptr},
-                             {"paid_at", paid ? json::value(i.created) : json::value(nullptr)},
-                             {"voided_at", nullptr}};
+  auto at_if = [&](bool happened) { return happened ? json::value(i.created) : nullptr; };
+  o["status_transitions"] = {{"finalized_at", at_if(!draft)},
+                             {"marked_uncollectible_at", at_if(i.status == "uncollectible")},
+                             {"paid_at", at_if(paid)},
+                             {"voided_at", at_if(i.status == "void")}};
   o["subscription"] = i.subscription;
   o["subscription_details"] = {{"metadata", metadata_json(i.subscription_metadata)}};
   o["subtotal"] = i.amount;
@@ -476,6 +488,41 @@ json::object charge_json(const charge_record& c) {
   o["status"] = c.paid ? "succeeded" : "failed";
   o["transfer_data"] = nullptr;
   o["transfer_group"] = nullptr;
+  return o;
+}
+
+json::object portal_session_json(const portal_session_record& s) {
+  const auto& r = s.request;
+  json::object o{{"id", s.id}, {"object", "billing_portal.session"}};
+  o["configuration"] = s.configuration;
+  o["created"] = s.created;
+  o["customer"] = s.customer;
+  if (r.flow) {
+    const auto& f = *r.flow;
+    json::value redirect = nullptr;
+    if (f.redirect_url) {
+      redirect = json::object{{"return_url", *f.redirect_url}};
+    }
+    json::value confirmation = nullptr;
+    if (f.after_completion == "hosted_confirmation") {
+      confirmation = json::object{{"custom_message", opt(f.custom_message)}};
+    }
+    o["flow"] = {{"after_completion",
+                  {{"hosted_confirmation", std::move(confirmation)},
+                   {"redirect", std::move(redirect)},
+                   {"type", f.after_completion}}},
+                 {"subscription_cancel", nullptr},
+                 {"subscription_update", nullptr},
+                 {"subscription_update_confirm", nullptr},
+                 {"type", f.type}};
+  } else {
+    o["flow"] = nullptr;
+  }
+  o["livemode"] = false;
+  o["locale"] = opt(r.locale);
+  o["on_behalf_of"] = nullptr;
+  o["return_url"] = opt(r.return_url);
+  o["url"] = s.url;
   return o;
 }
 

@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "checkout_request.hpp"
+#include "portal_session_request.hpp"
+#include "subscription_update.hpp"
 
 namespace fake_stripe {
 
@@ -70,6 +72,27 @@ struct subscription_record {
   std::optional<std::string> cancellation_comment;
   std::optional<std::string> cancellation_feedback;
   std::string latest_invoice;
+  // Set by `pause_collection[…]`: renewals before `resumes_at` charge nothing.
+  std::optional<collection_pause> pause_collection;
+};
+
+// The customers completed Checkout Sessions made (fake-stripe has no customer API).
+struct customer_record {
+  std::string id;
+  std::optional<std::string> email;
+  std::string default_payment_method;  // a new pm_test_… each time the portal updates the card
+  std::int64_t created = 0;
+};
+
+// A Billing Portal session and what the customer did on its page.
+struct portal_session_record {
+  std::string id;
+  std::string configuration;
+  std::string customer;
+  portal_session_request request;
+  std::int64_t created = 0;
+  std::string url;
+  std::optional<std::int64_t> card_updated_at;
 };
 
 struct invoice_record {
@@ -78,8 +101,9 @@ struct invoice_record {
   std::string customer;
   std::optional<std::string> customer_email;
   std::string currency;
-  std::string status = "paid";  // paid, open
-  std::string billing_reason;   // subscription_create, subscription_cycle
+  // paid, open; while collection is paused: void, draft or uncollectible (nothing charged)
+  std::string status = "paid";
+  std::string billing_reason;  // subscription_create, subscription_cycle
   std::int64_t amount = 0;
   std::int64_t created = 0;
   std::int64_t period_start = 0;  // the invoice's own period: the one before its lines'
@@ -88,8 +112,8 @@ struct invoice_record {
   std::int64_t line_period_end = 0;
   std::int64_t attempt_count = 1;
   std::optional<std::int64_t> next_payment_attempt;
-  std::string payment_intent;
-  std::string charge;
+  std::string payment_intent;           // empty when nothing was charged
+  std::string charge;                   // empty when nothing was charged
   std::vector<line_item_record> lines;  // ids are the invoice line items' (il_…)
   std::vector<std::string> subscription_item_ids;
   metadata_map subscription_metadata;  // the subscription's when the invoice was made
@@ -120,6 +144,7 @@ boost::json::object session_json(const session_record& s);
 boost::json::object subscription_json(const subscription_record& s);
 boost::json::object invoice_json(const invoice_record& i);
 boost::json::object charge_json(const charge_record& c);
+boost::json::object portal_session_json(const portal_session_record& s);
 boost::json::object dispute_json(const std::string& id, const charge_record& c,
                                  std::string_view reason, std::int64_t created);
 

@@ -6,8 +6,10 @@
 #include "core/jitter.hpp"
 #include "core/pause.hpp"
 #include "log/logger.hpp"
+#include "providers/stripe/billing_portal_params.hpp"
 #include "providers/stripe/checkout_params.hpp"
 #include "providers/stripe/event_list.hpp"
+#include "providers/stripe/subscription_params.hpp"
 
 namespace supportd::providers::stripe {
 namespace {
@@ -179,21 +181,86 @@ awaitable<providers::provider_result<std::string>> stripe_client::abandon_checko
   co_return id;
 }
 
-// TODO(issue 16): Stripe's Billing Portal, subscription item update and pause_collection.
 awaitable<providers::provider_result<std::string>> stripe_client::open_payment_method_page(
-    std::string, std::string, std::string) {
-  co_return provider_error{provider_error::kind::rejected, "not built yet"};
+    std::string customer_id, std::string return_url, std::string traceparent) {
+  if (!is_object_id(customer_id)) {
+    co_return provider_error{provider_error::kind::rejected, "not a Stripe customer id"};
+  }
+  // A new session each time the reader asks: they are short-lived and single-use at Stripe, so
+  // a second one from a retried request costs nothing.
+  http::outbound_request request{"POST", "/v1/billing_portal/sessions", {}, {}};
+  request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  request.body = encode(billing_portal_session_params(customer_id, return_url));
+  add_traceparent(request, traceparent);
+  auto response = co_await call("create_billing_portal_session", std::move(request));
+  if (!response) {
+    co_return response.error();
+  }
+  auto url = parse_billing_portal_url(response->body);
+  if (!url) {
+    co_return provider_error{provider_error::kind::unavailable,
+                             "Stripe answered a Billing Portal session without a url"};
+  }
+  co_return std::move(*url);
 }
 
 awaitable<providers::provider_result<void>> stripe_client::change_amount(
-    const providers::amount_change&) {
-  co_return provider_error{provider_error::kind::rejected, "not built yet"};
+    const providers::amount_change& c) {
+  if (!is_object_id(c.subscription_id)) {
+    co_return provider_error{provider_error::kind::rejected, "not a Stripe subscription id"};
+  }
+  // The item to change and what it charges now: its id, product, currency and interval go
+  // into the new price, and a change already made (a retry after a lost answer) ends here.
+  http::outbound_request retrieve{"GET", subscription_path(c.subscription_id), {}, {}};
+  add_traceparent(retrieve, c.traceparent);
+  auto current = co_await call("retrieve_subscription", std::move(retrieve));
+  if (!current) {
+    co_return current.error();
+  }
+  auto item = parse_subscription_item(current->body);
+  if (!item) {
+    co_return provider_error{provider_error::kind::rejected,
+                             "the subscription has not exactly one recurring item"};
+  }
+  if (auto mismatch = amount_change_mismatch(*item, c); !mismatch.empty()) {
+    co_return provider_error{provider_error::kind::rejected, mismatch};
+  }
+  if (item->unit_amount == c.amount_minor) {
+    co_return providers::provider_result<void>{};
+  }
+  http::outbound_request update{"POST", subscription_path(c.subscription_id), {}, {}};
+  update.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  if (!c.idempotency_key.empty()) {
+    update.headers.emplace_back("Idempotency-Key", c.idempotency_key);
+  }
+  update.body = encode(amount_change_params(*item, c.amount_minor));
+  add_traceparent(update, c.traceparent);
+  auto updated = co_await call("update_subscription_amount", std::move(update));
+  if (!updated) {
+    co_return updated.error();
+  }
+  co_return providers::provider_result<void>{};
 }
 
-awaitable<providers::provider_result<void>> stripe_client::pause_collection(std::string,
-                                                                            std::int64_t,
-                                                                            std::string) {
-  co_return provider_error{provider_error::kind::rejected, "not built yet"};
+awaitable<providers::provider_result<void>> stripe_client::pause_collection(
+    std::string subscription_id, std::int64_t resumes_at_unix, std::string traceparent) {
+  if (!is_object_id(subscription_id) || resumes_at_unix < 0) {
+    co_return provider_error{provider_error::kind::rejected,
+                             "not a Stripe subscription id or a pause's end"};
+  }
+  // Setting the same pause (or none) again changes nothing at Stripe: retries are safe
+  // without an idempotency key.
+  http::outbound_request request{"POST", subscription_path(subscription_id), {}, {}};
+  request.headers.emplace_back("Content-Type", "application/x-www-form-urlencoded");
+  request.body = encode(pause_collection_params(resumes_at_unix));
+  add_traceparent(request, traceparent);
+  const std::string_view operation =
+      resumes_at_unix == 0 ? "resume_subscription_collection" : "pause_subscription_collection";
+  auto response = co_await call(operation, std::move(request));
+  if (!response) {
+    co_return response.error();
+  }
+  co_return providers::provider_result<void>{};
 }
 
 awaitable<providers::provider_result<providers::event_page>> stripe_client::list_events(

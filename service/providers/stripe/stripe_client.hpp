@@ -1,5 +1,6 @@
-// Stripe's API, for pledges: Checkout Sessions and subscription cancellation; and its event
-// list, for the reconciliation.
+// Stripe's API, for pledges: Checkout Sessions, the reader's changes to a subscription (a
+// Billing Portal session for the card, a new price, paused collection) and its cancellation;
+// and its event list, for the reconciliation.
 //
 // Every call goes through the provider's circuit breaker, and is tried up to three times with
 // jittered exponential backoff on network errors, 409, 429 and 5xx (as Stripe-Should-Retry
