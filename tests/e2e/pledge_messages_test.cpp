@@ -69,8 +69,7 @@ class PledgeMessages : public ::testing::Test {
   };
   made_pledge pledge(const std::string& email, const std::string& interval = "month") {
     const std::string body = R"({"amount":"5","currency":"USD","interval":")" + interval +
-                             R"(","email":")" +
-                             email +
+                             R"(","email":")" + email +
                              R"(","name":"Ada Reader","campaign":"winter","locale":"en-GB",)"
                              R"("success_url":"http://shop.test/thanks",)"
                              R"("cancel_url":"http://shop.test/donate"})";
@@ -253,8 +252,10 @@ TEST_F(PledgeMessages, AYearlyReaderHearsOfTheRenewalFourteenDaysBefore) {
   EXPECT_EQ(data.at("interval"), "year");
   EXPECT_EQ(data.at("charged_minor"), 500);
   EXPECT_EQ(data.at("renews_at"), core::format_rfc3339(renews_at).c_str());
-  EXPECT_TRUE(data.at("manage_url").as_string().starts_with(
-      ("https://support.test/v1/pledges/" + giving.id + "/manage?token=").c_str()));
+  EXPECT_TRUE(data.at("manage_url")
+                  .as_string()
+                  .starts_with(
+                      ("https://support.test/v1/pledges/" + giving.id + "/manage?token=").c_str()));
   EXPECT_FALSE(email.delivery(3, 500ms)) << "sent twice";
 }
 
