@@ -70,7 +70,8 @@ boost::json::object to_json(const pledge_record& p) {
 
 enum class access { denied, reader, admin };
 
-// Bearer manage token or admin token; or, where `link_token` is given, a signed cancel link.
+// Bearer manage token or admin token; or, where `link_token` is given, a signed cancel link or
+// manage link (the manage page's forms post its token).
 // `p` is null for an unknown pledge: an admin guess is still counted then.
 access check_access(const http::request& req, const pledge_context& ctx, const pledge_record* p,
                     std::string_view link_token) {
@@ -86,7 +87,8 @@ access check_access(const http::request& req, const pledge_context& ctx, const p
     }
   }
   if (p != nullptr && !link_token.empty() &&
-      ctx.links.valid(p->id, link_token, core::now_unix_seconds())) {
+      (ctx.links.valid(p->id, link_token, core::now_unix_seconds()) ||
+       ctx.reader_links.manage_token_valid(p->id, link_token, core::now_unix_seconds()))) {
     return access::reader;
   }
   return access::denied;
