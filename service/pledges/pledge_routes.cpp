@@ -17,6 +17,7 @@
 #include "http/problem.hpp"
 #include "limits/public_gate.hpp"
 #include "log/logger.hpp"
+#include "pledges/manage_page.hpp"
 #include "pledges/pledge_context.hpp"
 #include "pledges/pledge_messenger.hpp"
 #include "pledges/pledge_metrics.hpp"
@@ -380,6 +381,46 @@ awaitable<http::response> cancel_page(const http::request& req, pledge_context& 
   body += token;  // base64url and digits only: safe in an attribute
   body += "\"><button type=\"submit\">Cancel my support</button></form>";
   co_return http::html_page(200, "Cancel your support", body);
+}
+
+awaitable<http::response> manage_page(const http::request& req, pledge_context& ctx) {
+  const page_style style{ctx.settings.manage_page_stylesheet};
+  const auto policy = manage_page_policy(style, card_page_origin(ctx.settings.stripe_api_base));
+  // The token is in the page's URL: no cache keeps the page, no link on it passes the URL on as
+  // a Referer, and no other site frames it.
+  auto page = [&policy](int status, std::string html) {
+    auto r = http::response::of_type(status, "text/html; charset=utf-8", std::move(html));
+    r.with_header("Content-Security-Policy", policy);
+    r.with_header("Cache-Control", "no-store");
+    r.with_header("Referrer-Policy", "no-referrer");
+    r.with_header("X-Frame-Options", "DENY");
+    return r;
+  };
+  const auto id = req.path_param("id");
+  const auto token = req.query_param("token");
+  const auto now_ms = core::now_unix_ms();
+  // A wrong or expired token and an unknown pledge get one answer: ids cannot be probed. Only a
+  // valid token (which only supportd signs) costs a Redis read.
+  if (!sane_id(id) || !ctx.reader_links.manage_token_valid(id, token, now_ms / 1000)) {
+    co_return page(404, render_broken_link_page(style));
+  }
+  auto found = co_await ctx.store.find(id);
+  if (!found) {
+    co_return http::store_unavailable_response();
+  }
+  if (!*found) {
+    co_return page(404, render_broken_link_page(style));
+  }
+  const auto& p = **found;
+  auto view = view_of(
+      p, ctx.limits,
+      ctx.reader_links.restart_url(p.amount_minor, p.currency, p.every, p.source.campaign), now_ms);
+  if (!view) {
+    co_return http::make_problem_response(http::internal_error());
+  }
+  // Reading only: a mail scanner that follows the link, or a HEAD, changes nothing.
+  co_return page(200,
+                 render_manage_page(*view, token, style, parse_notice(req.query_param("done"))));
 }
 
 awaitable<http::response> replay_dead_message(const http::request& req, pledge_context& ctx) {

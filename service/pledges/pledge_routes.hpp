@@ -17,6 +17,8 @@ awaitable<http::response> get_pledge(const http::request& req, pledge_context& c
 awaitable<http::response> cancel_pledge(const http::request& req, pledge_context& ctx);
 // GET /v1/pledges/{id}/cancel?token=…: the one-click link's confirmation page.
 awaitable<http::response> cancel_page(const http::request& req, pledge_context& ctx);
+// GET /v1/pledges/{id}/manage?token=…: the reader's manage page, from the link in every message.
+awaitable<http::response> manage_page(const http::request& req, pledge_context& ctx);
 // POST /admin/messages/dead-letters/{id}/replay: a dead reader's message due again now.
 awaitable<http::response> replay_dead_message(const http::request& req, pledge_context& ctx);
 
