@@ -6,6 +6,8 @@
 //   1. The page shows the pledge's terms and a form for each change, styled by its built-in
 //      style (which its Content-Security-Policy admits, and nothing else); its cancel form
 //      cancels, and the page then has nothing left to change.
+//   2. The amount form: a new amount is posted, the 303 leads back to the page, which says so
+//      and shows the new amount; Stripe is asked for the new price without proration.
 //
 // Run: cd tests && SUPPORTD_BIN=../build/service/supportd \
 //        FAKE_STRIPE_BIN=../build/tests/fake_stripe/fake-stripe node --test browser/manage_page.test.mjs
@@ -244,4 +246,41 @@ test('JavaScript off: the manage link shows the pledge and its forms, and its ca
   assert.equal(ended.status, 'canceled');
   const canceled = ended.events.filter((e) => e.event === 'cancel_requested');
   assert.deepEqual(canceled.map((e) => e.source), ['reader']);
+});
+
+// Needs POST /v1/pledges/{id}/amount (the manage routes) and Stripe's side of a new amount
+// (stripe_client and fake-stripe's subscription updates): it passes once those are merged.
+test('JavaScript off: a new amount from the page, back to the page with the notice and the amount', async () => {
+  const pledge = await paidMonthlyPledge('5');
+  const token = new URL(pledge.manageUrl).searchParams.get('token');
+
+  await withPage(async (page) => {
+    await page.goto(pledge.manageUrl);
+    await page.getByLabel('New amount (USD)').fill('7.50');
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${supportdBase}/v1/pledges/${pledge.id}/amount`),
+      page.waitForURL((url) => url.searchParams.get('done') === 'amount_changed'),
+      page.getByRole('button', { name: 'Change the amount' }).click(),
+    ]);
+    assert.equal(answer.status(), 303);
+    const landed = new URL(page.url());
+    assert.equal(landed.origin + landed.pathname, `${supportdBase}/v1/pledges/${pledge.id}/manage`);
+    assert.equal(landed.searchParams.get('token'), token);
+    assert.equal((await page.getByRole('status').innerText()).trim(),
+                 'Your new amount applies from your next payment on.');
+    assert.equal((await terms(page))['Amount'], '7.50 USD');
+    assert.equal(await page.getByLabel('New amount (USD)').inputValue(), '7.50');
+  });
+
+  const changed = await pledgeAsReader(pledge);
+  assert.equal(changed.amount_minor, 750);
+  assert.deepEqual(changed.events.filter((e) => e.event === 'amount_changed').map((e) => e.source),
+                   ['reader']);
+  // Stripe was asked for the new price from the next renewal on, without proration.
+  const requests = await (await fetch(`${fakeBase}/__control/requests`)).json();
+  const updates = (Array.isArray(requests) ? requests : requests.requests || requests.data || [])
+    .filter((r) => r.method === 'POST' && /^\/v1\/subscriptions\/sub_/.test(r.path) &&
+                   r.params?.['items[0][price_data][unit_amount]'] === '750');
+  assert.equal(updates.length, 1, 'one subscription update with the new amount');
+  assert.equal(updates[0].params.proration_behavior, 'none');
 });
