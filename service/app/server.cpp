@@ -160,6 +160,7 @@ std::vector<http::route> public_routes(const Bind& bind) {
       {"GET", "/v1/pledges/{id}", bind(&pledges::get_pledge, &worker::pledges)},
       {"POST", "/v1/pledges/{id}/cancel", bind(&pledges::cancel_pledge, &worker::pledges)},
       {"GET", "/v1/pledges/{id}/cancel", bind(&pledges::cancel_page, &worker::pledges)},
+      {"GET", "/v1/pledges/{id}/manage", bind(&pledges::manage_page, &worker::pledges)},
       {"POST", "/v1/reminders", bind(&reminders::create_reminder, &worker::reminders)},
       {"OPTIONS", "/v1/reminders", bind(&reminders::reminder_preflight, &worker::reminders)},
       {"POST", "/v1/reminders/unsubscribe", bind(&reminders::unsubscribe, &worker::reminders)},

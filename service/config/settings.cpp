@@ -127,6 +127,9 @@ po::options_description describe_options() {
      "file holding the key that signs one-click links in emails; unset: such links off")
     ("public-url", po::value<std::string>()->default_value(""),
      "supportd's public base URL (https://support.news.example), for links it hands out")
+    ("manage-page-stylesheet", po::value<std::string>()->default_value(""),
+     "the site's stylesheet (https URL) for the reader's manage page; unset: a small built-in "
+     "style")
     ("stripe-webhook-secret-file", po::value<std::string>()->default_value(""),
      "file with the Stripe webhook signing secrets (whsec_…), one per line; unset: webhooks off")
     ("stripe-webhook-tolerance", po::value<std::string>()->default_value("300s"),
@@ -497,6 +500,20 @@ void read_pledge_settings(const po::variables_map& vm, settings& s) {
   }
   if (!s.public_url.empty() && !common::origin_of(s.public_url)) {
     fail("public-url", "expected an http(s) URL");
+  }
+  s.manage_page_stylesheet = vm["manage-page-stylesheet"].as<std::string>();
+  if (const auto& url = s.manage_page_stylesheet; !url.empty()) {
+    // Its origin goes into the page's Content-Security-Policy: a host of letters, digits, dots
+    // and dashes only (or an IP literal), so it cannot end the policy's source list.
+    const auto origin = common::origin_of(url);
+    if (!origin || origin->find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789.-:/[]") !=
+                       std::string::npos) {
+      fail("manage-page-stylesheet", "expected an http(s) URL");
+    }
+    if (!common::plain_http_allowed(url)) {
+      fail("manage-page-stylesheet",
+           "plain http is only for loopback hosts (127.0.0.1, ::1, localhost); use https");
+    }
   }
 }
 

@@ -77,6 +77,9 @@ struct settings {
   std::string link_secret;
   // supportd's own public base URL, for the links it hands out.
   std::string public_url;
+  // The site's stylesheet for the reader's manage page (an absolute http(s) URL); empty: the
+  // page's own small style.
+  std::string manage_page_stylesheet;
 
   // Stripe webhooks: every line of the secret file is an active secret (rotation).
   std::vector<std::string> stripe_webhook_secrets;

@@ -17,6 +17,7 @@
 #include "http/problem.hpp"
 #include "limits/public_gate.hpp"
 #include "log/logger.hpp"
+#include "pledges/manage_page.hpp"
 #include "pledges/pledge_context.hpp"
 #include "pledges/pledge_messenger.hpp"
 #include "pledges/pledge_metrics.hpp"
@@ -70,7 +71,8 @@ boost::json::object to_json(const pledge_record& p) {
 
 enum class access { denied, reader, admin };
 
-// Bearer manage token or admin token; or, where `link_token` is given, a signed cancel link.
+// Bearer manage token or admin token; or, where `link_token` is given, a signed cancel link or
+// manage link (the manage page's forms post its token).
 // `p` is null for an unknown pledge: an admin guess is still counted then.
 access check_access(const http::request& req, const pledge_context& ctx, const pledge_record* p,
                     std::string_view link_token) {
@@ -86,7 +88,8 @@ access check_access(const http::request& req, const pledge_context& ctx, const p
     }
   }
   if (p != nullptr && !link_token.empty() &&
-      ctx.links.valid(p->id, link_token, core::now_unix_seconds())) {
+      (ctx.links.valid(p->id, link_token, core::now_unix_seconds()) ||
+       ctx.reader_links.manage_token_valid(p->id, link_token, core::now_unix_seconds()))) {
     return access::reader;
   }
   return access::denied;
@@ -400,6 +403,46 @@ awaitable<http::response> list_dead_messages(const http::request& req, pledge_co
   }
   log::info("admin listed dead pledge messages", {{"count", std::int64_t(out.size())}});
   co_return http::response::json(200, boost::json::serialize(out));
+}
+
+awaitable<http::response> manage_page(const http::request& req, pledge_context& ctx) {
+  const page_style style{ctx.settings.manage_page_stylesheet};
+  const auto policy = manage_page_policy(style, card_page_origin(ctx.settings.stripe_api_base));
+  // The token is in the page's URL: no cache keeps the page, no link on it passes the URL on as
+  // a Referer, and no other site frames it.
+  auto page = [&policy](int status, std::string html) {
+    auto r = http::response::of_type(status, "text/html; charset=utf-8", std::move(html));
+    r.with_header("Content-Security-Policy", policy);
+    r.with_header("Cache-Control", "no-store");
+    r.with_header("Referrer-Policy", "no-referrer");
+    r.with_header("X-Frame-Options", "DENY");
+    return r;
+  };
+  const auto id = req.path_param("id");
+  const auto token = req.query_param("token");
+  const auto now_ms = core::now_unix_ms();
+  // A wrong or expired token and an unknown pledge get one answer: ids cannot be probed. Only a
+  // valid token (which only supportd signs) costs a Redis read.
+  if (!sane_id(id) || !ctx.reader_links.manage_token_valid(id, token, now_ms / 1000)) {
+    co_return page(404, render_broken_link_page(style));
+  }
+  auto found = co_await ctx.store.find(id);
+  if (!found) {
+    co_return http::store_unavailable_response();
+  }
+  if (!*found) {
+    co_return page(404, render_broken_link_page(style));
+  }
+  const auto& p = **found;
+  auto view = view_of(
+      p, ctx.limits,
+      ctx.reader_links.restart_url(p.amount_minor, p.currency, p.every, p.source.campaign), now_ms);
+  if (!view) {
+    co_return http::make_problem_response(http::internal_error());
+  }
+  // Reading only: a mail scanner that follows the link, or a HEAD, changes nothing.
+  co_return page(200,
+                 render_manage_page(*view, token, style, parse_notice(req.query_param("done"))));
 }
 
 awaitable<http::response> replay_dead_message(const http::request& req, pledge_context& ctx) {

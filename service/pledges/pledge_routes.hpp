@@ -19,6 +19,8 @@ awaitable<http::response> cancel_pledge(const http::request& req, pledge_context
 awaitable<http::response> cancel_page(const http::request& req, pledge_context& ctx);
 // GET /admin/messages/dead-letters: the reader's messages that died, oldest first.
 awaitable<http::response> list_dead_messages(const http::request& req, pledge_context& ctx);
+// GET /v1/pledges/{id}/manage?token=…: the reader's manage page, from the link in every message.
+awaitable<http::response> manage_page(const http::request& req, pledge_context& ctx);
 // POST /admin/messages/dead-letters/{id}/replay: a dead reader's message due again now.
 awaitable<http::response> replay_dead_message(const http::request& req, pledge_context& ctx);
 

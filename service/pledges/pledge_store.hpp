@@ -75,6 +75,9 @@ struct pledge_record {
   std::int64_t total_refunded_minor = 0;
   std::int64_t last_charge_at_ms = 0;
   std::int64_t next_charge_at_ms = 0;
+  // Until when the reader paused collection (unix ms); 0 when never paused. A pause that ran out
+  // may stay: it counts only while ahead.
+  std::int64_t paused_until_ms = 0;
   std::int64_t consecutive_failures = 0;
   std::vector<v1::PledgeEvent> events;
 };

@@ -277,6 +277,31 @@ TEST(Settings, PlainHttpOutboundOnlyToLoopback) {
   EXPECT_EQ(notify("https://mail.example/hook").outcome, parse_outcome::run);
 }
 
+TEST(Settings, TheManagePageStylesheetIsAnHttpsUrlOrALocalOne) {
+  auto with = [](const std::string& url) {
+    return parse(
+        {"--listen-https=", "--listen-http=127.0.0.1:1", "--manage-page-stylesheet=" + url});
+  };
+  auto none = parse({"--listen-https=", "--listen-http=127.0.0.1:1"});
+  ASSERT_EQ(none.outcome, parse_outcome::run) << none.message;
+  EXPECT_EQ(none.values.manage_page_stylesheet, "");
+  for (auto url : {"https://news.example/css/manage.css", "https://news.example:8443/a.css?v=3",
+                   "http://127.0.0.1:8090/manage.css", "http://localhost/manage.css"}) {
+    auto r = with(url);
+    ASSERT_EQ(r.outcome, parse_outcome::run) << url << ": " << r.message;
+    EXPECT_EQ(r.values.manage_page_stylesheet, url);
+  }
+  // Not a URL, no host, another scheme, plain http over a network, a host that would run on
+  // into the page's policy.
+  for (auto url : {"manage.css", "/css/manage.css", "https://", "ftp://news.example/m.css",
+                   "data:text/css,body{}", "http://news.example/manage.css",
+                   "https://news.example;script-src/m.css", "https://user@news.example/m.css"}) {
+    auto r = with(url);
+    EXPECT_EQ(r.outcome, parse_outcome::invalid) << url;
+    EXPECT_NE(r.message.find("--manage-page-stylesheet"), std::string::npos) << r.message;
+  }
+}
+
 TEST(Settings, TrustedProxyHops) {
   auto r = parse({"--listen-https=", "--listen-http=127.0.0.1:1"});
   ASSERT_EQ(r.outcome, parse_outcome::run) << r.message;
