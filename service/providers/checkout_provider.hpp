@@ -40,7 +40,7 @@ struct amount_change {
   std::string pledge_id;  // the subscription's pledge (for the provider's records)
   std::int64_t amount_minor = 0;
   common::currency money{};
-  common::interval every = common::interval::monthly;
+  common::interval every = common::interval::month;
   // Makes a retry of the same change (after a timeout) a no-op at the provider.
   std::string idempotency_key;
   std::string traceparent;  // as in checkout_request
