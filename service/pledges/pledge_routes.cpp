@@ -412,6 +412,7 @@ awaitable<http::response> change_response(const change_call& call, const change_
   r.with_header("Cache-Control", "no-store");
   co_return r;
 }
+
 }  // namespace
 
 awaitable<http::response> pledge_preflight(const http::request& req, pledge_context& ctx) {
