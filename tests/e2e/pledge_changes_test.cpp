@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <fstream>
 #include <thread>
 
@@ -282,6 +283,141 @@ TEST_F(PledgeChanges, ABodyThatIsNeitherJsonNorAFormIsRefused) {
       post("/v1/pledges/" + p.id + "/amount", R"({"amount":"4242424242424242"})", bearer(p.token));
   ASSERT_EQ(status(card), 422);
   EXPECT_EQ(json::parse(card->body).at("errors").as_array()[0].at("code"), "card_number");
+}
+
+// The success paths below need Stripe's side of the changes (service/providers/stripe's
+// subscription update, pause_collection and Billing Portal session, and fake-stripe's model of
+// them): they are written against the contract (Stripe's API as fake-stripe speaks it) and
+// pass once that lands.
+
+// fake-stripe's requests to `path` by method, newest last.
+std::vector<json::object> requests_to(const std::string& all, const std::string& method,
+                                      const std::string& path) {
+  std::vector<json::object> found;
+  const auto parsed = json::parse(all);
+  for (const auto& r : parsed.as_array()) {
+    if (r.at("method") == method.c_str() && r.at("path") == path.c_str()) {
+      found.push_back(r.as_object());
+    }
+  }
+  return found;
+}
+
+std::string param(const json::object& request, const std::string& name) {
+  const auto* value = request.at("params").as_object().if_contains(name);
+  return value != nullptr && value->is_string() ? std::string(value->as_string()) : "";
+}
+
+TEST_F(PledgeChanges, ANewAmountIsChargedFromTheNextRenewal) {
+  auto p = pledge();
+  auto changed = post("/v1/pledges/" + p.id + "/amount", R"({"amount":"7.50"})", bearer(p.token));
+  ASSERT_EQ(status(changed), 200) << (changed ? changed->body : "");
+  auto shown = json::parse(changed->body).as_object();
+  EXPECT_EQ(shown.at("amount_minor"), 750);
+  EXPECT_EQ(shown.at("events").as_array().back().at("event"), "amount_changed");
+  // Sent again (a double click): done, and Stripe is not asked twice.
+  auto again = post("/v1/pledges/" + p.id + "/amount", R"({"amount_minor":750})", bearer(p.token));
+  ASSERT_EQ(status(again), 200);
+
+  // Stripe was asked once: the subscription's item gets the new price, no proration.
+  auto updates = requests_to(stripe_api("GET", "/__control/requests"), "POST",
+                             "/v1/subscriptions/" + p.subscription);
+  ASSERT_EQ(updates.size(), 1u);
+  EXPECT_EQ(param(updates[0], "items[0][price_data][unit_amount]"), "750");
+  EXPECT_EQ(param(updates[0], "items[0][price_data][currency]"), "usd");
+  EXPECT_EQ(param(updates[0], "items[0][price_data][recurring][interval]"), "month");
+  EXPECT_EQ(param(updates[0], "proration_behavior"), "none");
+  EXPECT_EQ(updates[0].at("idempotency_key"), ("pledge-amount-" + p.id + "-0-750").c_str());
+
+  // The MRR follows at once.
+  auto summary = client->get("/admin/summary", bearer("admin-token-for-the-changes"));
+  ASSERT_EQ(status(summary), 200);
+  EXPECT_EQ(json::parse(summary->body).at("pledges").at("mrr_minor").at("USD"), 750);
+
+  // The next renewal charges 7.50.
+  stripe_api("POST", "/__control/events",
+             R"({"type":"invoice.paid","subscription":")" + p.subscription + R"("})");
+  for (int i = 0; i < 200 && hget(p.id, "charges_succeeded") != "2\n"; ++i) {
+    std::this_thread::sleep_for(25ms);
+  }
+  EXPECT_EQ(hget(p.id, "charges_succeeded"), "2\n");
+  EXPECT_EQ(hget(p.id, "total_given_minor"), "1250\n");
+  // Stripe's customer.subscription.updated for the change came meanwhile: nothing undone.
+  EXPECT_EQ(hget(p.id, "amount_minor"), "750\n");
+}
+
+TEST_F(PledgeChanges, APausedMonthIsNotCharged) {
+  auto p = pledge();
+  const auto token = manage_link_token(p.id);
+  auto paused = post_form("/v1/pledges/" + p.id + "/pause", "months=1&token=" + token);
+  ASSERT_EQ(status(paused), 303) << (paused ? paused->body : "");
+  EXPECT_EQ(paused->header("location"),
+            "/v1/pledges/" + p.id + "/manage?token=" + token + "&done=paused");
+
+  auto shown = client->get("/v1/pledges/" + p.id, bearer(p.token));
+  ASSERT_EQ(status(shown), 200);
+  auto pledge_now = json::parse(shown->body).as_object();
+  ASSERT_TRUE(pledge_now.at("paused_until").is_string());
+  EXPECT_EQ(pledge_now.at("events").as_array().back().at("event"), "paused");
+  const auto until_ms = std::stoll(hget(p.id, "paused_until_ms"));
+  const auto next_ms = std::stoll(hget(p.id, "next_charge_at_ms"));
+  EXPECT_GT(until_ms, next_ms);  // the next renewal is inside the pause
+
+  // Stripe's subscription is paused until then, its invoices voided.
+  auto subscription = json::parse(stripe_api("GET", "/v1/subscriptions/" + p.subscription));
+  const auto& pause = subscription.at("pause_collection");
+  ASSERT_TRUE(pause.is_object()) << json::serialize(subscription);
+  EXPECT_EQ(pause.at("behavior"), "void");
+  EXPECT_EQ(pause.at("resumes_at").to_number<std::int64_t>(), until_ms / 1000);
+
+  // The month's renewal falls inside the pause: nothing is charged.
+  stripe_api("POST", "/__control/events",
+             R"({"type":"invoice.paid","subscription":")" + p.subscription + R"("})");
+  std::this_thread::sleep_for(2s);
+  EXPECT_EQ(hget(p.id, "charges_succeeded"), "1\n");
+  EXPECT_EQ(hget(p.id, "total_given_minor"), "500\n");
+  // Stripe's customer.subscription.updated for the pause came meanwhile: nothing undone.
+  EXPECT_EQ(hget(p.id, "paused_until_ms"), std::to_string(until_ms) + "\n");
+  EXPECT_EQ(hget(p.id, "status"), "active\n");
+
+  // Resumed: the next renewal is charged again.
+  auto resumed = post("/v1/pledges/" + p.id + "/resume", "", bearer(p.token));
+  ASSERT_EQ(status(resumed), 200) << (resumed ? resumed->body : "");
+  EXPECT_TRUE(json::parse(resumed->body).at("paused_until").is_null());
+  subscription = json::parse(stripe_api("GET", "/v1/subscriptions/" + p.subscription));
+  EXPECT_TRUE(subscription.at("pause_collection").is_null());
+  stripe_api("POST", "/__control/events",
+             R"({"type":"invoice.paid","subscription":")" + p.subscription + R"("})");
+  for (int i = 0; i < 200 && hget(p.id, "charges_succeeded") != "2\n"; ++i) {
+    std::this_thread::sleep_for(25ms);
+  }
+  EXPECT_EQ(hget(p.id, "charges_succeeded"), "2\n");
+}
+
+TEST_F(PledgeChanges, TheCardUpdateLinkOpensStripesPortalForThePledgesCustomer) {
+  auto p = pledge();
+  const auto customer = hget(p.id, "customer_id");
+  auto sent_on =
+      post_form("/v1/pledges/" + p.id + "/payment-method", "token=" + update_payment_token(p.id));
+  ASSERT_EQ(status(sent_on), 303) << (sent_on ? sent_on->body : "");
+  const auto portal = sent_on->header("location");
+  EXPECT_TRUE(portal.starts_with("https://127.0.0.1:" + std::to_string(stripe_port))) << portal;
+  EXPECT_EQ(sent_on->header("cache-control"), "no-store");
+
+  auto sessions =
+      requests_to(stripe_api("GET", "/__control/requests"), "POST", "/v1/billing_portal/sessions");
+  ASSERT_EQ(sessions.size(), 1u);
+  EXPECT_EQ(param(sessions[0], "customer") + "\n", customer);
+  EXPECT_TRUE(param(sessions[0], "return_url")
+                  .starts_with(std::string(public_url) + "/v1/pledges/" + p.id + "/manage?token="));
+  // The portal's page is there for the reader.
+  EXPECT_EQ(shell_output("curl -sk -o /dev/null -w '%{http_code}' '" + portal + "'"), "200");
+
+  // A script gets the URL instead.
+  auto as_json = post("/v1/pledges/" + p.id + "/payment-method", "", bearer(p.token));
+  ASSERT_EQ(status(as_json), 200);
+  EXPECT_TRUE(std::string(json::parse(as_json->body).at("url").as_string())
+                  .starts_with("https://127.0.0.1:"));
 }
 
 }  // namespace
