@@ -18,7 +18,8 @@ pledge_context::pledge_context(const config::settings& settings, redis::connecti
       store(redis, settings.redis_prefix, stats.report),
       outbox(redis, settings.redis_prefix),
       answers(store, replication),
-      cancellation(store, provider, stats) {
+      cancellation(store, provider, stats),
+      changes(store, provider, limits, reader_links, stats) {
   if (provider != nullptr) {
     checkout.emplace(store, answers, replication, *provider, links, settings.data_keys, stats);
   }

@@ -9,6 +9,7 @@
 #include "pledges/cancel_links.hpp"
 #include "pledges/idempotent_answers.hpp"
 #include "pledges/pledge_cancellation.hpp"
+#include "pledges/pledge_changes.hpp"
 #include "pledges/pledge_checkout.hpp"
 #include "pledges/pledge_links.hpp"
 #include "pledges/pledge_store.hpp"
@@ -57,6 +58,8 @@ struct pledge_context {
   // Starts pledges; nullopt when no provider is configured.
   std::optional<pledge_checkout> checkout;
   pledge_cancellation cancellation;
+  // The reader's changes to a recurring pledge: amount, pause, card.
+  pledge_changes changes;
 };
 
 }  // namespace supportd::pledges

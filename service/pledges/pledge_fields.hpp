@@ -43,6 +43,12 @@ inline constexpr std::string_view total_refunded_minor = "total_refunded_minor";
 inline constexpr std::string_view last_charge_at_ms = "last_charge_at_ms";
 inline constexpr std::string_view next_charge_at_ms = "next_charge_at_ms";
 inline constexpr std::string_view consecutive_failures = "consecutive_failures";
+// The provider's customer who pays (Stripe's `cus_…`): what a card update page is opened for.
+inline constexpr std::string_view customer_id = "customer_id";
+
+// Written by the reader's changes (pledge_changes.hpp). Until when collection is paused (unix ms);
+// absent when it is not (a pause that has ended may stay: readers see it only while ahead).
+inline constexpr std::string_view paused_until_ms = "paused_until_ms";
 
 // Fields named per payment: the prefix, then the payment's id.
 // `counted:<payment>` = 1 once a payment's increments were applied (counted once per pledge).
@@ -78,7 +84,9 @@ inline constexpr std::array all = {id,
                                    total_refunded_minor,
                                    last_charge_at_ms,
                                    next_charge_at_ms,
-                                   consecutive_failures};
+                                   consecutive_failures,
+                                   customer_id,
+                                   paused_until_ms};
 inline constexpr std::array all_prefixes = {counted_prefix, refunded_prefix};
 
 }  // namespace supportd::pledges::pledge_field

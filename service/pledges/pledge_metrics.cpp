@@ -32,6 +32,11 @@ pledge_metrics pledge_metrics::create(metrics::registry& r) {
                     "origin, idempotency_conflict, provider_unavailable, provider_rejected, "
                     "not_stored, not_replicated).",
                     {"reason"}),
+      r.add_counter("supportd_pledge_changes_total",
+                    "Readers' (and admins') changes to recurring pledges that changed something, "
+                    "by change (amount_changed, paused, resumed), and card pages opened "
+                    "(payment_page).",
+                    {"change"}),
       recurring_gauges_in(r),
   };
 }

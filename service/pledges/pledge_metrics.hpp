@@ -37,6 +37,7 @@ struct pledge_metrics {
   metrics::family<metrics::counter>& created;      // currency, interval, component
   metrics::family<metrics::counter>& transitions;  // from, to
   metrics::family<metrics::counter>& refused;      // reason
+  metrics::family<metrics::counter>& changes;      // change (pledge_changes.hpp)
   std::shared_ptr<recurring_gauges> recurring;
   // The report's counters (set by app/ once the campaigns are read); null: not counted.
   const reports::report_metrics* report = nullptr;

@@ -6,6 +6,7 @@
 
 #include "http/body_fields.hpp"
 #include "http/field_checks.hpp"
+#include "pledges/pledge_amount.hpp"
 
 namespace supportd::pledges {
 namespace {
@@ -106,47 +107,8 @@ std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_field
                       "interval must be once, month or year."});
   }
 
-  std::optional<std::int64_t> minor;
-  if (f.amount_minor && !f.amount.empty()) {
-    errors.push_back({"amount", "invalid", "Give amount or amount_minor, not both."});
-  } else if (f.amount_minor) {
-    minor = f.amount_minor;
-    if (*minor <= 0) {
-      errors.push_back({"amount_minor", "too_small", "amount_minor must be positive."});
-      minor.reset();
-    }
-  } else if (f.amount.empty()) {
-    errors.push_back({"amount", "required", "amount is required."});
-  } else if (c) {
-    auto parsed = parse_major_amount(f.amount, *c);
-    if (parsed.minor) {
-      minor = parsed.minor;
-    } else if (parsed.error == common::amount_error::too_many_decimals) {
-      errors.push_back({"amount", "invalid",
-                        std::string(c->code) + " takes at most " + std::to_string(c->exponent) +
-                            " decimal places."});
-    } else if (parsed.error == common::amount_error::too_large) {
-      errors.push_back({"amount", "too_large", "The amount is too large."});
-    } else {
-      errors.push_back({"amount", "invalid", "amount must be a number such as 5 or 5.00."});
-    }
-  }
-  if (minor && c && every) {
-    auto range = rules.limits.range(*c, *every);
-    const std::string field = f.amount_minor ? "amount_minor" : "amount";
-    if (*minor < range.min_minor) {
-      errors.push_back({field, "too_small",
-                        "The smallest " + std::string(to_string(*every)) + " amount is " +
-                            format_major_amount(range.min_minor, *c) + " " + std::string(c->code) +
-                            "."});
-    } else if (*minor > range.max_minor) {
-      errors.push_back({field, "too_large",
-                        "The largest " + std::string(to_string(*every)) + " amount is " +
-                            format_major_amount(range.max_minor, *c) + " " + std::string(c->code) +
-                            "."});
-    } else {
-      p.amount_minor = *minor;
-    }
+  if (auto minor = validate_amount({f.amount, f.amount_minor}, c, every, rules.limits, errors)) {
+    p.amount_minor = *minor;
   }
 
   if (f.email.empty()) {

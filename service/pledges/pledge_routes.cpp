@@ -6,6 +6,7 @@
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 #include <cctype>
+#include <variant>
 
 #include "config/settings.hpp"
 #include "core/clock.hpp"
@@ -18,6 +19,7 @@
 #include "limits/public_gate.hpp"
 #include "log/logger.hpp"
 #include "pledges/manage_page.hpp"
+#include "pledges/change_request.hpp"
 #include "pledges/pledge_context.hpp"
 #include "pledges/pledge_messenger.hpp"
 #include "pledges/pledge_metrics.hpp"
@@ -65,34 +67,58 @@ boost::json::object to_json(const pledge_record& p) {
       {"last_charge_at", optional_time(p.last_charge_at_ms)},
       {"next_charge_at", optional_time(p.next_charge_at_ms)},
       {"consecutive_failures", p.consecutive_failures},
+      // Only while ahead: a pause that is over leaves its date behind (pause_pledge.lua).
+      {"paused_until",
+       optional_time(p.paused_until_ms > core::now_unix_ms() ? p.paused_until_ms : 0)},
       {"events", std::move(events)},
   };
 }
 
 enum class access { denied, reader, admin };
 
-// Bearer manage token or admin token; or, where `link_token` is given, a signed cancel link or
-// manage link (the manage page's forms post its token).
-// `p` is null for an unknown pledge: an admin guess is still counted then.
-access check_access(const http::request& req, const pledge_context& ctx, const pledge_record* p,
-                    std::string_view link_token) {
+// The signed links whose token may stand in for the manage token on a route: each is made for
+// one purpose (cancel_links.hpp, pledge_links.hpp) and opens only the routes that take it.
+enum class link_kind { none, cancel, manage, update_payment };
+struct accepted_links {
+  bool cancel = false;
+  bool manage = false;
+  bool update_payment = false;
+};
+
+struct admission {
+  access who = access::denied;
+  link_kind via = link_kind::none;  // the link that let the reader in, if one did
+};
+
+// Bearer manage token or admin token; or a signed link's token (`link_token`) of a kind
+// `links` accepts. `p` is null for an unknown pledge: an admin guess is still counted then.
+admission check_access(const http::request& req, const pledge_context& ctx, const pledge_record* p,
+                       std::string_view link_token, accepted_links links = {}) {
   if (auto token = req.bearer_token(); !token.empty()) {
     // Anything but a manage token (mt_…) can only be the admin token: checked, and throttled per
     // address, as on /admin/*, so these public routes are no way round the throttle.
     if (!token.starts_with(manage_token_prefix)) {
-      return http::refuse_unless_admin(req, ctx.settings) ? access::denied : access::admin;
+      return {http::refuse_unless_admin(req, ctx.settings) ? access::denied : access::admin};
     }
     if (p != nullptr && !p->manage_token_sha256.empty() &&
         security::constant_time_equal(security::sha256_hex(token), p->manage_token_sha256)) {
-      return access::reader;
+      return {access::reader};
     }
   }
-  if (p != nullptr && !link_token.empty() &&
-      (ctx.links.valid(p->id, link_token, core::now_unix_seconds()) ||
-       ctx.reader_links.manage_token_valid(p->id, link_token, core::now_unix_seconds()))) {
-    return access::reader;
+  if (p == nullptr || link_token.empty()) {
+    return {};
   }
-  return access::denied;
+  const auto now = core::now_unix_seconds();
+  if (links.cancel && ctx.links.valid(p->id, link_token, now)) {
+    return {access::reader, link_kind::cancel};
+  }
+  if (links.manage && ctx.reader_links.manage_token_valid(p->id, link_token, now)) {
+    return {access::reader, link_kind::manage};
+  }
+  if (links.update_payment && ctx.reader_links.update_payment_token_valid(p->id, link_token, now)) {
+    return {access::reader, link_kind::update_payment};
+  }
+  return {};
 }
 
 bool sane_id(std::string_view id) {
@@ -249,6 +275,145 @@ http::response cancellation_response(const cancellation_outcome& outcome, std::s
                                        {"id", id}, {"status", to_string(outcome.status)}}));
 }
 
+// Where the manage page's form posts go back to: the page, opened with the manage link's token
+// the form posted, saying what was done (`done`, a fixed word the page knows).
+std::string manage_page_location(std::string_view id, std::string_view token,
+                                 std::string_view done) {
+  std::string location = "/v1/pledges/";
+  location += id;
+  location += "/manage?token=";
+  location += http::encode_form_component(token);
+  location += "&done=";
+  location += done;
+  return location;
+}
+
+// A reader's change request that is let in: the pledge as read, who asks, and what they sent.
+struct change_call {
+  pledge_record pledge;
+  admission caller;
+  change_fields fields;
+  bool form = false;  // the manage page's form (else JSON)
+  std::string link_token;
+
+  std::string_view by() const { return caller.who == access::admin ? "admin" : "reader"; }
+};
+
+// Lets a change request in, or answers it. The body first (it may carry the link's token):
+// one that is no body of ours, or that carries a card number, is refused before the pledge is
+// read. An unknown pledge and a caller the pledge does not admit get the same 404, so ids and
+// tokens cannot be probed.
+awaitable<std::variant<http::response, change_call>> admit_change(const http::request& req,
+                                                                  pledge_context& ctx,
+                                                                  accepted_links links) {
+  const auto id = req.path_param("id");
+  if (!sane_id(id)) {
+    co_return http::make_problem_response(http::not_found());
+  }
+  change_call call;
+  call.form = req.has_media_type("application/x-www-form-urlencoded");
+  if (!call.form && !req.body.empty() && !req.has_media_type("application/json")) {
+    co_return http::make_problem_response(
+        415, "unsupported_media_type", "Unsupported Media Type",
+        "Send application/json or application/x-www-form-urlencoded.");
+  }
+  auto parsed = call.form ? parse_change_form(req.body) : parse_change_json(req.body);
+  if (auto* error = std::get_if<field_error>(&parsed)) {
+    co_return http::invalid_fields_response({*error}, false, {});
+  }
+  call.fields = std::move(std::get<change_fields>(parsed));
+  if (call.fields.card_number_seen) {
+    ctx.stats.refused.with({"card_number"}).inc();
+    co_return http::invalid_fields_response({http::card_number_error()}, false, {});
+  }
+  call.link_token = req.query_param("token");
+  if (call.link_token.empty()) {
+    call.link_token = call.fields.token;
+  }
+  auto found = co_await ctx.store.find(id);
+  if (!found) {
+    co_return http::store_unavailable_response();
+  }
+  call.caller = check_access(req, ctx, *found ? &**found : nullptr, call.link_token, links);
+  if (call.caller.who == access::denied || !*found) {
+    co_return http::make_problem_response(http::not_found());
+  }
+  call.pledge = std::move(**found);
+  co_return call;
+}
+
+// The refusals of a change, as every change route gives them.
+http::response change_refusal(const change_outcome& outcome) {
+  using kind = change_outcome::kind;
+  switch (outcome.what) {
+    case kind::not_recurring:
+      return http::make_problem_response(
+          409, "not_recurring", "Conflict",
+          "This pledge is a one-time gift: nothing recurs to change.");
+    case kind::not_started:
+      return http::make_problem_response(
+          409, "pledge_not_started", "Conflict",
+          "This pledge's checkout has not been paid: there is nothing to change yet.");
+    case kind::ended:
+      return http::make_problem_response(409, "pledge_ended", "Conflict",
+                                         "This pledge has ended: there is nothing to change.");
+    case kind::invalid:
+      return http::invalid_fields_response(outcome.errors, false, {});
+    case kind::no_customer:
+      return http::make_problem_response(
+          409, "customer_unknown", "Conflict",
+          "The payment provider has not told us who pays for this pledge yet; try again after "
+          "its next payment.");
+    case kind::provider_off:
+      return pledges_off();
+    case kind::provider_rejected:
+      return http::make_problem_response(502, "provider_rejected", "Bad Gateway",
+                                         "The payment provider refused this change; nothing was "
+                                         "changed.");
+    case kind::provider_unavailable:
+      return provider_unavailable(
+          "The payment provider is not answering; nothing was changed. Try again shortly.");
+    case kind::store_unavailable:
+      return http::store_unavailable_response();
+    case kind::missing:
+      return http::make_problem_response(http::not_found());
+    case kind::done:
+      break;
+  }
+  return http::make_problem_response(http::internal_error());
+}
+
+// A change's answer: the manage page's form goes back to the page (303), saying `done`; a
+// script gets the pledge as it is now, as GET /v1/pledges/{id} shows it.
+awaitable<http::response> change_response(const change_call& call, const change_outcome& outcome,
+                                          pledge_context& ctx, std::string_view done) {
+  if (outcome.what != change_outcome::kind::done) {
+    co_return change_refusal(outcome);
+  }
+  const auto& id = call.pledge.id;
+  if (call.form) {
+    if (call.caller.via == link_kind::manage) {
+      co_return http::response::see_other(manage_page_location(id, call.link_token, done));
+    }
+    // A form sent with a bearer token (a script's): a manage link of its own, when there are
+    // signed links.
+    auto page = ctx.reader_links.manage_url(id, core::now_unix_seconds());
+    co_return http::response::see_other(page.empty() ? "/v1/pledges/" + id +
+                                                           "/manage?done=" + std::string(done)
+                                                     : page + "&done=" + std::string(done));
+  }
+  auto now = co_await ctx.store.find(id);
+  if (!now) {
+    co_return http::store_unavailable_response();
+  }
+  if (!*now) {
+    co_return http::make_problem_response(http::not_found());
+  }
+  auto r = http::response::json(200, boost::json::serialize(to_json(**now)));
+  r.with_header("Cache-Control", "no-store");
+  co_return r;
+}
+
 }  // namespace
 
 awaitable<http::response> pledge_preflight(const http::request& req, pledge_context& ctx) {
@@ -327,7 +492,7 @@ awaitable<http::response> get_pledge(const http::request& req, pledge_context& c
   }
   // Unknown pledge and wrong token look the same: ids cannot be probed.
   const auto* pledge = *found ? &**found : nullptr;
-  if (check_access(req, ctx, pledge, {}) == access::denied || pledge == nullptr) {
+  if (check_access(req, ctx, pledge, {}).who == access::denied || pledge == nullptr) {
     auto r = http::make_problem_response(http::not_found());
     if (req.header_value("Authorization").empty()) {
       r = http::unauthorized_response("the pledge's manage token");
@@ -354,17 +519,103 @@ awaitable<http::response> cancel_pledge(const http::request& req, pledge_context
   if (!found) {
     co_return http::store_unavailable_response();
   }
-  const auto who = check_access(req, ctx, *found ? &**found : nullptr, link_token);
-  if (who == access::denied || !*found) {
+  const auto who = check_access(req, ctx, *found ? &**found : nullptr, link_token,
+                                {.cancel = true, .manage = true});
+  if (who.who == access::denied || !*found) {
     co_return form
         ? http::html_page(403, "This link does not work",
                           "<p>The link has expired or is not valid. Use the newest email "
                           "from us, or contact us and we will cancel for you.</p>")
         : http::make_problem_response(http::not_found());
   }
-  const std::string_view by = who == access::admin ? "admin" : "reader";
+  const std::string_view by = who.who == access::admin ? "admin" : "reader";
   auto outcome = co_await ctx.cancellation.cancel(**found, by, req.trace);
+  // The manage page's form goes back to the page, which says it is done.
+  if (form && who.via == link_kind::manage && outcome.what == cancellation_outcome::kind::done) {
+    co_return http::response::see_other(manage_page_location(id, link_token, "canceled"));
+  }
   co_return cancellation_response(outcome, id, form);
+}
+
+awaitable<http::response> change_amount(const http::request& req, pledge_context& ctx) {
+  auto admitted = co_await admit_change(req, ctx, {.manage = true});
+  if (auto* refusal = std::get_if<http::response>(&admitted)) {
+    co_return std::move(*refusal);
+  }
+  const auto& call = std::get<change_call>(admitted);
+  auto outcome =
+      co_await ctx.changes.change_amount(call.pledge, call.fields.amount, call.by(), req.trace);
+  co_return co_await change_response(call, outcome, ctx, "amount_changed");
+}
+
+awaitable<http::response> pause_pledge(const http::request& req, pledge_context& ctx) {
+  auto admitted = co_await admit_change(req, ctx, {.manage = true});
+  if (auto* refusal = std::get_if<http::response>(&admitted)) {
+    co_return std::move(*refusal);
+  }
+  const auto& call = std::get<change_call>(admitted);
+  auto outcome = co_await ctx.changes.pause(call.pledge, call.fields.months, call.by(), req.trace);
+  co_return co_await change_response(call, outcome, ctx, "paused");
+}
+
+awaitable<http::response> resume_pledge(const http::request& req, pledge_context& ctx) {
+  auto admitted = co_await admit_change(req, ctx, {.manage = true});
+  if (auto* refusal = std::get_if<http::response>(&admitted)) {
+    co_return std::move(*refusal);
+  }
+  const auto& call = std::get<change_call>(admitted);
+  auto outcome = co_await ctx.changes.resume(call.pledge, call.by(), req.trace);
+  co_return co_await change_response(call, outcome, ctx, "resumed");
+}
+
+awaitable<http::response> update_payment_method(const http::request& req, pledge_context& ctx) {
+  auto admitted = co_await admit_change(req, ctx, {.manage = true, .update_payment = true});
+  if (auto* refusal = std::get_if<http::response>(&admitted)) {
+    co_return std::move(*refusal);
+  }
+  const auto& call = std::get<change_call>(admitted);
+  auto outcome = co_await ctx.changes.open_payment_method_page(call.pledge, req.trace);
+  if (outcome.what != change_outcome::kind::done) {
+    co_return change_refusal(outcome);
+  }
+  // The provider's page is made for this click and lasts minutes: never cached, never stored.
+  if (call.form) {
+    auto r = http::response::see_other(outcome.url);
+    r.with_header("Cache-Control", "no-store");
+    co_return r;
+  }
+  auto r =
+      http::response::json(200, boost::json::serialize(boost::json::object{{"url", outcome.url}}));
+  r.with_header("Cache-Control", "no-store");
+  co_return r;
+}
+
+awaitable<http::response> payment_method_page(const http::request& req, pledge_context& ctx) {
+  auto id = req.path_param("id");
+  auto token = req.query_param("token");
+  const auto now = core::now_unix_seconds();
+  if (!sane_id(id) || !(ctx.reader_links.update_payment_token_valid(id, token, now) ||
+                        ctx.reader_links.manage_token_valid(id, token, now))) {
+    co_return http::html_page(403, "This link does not work",
+                              "<p>The link has expired or is not valid. Use the newest email "
+                              "from us, or contact us and we will help.</p>");
+  }
+  // The provider's page is opened by a button: a mail scanner following the link opens none
+  // (each is short-lived, and made for the click).
+  std::string body =
+      "<p>Update the card your support is paid with on our payment provider's secure page.</p>"
+      "<form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"";
+  body += token;  // base64url and digits only: safe in an attribute
+  body += "\"><button type=\"submit\">Update my card</button></form>";
+  auto r = http::html_page(200, "Update your card", body);
+  // The form's answer sends the browser on to the provider's page (303), which form-action
+  // must allow: browsers hold a form's redirects to it too.
+  for (auto& [name, value] : r.headers) {
+    if (name == "Content-Security-Policy") {
+      value = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self' https:";
+    }
+  }
+  co_return r;
 }
 
 awaitable<http::response> cancel_page(const http::request& req, pledge_context& ctx) {

@@ -34,6 +34,8 @@ const redis::script erase_reader_script{std::string(scripts::erase_reader)};
 const redis::script stats_script{std::string(scripts::read_stats)};
 const redis::script read_pledges_script{std::string(scripts::read_pledges)};
 const redis::script replace_stats_script{std::string(scripts::replace_stats)};
+const redis::script change_amount_script{std::string(scripts::change_amount)};
+const redis::script pause_script{std::string(scripts::pause_pledge)};
 
 // Pledges read per SCAN step (and per read script): bounds each script's run time.
 constexpr std::string_view scan_batch = "1000";
@@ -336,6 +338,10 @@ awaitable<result<std::optional<pledge_record>>> pledge_store::find(std::string_v
       p.next_charge_at_ms = to_int(value);
     else if (name == pledge_field::consecutive_failures)
       p.consecutive_failures = to_int(value);
+    else if (name == pledge_field::customer_id)
+      p.customer_id = value;
+    else if (name == pledge_field::paused_until_ms)
+      p.paused_until_ms = to_int(value);
   }
   auto events_key = pledge_key + ":events";
   std::string_view range[] = {"LRANGE", events_key, "0", "-1"};
@@ -421,6 +427,85 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
       co_return transition_result{transition_result::outcome::missing, {}, {}};
     }
     reply = co_await redis_.command(read);
+  }
+  co_return make_error_code(redis::errc::overloaded);
+}
+
+awaitable<result<change_result>> pledge_store::change_amount(std::string_view id,
+                                                             std::int64_t amount_minor,
+                                                             std::string_view source,
+                                                             std::string_view reference) {
+  // Named, not a temporary inside the co_await (which g++ 12 may destroy too early).
+  const auto amount = std::to_string(amount_minor);
+  co_return co_await change_running(id, change_amount_script, true, amount, "amount_changed",
+                                    source, reference);
+}
+
+awaitable<result<change_result>> pledge_store::set_pause(std::string_view id,
+                                                         std::int64_t paused_until_ms,
+                                                         std::string_view source,
+                                                         std::string_view reference) {
+  // Decided before the co_await: g++ 12 builds both arms of a conditional inside one.
+  const bool pausing = paused_until_ms > 0;
+  std::string until;
+  std::string_view event = "resumed";
+  if (pausing) {
+    until = std::to_string(paused_until_ms);
+    event = "paused";
+  }
+  co_return co_await change_running(id, pause_script, false, until, event, source, reference);
+}
+
+awaitable<result<change_result>> pledge_store::change_running(
+    std::string_view id, const redis::script& script, bool with_stats, std::string_view value,
+    std::string_view event_name, std::string_view source, std::string_view reference) {
+  auto pledge_key = key("pledge", id);
+  auto events_key = pledge_key + ":events";
+  const auto stats = stats_keys();
+  std::vector<std::string_view> keys = {pledge_key, events_key};
+  if (with_stats) {
+    keys.insert(keys.end(), {stats.active, stats.mrr, stats.version});
+  }
+  std::string_view read[] = {"HGET", pledge_key, pledge_field::status};
+  // A few rounds at most: each lost race means another input was applied in between.
+  for (int round = 0; round < 8; ++round) {
+    auto reply = co_await redis_.command(read);
+    if (!reply) {
+      co_return reply.error();
+    }
+    if (reply->is_nil()) {
+      co_return change_result{change_result::outcome::missing};
+    }
+    auto state = parse_state(reply->text);
+    if (!state) {
+      co_return make_error_code(redis::errc::unexpected_reply);
+    }
+    if (*state != pledge_state::active && *state != pledge_state::past_due) {
+      co_return change_result{change_result::outcome::refused, *state};
+    }
+    // The entry records the state the change was made in (it moves no state).
+    const auto event =
+        encode_event(event_name, to_string(*state), to_string(*state), source, reference);
+    const auto now = std::to_string(core::now_unix_ms());
+    const std::string_view args[] = {to_string(*state), value, event, now};
+    auto outcome = co_await redis_.run(script, keys, args);
+    if (!outcome) {
+      co_return outcome.error();
+    }
+    auto text = redis::as_string(*outcome);
+    if (!text) {
+      co_return text.error();
+    }
+    if (*text == "applied") {
+      co_return change_result{change_result::outcome::applied, *state};
+    }
+    if (*text == "unchanged") {
+      co_return change_result{change_result::outcome::unchanged, *state};
+    }
+    if (*text == "missing") {
+      co_return change_result{change_result::outcome::missing};
+    }
+    // Another input moved the pledge on: decide again in its new state.
   }
   co_return make_error_code(redis::errc::overloaded);
 }

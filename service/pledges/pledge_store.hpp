@@ -40,7 +40,8 @@
 
 namespace supportd::redis {
 class connection;
-}
+class script;
+}  // namespace supportd::redis
 namespace supportd::reports {
 class report_metrics;
 }
@@ -79,6 +80,7 @@ struct pledge_record {
   // may stay: it counts only while ahead.
   std::int64_t paused_until_ms = 0;
   std::int64_t consecutive_failures = 0;
+  std::string customer_id;  // the provider's customer who pays; empty until an event names it
   std::vector<v1::PledgeEvent> events;
 };
 
@@ -140,6 +142,18 @@ struct transition_result {
   std::vector<std::pair<std::string, std::int64_t>> reported = {};
 };
 
+// What a reader's change to a running recurring pledge did (pledge_changes.hpp).
+struct change_result {
+  enum class outcome {
+    applied,    // changed, and in its history
+    unchanged,  // it was so already: nothing written
+    refused,    // the pledge is not active or past_due (`state`): nothing written
+    missing,
+  };
+  outcome what = outcome::missing;
+  pledge_state state = pledge_state::pending;  // the state it was in
+};
+
 class pledge_store {
  public:
   // `report` (may be null) counts for Prometheus what the scripts add to the report.
@@ -169,6 +183,21 @@ class pledge_store {
   // Applies `e` through the state table, atomically against concurrent inputs (a changed state
   // is re-read and the table asked again).
   awaitable<boost::system::result<transition_result>> apply(std::string_view id, pledge_event e,
+                                                            std::string_view source,
+                                                            std::string_view reference);
+
+  // The reader's changes to a running recurring pledge, made only while it is active or
+  // past_due, atomically against concurrent inputs (as `apply`), each with its history entry
+  // (`source` and `reference` as there) unless it changes nothing.
+  // The new amount, from which the stats hashes' MRR follows (change_amount.lua).
+  awaitable<boost::system::result<change_result>> change_amount(std::string_view id,
+                                                                std::int64_t amount_minor,
+                                                                std::string_view source,
+                                                                std::string_view reference);
+  // Until when collection is paused (unix ms; 0 clears it: `resumed`), else `paused`
+  // (pause_pledge.lua).
+  awaitable<boost::system::result<change_result>> set_pause(std::string_view id,
+                                                            std::int64_t paused_until_ms,
                                                             std::string_view source,
                                                             std::string_view reference);
 
@@ -216,6 +245,12 @@ class pledge_store {
   };
   stats_key_names stats_keys() const;
   awaitable<boost::system::result<reconciliation>> reconcile_once();
+  // change_amount's and set_pause's compare-and-set loop: `script` gets the pledge and its
+  // events (and the stats keys, `with_stats`) as KEYS, and the state read, `value`, the history
+  // entry `event` and now as ARGV.
+  awaitable<boost::system::result<change_result>> change_running(
+      std::string_view id, const redis::script& script, bool with_stats, std::string_view value,
+      std::string_view event, std::string_view source, std::string_view reference);
 
   redis::connection& redis_;
   std::string_view prefix_;

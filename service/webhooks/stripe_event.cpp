@@ -63,6 +63,22 @@ bool bool_at(const json::value& root, std::initializer_list<std::string_view> pa
   return v && v->is_bool() && v->as_bool();
 }
 
+// The id of the object at `key`: the id itself, or an expanded object's `id`.
+std::string id_at(const json::value& o, std::string_view key) {
+  auto id = string_at(o, {key});
+  return id.empty() ? string_at(o, {key, "id"}) : id;
+}
+
+// The pledge keeps the customer who pays, for the card update page (its Billing Portal session
+// is opened for a customer). A completed Checkout Session names it first; invoices and
+// subscription events name it too, so a pledge made before it was kept learns it at its next
+// renewal.
+void keep_customer(const json::value& o, pledges::provider_update& u) {
+  if (auto customer = id_at(o, "customer"); !customer.empty()) {
+    u.fields.emplace_back("customer_id", std::move(customer));
+  }
+}
+
 std::string first_of(std::initializer_list<std::string> candidates) {
   for (const auto& c : candidates) {
     if (!c.empty()) {
@@ -110,6 +126,7 @@ parsed_event parse_stripe_event(std::string_view body) {
     if (!u.subscription_id.empty()) {
       u.fields.emplace_back("subscription_id", u.subscription_id);
     }
+    keep_customer(o, u);
     const auto paid = string_at(o, {"payment_status"});
     const bool settled = paid == "paid" || paid == "no_payment_required";
     if (auto intent = string_at(o, {"payment_intent"}); !intent.empty() && settled) {
@@ -152,6 +169,7 @@ parsed_event parse_stripe_event(std::string_view body) {
     u.subscription_id = string_at(o, {"subscription"});
     if (!u.subscription_id.empty()) {
       u.fields.emplace_back("subscription_id", u.subscription_id);
+      keep_customer(o, u);
     }
     u.pledge_id =
         first_of({string_at(o, {"subscription_details", "metadata", "pledge_id"}),
@@ -203,6 +221,11 @@ parsed_event parse_stripe_event(std::string_view body) {
     if (!u.subscription_id.empty()) {
       u.fields.emplace_back("subscription_id", u.subscription_id);
     }
+    keep_customer(o, u);
+    // Neither the amount nor `pause_collection` is taken from the subscription: Stripe sends
+    // this event after each change a reader makes (pledge_changes.hpp), which the pledge has
+    // recorded already, and events arrive in any order, so an older one must not undo a
+    // newer change. Only the next charge date (which a change never moves) is kept.
     const auto status = string_at(o, {"status"});
     if (type == "customer.subscription.deleted" || status == "canceled") {
       u.input = pledge_event::subscription_ended;

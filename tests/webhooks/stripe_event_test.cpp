@@ -195,6 +195,49 @@ TEST(StripeEvent, PaymentsAreRememberedAndRefundsFoundByThem) {
   EXPECT_EQ(dispute.update.payment_lookups, (std::vector<std::string>{"ch_1"}));
 }
 
+// The pledge keeps who pays (for the card page): from the completed checkout, and from a
+// subscription's invoices and updates for a pledge that missed it.
+TEST(StripeEvent, TheCustomerWhoPaysIsKept) {
+  using fields = std::vector<std::pair<std::string, std::string>>;
+  auto completed = parse_stripe_event(R"({"id":"e","type":"checkout.session.completed",
+    "data":{"object":{"mode":"subscription","client_reference_id":"pl_a","payment_status":"paid",
+    "subscription":"sub_1","customer":"cus_1"}}})");
+  EXPECT_EQ(completed.update.fields,
+            (fields{{"subscription_id", "sub_1"}, {"customer_id", "cus_1"}}));
+  auto paid = parse_stripe_event(R"({"id":"e","type":"invoice.paid",
+    "data":{"object":{"id":"in_1","subscription":"sub_1","customer":{"id":"cus_1","object":"customer"}}}})");
+  EXPECT_EQ(paid.update.fields.at(1),
+            (std::pair<std::string, std::string>{"customer_id", "cus_1"}));
+  auto updated = parse_stripe_event(R"({"id":"e","type":"customer.subscription.updated",
+    "data":{"object":{"id":"sub_1","customer":"cus_1","status":"active"}}})");
+  EXPECT_EQ(updated.update.fields,
+            (fields{{"subscription_id", "sub_1"}, {"customer_id", "cus_1"}}));
+  // No customer named (a guest's one-time checkout): nothing kept.
+  auto guest = parse_stripe_event(R"({"id":"e","type":"checkout.session.completed",
+    "data":{"object":{"mode":"payment","client_reference_id":"pl_b","payment_status":"paid",
+    "customer":null}}})");
+  for (const auto& [name, value] : guest.update.fields) {
+    EXPECT_NE(name, "customer_id");
+  }
+}
+
+// Stripe sends customer.subscription.updated after each change a reader makes: the pledge has
+// recorded the change already, and an older event may come last, so neither the amount nor the
+// pause is taken from it.
+TEST(StripeEvent, ASubscriptionUpdateTakesNeitherAmountNorPause) {
+  auto e = parse_stripe_event(R"({"id":"e","type":"customer.subscription.updated",
+    "data":{"object":{"id":"sub_1","customer":"cus_1","status":"active","current_period_end":1777543200,
+    "pause_collection":{"behavior":"void","resumes_at":1777456800},
+    "items":{"data":[{"id":"si_1","price":{"unit_amount":700}}]}},
+    "previous_attributes":{"pause_collection":null}}})");
+  EXPECT_FALSE(e.update.input);
+  EXPECT_TRUE(e.update.increments.empty());
+  for (const auto& [name, value] : e.update.fields) {
+    EXPECT_TRUE(name == "subscription_id" || name == "customer_id" || name == "next_charge_at_ms")
+        << name;
+  }
+}
+
 TEST(StripeEvent, UnknownAndMalformed) {
   EXPECT_EQ(parse_stripe_event(R"({"id":"e","type":"payout.paid","data":{"object":{}}})").kind,
             event_kind::unknown_type);

@@ -710,5 +710,129 @@ TEST_F(PledgeScripts, ReplaceStats) {
         });
 }
 
+TEST_F(PledgeScripts, ChangeAmount) {
+  const strings keys = {pledge, events, active, mrr, version};
+  auto a_pledge = [](std::string_view status, std::string_view every, std::string_view amount) {
+    return strings{"HSET",         pledge,
+                   "status",       std::string(status),
+                   "interval",     std::string(every),
+                   "amount_minor", std::string(amount),
+                   "currency",     "USD"};
+  };
+  const strings stats[] = {
+      {"HSET", active, "USD", "3"}, {"HSET", mrr, "USD", "1500"}, {"SET", version, "7"}};
+  check(scripts::change_amount,
+        {
+            {.name = "a monthly pledge's new amount moves the MRR by the difference",
+             .given = {a_pledge("active", "month", "500"), stats[0], stats[1], stats[2]},
+             .keys = keys,
+             .args = {"active", "750", "ev-amount", "1700000000000"},
+             .reply = R"("applied")",
+             .after = {{pledge,
+                        "{amount_minor=750, currency=USD, interval=month, status=active, "
+                        "updated_at_ms=1700000000000}"},
+                       {events, "[ev-amount]"},
+                       {active, "{USD=3}"},
+                       {mrr, "{USD=1750}"},
+                       {version, "8"}}},
+            {.name = "a yearly pledge's by the difference of the twelfths; past_due counts too",
+             .given = {a_pledge("past_due", "year", "1200"), stats[0], stats[1], stats[2]},
+             .keys = keys,
+             .args = {"past_due", "2400", "ev-amount", "1700000000000"},
+             .reply = R"("applied")",
+             .after = {{pledge,
+                        "{amount_minor=2400, currency=USD, interval=year, status=past_due, "
+                        "updated_at_ms=1700000000000}"},
+                       {events, "[ev-amount]"},
+                       {active, "{USD=3}"},
+                       {mrr, "{USD=1600}"},
+                       {version, "8"}}},
+            {.name = "the amount it has already: nothing written",
+             .given = {a_pledge("active", "month", "500"), stats[0]},
+             .keys = keys,
+             .args = {"active", "500", "ev-amount", "1700000000000"},
+             .reply = R"("unchanged")",
+             .after = {{pledge, "{amount_minor=500, currency=USD, interval=month, status=active}"},
+                       {active, "{USD=3}"}}},
+            {.name = "a pledge not in the expected state: its state, nothing written",
+             .given = {a_pledge("canceled", "month", "500")},
+             .keys = keys,
+             .args = {"active", "750", "ev-amount", "1700000000000"},
+             .reply = R"("canceled")",
+             .after = {{pledge,
+                        "{amount_minor=500, currency=USD, interval=month, status=canceled}"}}},
+            {.name = "a missing pledge: reported, nothing written",
+             .keys = keys,
+             .args = {"active", "750", "ev-amount", "1700000000000"},
+             .reply = R"("missing")",
+             .after = {}},
+        });
+}
+
+TEST_F(PledgeScripts, PausePledge) {
+  const strings keys = {pledge, events};
+  const strings running = {"HSET", pledge, "status", "active", "amount_minor", "500"};
+  const strings paused = {"HSET",         pledge, "status",          "active",
+                          "amount_minor", "500",  "paused_until_ms", "1702000000000"};
+  check(
+      scripts::pause_pledge,
+      {
+          {.name = "a pause: until when, in the history",
+           .given = {running},
+           .keys = keys,
+           .args = {"active", "1702000000000", "ev-paused", "1700000000000"},
+           .reply = R"("applied")",
+           .after = {{pledge,
+                      "{amount_minor=500, paused_until_ms=1702000000000, status=active, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-paused]"}}},
+          {.name = "a longer pause replaces the shorter",
+           .given = {paused},
+           .keys = keys,
+           .args = {"active", "1705000000000", "ev-paused", "1700000000000"},
+           .reply = R"("applied")",
+           .after = {{pledge,
+                      "{amount_minor=500, paused_until_ms=1705000000000, status=active, "
+                      "updated_at_ms=1700000000000}"},
+                     {events, "[ev-paused]"}}},
+          {.name = "the same pause again: nothing written",
+           .given = {paused},
+           .keys = keys,
+           .args = {"active", "1702000000000", "ev-paused", "1700000000000"},
+           .reply = R"("unchanged")",
+           .after = {{pledge, "{amount_minor=500, paused_until_ms=1702000000000, status=active}"}}},
+          {.name = "a resumption clears the pause, in the history",
+           .given = {paused},
+           .keys = keys,
+           .args = {"active", "", "ev-resumed", "1700000000000"},
+           .reply = R"("applied")",
+           .after = {{pledge, "{amount_minor=500, status=active, updated_at_ms=1700000000000}"},
+                     {events, "[ev-resumed]"}}},
+          {.name = "resuming after the pause is over drops its date, not in the history",
+           .given = {paused},
+           .keys = keys,
+           .args = {"active", "", "ev-resumed", "1703000000000"},
+           .reply = R"("unchanged")",
+           .after = {{pledge, "{amount_minor=500, status=active}"}}},
+          {.name = "resuming what is not paused: nothing written",
+           .given = {running},
+           .keys = keys,
+           .args = {"active", "", "ev-resumed", "1700000000000"},
+           .reply = R"("unchanged")",
+           .after = {{pledge, "{amount_minor=500, status=active}"}}},
+          {.name = "a pledge not in the expected state: its state, nothing written",
+           .given = {running},
+           .keys = keys,
+           .args = {"past_due", "1702000000000", "ev-paused", "1700000000000"},
+           .reply = R"("active")",
+           .after = {{pledge, "{amount_minor=500, status=active}"}}},
+          {.name = "a missing pledge: reported, nothing written",
+           .keys = keys,
+           .args = {"active", "1702000000000", "ev-paused", "1700000000000"},
+           .reply = R"("missing")",
+           .after = {}},
+      });
+}
+
 }  // namespace
 }  // namespace supportd::pledges
