@@ -218,7 +218,9 @@ std::string actions(const manage_view& v, std::string_view token) {
                  "<p>A new amount applies from your next payment on; nothing is charged "
                  "now.</p>" +
                      form(v, "amount", token, amount_field(v), "Change the amount"));
-  if (v.paused_until_ms != 0) {
+  if (v.every != interval::month) {
+    // Only a monthly pledge pauses (pledge_changes.hpp).
+  } else if (v.paused_until_ms != 0) {
     out += section("pause", "Paused",
                    "<p>No payments are taken until " + long_date(v.paused_until_ms) + ".</p>" +
                        form(v, "resume", token, "", "Resume payments now"));

@@ -74,7 +74,11 @@ std::vector<queued_message> messages_for(const provider_update& u, const message
       out.push_back(queue(m, std::max(c.now_ms, p.period_end_ms - notice_ms), true));
     }
   }
-  if (u.input == pledge_event::renewal_failed && !p.invoice.empty() && p.attempt_count > 0) {
+  // Only a pledge that was paying hears of a failed renewal: a pending one was never paid, and
+  // anyone can post one with anyone's address.
+  const bool was_paying = c.before == pledge_state::active || c.before == pledge_state::past_due;
+  if (u.input == pledge_event::renewal_failed && was_paying && !p.invoice.empty() &&
+      p.attempt_count > 0) {
     auto m =
         facts(message_type::payment_failed, c, p.invoice + "_" + std::to_string(p.attempt_count));
     m.attempt_count = p.attempt_count;

@@ -143,6 +143,11 @@ awaitable<change_outcome> pledge_changes::pause(const pledge_record& pledge,
   if (auto refusal = refusal_for(pledge)) {
     co_return *refusal;
   }
+  // Months of a yearly pledge would skip its one renewal a year, or none: a reader who wants a
+  // break from a yearly gift cancels, and restarts from the link in the message that follows.
+  if (pledge.every != interval::month) {
+    co_return just(kind::not_monthly);
+  }
   if (!renewals || *renewals < 1 || *renewals > max_pause_renewals) {
     auto invalid = just(kind::invalid);
     invalid.errors.push_back({"months", !renewals ? "required" : "invalid",

@@ -41,6 +41,7 @@ struct change_outcome {
   enum class kind {
     done,                  // made, or it was so already (`changed` false)
     not_recurring,         // a one-time pledge: nothing recurs to change
+    not_monthly,           // a pause of a yearly pledge: months skip no yearly renewal
     not_started,           // pending: no subscription yet (its checkout is not paid)
     ended,                 // canceled, refunded, …: nothing runs to change
     invalid,               // `errors`: the request's fields are not a change that can be made

@@ -18,8 +18,8 @@
 #include "http/problem.hpp"
 #include "limits/public_gate.hpp"
 #include "log/logger.hpp"
-#include "pledges/manage_page.hpp"
 #include "pledges/change_request.hpp"
+#include "pledges/manage_page.hpp"
 #include "pledges/pledge_context.hpp"
 #include "pledges/pledge_messenger.hpp"
 #include "pledges/pledge_metrics.hpp"
@@ -90,6 +90,26 @@ struct admission {
   link_kind via = link_kind::none;  // the link that let the reader in, if one did
 };
 
+// The kind of signed link `link_token` is for pledge `id`, among those `links` accepts; none when
+// it is no such link or has expired. Needs no Redis: only supportd signs them.
+link_kind link_opening(const pledge_context& ctx, std::string_view id, std::string_view link_token,
+                       accepted_links links) {
+  if (link_token.empty()) {
+    return link_kind::none;
+  }
+  const auto now = core::now_unix_seconds();
+  if (links.cancel && ctx.links.valid(id, link_token, now)) {
+    return link_kind::cancel;
+  }
+  if (links.manage && ctx.reader_links.manage_token_valid(id, link_token, now)) {
+    return link_kind::manage;
+  }
+  if (links.update_payment && ctx.reader_links.update_payment_token_valid(id, link_token, now)) {
+    return link_kind::update_payment;
+  }
+  return link_kind::none;
+}
+
 // Bearer manage token or admin token; or a signed link's token (`link_token`) of a kind
 // `links` accepts. `p` is null for an unknown pledge: an admin guess is still counted then.
 admission check_access(const http::request& req, const pledge_context& ctx, const pledge_record* p,
@@ -105,20 +125,11 @@ admission check_access(const http::request& req, const pledge_context& ctx, cons
       return {access::reader};
     }
   }
-  if (p == nullptr || link_token.empty()) {
+  if (p == nullptr) {
     return {};
   }
-  const auto now = core::now_unix_seconds();
-  if (links.cancel && ctx.links.valid(p->id, link_token, now)) {
-    return {access::reader, link_kind::cancel};
-  }
-  if (links.manage && ctx.reader_links.manage_token_valid(p->id, link_token, now)) {
-    return {access::reader, link_kind::manage};
-  }
-  if (links.update_payment && ctx.reader_links.update_payment_token_valid(p->id, link_token, now)) {
-    return {access::reader, link_kind::update_payment};
-  }
-  return {};
+  const auto via = link_opening(ctx, p->id, link_token, links);
+  return {via == link_kind::none ? access::denied : access::reader, via};
 }
 
 bool sane_id(std::string_view id) {
@@ -330,6 +341,12 @@ awaitable<std::variant<http::response, change_call>> admit_change(const http::re
   if (call.link_token.empty()) {
     call.link_token = call.fields.token;
   }
+  // Without a bearer token only a valid link admits: anything else is refused before Redis is
+  // asked, so a stranger's guesses cost no read and take the same time for any pledge id.
+  if (req.bearer_token().empty() &&
+      link_opening(ctx, id, call.link_token, links) == link_kind::none) {
+    co_return http::make_problem_response(http::not_found());
+  }
   auto found = co_await ctx.store.find(id);
   if (!found) {
     co_return http::store_unavailable_response();
@@ -350,6 +367,10 @@ http::response change_refusal(const change_outcome& outcome) {
       return http::make_problem_response(
           409, "not_recurring", "Conflict",
           "This pledge is a one-time gift: nothing recurs to change.");
+    case kind::not_monthly:
+      return http::make_problem_response(
+          409, "pause_monthly_only", "Conflict",
+          "Only a monthly pledge can pause; a yearly one can change its amount or cancel.");
     case kind::not_started:
       return http::make_problem_response(
           409, "pledge_not_started", "Conflict",
@@ -605,7 +626,7 @@ awaitable<http::response> payment_method_page(const http::request& req, pledge_c
   std::string body =
       "<p>Update the card your support is paid with on our payment provider's secure page.</p>"
       "<form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"";
-  body += token;  // base64url and digits only: safe in an attribute
+  body += http::html_escaped(token);  // valid, so base64url and digits: escaped all the same
   body += "\"><button type=\"submit\">Update my card</button></form>";
   auto r = http::html_page(200, "Update your card", body);
   // The form's answer sends the browser on to the provider's page (303), which form-action
@@ -629,7 +650,7 @@ awaitable<http::response> cancel_page(const http::request& req, pledge_context& 
   std::string body =
       "<p>Stop your recurring support? No further payments will be taken.</p>"
       "<form method=\"post\"><input type=\"hidden\" name=\"token\" value=\"";
-  body += token;  // base64url and digits only: safe in an attribute
+  body += http::html_escaped(token);  // valid, so base64url and digits: escaped all the same
   body += "\"><button type=\"submit\">Cancel my support</button></form>";
   co_return http::html_page(200, "Cancel your support", body);
 }

@@ -728,8 +728,8 @@ awaitable<result<std::int64_t>> pledge_store::erase_reader(std::string_view read
   }
   std::vector<std::string_view> keys = {index};
   keys.insert(keys.end(), pledge_keys.begin(), pledge_keys.end());
-  const std::span<const std::string_view> no_args;
-  auto erased = co_await redis_.run(erase_reader_script, keys, no_args);
+  const std::vector<std::string_view> args(ids->begin(), ids->end());
+  auto erased = co_await redis_.run(erase_reader_script, keys, args);
   if (!erased) {
     co_return erased.error();
   }

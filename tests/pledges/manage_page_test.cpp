@@ -106,6 +106,10 @@ TEST(ManagePage, AmountsFollowTheirCurrencysMinorUnits) {
   yearly.amount_minor = 6000;
   page = page_of(yearly);
   EXPECT_TRUE(has(page, "<dd>60.00 USD</dd><dt>How often</dt><dd>Every year</dd>")) << page;
+  // A yearly gift does not pause (pledge_changes.hpp): its other changes stay.
+  EXPECT_FALSE(has(page, form_to("pause"))) << page;
+  EXPECT_TRUE(has(page, form_to("amount")));
+  EXPECT_TRUE(has(page, form_to("cancel")));
 }
 
 TEST(ManagePage, APausedPledgeOffersToResumeAndSaysWhenPaymentsResume) {

@@ -114,6 +114,10 @@ TEST(MessagePlan, EachFailedAttemptIsAMessageWithTheNextRetry) {
   ASSERT_TRUE(facts);
   EXPECT_EQ(facts->attempt_count, 2);
   EXPECT_EQ(facts->next_retry_unix, (now_ms + 3 * day_ms) / 1000);
+  // A pledge never paid (anyone can post one with anyone's address) hears nothing.
+  EXPECT_TRUE(
+      messages_for(failed, context(pledge_state::pending, pledge_state::pending, interval::month))
+          .empty());
   // Without an attempt count there is no way to tell one attempt from the next: no message.
   failed.payment.attempt_count = 0;
   EXPECT_TRUE(

@@ -287,6 +287,13 @@ TEST_F(PledgeChanges, MonthsOutsideOneToThreeAreRefused) {
   EXPECT_TRUE(provider.pauses.empty());
 }
 
+TEST_F(PledgeChanges, OnlyAMonthlyPledgePauses) {
+  auto p = active("pl_y", interval::year);
+  EXPECT_EQ(pause(p, 1).what, kind::not_monthly);
+  EXPECT_TRUE(provider.pauses.empty());
+  EXPECT_EQ(found("pl_y").paused_until_ms, 0);
+}
+
 TEST_F(PledgeChanges, AResumeEndsThePauseAtTheProviderAndHere) {
   auto p = active("pl_a");
   ASSERT_TRUE(pause(p, 1).changed);
