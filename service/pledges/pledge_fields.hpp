@@ -34,6 +34,9 @@ inline constexpr std::string_view reminder_reader = "reminder_reader";
 // then honours.
 inline constexpr std::string_view sealed_email = "sealed_email";
 inline constexpr std::string_view sealed_name = "sealed_name";
+// The reader indexes (erase_reader.lua) that list the pledge, space-separated: the form's
+// address's, and the paid address's when it differs. An erasure takes the pledge out of each.
+inline constexpr std::string_view reader_indexes = "reader_indexes";
 
 // Written by the provider's events.
 inline constexpr std::string_view subscription_id = "subscription_id";
@@ -78,6 +81,7 @@ inline constexpr std::array all = {id,
                                    reminder_reader,
                                    sealed_email,
                                    sealed_name,
+                                   reader_indexes,
                                    subscription_id,
                                    charges_succeeded,
                                    total_given_minor,

@@ -14,7 +14,10 @@ local fields = {}
 for i = count_report(KEYS[8], 9), #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))
 redis.call('RPUSH', KEYS[2], ARGV[1])
-if KEYS[9] then redis.call('SADD', KEYS[9], ARGV[2]) end
+if KEYS[9] then
+  redis.call('SADD', KEYS[9], ARGV[2])
+  redis.call('HSET', KEYS[1], 'reader_indexes', KEYS[9])
+end
 if ARGV[3] ~= '' then redis.call('SET', KEYS[3], ARGV[2]) end
 if ARGV[4] == '1' then
   redis.call('HSET', KEYS[4], 'state', 'done', 'status', ARGV[5], 'location', ARGV[6], 'body', ARGV[7])
