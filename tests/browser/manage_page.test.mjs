@@ -1,7 +1,9 @@
 // The reader's manage page in a real browser with JavaScript off: Debian's chromium driven by
 // playwright-core, against the real supportd, fake-stripe, Redis and a stand-in for the site's
 // email service. A monthly pledge is paid; the manage link is the one its thank-you message
-// carries, as the reader would follow it from the email.
+// carries, as the reader would follow it from the email. Every message the email service gets
+// must verify with the official Standard Webhooks library (`standardwebhooks`) under the
+// notify secret, or it is not taken.
 //
 //   1. The page shows the pledge's terms and a form for each change, styled by its built-in
 //      style (which its Content-Security-Policy admits, and nothing else); its cancel form
@@ -20,6 +22,7 @@ import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
+import { Webhook } from 'standardwebhooks';
 import {
   checkAnswersFrom, checkBrowserAnswers, checkDelivery, checksSettled, expectNoContractFailures,
 } from '../contract/node_checks.mjs';
@@ -40,7 +43,8 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'supportd-manage-'));
 let browser;
 let emailService;
 let supportdBase, fakeBase;
-const messages = [];  // the stand-in email service's deliveries, parsed
+const messages = [];  // the stand-in email service's deliveries, parsed, each verified
+const NOTIFY_SECRET = `whsec_${randomBytes(32).toString('base64')}`;
 
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -127,14 +131,23 @@ before(async () => {
     '--webhook-url', `${supportdBase}/v1/webhooks/stripe`, '--webhook-secret', WEBHOOK_SECRET,
   ], /"msg":"listening"/);
 
-  // The site's email service: every delivery held to proto/events/, kept, answered 204.
+  // The site's email service: every delivery held to proto/events/ and verified as a Standard
+  // Webhook (a bad one is answered 400 and never kept, so the test waiting for it fails), kept,
+  // answered 204.
   emailService = http.createServer((req, res) => {
     const chunks = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       checkDelivery(req.headers, raw);
-      messages.push(JSON.parse(raw));
+      let verified;
+      try {
+        verified = new Webhook(NOTIFY_SECRET).verify(raw, req.headers);
+      } catch (e) {
+        res.writeHead(400).end(String(e));
+        return;
+      }
+      messages.push(verified);
       res.writeHead(204).end();
     });
   });
@@ -154,7 +167,7 @@ before(async () => {
     `--link-secret-file=${file('link-secret', `${randomBytes(32).toString('hex')}\n`)}`,
     `--data-key-file=${file('data-keys', `k1:${randomBytes(32).toString('base64')}\n`)}`,
     `--notify-url=http://127.0.0.1:${emailService.address().port}/messages`,
-    `--notify-secret-file=${file('notify-secret', `whsec_${randomBytes(32).toString('base64')}\n`)}`,
+    `--notify-secret-file=${file('notify-secret', `${NOTIFY_SECRET}\n`)}`,
     '--reminder-poll=100ms', `--public-url=${supportdBase}`,
   ], /"msg":"listening".*"scheme":"http"/);
   await waitFor('supportd /readyz', async () =>
