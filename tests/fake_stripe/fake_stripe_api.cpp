@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <limits>
 
+#include "http/html_page.hpp"
 #include "stripe_json.hpp"
 
 namespace fake_stripe {
@@ -51,32 +52,6 @@ std::optional<std::string> base64_decode(std::string_view in) {
   return out;
 }
 
-std::string html_escape(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      case '\'':
-        out += "&#39;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
-
 api_response json_response(int status, std::string body) {
   api_response r;
   r.status = status;
@@ -103,7 +78,7 @@ api_outcome html_page(int status, std::string_view title, std::string_view body)
       "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<title>" +
-      html_escape(title) +
+      supportd::http::html_escaped(title) +
       "</title><style>body{font-family:sans-serif;max-width:28rem;margin:3rem "
       "auto;padding:0 1rem}.amount{font-size:2rem;font-weight:bold}button{font-"
       "size:1.1rem;padding:.6rem 2rem}</style></head><body>\n" +
@@ -1099,8 +1074,8 @@ api_outcome fake_stripe_api::handle_hosted(const api_request& request, std::stri
   std::string body = "<h1>fake-stripe Checkout</h1>\n<p>Test mode: no card is charged.</p>\n";
   std::string interval;
   for (const auto& item : s.line_items) {
-    body +=
-        "<p class=\"item\" data-testid=\"line-item\">" + html_escape(item.description()) + "</p>\n";
+    body += "<p class=\"item\" data-testid=\"line-item\">" +
+            supportd::http::html_escaped(item.description()) + "</p>\n";
     if (item.price.spec.interval) {
       interval = interval_text(item.price.spec);
     }
@@ -1111,14 +1086,15 @@ api_outcome fake_stripe_api::handle_hosted(const api_request& request, std::stri
     body += "<p class=\"amount\"><span data-testid=\"amount\">" + amount.substr(0, space) +
             "</span> <span data-testid=\"currency\">" + amount.substr(space + 1) + "</span>";
     if (!interval.empty()) {
-      body += " <span data-testid=\"interval\">" + html_escape(interval) + "</span>";
+      body +=
+          " <span data-testid=\"interval\">" + supportd::http::html_escaped(interval) + "</span>";
     }
     body += "</p>\n";
   }
-  body += "<form method=\"post\" action=\"/pay/" + html_escape(s.id) + "\">\n";
+  body += "<form method=\"post\" action=\"/pay/" + supportd::http::html_escaped(s.id) + "\">\n";
   if (r.customer_email) {
-    body +=
-        "<p>Email: <span data-testid=\"email\">" + html_escape(*r.customer_email) + "</span></p>\n";
+    body += "<p>Email: <span data-testid=\"email\">" +
+            supportd::http::html_escaped(*r.customer_email) + "</span></p>\n";
   } else {
     body +=
         "<p><label>Email <input type=\"email\" name=\"email\" "
@@ -1133,8 +1109,8 @@ api_outcome fake_stripe_api::handle_hosted(const api_request& request, std::stri
       "<button type=\"submit\" data-testid=\"hosted-payment-submit-button\">Pay</button>\n"
       "</form>\n";
   if (r.cancel_url) {
-    body +=
-        "<p><a href=\"" + html_escape(*r.cancel_url) + "\" data-testid=\"cancel\">Cancel</a></p>\n";
+    body += "<p><a href=\"" + supportd::http::html_escaped(*r.cancel_url) +
+            "\" data-testid=\"cancel\">Cancel</a></p>\n";
   }
   auto page = html_page(200, "Checkout", body);
   page.events = std::move(out.events);
@@ -1176,10 +1152,10 @@ api_outcome fake_stripe_api::handle_portal(const api_request& request, std::stri
   std::string body =
       "<h1>fake-stripe customer portal</h1>\n<p>Test mode: no card is charged.</p>\n"
       "<p>Customer: <span data-testid=\"customer\">" +
-      html_escape(customer.id) + "</span></p>\n";
+      supportd::http::html_escaped(customer.id) + "</span></p>\n";
   if (customer.email) {
-    body +=
-        "<p>Email: <span data-testid=\"email\">" + html_escape(*customer.email) + "</span></p>\n";
+    body += "<p>Email: <span data-testid=\"email\">" +
+            supportd::http::html_escaped(*customer.email) + "</span></p>\n";
   }
   for (const auto& [sub_id, sub] : subscriptions_) {
     if (sub.customer != customer.id || sub.items.empty()) {
@@ -1199,21 +1175,21 @@ api_outcome fake_stripe_api::handle_portal(const api_request& request, std::stri
         line += std::string(" until ") + date;
       }
     }
-    body += "<p data-testid=\"subscription\">" + html_escape(line) + "</p>\n";
+    body += "<p data-testid=\"subscription\">" + supportd::http::html_escaped(line) + "</p>\n";
   }
   body += "<p>Card: <span data-testid=\"card\">Visa ending in 4242</span></p>\n";
   if (s.card_updated_at) {
     body += "<p data-testid=\"card-updated\">Your card was updated.";
     if (flow && flow->custom_message) {
-      body += " " + html_escape(*flow->custom_message);
+      body += " " + supportd::http::html_escaped(*flow->custom_message);
     }
     body += "</p>\n";
   }
-  body += "<form method=\"post\" action=\"/billing/" + html_escape(s.id) +
+  body += "<form method=\"post\" action=\"/billing/" + supportd::http::html_escaped(s.id) +
           "\">\n<button type=\"submit\" data-testid=\"update-card\">Update card</button>\n"
           "</form>\n";
   if (s.request.return_url) {
-    body += "<p><a href=\"" + html_escape(*s.request.return_url) +
+    body += "<p><a href=\"" + supportd::http::html_escaped(*s.request.return_url) +
             "\" data-testid=\"return\">Return</a></p>\n";
   }
   return html_page(200, "Billing", body);
