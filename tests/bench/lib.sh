@@ -12,6 +12,21 @@ wrk_figures() {
     END { printf "%.0f %.3f %.3f %d\n", rps, p50, p99, sent }'
 }
 
+# Sets $base to the first of $1 consecutive ports that nothing listens on, all below the kernel's
+# ephemeral range (ip_local_port_range): a port there could be handed to any outgoing connection
+# (wrk's, supportd's own to Redis) between our pick and our bind.
+port_block() {
+  local low ports _
+  low=$(awk '{ print $1 }' /proc/sys/net/ipv4/ip_local_port_range)
+  for _ in $(seq 50); do
+    base=$((10000 + RANDOM % (low - 10000 - $1)))
+    ports=$(seq -s ' or ' -f 'sport = :%g' "$base" $((base + $1 - 1)))
+    ss -Htln "( $ports )" | grep -q . || return 0
+  done
+  echo "port_block: no $1 free ports found" >&2
+  return 1
+}
+
 median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
 # A self-signed certificate for localhost in $1.
