@@ -341,17 +341,20 @@ awaitable<std::variant<http::response, change_call>> admit_change(const http::re
   if (call.link_token.empty()) {
     call.link_token = call.fields.token;
   }
-  // Without a bearer token only a valid link admits: anything else is refused before Redis is
-  // asked, so a stranger's guesses cost no read and take the same time for any pledge id.
-  if (req.bearer_token().empty() &&
-      link_opening(ctx, id, call.link_token, links) == link_kind::none) {
+  // Without a bearer token only a valid link admits: it is checked here, once, and anything
+  // else is refused before Redis is asked, so a stranger's guesses cost no read and take the
+  // same time for any pledge id.
+  const bool bearer = !req.bearer_token().empty();
+  const auto via = bearer ? link_kind::none : link_opening(ctx, id, call.link_token, links);
+  if (!bearer && via == link_kind::none) {
     co_return http::make_problem_response(http::not_found());
   }
   auto found = co_await ctx.store.find(id);
   if (!found) {
     co_return http::store_unavailable_response();
   }
-  call.caller = check_access(req, ctx, *found ? &**found : nullptr, call.link_token, links);
+  call.caller = bearer ? check_access(req, ctx, *found ? &**found : nullptr, call.link_token, links)
+                       : admission{access::reader, via};
   if (call.caller.who == access::denied || !*found) {
     co_return http::make_problem_response(http::not_found());
   }
