@@ -23,6 +23,11 @@ awaitable<cancellation_outcome> pledge_cancellation::cancel(const pledge_record&
     auto traceparent = trace.child_traceparent();
     bool stopped = false;
     if (stop_subscription) {
+      // Noted first: the provider's word that the subscription ended may be applied before the
+      // cancellation below, and must then still say who asked (pledge_store::note_cancel_asked).
+      if (auto noted = co_await store_.note_cancel_asked(pledge.id, by); !noted) {
+        co_return cancellation_outcome{.what = kind::store_unavailable};
+      }
       auto subscription_id = pledge.subscription_id;
       auto ended = co_await provider_->cancel_subscription(std::move(subscription_id),
                                                            std::move(traceparent));
@@ -34,6 +39,10 @@ awaitable<cancellation_outcome> pledge_cancellation::cancel(const pledge_record&
       stopped = static_cast<bool>(closed);
     }
     if (!stopped) {
+      if (stop_subscription) {
+        // Best effort: a note left behind only names them for cancel_asked_for.
+        co_await store_.forget_cancel_asked(pledge.id);
+      }
       co_return cancellation_outcome{.what = kind::provider_unavailable};
     }
   }

@@ -4,6 +4,8 @@
 // The money is stopped first, then the cancellation recorded: a subscription the provider knows
 // of is ended whatever our record says (its events may be late), and an unfinished checkout is
 // closed so that it can no longer be paid. When the provider cannot stop it, nothing changes.
+// Who asked is noted before the provider is asked, so that its word that the subscription ended,
+// if applied first, is recorded as their cancellation too.
 #pragma once
 
 #include <string_view>

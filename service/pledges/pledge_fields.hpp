@@ -52,6 +52,10 @@ inline constexpr std::string_view customer_id = "customer_id";
 // Written by the reader's changes (pledge_changes.hpp). Until when collection is paused (unix ms);
 // absent when it is not (a pause that has ended may stay: readers see it only while ahead).
 inline constexpr std::string_view paused_until_ms = "paused_until_ms";
+// Who asked to cancel and when, "<reader|admin> <unix ms>": written before the provider is asked
+// to end the subscription (pledge_cancellation.hpp), because the provider's own word that it
+// ended may be applied before the cancellation is recorded; that word then names who asked.
+inline constexpr std::string_view cancel_asked = "cancel_asked";
 
 // Fields named per payment: the prefix, then the payment's id.
 // `counted:<payment>` = 1 once a payment's increments were applied (counted once per pledge).
@@ -90,7 +94,8 @@ inline constexpr std::array all = {id,
                                    next_charge_at_ms,
                                    consecutive_failures,
                                    customer_id,
-                                   paused_until_ms};
+                                   paused_until_ms,
+                                   cancel_asked};
 inline constexpr std::array all_prefixes = {counted_prefix, refunded_prefix};
 
 }  // namespace supportd::pledges::pledge_field

@@ -68,6 +68,27 @@ constexpr std::string_view fact_fields[] = {
     pledge_field::currency, pledge_field::amount_minor,   pledge_field::created_at_ms,
     pledge_field::page_url, pledge_field::reminder_reader};
 
+// Who asked to cancel ("reader" or "admin", pledge_field::cancel_asked's "<who> <unix ms>"), when
+// they asked within cancel_asked_for before `now_ms`.
+std::optional<std::string> cancel_asker(const std::string& asked, std::int64_t now_ms) {
+  const auto space = asked.find(' ');
+  if (space == std::string::npos) {
+    return std::nullopt;
+  }
+  auto who = asked.substr(0, space);
+  const auto at_ms = to_int(asked.substr(space + 1));
+  const auto window_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(cancel_asked_for).count();
+  if ((who != "reader" && who != "admin") || at_ms <= 0 || now_ms - at_ms > window_ms) {
+    return std::nullopt;
+  }
+  return who;
+}
+
+canceled_by canceled_by_source(std::string_view source) {
+  return source == "admin" ? canceled_by::admin : canceled_by::reader;
+}
+
 std::string text_at(const redis::reply& r, std::size_t i) {
   return r.elements[i].is_nil() ? std::string() : r.elements[i].text;
 }
@@ -406,7 +427,7 @@ awaitable<result<transition_result>> pledge_store::apply(std::string_view id, pl
     const auto messages =
         e == pledge_event::cancel_requested
             ? messages_for_cancel({std::string(id), *state, *next, *every, now_ms, renewal_notice_},
-                                  source == "admin" ? canceled_by::admin : canceled_by::reader)
+                                  canceled_by_source(source))
             : std::vector<queued_message>{};
     append_messages(args, counts, messages);
     auto outcome = co_await redis_.run(transition_script, keys, args);
@@ -510,39 +531,71 @@ awaitable<result<change_result>> pledge_store::change_running(
   co_return make_error_code(redis::errc::overloaded);
 }
 
+awaitable<result<void>> pledge_store::note_cancel_asked(std::string_view id, std::string_view by) {
+  // The pledge exists (the caller has just read it) and pledges are never deleted, so HSET
+  // creates no stray hash.
+  const auto pledge_key = key("pledge", id);
+  const auto asked = std::string(by) + " " + std::to_string(core::now_unix_ms());
+  std::string_view hset[] = {"HSET", pledge_key, pledge_field::cancel_asked, asked};
+  auto reply = co_await redis_.command(hset);
+  if (!reply) {
+    co_return reply.error();
+  }
+  co_return result<void>();
+}
+
+awaitable<result<void>> pledge_store::forget_cancel_asked(std::string_view id) {
+  const auto pledge_key = key("pledge", id);
+  std::string_view hdel[] = {"HDEL", pledge_key, pledge_field::cancel_asked};
+  auto reply = co_await redis_.command(hdel);
+  if (!reply) {
+    co_return reply.error();
+  }
+  co_return result<void>();
+}
+
+awaitable<result<std::string>> pledge_store::pledge_named_by(const provider_update& u) {
+  if (!u.pledge_id.empty()) {
+    co_return u.pledge_id;
+  }
+  // Every index that may name the pledge, in one round trip; the first that does wins.
+  std::vector<std::string> index_keys;
+  if (!u.subscription_id.empty()) {
+    index_keys.push_back(key("subscription", u.subscription_id));
+  }
+  for (const auto& ref : u.payment_lookups) {
+    index_keys.push_back(key("payment", ref));
+  }
+  if (index_keys.empty()) {
+    co_return std::string();
+  }
+  std::vector<std::string_view> get = {"MGET"};
+  get.insert(get.end(), index_keys.begin(), index_keys.end());
+  auto found = co_await redis_.command(get);
+  if (!found) {
+    co_return found.error();
+  }
+  if (found->type != redis::reply::kind::array) {
+    co_return make_error_code(redis::errc::unexpected_reply);
+  }
+  for (const auto& element : found->elements) {
+    if (element.type == redis::reply::kind::string) {
+      co_return element.text;
+    }
+  }
+  co_return std::string();
+}
+
 awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     const provider_update& u, std::string_view source, std::chrono::milliseconds remember_for) {
   provider_update_result out;
-  out.pledge_id = u.pledge_id;
   auto seen_key = key("seen", u.event_id);
   auto index_key = key("subscription", u.subscription_id);
-  if (out.pledge_id.empty()) {
-    // Every index that may name the pledge, in one round trip; the first that does wins.
-    std::vector<std::string> index_keys;
-    if (!u.subscription_id.empty()) {
-      index_keys.push_back(index_key);
-    }
-    for (const auto& ref : u.payment_lookups) {
-      index_keys.push_back(key("payment", ref));
-    }
-    if (!index_keys.empty()) {
-      std::vector<std::string_view> get = {"MGET"};
-      get.insert(get.end(), index_keys.begin(), index_keys.end());
-      auto found = co_await redis_.command(get);
-      if (!found) {
-        co_return found.error();
-      }
-      if (found->type != redis::reply::kind::array) {
-        co_return make_error_code(redis::errc::unexpected_reply);
-      }
-      for (const auto& element : found->elements) {
-        if (element.type == redis::reply::kind::string) {
-          out.pledge_id = element.text;
-          break;
-        }
-      }
-    }
+  auto named = co_await pledge_named_by(u);
+  if (!named) {
+    co_return named.error();
   }
+  out.pledge_id = std::move(*named);
   if (out.pledge_id.empty()) {
     co_return out;  // missing
   }
@@ -553,6 +606,7 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
   std::vector<std::string_view> read = {"HMGET", pledge_key, pledge_field::status,
                                         pledge_field::interval};
   read.insert(read.end(), std::begin(fact_fields), std::end(fact_fields));
+  read.push_back(pledge_field::cancel_asked);
   for (int round = 0; round < 8; ++round) {
     auto reply = co_await redis_.command(read);
     if (!reply) {
@@ -573,9 +627,19 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     }
     auto next = u.input ? next_state(*state, *u.input, *every) : std::nullopt;
     const auto after = next.value_or(*state);
-    auto event = encode_event(u.input ? to_string(*u.input) : std::string_view("provider_update"),
-                              to_string(*state), to_string(after), source, u.reference);
     const auto now_ms = core::now_unix_ms();
+    // The provider ended a subscription that a reader or an admin had just asked it to end
+    // (Stripe sends customer.subscription.deleted while it answers the DELETE): recorded as
+    // their cancellation, whichever of the two is applied first.
+    const auto asker = u.input == pledge_event::subscription_ended &&
+                               *state != pledge_state::canceled && after == pledge_state::canceled
+                           ? cancel_asker(text_at(*reply, 10), now_ms)
+                           : std::nullopt;
+    const auto event_name = asker     ? to_string(pledge_event::cancel_requested)
+                            : u.input ? to_string(*u.input)
+                                      : std::string_view("provider_update");
+    auto event = encode_event(event_name, to_string(*state), to_string(after),
+                              asker ? std::string_view(*asker) : source, u.reference);
     auto now = std::to_string(now_ms);
     auto remember = std::to_string(remember_for.count());
     auto increments = std::to_string(u.increments.size());
@@ -609,8 +673,9 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     std::deque<std::string> counts;
     append_counts(args, counts, tally);
     // The reader's messages (queue_messages.lua).
+    const message_context context{out.pledge_id, *state, after, *every, now_ms, renewal_notice_};
     const auto messages =
-        messages_for(u, {out.pledge_id, *state, after, *every, now_ms, renewal_notice_});
+        asker ? messages_for_cancel(context, canceled_by_source(*asker)) : messages_for(u, context);
     append_messages(args, counts, messages);
     for (std::size_t i = 0; i < u.increments.size(); ++i) {
       args.push_back(u.increments[i].first);

@@ -48,6 +48,12 @@ class report_metrics;
 
 namespace supportd::pledges {
 
+// How long a reader's or an admin's request to cancel names them as the cause of the provider's
+// word that the subscription ended (pledge_store::note_cancel_asked): longer than the provider's
+// answer and its webhook take, short enough that a subscription the provider ends later for its
+// own reasons (failed payments, after a refused request) is not put on them.
+inline constexpr std::chrono::minutes cancel_asked_for{15};
+
 struct pledge_record {
   std::string id;
   pledge_state status = pledge_state::pending;
@@ -201,6 +207,15 @@ class pledge_store {
                                                             std::string_view source,
                                                             std::string_view reference);
 
+  // Notes that `by` ("reader" or "admin") asks to cancel, before the provider is asked to end the
+  // subscription (pledge_cancellation.hpp): the provider's word that it ended, applied within
+  // cancel_asked_for of the note, is then recorded as their cancellation, with their message,
+  // even when it is applied before the cancellation itself. Taken back when the provider
+  // refused.
+  awaitable<boost::system::result<void>> note_cancel_asked(std::string_view id,
+                                                           std::string_view by);
+  awaitable<boost::system::result<void>> forget_cancel_asked(std::string_view id);
+
   // Applies a provider's event exactly once: the state change (through the table), the
   // bookkeeping, the reader's messages it makes (message_plan.hpp; none for a pledge without a
   // sealed address) and the event's dedupe mark (kept `remember_for`) in one script.
@@ -245,6 +260,9 @@ class pledge_store {
   };
   stats_key_names stats_keys() const;
   awaitable<boost::system::result<reconciliation>> reconcile_once();
+  // The pledge a provider's event is about: its own metadata's, else the one its subscription
+  // or payment index names ("" when none does).
+  awaitable<boost::system::result<std::string>> pledge_named_by(const provider_update& u);
   // change_amount's and set_pause's compare-and-set loop: `script` gets the pledge and its
   // events (and the stats keys, `with_stats`) as KEYS, and the state read, `value`, the history
   // entry `event` and now as ARGV.

@@ -1,8 +1,10 @@
 // A payment provider for the pledge use cases' tests: records what it is asked, answers at
-// once or after `delay`, and fails while told to.
+// once or after `delay`, and fails while told to. `while_canceling` runs before a subscription's
+// cancellation is answered, as the provider's own webhook may be.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -34,6 +36,9 @@ class fake_checkout_provider final : public providers::checkout_provider {
       std::string subscription_id, std::string traceparent) override {
     canceled.push_back(subscription_id);
     traceparents.push_back(std::move(traceparent));
+    if (while_canceling) {
+      co_await while_canceling();
+    }
     if (failing) {
       co_return providers::provider_error{*failing, "told to fail"};
     }
@@ -84,6 +89,8 @@ class fake_checkout_provider final : public providers::checkout_provider {
   std::optional<error_kind> failing;
   // How long create_checkout takes.
   std::chrono::milliseconds delay{0};
+  // Run inside cancel_subscription, before it answers.
+  std::function<awaitable<void>()> while_canceling;
 
   std::vector<providers::checkout_request> checkouts;
   std::vector<std::string> canceled;                                      // subscription ids
