@@ -4,6 +4,7 @@
 #include <boost/url/encode.hpp>
 #include <boost/url/parse.hpp>
 #include <boost/url/rfc/unreserved_chars.hpp>
+#include <boost/url/url.hpp>
 #include <boost/url/url_view.hpp>
 #include <cctype>
 
@@ -70,6 +71,22 @@ std::string service_link(
     separator = '&';
   }
   return link;
+}
+
+std::string with_query(std::string_view url,
+                       std::initializer_list<std::pair<std::string_view, std::string_view>> query) {
+  auto parsed = boost::urls::parse_uri_reference(url);
+  if (!parsed) {
+    return std::string(url);
+  }
+  boost::urls::url out(*parsed);
+  auto params = out.params();
+  for (const auto& [name, value] : query) {
+    if (!value.empty()) {
+      params.set(name, value);
+    }
+  }
+  return std::string(out.buffer());
 }
 
 std::optional<std::string> query_value(std::string_view url, std::string_view name) {

@@ -25,6 +25,12 @@ std::string service_link(
     std::string_view base, std::string_view path,
     std::initializer_list<std::pair<std::string_view, std::string_view>> query);
 
+// `url` (the site's give page, from settings) with each query parameter set to its value,
+// replacing one of that name it had and keeping its other parameters and its fragment; a value
+// that is empty leaves its parameter as it was. `url` itself when it is no URL reference.
+std::string with_query(std::string_view url,
+                       std::initializer_list<std::pair<std::string_view, std::string_view>> query);
+
 // The value of the query parameter `name` in `url` (percent-decoded; the first if repeated), or
 // nullopt when the URL has none or is no URL.
 std::optional<std::string> query_value(std::string_view url, std::string_view name);

@@ -1,7 +1,5 @@
 #include "pledges/pledge_links.hpp"
 
-#include <boost/url/parse.hpp>
-#include <boost/url/url.hpp>
 #include <chrono>
 
 #include "common/url.hpp"
@@ -63,22 +61,14 @@ std::string pledge_links::restart_url(std::int64_t amount_minor, std::string_vie
   if (give_url_.empty()) {
     return {};
   }
-  // Through the parser: the give URL may have a query and a fragment of its own, and a
-  // canceled pledge is rare enough that its link need not be put together as text.
-  auto parsed = boost::urls::parse_uri_reference(give_url_);
-  if (!parsed) {
-    return give_url_;  // settings check it; a URL that does not parse is used as it is
-  }
-  boost::urls::url url(*parsed);
-  auto params = url.params();
-  params.set("source", "pledge_restart");
-  params.set("amount_minor", std::to_string(amount_minor));
-  params.set("currency", currency);
-  params.set("interval", to_string(every));
-  if (!campaign.empty()) {
-    params.set("campaign", campaign);
-  }
-  return std::string(url.buffer());
+  // Through the parser (common::with_query): the give URL may have a query and a fragment of its
+  // own, and a canceled pledge is rare enough that its link need not be put together as text.
+  const auto amount = std::to_string(amount_minor);
+  return common::with_query(give_url_, {{"source", "pledge_restart"},
+                                        {"amount_minor", amount},
+                                        {"currency", currency},
+                                        {"interval", to_string(every)},
+                                        {"campaign", campaign}});
 }
 
 }  // namespace supportd::pledges

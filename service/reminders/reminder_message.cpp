@@ -51,16 +51,8 @@ std::string give_link::operator()(const v1::Reminder& r) const {
     return base_;
   }
   if (reparse_) {
-    boost::urls::url url(*boost::urls::parse_uri_reference(base_));
-    auto params = url.params();
-    params.set("source", "reminder");
-    if (!r.campaign().empty()) {
-      params.set("campaign", r.campaign());
-    }
-    if (!r.component().empty()) {
-      params.set("component", r.component());
-    }
-    return std::string(url.buffer());
+    return common::with_query(
+        base_, {{"source", "reminder"}, {"campaign", r.campaign()}, {"component", r.component()}});
   }
   // The common case, put together as text: one of these is built for every delivery.
   std::string url = head_;

@@ -36,5 +36,16 @@ TEST(Url, QueryValuesAreFoundByNameAndDecoded) {
   EXPECT_EQ(query_value("not a url", "source"), std::nullopt);
 }
 
+TEST(Url, WithQuerySetsParametersKeepingTheRestOfTheUrl) {
+  EXPECT_EQ(with_query("https://news.example/give?campaign=spring&ref=x#form",
+                       {{"source", "reminder"}, {"campaign", "w x&y"}, {"component", ""}}),
+            "https://news.example/give?campaign=w%20x%26y&ref=x&source=reminder#form");
+  EXPECT_EQ(with_query("https://news.example/give", {{"amount_minor", "500"}}),
+            "https://news.example/give?amount_minor=500");
+  // Not a URL reference: given back as it is.
+  EXPECT_EQ(with_query("https://news.example/%zz", {{"source", "reminder"}}),
+            "https://news.example/%zz");
+}
+
 }  // namespace
 }  // namespace supportd::common
