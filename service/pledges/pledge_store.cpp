@@ -586,11 +586,84 @@ awaitable<result<std::string>> pledge_store::pledge_named_by(const provider_upda
   co_return std::string();
 }
 
+pledge_store::provider_update_plan pledge_store::plan_provider_update(
+    const provider_update& u, std::string_view source, std::chrono::milliseconds remember_for,
+    const provider_update_result& found, const redis::reply& read, pledge_state state,
+    interval every) const {
+  provider_update_plan plan;
+  auto next = u.input ? next_state(state, *u.input, every) : std::nullopt;
+  plan.after = next.value_or(state);
+  const auto after = plan.after;
+  const auto now_ms = core::now_unix_ms();
+  // The provider ended a subscription that a reader or an admin had just asked it to end
+  // (Stripe sends customer.subscription.deleted while it answers the DELETE): recorded as
+  // their cancellation, whichever of the two is applied first.
+  const auto asker = u.input == pledge_event::subscription_ended &&
+                             state != pledge_state::canceled && after == pledge_state::canceled
+                         ? cancel_asker(text_at(read, 10), now_ms)
+                         : std::nullopt;
+  const auto event_name = asker     ? to_string(pledge_event::cancel_requested)
+                          : u.input ? to_string(*u.input)
+                                    : std::string_view("provider_update");
+  auto& args = plan.args;
+  args = {std::string(to_string(state)),
+          next ? std::string(to_string(*next)) : std::string(),
+          encode_event(event_name, to_string(state), to_string(after),
+                       asker ? std::string_view(*asker) : source, u.reference),
+          std::to_string(now_ms),
+          std::to_string(remember_for.count()),
+          u.subscription_id,
+          std::to_string(u.increments.size()),
+          u.count_once_as};
+  // The report: what the change counts, and on a first payment the reminder conversion it
+  // may count (the reader's delivery mark for the campaign, else the give link).
+  const auto facts = facts_of(read, every);
+  const auto tally =
+      tally_of(prefix_, now_ms, facts.group, report_change(facts, state, after, now_ms));
+  plan.counts = tally.counts;
+  const bool first_payment = is_first_payment(state, after);
+  const bool take_mark = first_payment && !found.reminder_reader.empty();
+  args.emplace_back(take_mark ? "1" : "0");
+  args.push_back(first_payment ? give_link_conversion_field(facts) : std::string());
+  // append_counts and append_messages write views; their texts are copied in below.
+  std::vector<std::string_view> tail;
+  std::deque<std::string> numbers;
+  append_counts(tail, numbers, tally);
+  // The reader's messages (queue_messages.lua).
+  const message_context context{found.pledge_id, state, after, every, now_ms, renewal_notice_};
+  const auto messages =
+      asker ? messages_for_cancel(context, canceled_by_source(*asker)) : messages_for(u, context);
+  append_messages(tail, numbers, messages);
+  args.insert(args.end(), tail.begin(), tail.end());
+  for (const auto& [field, amount] : u.increments) {
+    args.push_back(field);
+    args.push_back(std::to_string(amount));
+  }
+  for (const auto& [field, value] : u.fields) {
+    args.push_back(field);
+    args.push_back(value);
+  }
+
+  const auto pledge_key = key("pledge", found.pledge_id);
+  const auto stats = stats_keys();
+  const auto outbox = notify::outbox_keys::under(prefix_);
+  plan.keys = {
+      pledge_key, pledge_key + ":events", key("seen", u.event_id),
+      key("subscription", u.subscription_id), stats.active, stats.mrr, stats.version, tally.day_key,
+      // Not read without a mark to take: any key of the script will do then.
+      take_mark ? reports::delivery_mark_key(
+                      prefix_, security::reader_campaign_key(found.reminder_reader, found.campaign))
+                : tally.day_key,
+      outbox.due, outbox.items};
+  for (const auto& ref : u.payment_refs) {
+    plan.keys.push_back(key("payment", ref));
+  }
+  return plan;
+}
+
 awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     const provider_update& u, std::string_view source, std::chrono::milliseconds remember_for) {
   provider_update_result out;
-  auto seen_key = key("seen", u.event_id);
-  auto index_key = key("subscription", u.subscription_id);
   auto named = co_await pledge_named_by(u);
   if (!named) {
     co_return named.error();
@@ -599,10 +672,7 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
   if (out.pledge_id.empty()) {
     co_return out;  // missing
   }
-  auto pledge_key = key("pledge", out.pledge_id);
-  auto events_key = pledge_key + ":events";
-  const auto stats = stats_keys();
-  const auto outbox = notify::outbox_keys::under(prefix_);
+  const auto pledge_key = key("pledge", out.pledge_id);
   std::vector<std::string_view> read = {"HMGET", pledge_key, pledge_field::status,
                                         pledge_field::interval};
   read.insert(read.end(), std::begin(fact_fields), std::end(fact_fields));
@@ -625,74 +695,9 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     if (!state || !every) {
       co_return make_error_code(redis::errc::unexpected_reply);
     }
-    auto next = u.input ? next_state(*state, *u.input, *every) : std::nullopt;
-    const auto after = next.value_or(*state);
-    const auto now_ms = core::now_unix_ms();
-    // The provider ended a subscription that a reader or an admin had just asked it to end
-    // (Stripe sends customer.subscription.deleted while it answers the DELETE): recorded as
-    // their cancellation, whichever of the two is applied first.
-    const auto asker = u.input == pledge_event::subscription_ended &&
-                               *state != pledge_state::canceled && after == pledge_state::canceled
-                           ? cancel_asker(text_at(*reply, 10), now_ms)
-                           : std::nullopt;
-    const auto event_name = asker     ? to_string(pledge_event::cancel_requested)
-                            : u.input ? to_string(*u.input)
-                                      : std::string_view("provider_update");
-    auto event = encode_event(event_name, to_string(*state), to_string(after),
-                              asker ? std::string_view(*asker) : source, u.reference);
-    auto now = std::to_string(now_ms);
-    auto remember = std::to_string(remember_for.count());
-    auto increments = std::to_string(u.increments.size());
-    std::vector<std::string> numbers;
-    numbers.reserve(u.increments.size());
-    for (const auto& [field, amount] : u.increments) {
-      numbers.push_back(std::to_string(amount));
-    }
-    std::vector<std::string_view> args = {to_string(*state),
-                                          next ? to_string(*next) : "",
-                                          event,
-                                          now,
-                                          remember,
-                                          u.subscription_id,
-                                          increments,
-                                          u.count_once_as};
-    // The report: what the change counts, and on a first payment the reminder conversion it
-    // may count (the reader's delivery mark for the campaign, else the give link).
-    const auto facts = facts_of(*reply, *every);
-    const auto tally =
-        tally_of(prefix_, now_ms, facts.group, report_change(facts, *state, after, now_ms));
-    const bool first_payment = is_first_payment(*state, after);
-    const auto mark_key =
-        first_payment && !out.reminder_reader.empty()
-            ? reports::delivery_mark_key(
-                  prefix_, security::reader_campaign_key(out.reminder_reader, out.campaign))
-            : tally.day_key;  // not read: any key of the script will do
-    const auto give_link = first_payment ? give_link_conversion_field(facts) : std::string();
-    args.push_back(first_payment && !out.reminder_reader.empty() ? "1" : "0");
-    args.push_back(give_link);
-    std::deque<std::string> counts;
-    append_counts(args, counts, tally);
-    // The reader's messages (queue_messages.lua).
-    const message_context context{out.pledge_id, *state, after, *every, now_ms, renewal_notice_};
-    const auto messages =
-        asker ? messages_for_cancel(context, canceled_by_source(*asker)) : messages_for(u, context);
-    append_messages(args, counts, messages);
-    for (std::size_t i = 0; i < u.increments.size(); ++i) {
-      args.push_back(u.increments[i].first);
-      args.push_back(numbers[i]);
-    }
-    for (const auto& [field, value] : u.fields) {
-      args.push_back(field);
-      args.push_back(value);
-    }
-    std::vector<std::string> payment_keys;
-    for (const auto& ref : u.payment_refs) {
-      payment_keys.push_back(key("payment", ref));
-    }
-    std::vector<std::string_view> keys = {pledge_key,   events_key, seen_key,      index_key,
-                                          stats.active, stats.mrr,  stats.version, tally.day_key,
-                                          mark_key,     outbox.due, outbox.items};
-    keys.insert(keys.end(), payment_keys.begin(), payment_keys.end());
+    const auto plan = plan_provider_update(u, source, remember_for, out, *reply, *state, *every);
+    std::vector<std::string_view> keys(plan.keys.begin(), plan.keys.end());
+    std::vector<std::string_view> args(plan.args.begin(), plan.args.end());
     auto outcome = co_await redis_.run(provider_update_script, keys, args);
     if (!outcome) {
       co_return outcome.error();
@@ -705,8 +710,8 @@ awaitable<result<provider_update_result>> pledge_store::apply_provider_update(
     if (verdict == "applied") {
       out.what = provider_update_result::outcome::applied;
       out.before = *state;
-      out.after = after;
-      out.reported = tally.counts;
+      out.after = plan.after;
+      out.reported = plan.counts;
       if (parts->size() > 1 && !(*parts)[1].empty()) {
         out.reported.emplace_back((*parts)[1], 1);
       }

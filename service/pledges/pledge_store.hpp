@@ -41,6 +41,7 @@
 namespace supportd::redis {
 class connection;
 class script;
+struct reply;
 }  // namespace supportd::redis
 namespace supportd::reports {
 class report_metrics;
@@ -260,6 +261,19 @@ class pledge_store {
   };
   stats_key_names stats_keys() const;
   awaitable<boost::system::result<reconciliation>> reconcile_once();
+  // The script call (apply_provider_update.lua) that applies `u` to the pledge `found` names, as
+  // read (`read`: HMGET status interval <fact_fields…> cancel_asked) in `state`, and what it
+  // moves the pledge to and counts in the report when it is applied.
+  struct provider_update_plan {
+    std::vector<std::string> keys, args;
+    pledge_state after = pledge_state::pending;
+    std::vector<std::pair<std::string, std::int64_t>> counts;
+  };
+  provider_update_plan plan_provider_update(const provider_update& u, std::string_view source,
+                                            std::chrono::milliseconds remember_for,
+                                            const provider_update_result& found,
+                                            const redis::reply& read, pledge_state state,
+                                            interval every) const;
   // The pledge a provider's event is about: its own metadata's, else the one its subscription
   // or payment index names ("" when none does).
   awaitable<boost::system::result<std::string>> pledge_named_by(const provider_update& u);
