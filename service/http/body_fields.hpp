@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 
 #include "http/field_checks.hpp"
 #include "http/problem.hpp"
@@ -49,6 +50,23 @@ std::optional<field_error> read_json_body(std::string_view body, bool& card_numb
 // "body".
 std::optional<field_error> read_form_body(std::string_view body, bool& card_number_seen,
                                           const field_reader& read);
+
+// A whole body, JSON or (`form`) form-encoded, read into a feature's `Fields` (which has a
+// `bool card_number_seen`) by `place(fields, name, value)`, the feature's own table: the fields,
+// or the error that refuses the request.
+template <class Fields, class Place>
+std::variant<Fields, field_error> read_body_fields(std::string_view body, bool form, Place place) {
+  Fields fields;
+  const field_reader read = [&](std::string_view name, const body_value& value) {
+    return place(fields, name, value);
+  };
+  auto error = form ? read_form_body(body, fields.card_number_seen, read)
+                    : read_json_body(body, fields.card_number_seen, read);
+  if (error) {
+    return *error;
+  }
+  return fields;
+}
 
 // One text field of a feature's fields struct, by the name a body gives it.
 template <class Fields>

@@ -78,30 +78,14 @@ std::optional<http::field_error> read_field(change_fields& f, std::string_view n
 }  // namespace
 
 std::variant<change_fields, http::field_error> parse_change_json(std::string_view body) {
-  change_fields f;
   if (body.empty()) {
-    return f;
+    return change_fields{};
   }
-  auto error = http::read_json_body(body, f.card_number_seen,
-                                    [&](std::string_view name, const http::body_value& value) {
-                                      return read_field(f, name, value);
-                                    });
-  if (error) {
-    return *error;
-  }
-  return f;
+  return http::read_body_fields<change_fields>(body, false, read_field);
 }
 
 std::variant<change_fields, http::field_error> parse_change_form(std::string_view body) {
-  change_fields f;
-  auto error = http::read_form_body(body, f.card_number_seen,
-                                    [&](std::string_view name, const http::body_value& value) {
-                                      return read_field(f, name, value);
-                                    });
-  if (error) {
-    return *error;
-  }
-  return f;
+  return http::read_body_fields<change_fields>(body, true, read_field);
 }
 
 }  // namespace supportd::pledges

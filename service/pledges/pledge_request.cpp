@@ -61,27 +61,11 @@ std::optional<field_error> read_field(pledge_fields& f, std::string_view name,
 }  // namespace
 
 std::variant<pledge_fields, field_error> parse_json_fields(std::string_view body) {
-  pledge_fields f;
-  auto error = http::read_json_body(body, f.card_number_seen,
-                                    [&](std::string_view name, const http::body_value& value) {
-                                      return read_field(f, name, value);
-                                    });
-  if (error) {
-    return *error;
-  }
-  return f;
+  return http::read_body_fields<pledge_fields>(body, false, read_field);
 }
 
 std::variant<pledge_fields, field_error> parse_form_fields(std::string_view body) {
-  pledge_fields f;
-  auto error = http::read_form_body(body, f.card_number_seen,
-                                    [&](std::string_view name, const http::body_value& value) {
-                                      return read_field(f, name, value);
-                                    });
-  if (error) {
-    return *error;
-  }
-  return f;
+  return http::read_body_fields<pledge_fields>(body, true, read_field);
 }
 
 std::variant<valid_pledge, std::vector<field_error>> validate(const pledge_fields& f,

@@ -69,31 +69,16 @@ std::optional<int> parse_small_int(std::string_view text) {
 }  // namespace
 
 std::variant<reminder_fields, field_error> parse_json_fields(std::string_view body) {
-  reminder_fields f;
-  auto error = http::read_json_body(body, f.card_number_seen,
-                                    [&](std::string_view name, const http::body_value& value) {
-                                      return read_field(f, name, value);
-                                    });
-  if (error) {
-    return *error;
-  }
-  return f;
+  return http::read_body_fields<reminder_fields>(body, false, read_field);
 }
 
 std::variant<reminder_fields, field_error> parse_form_fields(std::string_view body) {
-  reminder_fields f;
-  auto error = http::read_form_body(body, f.card_number_seen,
-                                    [&](std::string_view name, const http::body_value& value) {
-                                      return read_field(f, name, value);
-                                    });
-  if (error) {
-    return *error;
-  }
+  auto read = http::read_body_fields<reminder_fields>(body, true, read_field);
   // A checked HTML checkbox sends "on".
-  if (f.consent == "on") {
-    f.consent = "true";
+  if (auto* f = std::get_if<reminder_fields>(&read); f && f->consent == "on") {
+    f->consent = "true";
   }
-  return f;
+  return read;
 }
 
 std::variant<valid_reminder, std::vector<field_error>> validate(const reminder_fields& f,
