@@ -66,6 +66,62 @@ std::optional<int> parse_small_int(std::string_view text) {
   return value;
 }
 
+// When the reminder is due: exactly one of remind_in and remind_at, or neither for a recurring
+// reminder (the first one then comes after its interval), within two years. nullopt with the
+// error added to `errors`, or with none when the zone is unknown (its own error says so).
+std::optional<std::int64_t> due_unix(const reminder_fields& f, int every_months,
+                                     const reminder_rules& rules, const time_zone* zone,
+                                     std::int64_t now_unix, std::vector<field_error>& errors) {
+  std::optional<std::int64_t> due;
+  if (!f.remind_in.empty() && !f.remind_at.empty()) {
+    errors.push_back({"remind_at", "invalid", "Give remind_in or remind_at, not both."});
+  } else if (!f.remind_in.empty()) {
+    if (auto d = parse_iso_duration(f.remind_in)) {
+      due = add_duration(now_unix, *d);
+    } else {
+      errors.push_back({"remind_in", "invalid",
+                        "remind_in must be an ISO 8601 duration such as P7D, P1M or PT1H."});
+    }
+  } else if (!f.remind_at.empty()) {
+    if (auto instant = parse_rfc3339(f.remind_at)) {
+      due = *instant;
+    } else if (auto date = parse_date(f.remind_at)) {
+      if (zone) {
+        due = at_local_hour(*date, rules.local_hour, *zone);
+      }
+    } else {
+      errors.push_back({"remind_at", "invalid",
+                        "remind_at must be an RFC 3339 time (2027-01-05T09:00:00Z) or a date "
+                        "(2027-01-05)."});
+    }
+  } else if (every_months > 0) {
+    if (zone) {
+      due = add_months_local(now_unix, every_months, *zone);
+    }
+  } else if (f.every_months.empty()) {
+    errors.push_back({"remind_in", "required", "Say when: remind_in, remind_at or every_months."});
+  }
+  if (due) {
+    // Two years ahead, on the wall clock of the reader's zone too: 24 months at the same local
+    // time may fall an hour past two UTC years when DST differs between the two dates.
+    auto latest = add_duration(now_unix, iso_duration{.years = 2});
+    if (zone) {
+      latest = std::max(latest, add_months_local(now_unix, max_every_months, *zone));
+    }
+    const char* field = !f.remind_in.empty()   ? "remind_in"
+                        : !f.remind_at.empty() ? "remind_at"
+                                               : "every_months";
+    if (*due <= now_unix) {
+      errors.push_back({field, "too_soon", "The reminder must be due in the future."});
+    } else if (*due > latest) {
+      errors.push_back({field, "too_late", "The reminder must be due within two years."});
+    } else {
+      return due;
+    }
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 std::variant<reminder_fields, field_error> parse_json_fields(std::string_view body) {
@@ -162,54 +218,8 @@ std::variant<valid_reminder, std::vector<field_error>> validate(const reminder_f
     }
   }
 
-  // When: exactly one of remind_in and remind_at, or neither for a recurring reminder (the
-  // first one then comes after its interval).
-  std::optional<std::int64_t> due;
-  if (!f.remind_in.empty() && !f.remind_at.empty()) {
-    errors.push_back({"remind_at", "invalid", "Give remind_in or remind_at, not both."});
-  } else if (!f.remind_in.empty()) {
-    if (auto d = parse_iso_duration(f.remind_in)) {
-      due = add_duration(now_unix, *d);
-    } else {
-      errors.push_back({"remind_in", "invalid",
-                        "remind_in must be an ISO 8601 duration such as P7D, P1M or PT1H."});
-    }
-  } else if (!f.remind_at.empty()) {
-    if (auto instant = parse_rfc3339(f.remind_at)) {
-      due = *instant;
-    } else if (auto date = parse_date(f.remind_at)) {
-      if (zone) {
-        due = at_local_hour(*date, rules.local_hour, *zone);
-      }
-    } else {
-      errors.push_back({"remind_at", "invalid",
-                        "remind_at must be an RFC 3339 time (2027-01-05T09:00:00Z) or a date "
-                        "(2027-01-05)."});
-    }
-  } else if (r.every_months > 0) {
-    if (zone) {
-      due = add_months_local(now_unix, r.every_months, *zone);
-    }
-  } else if (f.every_months.empty()) {
-    errors.push_back({"remind_in", "required", "Say when: remind_in, remind_at or every_months."});
-  }
-  if (due) {
-    // Two years ahead, on the wall clock of the reader's zone too: 24 months at the same local
-    // time may fall an hour past two UTC years when DST differs between the two dates.
-    auto latest = add_duration(now_unix, iso_duration{.years = 2});
-    if (zone) {
-      latest = std::max(latest, add_months_local(now_unix, max_every_months, *zone));
-    }
-    const char* field = !f.remind_in.empty()   ? "remind_in"
-                        : !f.remind_at.empty() ? "remind_at"
-                                               : "every_months";
-    if (*due <= now_unix) {
-      errors.push_back({field, "too_soon", "The reminder must be due in the future."});
-    } else if (*due > latest) {
-      errors.push_back({field, "too_late", "The reminder must be due within two years."});
-    } else {
-      r.due_unix = *due;
-    }
+  if (auto due = due_unix(f, r.every_months, rules, zone.get(), now_unix, errors)) {
+    r.due_unix = *due;
   }
 
   if (!errors.empty()) {

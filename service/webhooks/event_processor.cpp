@@ -14,7 +14,6 @@
 #include "log/logger.hpp"
 #include "pledges/pledge_metrics.hpp"
 #include "pledges/pledge_reader.hpp"
-#include "pledges/pledge_store.hpp"
 #include "security/reader_hash.hpp"
 #include "webhooks/stripe_event.hpp"
 #include "webhooks/webhook_metrics.hpp"
@@ -25,14 +24,13 @@ event_processor::event_processor(redis::connection& redis, std::string_view pref
                                  webhook_metrics& metrics, pledges::pledge_metrics& pledge_stats,
                                  std::string consumer, processor_options options,
                                  reader_gave on_reader_gave)
-    : redis_(redis),
-      prefix_(prefix),
-      stream_(redis, prefix),
+    : stream_(redis, prefix),
       metrics_(metrics),
       pledge_stats_(pledge_stats),
       consumer_(std::move(consumer)),
       options_(options),
-      on_reader_gave_(std::move(on_reader_gave)) {}
+      on_reader_gave_(std::move(on_reader_gave)),
+      pledges_(redis, prefix, pledge_stats.report, options.renewal_notice) {}
 
 awaitable<void> event_processor::run(const std::atomic<bool>& stop) {
   loop_state state;
@@ -157,7 +155,6 @@ awaitable<event_processor::outcome> event_processor::process(const stream_entry&
     metrics_.processed.with({"stripe", "other", "unknown_type"}).inc();
     co_return outcome::done;
   }
-  pledges::pledge_store store(redis_, prefix_, pledge_stats_.report, options_.renewal_notice);
   // The address the reader paid with confirms or corrects the pledge's copy, before the event
   // queues the messages that go to it.
   if (options_.data_keys && !parsed.update.pledge_id.empty() &&
@@ -165,7 +162,7 @@ awaitable<event_processor::outcome> event_processor::process(const stream_entry&
     if (auto email = http::normalize_email(parsed.update.reader_email)) {
       auto sealed = pledges::seal_email(*options_.data_keys, parsed.update.pledge_id, *email);
       auto reader = security::reader_hash(*options_.data_keys, *email);
-      auto confirmed = co_await store.confirm_address(parsed.update.pledge_id, sealed, reader);
+      auto confirmed = co_await pledges_.confirm_address(parsed.update.pledge_id, sealed, reader);
       if (!confirmed) {
         log::warn("webhook event not applied; will retry",
                   {{"stream_id", e.id}, {"type", type}, {"error", confirmed.error().message()}});
@@ -174,7 +171,7 @@ awaitable<event_processor::outcome> event_processor::process(const stream_entry&
     }
   }
   auto applied =
-      co_await store.apply_provider_update(parsed.update, "stripe", options_.remember_for);
+      co_await pledges_.apply_provider_update(parsed.update, "stripe", options_.remember_for);
   if (!applied) {
     log::warn("webhook event not applied; will retry",
               {{"stream_id", e.id}, {"type", type}, {"error", applied.error().message()}});
@@ -236,8 +233,7 @@ awaitable<bool> event_processor::settle_reminders(const pledges::provider_update
       co_return false;
     }
   }
-  pledges::pledge_store store(redis_, prefix_);
-  co_return static_cast<bool>(co_await store.forget_reminder_reader(applied.pledge_id));
+  co_return static_cast<bool>(co_await pledges_.forget_reminder_reader(applied.pledge_id));
 }
 
 }  // namespace supportd::webhooks

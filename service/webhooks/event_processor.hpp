@@ -14,6 +14,7 @@
 
 #include "core/batch_join.hpp"
 #include "core/net.hpp"
+#include "pledges/pledge_store.hpp"
 #include "webhooks/event_stream.hpp"
 
 namespace supportd::pledges {
@@ -94,14 +95,13 @@ class event_processor {
   awaitable<void> process_in_batch(const stream_entry& e, std::vector<std::string>& done,
                                    std::shared_ptr<batch_join> join);
 
-  redis::connection& redis_;
-  std::string_view prefix_;
   event_stream stream_;
   webhook_metrics& metrics_;
   pledges::pledge_metrics& pledge_stats_;
   std::string consumer_;
   processor_options options_;
   reader_gave on_reader_gave_;
+  pledges::pledge_store pledges_;
 };
 
 }  // namespace supportd::webhooks
