@@ -20,7 +20,7 @@ constexpr std::string_view built_in_style =
     "dl{display:grid;grid-template-columns:max-content 1fr;gap:.25rem 1rem}"
     "dt{font-weight:bold}dd{margin:0}"
     "section{border-top:1px solid #bbb;margin-top:1.5rem}"
-    ".notice{border:2px solid #2a7a2a;padding:.5rem 1rem}"
+    ".notice{border:2px solid #2a7a2a;padding:.5rem 1rem}.refused{border-color:#a1262a}"
     "button,input,select{font:inherit}button{padding:.3rem 1rem}";
 
 // 'sha256-<base64 of the digest>', CSP's name for one inline <style> (CSP Level 3 §2.3.1).
@@ -107,6 +107,14 @@ std::string_view notice_text(manage_notice n) {
       return "Your payments have resumed.";
     case manage_notice::canceled:
       return "Your support is cancelled. No further payments will be taken.";
+    case manage_notice::amount_refused:
+      return "That amount cannot be used: it is outside the amounts we accept. Nothing was "
+             "changed.";
+    case manage_notice::not_changed:
+      return "Nothing was changed: this pledge does not allow that change now.";
+    case manage_notice::try_again:
+      return "Nothing was changed: we could not reach our payment provider. Please try again in "
+             "a few minutes.";
     case manage_notice::none:
       break;
   }
@@ -284,27 +292,54 @@ std::optional<manage_view> view_of(const pledge_record& p, const pledge_limits& 
   return v;
 }
 
+constexpr std::array notices = {manage_notice::amount_changed, manage_notice::paused,
+                                manage_notice::resumed,        manage_notice::canceled,
+                                manage_notice::amount_refused, manage_notice::not_changed,
+                                manage_notice::try_again};
+
 manage_notice parse_notice(std::string_view done) {
-  if (done == "amount_changed") {
-    return manage_notice::amount_changed;
-  }
-  if (done == "paused") {
-    return manage_notice::paused;
-  }
-  if (done == "resumed") {
-    return manage_notice::resumed;
-  }
-  if (done == "canceled") {
-    return manage_notice::canceled;
+  for (auto notice : notices) {
+    if (to_string(notice) == done) {
+      return notice;
+    }
   }
   return manage_notice::none;
+}
+
+std::string_view to_string(manage_notice notice) {
+  switch (notice) {
+    case manage_notice::amount_changed:
+      return "amount_changed";
+    case manage_notice::paused:
+      return "paused";
+    case manage_notice::resumed:
+      return "resumed";
+    case manage_notice::canceled:
+      return "canceled";
+    case manage_notice::amount_refused:
+      return "amount_refused";
+    case manage_notice::not_changed:
+      return "not_changed";
+    case manage_notice::try_again:
+      return "try_again";
+    case manage_notice::none:
+      break;
+  }
+  return {};
+}
+
+bool is_refusal(manage_notice notice) {
+  return notice == manage_notice::amount_refused || notice == manage_notice::not_changed ||
+         notice == manage_notice::try_again;
 }
 
 std::string render_manage_page(const manage_view& view, std::string_view token,
                                const page_style& style, manage_notice notice) {
   std::string main;
   if (auto text = notice_text(notice); !text.empty()) {
-    main += "<p class=\"notice\" role=\"status\">";
+    // A refusal is an alert (read out at once); what was done, a status.
+    main += is_refusal(notice) ? "<p class=\"notice refused\" role=\"alert\">"
+                               : "<p class=\"notice\" role=\"status\">";
     main += text;
     main += "</p>";
   }

@@ -40,10 +40,23 @@ struct manage_view {
 std::optional<manage_view> view_of(const pledge_record& p, const pledge_limits& limits,
                                    std::string restart_url, std::int64_t now_unix_ms);
 
-// What a form post came back to say (the query's `done`), shown above the pledge once.
-enum class manage_notice { none, amount_changed, paused, resumed, canceled };
-// "amount_changed", "paused", "resumed", "canceled"; none for anything else.
+// What a form post came back to say (the query's `done`), shown above the pledge once: what was
+// done, or why nothing was (a refused form goes back to the page too, not to a JSON problem).
+enum class manage_notice {
+  none,
+  amount_changed,
+  paused,
+  resumed,
+  canceled,
+  amount_refused,  // the new amount is outside the amounts accepted
+  not_changed,     // the pledge does not allow that change (any more)
+  try_again,       // the payment provider or the store did not answer: nothing was changed
+};
+// Each notice by its name ("amount_changed", …, "try_again"); none for anything else.
 manage_notice parse_notice(std::string_view done);
+std::string_view to_string(manage_notice notice);
+// Whether the notice says that nothing was changed.
+bool is_refusal(manage_notice notice);
 
 // The page's look: the site's stylesheet (--manage-page-stylesheet, an absolute http(s) URL),
 // or, when empty, a small style of the page's own.

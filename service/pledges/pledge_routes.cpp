@@ -407,12 +407,43 @@ http::response change_refusal(const change_outcome& outcome) {
   return http::make_problem_response(http::internal_error());
 }
 
+// What the manage page says of a refused change of its form: `done` is what it would have said.
+manage_notice refusal_notice(const change_outcome& outcome, manage_notice done) {
+  using kind = change_outcome::kind;
+  switch (outcome.what) {
+    case kind::invalid:
+      return done == manage_notice::amount_changed ? manage_notice::amount_refused
+                                                   : manage_notice::not_changed;
+    case kind::provider_unavailable:
+    case kind::store_unavailable:
+      return manage_notice::try_again;
+    default:
+      return manage_notice::not_changed;
+  }
+}
+
+// A refused change of the manage page's form (opened by its link) goes back to the page, which
+// says that nothing changed and why; others get the problem.
+http::response refused_change(const change_call& call, const change_outcome& outcome,
+                              manage_notice done) {
+  if (call.form && call.caller.via == link_kind::manage &&
+      outcome.what != change_outcome::kind::missing) {
+    const auto notice = refusal_notice(outcome, done);
+    auto r = http::response::see_other(
+        manage_page_location(call.pledge.id, call.link_token, to_string(notice)));
+    r.with_header("Cache-Control", "no-store");  // its Location carries the link's token
+    return r;
+  }
+  return change_refusal(outcome);
+}
+
 // A change's answer: the manage page's form goes back to the page (303), saying `done`; a
 // script gets the pledge as it is now, as GET /v1/pledges/{id} shows it.
 awaitable<http::response> change_response(const change_call& call, const change_outcome& outcome,
-                                          pledge_context& ctx, std::string_view done) {
+                                          pledge_context& ctx, manage_notice notice) {
+  const auto done = to_string(notice);
   if (outcome.what != change_outcome::kind::done) {
-    co_return change_refusal(outcome);
+    co_return refused_change(call, outcome, notice);
   }
   const auto& id = call.pledge.id;
   if (call.form) {
@@ -569,7 +600,7 @@ awaitable<http::response> change_amount(const http::request& req, pledge_context
   const auto& call = std::get<change_call>(admitted);
   auto outcome =
       co_await ctx.changes.change_amount(call.pledge, call.fields.amount, call.by(), req.trace);
-  co_return co_await change_response(call, outcome, ctx, "amount_changed");
+  co_return co_await change_response(call, outcome, ctx, manage_notice::amount_changed);
 }
 
 awaitable<http::response> pause_pledge(const http::request& req, pledge_context& ctx) {
@@ -579,7 +610,7 @@ awaitable<http::response> pause_pledge(const http::request& req, pledge_context&
   }
   const auto& call = std::get<change_call>(admitted);
   auto outcome = co_await ctx.changes.pause(call.pledge, call.fields.months, call.by(), req.trace);
-  co_return co_await change_response(call, outcome, ctx, "paused");
+  co_return co_await change_response(call, outcome, ctx, manage_notice::paused);
 }
 
 awaitable<http::response> resume_pledge(const http::request& req, pledge_context& ctx) {
@@ -589,7 +620,7 @@ awaitable<http::response> resume_pledge(const http::request& req, pledge_context
   }
   const auto& call = std::get<change_call>(admitted);
   auto outcome = co_await ctx.changes.resume(call.pledge, call.by(), req.trace);
-  co_return co_await change_response(call, outcome, ctx, "resumed");
+  co_return co_await change_response(call, outcome, ctx, manage_notice::resumed);
 }
 
 awaitable<http::response> update_payment_method(const http::request& req, pledge_context& ctx) {
@@ -600,7 +631,7 @@ awaitable<http::response> update_payment_method(const http::request& req, pledge
   const auto& call = std::get<change_call>(admitted);
   auto outcome = co_await ctx.changes.open_payment_method_page(call.pledge, req.trace);
   if (outcome.what != change_outcome::kind::done) {
-    co_return change_refusal(outcome);
+    co_return refused_change(call, outcome, manage_notice::none);
   }
   // The provider's page is made for this click and lasts minutes: never cached, never stored.
   if (call.form) {

@@ -297,3 +297,32 @@ test('JavaScript off: a new amount from the page, back to the page with the noti
   assert.equal(updates.length, 1, 'one subscription update with the new amount');
   assert.equal(updates[0].params.proration_behavior, 'none');
 });
+
+test('JavaScript off: a change the pledge no longer allows comes back to the page with an alert', async () => {
+  const pledge = await paidMonthlyPledge('5');
+
+  await withPage(async (page) => {
+    await page.goto(pledge.manageUrl);
+    // Cancelled meanwhile, as from another tab: the page still offers the change.
+    const cancel = await fetch(`${supportdBase}/v1/pledges/${pledge.id}/cancel`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${pledge.manageToken}` },
+    });
+    assert.equal(cancel.status, 200);
+    await page.getByLabel('New amount (USD)').fill('7.50');
+    const [answer] = await Promise.all([
+      page.waitForResponse((r) => r.url() === `${supportdBase}/v1/pledges/${pledge.id}/amount`),
+      page.waitForURL((url) => url.searchParams.get('done') === 'not_changed'),
+      page.getByRole('button', { name: 'Change the amount' }).click(),
+    ]);
+    assert.equal(answer.status(), 303);
+    assert.equal((await page.getByRole('alert').innerText()).trim(),
+                 'Nothing was changed: this pledge does not allow that change now.');
+    assert.equal((await terms(page))['Status'], 'Cancelled');
+    assert.equal((await terms(page))['Amount'], '5.00 USD');
+  });
+
+  const kept = await pledgeAsReader(pledge);
+  assert.equal(kept.amount_minor, 500);
+  assert.deepEqual(kept.events.filter((e) => e.event === 'amount_changed'), []);
+});

@@ -209,10 +209,16 @@ TEST_F(PledgeChanges, AnAmountOutsideTheLimitsIsRefusedAsANewPledgeIs) {
                     bearer("admin-token-for-the-changes"));
   ASSERT_EQ(status(large), 422);
   EXPECT_EQ(json::parse(large->body).at("errors").as_array()[0].at("field"), "amount_minor");
-  auto form =
-      post_form("/v1/pledges/" + p.id + "/amount", "amount=abc&token=" + manage_link_token(p.id));
-  ASSERT_EQ(status(form), 422);
-  EXPECT_EQ(json::parse(form->body).at("errors").as_array()[0].at("code"), "invalid");
+  // The manage page's form goes back to the page, which says why nothing changed.
+  const auto link = manage_link_token(p.id);
+  for (const auto* amount : {"abc", "1.50"}) {
+    auto form = post_form("/v1/pledges/" + p.id + "/amount",
+                          std::string("amount=") + amount + "&token=" + link);
+    ASSERT_EQ(status(form), 303) << amount;
+    EXPECT_EQ(form->header("location"), "/v1/pledges/" + p.id + "/manage?token=" + link +
+                                            "&done=amount_refused");
+    EXPECT_EQ(form->header("cache-control"), "no-store");
+  }
   EXPECT_EQ(hget(p.id, "amount_minor"), "500\n");
 }
 
@@ -223,9 +229,11 @@ TEST_F(PledgeChanges, APauseIsOneToThreeMonths) {
     ASSERT_EQ(status(r), 422) << months;
     EXPECT_EQ(json::parse(r->body).at("errors").as_array()[0].at("field"), "months");
   }
-  auto form =
-      post_form("/v1/pledges/" + p.id + "/pause", "months=4&token=" + manage_link_token(p.id));
-  EXPECT_EQ(status(form), 422);
+  const auto link = manage_link_token(p.id);
+  auto form = post_form("/v1/pledges/" + p.id + "/pause", "months=4&token=" + link);
+  EXPECT_EQ(status(form), 303);
+  EXPECT_EQ(form->header("location"),
+            "/v1/pledges/" + p.id + "/manage?token=" + link + "&done=not_changed");
   EXPECT_EQ(hget(p.id, "paused_until_ms"), "\n");
 }
 
@@ -255,9 +263,15 @@ TEST_F(PledgeChanges, TheManagePagesFormGoesBackToThePageSayingWhatWasDone) {
   EXPECT_EQ(canceled->header("location"),
             "/v1/pledges/" + p.id + "/manage?token=" + token + "&done=canceled");
   EXPECT_EQ(hget(p.id, "status"), "canceled\n");
+  // A change the ended pledge no longer allows: back to the page, which says nothing changed;
+  // a script gets the problem.
   auto ended = post_form("/v1/pledges/" + p.id + "/pause", "months=1&token=" + token);
-  ASSERT_EQ(status(ended), 409);
-  EXPECT_EQ(json::parse(ended->body).at("code"), "pledge_ended");
+  ASSERT_EQ(status(ended), 303);
+  EXPECT_EQ(ended->header("location"),
+            "/v1/pledges/" + p.id + "/manage?token=" + token + "&done=not_changed");
+  auto ended_json = post("/v1/pledges/" + p.id + "/pause", R"({"months":1})", bearer(p.token));
+  ASSERT_EQ(status(ended_json), 409);
+  EXPECT_EQ(json::parse(ended_json->body).at("code"), "pledge_ended");
 }
 
 TEST_F(PledgeChanges, TheCardUpdateLinksPageAsksBeforeOpeningAnything) {

@@ -197,10 +197,37 @@ TEST(ManagePage, AChangeComesBackWithItsNoticeAndNothingElseDoes) {
         << page;
     EXPECT_LT(page.find("class=\"notice\""), page.find("<dl"));
   }
-  for (auto done : {"", "Canceled", "deleted", "<b>paused</b>", "paused "}) {
+  for (auto done : {"", "Canceled", "deleted", "<b>paused</b>", "paused ", "refused"}) {
     EXPECT_EQ(parse_notice(done), manage_notice::none) << done;
-    EXPECT_FALSE(has(page_of(monthly_usd(), parse_notice(done)), "class=\"notice\"")) << done;
+    EXPECT_FALSE(has(page_of(monthly_usd(), parse_notice(done)), "class=\"notice")) << done;
   }
+}
+
+// A refused form comes back to the page too: an alert that nothing changed, and why, above
+// the pledge's terms and its forms as they were.
+TEST(ManagePage, ARefusedChangeComesBackWithAnAlertThatNothingChanged) {
+  const std::pair<std::string_view, std::string_view> refusals[] = {
+      {"amount_refused",
+       "That amount cannot be used: it is outside the amounts we accept. Nothing was changed."},
+      {"not_changed", "Nothing was changed: this pledge does not allow that change now."},
+      {"try_again",
+       "Nothing was changed: we could not reach our payment provider. Please try again in a few "
+       "minutes."},
+  };
+  for (auto [done, text] : refusals) {
+    const auto notice = parse_notice(done);
+    EXPECT_EQ(to_string(notice), done);
+    EXPECT_TRUE(is_refusal(notice)) << done;
+    const auto page = page_of(monthly_usd(), notice);
+    EXPECT_TRUE(has(page, "<p class=\"notice refused\" role=\"alert\">" + std::string(text) +
+                              "</p>"))
+        << done << "\n"
+        << page;
+    EXPECT_FALSE(has(page, "role=\"status\"")) << done;
+    EXPECT_LT(page.find("class=\"notice"), page.find("<dl"));
+    EXPECT_TRUE(has(page, form_to("amount"))) << page;
+  }
+  EXPECT_FALSE(is_refusal(manage_notice::amount_changed));
 }
 
 TEST(ManagePage, EverythingThatVariesIsEscaped) {
