@@ -215,8 +215,8 @@ TEST_F(PledgeChanges, AnAmountOutsideTheLimitsIsRefusedAsANewPledgeIs) {
     auto form = post_form("/v1/pledges/" + p.id + "/amount",
                           std::string("amount=") + amount + "&token=" + link);
     ASSERT_EQ(status(form), 303) << amount;
-    EXPECT_EQ(form->header("location"), "/v1/pledges/" + p.id + "/manage?token=" + link +
-                                            "&done=amount_refused");
+    EXPECT_EQ(form->header("location"),
+              "/v1/pledges/" + p.id + "/manage?token=" + link + "&done=amount_refused");
     EXPECT_EQ(form->header("cache-control"), "no-store");
   }
   EXPECT_EQ(hget(p.id, "amount_minor"), "500\n");

@@ -219,8 +219,8 @@ TEST(ManagePage, ARefusedChangeComesBackWithAnAlertThatNothingChanged) {
     EXPECT_EQ(to_string(notice), done);
     EXPECT_TRUE(is_refusal(notice)) << done;
     const auto page = page_of(monthly_usd(), notice);
-    EXPECT_TRUE(has(page, "<p class=\"notice refused\" role=\"alert\">" + std::string(text) +
-                              "</p>"))
+    EXPECT_TRUE(
+        has(page, "<p class=\"notice refused\" role=\"alert\">" + std::string(text) + "</p>"))
         << done << "\n"
         << page;
     EXPECT_FALSE(has(page, "role=\"status\"")) << done;
