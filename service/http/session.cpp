@@ -2,7 +2,6 @@
 
 #include <array>
 #include <boost/asio/as_tuple.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
@@ -16,6 +15,7 @@
 #include "http/problem.hpp"
 #include "http/request_id.hpp"
 #include "http/response_head.hpp"
+#include "http/tls_socket.hpp"
 #include "log/logger.hpp"
 
 namespace supportd::http {
@@ -106,7 +106,7 @@ class request_metrics_cache {
 template <class Stream>
 class session {
  public:
-  static constexpr bool secure = !std::is_same_v<Stream, tcp::socket>;
+  static constexpr bool secure = std::is_same_v<Stream, tls_socket>;
 
   session(Stream& stream, const session_settings& settings, connection_tracker::entry& entry,
           const router& routes, std::string client_address)
@@ -129,87 +129,96 @@ class session {
         // idle, so shutdown may close it.
         expires_after(first ? settings_.header_timeout : settings_.idle_timeout);
         entry_.idle = true;
-        error_code ec;
-        if constexpr (secure) {
-          // TLS may hold decrypted bytes already; a read (not a socket wait) sees them.
-          std::size_t n = 0;
-          std::tie(ec, n) = co_await stream_.async_read_some(buffer_.prepare(2048), use_tuple);
-          buffer_.commit(n);
-        } else {
-          // An idle plain connection holds no read buffer: it waits for readability.
-          // Thousands of idle keep-alive connections cost little memory this way.
-          buffer_.shrink_to_fit();
-          std::tie(ec) = co_await stream_.async_wait(tcp::socket::wait_read, use_tuple);
-          if (!ec) {
-            // One read takes a whole small request; Beast alone would read 512 bytes at a time.
-            std::size_t n = 0;
-            std::tie(ec, n) = co_await stream_.async_read_some(buffer_.prepare(4096), use_tuple);
-            buffer_.commit(n);
-          }
-        }
+        auto ec = co_await wait_for_request();
         entry_.idle = false;
         if (ec) {
           co_return;
         }
       }
       first = false;
-
-      // From the first byte on, the whole header (and then the body) must arrive within the
-      // header timeout: a client trickling bytes (slowloris) loses the slot when it passes.
-      bhttp::request_parser<bhttp::string_body> parser;
-      parser.header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
-      parser.body_limit(settings_.max_body_bytes);
-      expires_after(settings_.header_timeout);
-      auto [read_ec, header_bytes] =
-          co_await bhttp::async_read_header(stream_, buffer_, parser, use_tuple);
-      const auto started = std::chrono::steady_clock::now();
-      if (read_ec) {
-        if (auto p = problem_for_read_error(read_ec, settings_)) {
-          co_await answer_and_close(*p, started);
-        }
-        co_return;
-      }
-
-      if (auto refused = refuse_framing(framing_of(parser.get().base()))) {
-        co_await refuse(*refused, started);
-        co_return;
-      }
-
-      if (!parser.is_done()) {
-        const auto& header = parser.get();
-        if (auto expect = header[bhttp::field::expect]; iequals(expect, "100-continue")) {
-          static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
-          auto [ec, n] = co_await net::async_write(stream_, net::buffer(go_on), use_tuple);
-          if (ec) {
-            co_return;
-          }
-        }
-        const auto fields_before_body = std::distance(header.begin(), header.end());
-        auto [body_ec, body_bytes] =
-            co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
-        if (body_ec) {
-          if (auto p = problem_for_read_error(body_ec, settings_)) {
-            co_await answer_and_close(*p, started);
-          }
-          co_return;
-        }
-        // Beast adds chunked trailer fields to the header, where they would pass for fields
-        // the client (and any proxy's checks) never saw up front.
-        const auto& complete = parser.get();
-        if (std::distance(complete.begin(), complete.end()) != fields_before_body) {
-          co_await refuse("trailer fields after a chunked body", started);
-          co_return;
-        }
-      }
-
-      auto message = parser.release();
-      if (!co_await answer(message, started)) {
+      if (!co_await read_and_answer()) {
         co_return;
       }
     }
   }
 
  private:
+  // An idle connection holds no buffer: thousands of idle keep-alive connections cost little
+  // memory. It waits for readability, then one read takes a whole small request (Beast alone
+  // would read 512 bytes at a time).
+  awaitable<error_code> wait_for_request() {
+    buffer_.shrink_to_fit();
+    std::string().swap(out_);
+    std::vector<header>().swap(headers_);
+    error_code ec;
+    if constexpr (secure) {
+      std::tie(ec) = co_await stream_.async_wait_readable(use_tuple);
+    } else {
+      std::tie(ec) = co_await stream_.async_wait(tcp::socket::wait_read, use_tuple);
+    }
+    if (!ec) {
+      std::size_t n = 0;
+      std::tie(ec, n) = co_await stream_.async_read_some(buffer_.prepare(4096), use_tuple);
+      buffer_.commit(n);
+    }
+    co_return ec;
+  }
+
+  // Reads one request and answers it; false when the connection is to be closed. The parser
+  // lives in this coroutine's frame, not in the connection's, so an idle connection does not
+  // keep one.
+  awaitable<bool> read_and_answer() {
+    // From the first byte on, the whole header (and then the body) must arrive within the
+    // header timeout: a client trickling bytes (slowloris) loses the slot when it passes.
+    bhttp::request_parser<bhttp::string_body> parser;
+    parser.header_limit(static_cast<std::uint32_t>(settings_.max_header_bytes));
+    parser.body_limit(settings_.max_body_bytes);
+    expires_after(settings_.header_timeout);
+    auto [read_ec, header_bytes] =
+        co_await bhttp::async_read_header(stream_, buffer_, parser, use_tuple);
+    const auto started = std::chrono::steady_clock::now();
+    if (read_ec) {
+      if (auto p = problem_for_read_error(read_ec, settings_)) {
+        co_await answer_and_close(*p, started);
+      }
+      co_return false;
+    }
+
+    if (auto refused = refuse_framing(framing_of(parser.get().base()))) {
+      co_await refuse(*refused, started);
+      co_return false;
+    }
+
+    if (!parser.is_done()) {
+      const auto& header = parser.get();
+      if (auto expect = header[bhttp::field::expect]; iequals(expect, "100-continue")) {
+        static constexpr std::string_view go_on = "HTTP/1.1 100 Continue\r\n\r\n";
+        auto [ec, n] = co_await net::async_write(stream_, net::buffer(go_on), use_tuple);
+        if (ec) {
+          co_return false;
+        }
+      }
+      const auto fields_before_body = std::distance(header.begin(), header.end());
+      auto [body_ec, body_bytes] = co_await bhttp::async_read(stream_, buffer_, parser, use_tuple);
+      if (body_ec) {
+        if (auto p = problem_for_read_error(body_ec, settings_)) {
+          co_await answer_and_close(*p, started);
+        }
+        co_return false;
+      }
+      // Beast adds chunked trailer fields to the header, where they would pass for fields
+      // the client (and any proxy's checks) never saw up front.
+      const auto& complete = parser.get();
+      if (std::distance(complete.begin(), complete.end()) != fields_before_body) {
+        co_await refuse("trailer fields after a chunked body", started);
+        co_return false;
+      }
+    }
+
+    auto message = parser.release();
+    co_return co_await answer(message, started);
+  }
+
   tcp::socket& lowest() {
     if constexpr (secure) {
       return stream_.next_layer();
@@ -289,7 +298,6 @@ class session {
     // its request would.
     expires_after(settings_.header_timeout);
     auto [ec, n] = co_await net::async_write(stream_, net::buffer(out_), use_tuple);
-    release_output();
     record(req.method, route_label, res.status, request_id, req.trace.trace_id(), started);
     co_return !ec && keep_alive;
   }
@@ -311,7 +319,6 @@ class session {
     serialize(res, {11, false, secure, id}, false);
     expires_after(settings_.header_timeout);
     auto [write_ec, n] = co_await net::async_write(stream_, net::buffer(out_), use_tuple);
-    release_output();
     record("", "unparsed", res.status, id, trace_context::start().trace_id(), started);
     if (write_ec) {
       co_return;
@@ -334,14 +341,6 @@ class session {
     append_response_head(out_, res, framing);
     if (!head) {
       out_ += res.body;
-    }
-  }
-
-  // The output buffer is reused from response to response, unless a large one would keep
-  // holding its memory on an idle connection.
-  void release_output() {
-    if (out_.capacity() > 4096) {
-      std::string().swap(out_);
     }
   }
 
@@ -369,8 +368,8 @@ class session {
   connection_tracker::entry& entry_;
   const router& routes_;
   std::string client_address_;
+  // Reused while requests follow each other without a pause (pipelining); freed while idle.
   beast::flat_buffer buffer_;
-  // Reused from request to request.
   std::vector<header> headers_;
   std::string out_;
 };
@@ -415,10 +414,9 @@ awaitable<void> serve_plain(tcp::socket socket, const session_settings& settings
 awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<net::ssl::context> tls_context,
                           const session_settings& settings, connection_tracker& tracker,
                           const router& routes) {
-  using tls_stream = net::ssl::stream<tcp::socket>;
   connection_slot slot(*settings.metrics);
   auto address = remote_address(socket);
-  tls_stream stream(std::move(socket), *tls_context);
+  tls_socket stream(std::move(socket), tls_context->native_handle());
   tracked registration(tracker, [&stream] {
     error_code ignored;
     stream.next_layer().close(ignored);
@@ -427,18 +425,16 @@ awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<net::ssl::context>
 
   entry.deadline = connection_tracker::clock::now() + settings.header_timeout;
   entry.idle = true;  // no request yet: shutdown may close it
-  auto [ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_tuple);
+  auto [ec] = co_await stream.async_handshake(use_tuple);
   entry.idle = false;
   if (ec) {
     settings.metrics->tls_handshake_failures.inc();
     log::debug("tls handshake failed", {{"error", ec.message()}});
     co_return;
   }
-  session<tls_stream> s(stream, settings, entry, routes, std::move(address));
+  session<tls_socket> s(stream, settings, entry, routes, std::move(address));
   co_await s.run();
-  // close_notify, briefly: a client that has gone needs no goodbye.
-  entry.deadline = connection_tracker::clock::now() + std::chrono::seconds(1);
-  co_await stream.async_shutdown(use_tuple);
+  stream.shutdown();
 }
 
 }  // namespace supportd::http

@@ -1,0 +1,133 @@
+#include "http/tls_socket.hpp"
+
+#include <openssl/err.h>
+
+#include <boost/asio/ssl/error.hpp>
+#include <cerrno>
+#include <climits>
+#include <stdexcept>
+
+namespace supportd::http {
+namespace {
+
+// Before each OpenSSL call: what SSL_get_error() and errno say afterwards must be about that call.
+void clear_errors() {
+  ERR_clear_error();
+  errno = 0;
+}
+
+}  // namespace
+
+tls_socket::tls_socket(net::ip::tcp::socket socket, SSL_CTX* context)
+    : socket_(std::move(socket)), ssl_(SSL_new(context)) {
+  if (ssl_ == nullptr) {
+    throw std::bad_alloc();
+  }
+  // OpenSSL's reads and writes must not block the worker: they report "want read/write" and the
+  // operation waits for the socket instead.
+  socket_.native_non_blocking(true);
+  SSL_set_fd(ssl_, socket_.native_handle());
+  SSL_set_accept_state(ssl_);
+  // One read(2) takes as many records as the socket holds, not a 5-byte header and then the rest
+  // of each record: fewer system calls per request.
+  SSL_set_read_ahead(ssl_, 1);
+}
+
+tls_socket::~tls_socket() {
+  SSL_free(ssl_);
+}
+
+void tls_socket::shutdown() {
+  if (!socket_.is_open()) {
+    return;
+  }
+  clear_errors();
+  // One attempt: close_notify goes out if the socket takes it now; the peer's is not awaited.
+  SSL_shutdown(ssl_);
+  ERR_clear_error();
+}
+
+tls_socket::attempt tls_socket::handshake_once() {
+  if (!socket_.is_open()) {
+    return {next_step::done, net::error::bad_descriptor, 0};
+  }
+  clear_errors();
+  int result = SSL_do_handshake(ssl_);
+  return result == 1 ? attempt{} : failed(result);
+}
+
+tls_socket::attempt tls_socket::read_once(net::mutable_buffer buffer) {
+  if (!socket_.is_open()) {
+    return {next_step::done, net::error::bad_descriptor, 0};
+  }
+  if (buffer.size() == 0) {
+    return {};
+  }
+  clear_errors();
+  std::size_t n = 0;
+  int result = SSL_read_ex(ssl_, buffer.data(), buffer.size(), &n);
+  return result == 1 ? attempt{next_step::done, {}, n} : failed(result);
+}
+
+tls_socket::attempt tls_socket::write_once(net::const_buffer buffer) {
+  if (!socket_.is_open()) {
+    return {next_step::done, net::error::bad_descriptor, 0};
+  }
+  if (buffer.size() == 0) {
+    return {};
+  }
+  clear_errors();
+  std::size_t n = 0;
+  int result = SSL_write_ex(ssl_, buffer.data(), buffer.size(), &n);
+  return result == 1 ? attempt{next_step::done, {}, n} : failed(result);
+}
+
+tls_socket::attempt tls_socket::readable_once(bool& waited) {
+  if (!socket_.is_open()) {
+    return {next_step::done, net::error::bad_descriptor, 0};
+  }
+  // Read-ahead may have taken more than one record off the socket already: those bytes are
+  // OpenSSL's now, and the socket would not wake anyone for them.
+  if (waited || SSL_has_pending(ssl_) == 1) {
+    return {};
+  }
+  waited = true;
+  return {next_step::wait_read, {}, 0};
+}
+
+tls_socket::attempt tls_socket::failed(int ssl_result) {
+  const int saved_errno = errno;
+  attempt outcome;
+  switch (SSL_get_error(ssl_, ssl_result)) {
+    case SSL_ERROR_WANT_READ:
+      outcome.next = next_step::wait_read;
+      break;
+    case SSL_ERROR_WANT_WRITE:
+      outcome.next = next_step::wait_write;
+      break;
+    case SSL_ERROR_ZERO_RETURN:
+      // The peer's close_notify: a clean end of stream.
+      outcome.ec = net::error::eof;
+      break;
+    case SSL_ERROR_SYSCALL:
+      outcome.ec = saved_errno != 0 ? error_code(saved_errno, boost::system::system_category())
+                                    : error_code(net::ssl::error::stream_truncated);
+      break;
+    default: {
+      const unsigned long code = ERR_peek_last_error();
+      // The peer closed the socket without close_notify (OpenSSL 3 reports it as a protocol
+      // error); Asio's streams call that a truncated stream.
+      if (ERR_GET_LIB(code) == ERR_LIB_SSL &&
+          ERR_GET_REASON(code) == SSL_R_UNEXPECTED_EOF_WHILE_READING) {
+        outcome.ec = net::ssl::error::stream_truncated;
+      } else {
+        outcome.ec = error_code(static_cast<int>(code), net::error::get_ssl_category());
+      }
+      break;
+    }
+  }
+  ERR_clear_error();
+  return outcome;
+}
+
+}  // namespace supportd::http
