@@ -151,15 +151,15 @@ class session {
     std::string().swap(out_);
     std::vector<header>().swap(headers_);
     error_code ec;
+    std::size_t n = 0;
     if constexpr (secure) {
-      std::tie(ec) = co_await stream_.async_wait_readable(use_tuple);
+      std::tie(ec, n) = co_await stream_.async_read_when_readable(buffer_, 4096, use_tuple);
     } else {
       std::tie(ec) = co_await stream_.async_wait(tcp::socket::wait_read, use_tuple);
-    }
-    if (!ec) {
-      std::size_t n = 0;
-      std::tie(ec, n) = co_await stream_.async_read_some(buffer_.prepare(4096), use_tuple);
-      buffer_.commit(n);
+      if (!ec) {
+        std::tie(ec, n) = co_await stream_.async_read_some(buffer_.prepare(4096), use_tuple);
+        buffer_.commit(n);
+      }
     }
     co_return ec;
   }

@@ -82,19 +82,6 @@ tls_socket::attempt tls_socket::write_once(net::const_buffer buffer) {
   return result == 1 ? attempt{next_step::done, {}, n} : failed(result);
 }
 
-tls_socket::attempt tls_socket::readable_once(bool& waited) {
-  if (!socket_.is_open()) {
-    return {next_step::done, net::error::bad_descriptor, 0};
-  }
-  // Read-ahead may have taken more than one record off the socket already: those bytes are
-  // OpenSSL's now, and the socket would not wake anyone for them.
-  if (waited || SSL_has_pending(ssl_) == 1) {
-    return {};
-  }
-  waited = true;
-  return {next_step::wait_read, {}, 0};
-}
-
 tls_socket::attempt tls_socket::failed(int ssl_result) {
   const int saved_errno = errno;
   attempt outcome;

@@ -59,12 +59,22 @@ class tls_socket {
                                                 std::forward<Token>(token));
   }
 
-  // Completes with (error_code) once a read would find something: bytes OpenSSL already holds
-  // or the socket readable. An idle connection waits here holding no buffer.
-  template <class Token>
-  auto async_wait_readable(Token&& token) {
-    return start<void(error_code)>(
-        [this, waited = false]() mutable { return readable_once(waited); },
+  // Waits, holding no buffer, until a read would find something (bytes OpenSSL already holds,
+  // or the socket readable); then reads up to `size` bytes into `buffer` (a DynamicBuffer) and
+  // commits them. Completes with (error_code, bytes). An idle connection waits here: its buffer
+  // exists only once a request is coming in.
+  template <class DynamicBuffer, class Token>
+  auto async_read_when_readable(DynamicBuffer& buffer, std::size_t size, Token&& token) {
+    return start<void(error_code, std::size_t)>(
+        [this, &buffer, size, waited = false]() mutable {
+          if (!waited && !holds_input()) {
+            waited = true;
+            return attempt{next_step::wait_read, {}, 0};
+          }
+          auto outcome = read_once(buffer.prepare(size));
+          buffer.commit(outcome.bytes);
+          return outcome;
+        },
         std::forward<Token>(token));
   }
 
@@ -84,8 +94,9 @@ class tls_socket {
   attempt handshake_once();
   attempt read_once(net::mutable_buffer buffer);
   attempt write_once(net::const_buffer buffer);
-  // `waited`: whether the socket has been waited for already (and was readable).
-  attempt readable_once(bool& waited);
+  // Whether OpenSSL holds bytes already, decrypted or not: read-ahead may have taken more than
+  // one record off the socket, and the socket would not wake anyone for those.
+  bool holds_input() const { return SSL_has_pending(ssl_) == 1; }
   // Turns a failed OpenSSL call's SSL_get_error() into a wait or an error.
   attempt failed(int ssl_result);
 
