@@ -35,11 +35,12 @@ make_cert() {
     -keyout "$1/key.pem" -out "$1/cert.pem" -subj /CN=localhost 2>/dev/null
 }
 
-# nginx answering a fixed 200 on plain port $2 and TLS port $3, from work dir $1, logging every
-# request in 100 ms batches as supportd does; its pid in $nginx_pid.
+# nginx answering a fixed 200 on plain port $2 and TLS port $3, from work dir $1, with $4 worker
+# processes (default: one per core), logging every request in 100 ms batches as supportd does;
+# its pid in $nginx_pid.
 start_nginx() {
   cat >"$1/nginx.conf" <<NGINX
-worker_processes $(nproc);
+worker_processes ${4:-$(nproc)};
 pid $1/nginx.pid;
 error_log $1/nginx-error.log;
 events { worker_connections 20000; }
