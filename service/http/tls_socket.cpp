@@ -47,39 +47,37 @@ void tls_socket::shutdown() {
   ERR_clear_error();
 }
 
-tls_socket::attempt tls_socket::handshake_once() {
+template <class Call>
+tls_socket::attempt tls_socket::attempt_call(Call call) {
   if (!socket_.is_open()) {
     return {next_step::done, net::error::bad_descriptor, 0};
   }
   clear_errors();
-  int result = SSL_do_handshake(ssl_);
-  return result == 1 ? attempt{} : failed(result);
+  std::size_t bytes = 0;
+  const int result = call(bytes);
+  return result == 1 ? attempt{next_step::done, {}, bytes} : failed(result);
+}
+
+tls_socket::attempt tls_socket::handshake_once() {
+  return attempt_call([this](std::size_t&) { return SSL_do_handshake(ssl_); });
 }
 
 tls_socket::attempt tls_socket::read_once(net::mutable_buffer buffer) {
-  if (!socket_.is_open()) {
-    return {next_step::done, net::error::bad_descriptor, 0};
-  }
   if (buffer.size() == 0) {
     return {};
   }
-  clear_errors();
-  std::size_t n = 0;
-  int result = SSL_read_ex(ssl_, buffer.data(), buffer.size(), &n);
-  return result == 1 ? attempt{next_step::done, {}, n} : failed(result);
+  return attempt_call([this, buffer](std::size_t& bytes) {
+    return SSL_read_ex(ssl_, buffer.data(), buffer.size(), &bytes);
+  });
 }
 
 tls_socket::attempt tls_socket::write_once(net::const_buffer buffer) {
-  if (!socket_.is_open()) {
-    return {next_step::done, net::error::bad_descriptor, 0};
-  }
   if (buffer.size() == 0) {
     return {};
   }
-  clear_errors();
-  std::size_t n = 0;
-  int result = SSL_write_ex(ssl_, buffer.data(), buffer.size(), &n);
-  return result == 1 ? attempt{next_step::done, {}, n} : failed(result);
+  return attempt_call([this, buffer](std::size_t& bytes) {
+    return SSL_write_ex(ssl_, buffer.data(), buffer.size(), &bytes);
+  });
 }
 
 tls_socket::attempt tls_socket::failed(int ssl_result) {

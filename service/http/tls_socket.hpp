@@ -93,6 +93,10 @@ class tls_socket {
     std::size_t bytes = 0;
   };
 
+  // One non-blocking OpenSSL call on an open socket: `call(bytes)` returns OpenSSL's result (1
+  // for success) and sets the bytes it moved.
+  template <class Call>
+  attempt attempt_call(Call call);
   attempt handshake_once();
   attempt read_once(net::mutable_buffer buffer);
   attempt write_once(net::const_buffer buffer);
