@@ -106,6 +106,8 @@ class tls_socket {
   // Turns a failed OpenSSL call's SSL_get_error() into a wait or an error.
   attempt failed(int ssl_result);
 
+  // A call reads or writes the first non-empty buffer of a sequence, as asio::ssl::stream does;
+  // async_read and async_write call again for the rest. supportd writes each answer as one buffer.
   template <class Buffers>
   static auto first_buffer(const Buffers& buffers) {
     for (auto it = net::buffer_sequence_begin(buffers); it != net::buffer_sequence_end(buffers);
