@@ -4,8 +4,7 @@
 
 #include <boost/asio/ssl/error.hpp>
 #include <cerrno>
-#include <climits>
-#include <stdexcept>
+#include <new>
 
 namespace supportd::http {
 namespace {

@@ -37,7 +37,6 @@ class tls_socket {
 
   executor_type get_executor() { return socket_.get_executor(); }
   net::ip::tcp::socket& next_layer() { return socket_; }
-  SSL* native_handle() { return ssl_; }
 
   // The server's half of the handshake. Completes with (error_code).
   template <class Token>
