@@ -65,13 +65,18 @@ std::shared_ptr<net::ssl::context> make_client_tls_context(const std::string& ex
   return context;
 }
 
-// One keep-alive connection. The TLS layer is set up for every connection but used only for
-// https bases; a plain connection reads and writes the socket beneath it.
+// One keep-alive connection. The TLS layer exists only for https bases: a plain connection is a
+// socket and a buffer, without the ~50 KiB of buffers and SSL state a TLS stream sets up (a
+// reminder batch opens hundreds of these at once).
 struct outbound_http::connection {
-  connection(net::io_context& io, net::ssl::context& tls) : stream(io, tls) {}
-  net::ssl::stream<tcp::socket> stream;
+  connection(net::io_context& io, net::ssl::context* tls) : socket(io) {
+    if (tls != nullptr) {
+      stream.emplace(socket, *tls);
+    }
+  }
+  tcp::socket socket;
+  std::optional<net::ssl::stream<tcp::socket&>> stream;
   boost::beast::flat_buffer buffer;
-  tcp::socket& socket() { return stream.next_layer(); }
 };
 
 // Closes the watched socket if the call is not done by its deadline; every pending operation on
@@ -81,31 +86,29 @@ struct outbound_http::connection {
 class outbound_http::call_deadline {
  public:
   call_deadline(net::io_context& io, std::chrono::steady_clock::time_point at)
-      : timer_(io),
-        target_(std::make_shared<tcp::socket*>(nullptr)),
-        fired_(std::make_shared<bool>(false)),
-        at_(at) {
+      : timer_(io), state_(std::make_shared<state>()), at_(at) {
     timer_.expires_at(at);
-    timer_.async_wait([target = target_, fired = fired_](error_code ec) {
+    // The handler may run after this object is gone (cancelled too late), so it owns the state.
+    timer_.async_wait([s = state_](error_code ec) {
       if (ec) {
         return;
       }
-      *fired = true;
-      if (*target != nullptr) {
+      s->fired = true;
+      if (s->target != nullptr) {
         error_code ignored;
-        (*target)->close(ignored);
+        s->target->close(ignored);
       }
     });
   }
   ~call_deadline() {
-    *target_ = nullptr;
+    state_->target = nullptr;
     timer_.cancel();
   }
   call_deadline(const call_deadline&) = delete;
   call_deadline& operator=(const call_deadline&) = delete;
 
-  void watch(tcp::socket& s) { *target_ = &s; }
-  bool fired() const { return *fired_; }
+  void watch(tcp::socket& s) { state_->target = &s; }
+  bool fired() const { return state_->fired; }
   // What a failed step returns: a timeout once the deadline has passed. Nothing but the deadline
   // aborts this call's operations, so an abort is one too.
   error_code failure(error_code ec) const {
@@ -114,9 +117,12 @@ class outbound_http::call_deadline {
   std::chrono::steady_clock::time_point at() const { return at_; }
 
  private:
+  struct state {
+    tcp::socket* target = nullptr;
+    bool fired = false;
+  };
   net::steady_timer timer_;
-  std::shared_ptr<tcp::socket*> target_;
-  std::shared_ptr<bool> fired_;
+  std::shared_ptr<state> state_;
   std::chrono::steady_clock::time_point at_;
 };
 
@@ -249,8 +255,8 @@ awaitable<boost::system::result<outbound_response>> outbound_http::send(
       co_return result;
     }
   }
-  auto fresh = std::make_unique<connection>(io_, *tls_);
-  deadline.watch(fresh->socket());
+  auto fresh = std::make_unique<connection>(io_, where_.tls ? tls_.get() : nullptr);
+  deadline.watch(fresh->socket);
   auto endpoints = co_await resolve_by(io_, where_.host, where_.port, deadline.at());
   if (!endpoints) {
     co_return endpoints.error();
@@ -263,8 +269,8 @@ awaitable<boost::system::result<outbound_response>> outbound_http::send(
       break;
     }
     error_code ignored;
-    fresh->socket().close(ignored);
-    std::tie(connect_ec) = co_await fresh->socket().async_connect(entry.endpoint(), use_tuple);
+    fresh->socket.close(ignored);
+    std::tie(connect_ec) = co_await fresh->socket.async_connect(entry.endpoint(), use_tuple);
     if (!connect_ec) {
       break;
     }
@@ -273,12 +279,12 @@ awaitable<boost::system::result<outbound_response>> outbound_http::send(
     co_return deadline.failure(connect_ec);
   }
   error_code ignored;
-  fresh->socket().set_option(tcp::no_delay(true), ignored);
+  fresh->socket.set_option(tcp::no_delay(true), ignored);
   if (where_.tls) {
-    SSL_set_tlsext_host_name(fresh->stream.native_handle(), where_.host.c_str());
-    fresh->stream.set_verify_callback(net::ssl::host_name_verification(where_.host));
+    SSL_set_tlsext_host_name(fresh->stream->native_handle(), where_.host.c_str());
+    fresh->stream->set_verify_callback(net::ssl::host_name_verification(where_.host));
     auto [handshake_ec] =
-        co_await fresh->stream.async_handshake(net::ssl::stream_base::client, use_tuple);
+        co_await fresh->stream->async_handshake(net::ssl::stream_base::client, use_tuple);
     if (handshake_ec) {
       co_return deadline.failure(handshake_ec);
     }
@@ -289,15 +295,15 @@ awaitable<boost::system::result<outbound_response>> outbound_http::send(
 awaitable<boost::system::result<outbound_response>> outbound_http::exchange(
     std::unique_ptr<connection> owned, const std::string& text, call_deadline& deadline) {
   auto& c = *owned;
-  deadline.watch(c.socket());
+  deadline.watch(c.socket);
   if (deadline.fired()) {
     co_return error_code(net::error::timed_out);
   }
 
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(1024 * 1024);
-  error_code ec = where_.tls ? co_await write_and_read(c.stream, c.buffer, text, parser)
-                             : co_await write_and_read(c.socket(), c.buffer, text, parser);
+  error_code ec = c.stream ? co_await write_and_read(*c.stream, c.buffer, text, parser)
+                           : co_await write_and_read(c.socket, c.buffer, text, parser);
   if (ec) {
     co_return deadline.failure(ec);
   }
