@@ -1,22 +1,21 @@
 #include "http/body_fields.hpp"
 
-#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 #include "common/card_screen.hpp"
+#include "common/parsed_json.hpp"
 #include "http/form.hpp"
 
 namespace supportd::http {
 
 std::optional<field_error> read_json_body(std::string_view body, bool& card_number_seen,
                                           const field_reader& read) {
-  boost::system::error_code ec;
-  auto parsed = boost::json::parse(body, ec);
-  if (ec || !parsed.is_object()) {
+  const common::parsed_json parsed(body);
+  if (parsed.object() == nullptr) {
     return field_error{"body", "invalid", "The body must be a JSON object."};
   }
-  card_number_seen = common::holds_card_number(body, parsed);
-  for (const auto& [name, member] : parsed.as_object()) {
+  card_number_seen = common::holds_card_number(body, parsed.value());
+  for (const auto& [name, member] : *parsed.object()) {
     body_value value{.text = std::nullopt, .json = &member};
     if (member.is_string()) {
       std::string_view text = member.as_string();

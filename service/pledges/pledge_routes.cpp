@@ -527,7 +527,8 @@ awaitable<http::response> create_pledge(const http::request& req, pledge_context
     const auto who = http::client_address(req, s.client_ip_header, s.trusted_proxy_hops);
     key.emplace("form:" + security::sha256_hex(std::string(who) + "\n" + std::string(req.body)));
   }
-  const auto hash = request_hash(req, form);
+  // Only a claim on a key compares requests.
+  const auto hash = key ? request_hash(req, form) : std::string();
 
   auto outcome = co_await ctx.checkout->start(pledge, key, hash, req.trace);
   if (auto reason = refusal_of(outcome.what); !reason.empty()) {

@@ -2,9 +2,10 @@
 
 #include <algorithm>
 #include <array>
-#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 #include <limits>
+
+#include "common/parsed_json.hpp"
 
 namespace supportd::webhooks {
 namespace {
@@ -254,11 +255,11 @@ bool is_handled_type(std::string_view type) {
 
 parsed_event parse_stripe_event(std::string_view body) {
   parsed_event out;
-  boost::system::error_code ec;
-  auto event = json::parse(body, ec);
-  if (ec || !event.is_object()) {
+  const common::parsed_json parsed(body);
+  if (parsed.object() == nullptr) {
     return out;
   }
+  const auto& event = parsed.value();
   auto& u = out.update;
   u.event_id = string_at(event, {"id"});
   out.type = string_at(event, {"type"});

@@ -2,7 +2,9 @@
 
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/json/parse.hpp>
+#include <optional>
 
+#include "common/parsed_json.hpp"
 #include "core/jitter.hpp"
 #include "core/pause.hpp"
 #include "log/logger.hpp"
@@ -39,6 +41,18 @@ void add_traceparent(http::outbound_request& request, const std::string& tracepa
   if (!traceparent.empty()) {
     request.headers.emplace_back("traceparent", traceparent);
   }
+}
+
+// The id and url of the Checkout Session Stripe answered, or nothing.
+std::optional<providers::checkout_session> checkout_session_of(std::string_view body) {
+  const common::parsed_json json(body);
+  const auto* session = json.object();
+  const auto* id = session ? session->if_contains("id") : nullptr;
+  const auto* url = session ? session->if_contains("url") : nullptr;
+  if (!id || !id->is_string() || !url || !url->is_string()) {
+    return std::nullopt;
+  }
+  return providers::checkout_session{std::string(id->as_string()), std::string(url->as_string())};
 }
 
 }  // namespace
@@ -119,17 +133,12 @@ awaitable<providers::provider_result<providers::checkout_session>> stripe_client
   if (!response) {
     co_return response.error();
   }
-  boost::system::error_code ec;
-  auto json = boost::json::parse(response->body, ec);
-  const boost::json::object* session = !ec && json.is_object() ? &json.as_object() : nullptr;
-  const auto* id = session ? session->if_contains("id") : nullptr;
-  const auto* url = session ? session->if_contains("url") : nullptr;
-  if (!id || !id->is_string() || !url || !url->is_string()) {
+  auto session = checkout_session_of(response->body);
+  if (!session) {
     co_return provider_error{provider_error::kind::unavailable,
                              "Stripe answered a Checkout Session without id and url"};
   }
-  co_return providers::checkout_session{std::string(id->as_string()),
-                                        std::string(url->as_string())};
+  co_return std::move(*session);
 }
 
 awaitable<providers::provider_result<void>> stripe_client::cancel_subscription(
