@@ -11,6 +11,7 @@
 #include <array>
 #include <boost/json/monotonic_resource.hpp>
 #include <boost/json/value.hpp>
+#include <cstddef>
 #include <string_view>
 
 namespace supportd::common {
@@ -30,7 +31,7 @@ class parsed_json {
  private:
   // Room for a Checkout Session as Stripe answers it: 2 KB of JSON that Boost.JSON 1.81 makes
   // into 80 allocations, 4.2 KB in all. Larger documents take the rest in a few large blocks.
-  std::array<unsigned char, 8 * 1024> buffer_;
+  std::array<unsigned char, std::size_t{8} * 1024> buffer_;
   boost::json::monotonic_resource memory_;
   boost::json::value value_;
   bool ok_ = false;
