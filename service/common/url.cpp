@@ -22,7 +22,8 @@ std::string lower(std::string text) {
 std::optional<std::string> origin_of(std::string_view url) {
   auto parsed = boost::urls::parse_uri(url);
   if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") ||
-      parsed->encoded_host().empty() || parsed->has_userinfo()) {
+      parsed->encoded_host().empty() || parsed->has_userinfo() ||
+      parsed->encoded_host().size() > max_host_name) {
     return std::nullopt;
   }
   return lower(std::string(parsed->scheme()) + "://" +

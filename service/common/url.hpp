@@ -1,6 +1,7 @@
 // What supportd asks of the URLs in its settings and forms (RFC 3986, through Boost.URL).
 #pragma once
 
+#include <cstddef>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -9,8 +10,12 @@
 
 namespace supportd::common {
 
-// "https://news.example:8443" (lower case) for an http(s) URL with a host and no user info,
-// nullopt for anything else. The origin of RFC 6454 as browsers send it.
+// The longest host name DNS allows, as written (RFC 1035): also the most TLS's SNI can carry.
+inline constexpr std::size_t max_host_name = 253;
+
+// "https://news.example:8443" (lower case) for an http(s) URL with a host of at most
+// max_host_name characters and no user info, nullopt for anything else. The origin of RFC 6454
+// as browsers send it.
 std::optional<std::string> origin_of(std::string_view url);
 
 // False for a plain http:// URL to anywhere but this machine (127.0.0.0/8, ::1, localhost): a

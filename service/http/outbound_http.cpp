@@ -5,8 +5,6 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -17,14 +15,14 @@
 #include <stdexcept>
 #include <tuple>
 
+#include "common/url.hpp"
 #include "core/use_tuple.hpp"
 #include "http/message.hpp"
+#include "http/tls_socket.hpp"
 
 namespace supportd::http {
 namespace bhttp = boost::beast::http;
 using tcp = net::ip::tcp;
-
-namespace {}
 
 std::string_view outbound_response::header(std::string_view name) const {
   for (const auto& [key, value] : headers) {
@@ -40,7 +38,7 @@ std::optional<base_url> base_url::parse(std::string_view url) {
   if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") ||
       parsed->encoded_host().empty() ||
       (!parsed->encoded_path().empty() && parsed->encoded_path() != "/") || parsed->has_query() ||
-      parsed->has_userinfo()) {
+      parsed->has_userinfo() || parsed->encoded_host().size() > common::max_host_name) {
     return std::nullopt;
   }
   base_url b;
@@ -53,6 +51,9 @@ std::optional<base_url> base_url::parse(std::string_view url) {
 std::shared_ptr<net::ssl::context> make_client_tls_context(const std::string& extra_ca_file) {
   auto context = std::make_shared<net::ssl::context>(net::ssl::context::tls_client);
   SSL_CTX_set_min_proto_version(context->native_handle(), TLS1_2_VERSION);
+  // Kept-alive connections between calls hold no record buffers (a reminder batch keeps hundreds
+  // to an HTTPS notify URL).
+  SSL_CTX_set_mode(context->native_handle(), SSL_MODE_RELEASE_BUFFERS);
   context->set_default_verify_paths();
   context->set_verify_mode(net::ssl::verify_peer);
   if (!extra_ca_file.empty()) {
@@ -65,17 +66,15 @@ std::shared_ptr<net::ssl::context> make_client_tls_context(const std::string& ex
   return context;
 }
 
-// One keep-alive connection. The TLS layer exists only for https bases: a plain connection is a
-// socket and a buffer, without the ~50 KiB of buffers and SSL state a TLS stream sets up (a
-// reminder batch opens hundreds of these at once).
+// One keep-alive connection: a socket, and for https bases the TLS layer that takes it over once
+// connected (tls_socket.hpp: OpenSSL on the descriptor, no buffers of its own while idle).
 struct outbound_http::connection {
-  connection(net::io_context& io, net::ssl::context* tls) : socket(io) {
-    if (tls != nullptr) {
-      stream.emplace(socket, *tls);
-    }
-  }
+  explicit connection(net::io_context& io) : socket(io) {}
+  // The socket a deadline closes: the TLS layer's, once there is one.
+  tcp::socket& transport() { return tls ? tls->next_layer() : socket; }
+
   tcp::socket socket;
-  std::optional<net::ssl::stream<tcp::socket&>> stream;
+  std::optional<tls_socket> tls;
   boost::beast::flat_buffer buffer;
 };
 
@@ -255,7 +254,7 @@ awaitable<boost::system::result<outbound_response>> outbound_http::send(
       co_return result;
     }
   }
-  auto fresh = std::make_unique<connection>(io_, where_.tls ? tls_.get() : nullptr);
+  auto fresh = std::make_unique<connection>(io_);
   deadline.watch(fresh->socket);
   auto endpoints = co_await resolve_by(io_, where_.host, where_.port, deadline.at());
   if (!endpoints) {
@@ -281,10 +280,9 @@ awaitable<boost::system::result<outbound_response>> outbound_http::send(
   error_code ignored;
   fresh->socket.set_option(tcp::no_delay(true), ignored);
   if (where_.tls) {
-    SSL_set_tlsext_host_name(fresh->stream->native_handle(), where_.host.c_str());
-    fresh->stream->set_verify_callback(net::ssl::host_name_verification(where_.host));
-    auto [handshake_ec] =
-        co_await fresh->stream->async_handshake(net::ssl::stream_base::client, use_tuple);
+    fresh->tls.emplace(std::move(fresh->socket), tls_->native_handle(), where_.host);
+    deadline.watch(fresh->transport());
+    auto [handshake_ec] = co_await fresh->tls->async_handshake(use_tuple);
     if (handshake_ec) {
       co_return deadline.failure(handshake_ec);
     }
@@ -295,15 +293,15 @@ awaitable<boost::system::result<outbound_response>> outbound_http::send(
 awaitable<boost::system::result<outbound_response>> outbound_http::exchange(
     std::unique_ptr<connection> owned, const std::string& text, call_deadline& deadline) {
   auto& c = *owned;
-  deadline.watch(c.socket);
+  deadline.watch(c.transport());
   if (deadline.fired()) {
     co_return error_code(net::error::timed_out);
   }
 
   bhttp::response_parser<bhttp::string_body> parser;
   parser.body_limit(1024 * 1024);
-  error_code ec = c.stream ? co_await write_and_read(*c.stream, c.buffer, text, parser)
-                           : co_await write_and_read(c.socket, c.buffer, text, parser);
+  error_code ec = c.tls ? co_await write_and_read(*c.tls, c.buffer, text, parser)
+                        : co_await write_and_read(c.socket, c.buffer, text, parser);
   if (ec) {
     co_return deadline.failure(ec);
   }

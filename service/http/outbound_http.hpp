@@ -48,6 +48,7 @@ struct base_url {
   std::string host;
   std::string port;
 
+  // Nothing for a URL with a path, query or user info, or a host longer than DNS allows (253).
   static std::optional<base_url> parse(std::string_view url);
 };
 

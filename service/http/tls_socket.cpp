@@ -1,6 +1,7 @@
 #include "http/tls_socket.hpp"
 
 #include <openssl/err.h>
+#include <openssl/x509_vfy.h>
 
 #include <boost/asio/ssl/error.hpp>
 #include <cerrno>
@@ -19,6 +20,29 @@ void clear_errors() {
 
 tls_socket::tls_socket(net::ip::tcp::socket socket, SSL_CTX* context)
     : socket_(std::move(socket)), ssl_(SSL_new(context)) {
+  attach();
+  SSL_set_accept_state(ssl_);
+}
+
+tls_socket::tls_socket(net::ip::tcp::socket socket, SSL_CTX* context, const std::string& peer)
+    : socket_(std::move(socket)), ssl_(SSL_new(context)) {
+  attach();
+  SSL_set_connect_state(ssl_);
+  error_code not_an_address;
+  net::ip::make_address(peer, not_an_address);
+  // The name is copied into the SSL object: failing here means memory ran out (a name longer
+  // than SNI carries is refused where the peer is configured, common::origin_of).
+  const bool named = not_an_address
+                         ? SSL_set_tlsext_host_name(ssl_, peer.c_str()) == 1 &&
+                               SSL_set1_host(ssl_, peer.c_str()) == 1
+                         : X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(ssl_), peer.c_str()) == 1;
+  if (!named) {
+    SSL_free(ssl_);
+    throw std::bad_alloc();
+  }
+}
+
+void tls_socket::attach() {
   if (ssl_ == nullptr) {
     throw std::bad_alloc();
   }
@@ -26,7 +50,6 @@ tls_socket::tls_socket(net::ip::tcp::socket socket, SSL_CTX* context)
   // operation waits for the socket instead.
   socket_.native_non_blocking(true);
   SSL_set_fd(ssl_, socket_.native_handle());
-  SSL_set_accept_state(ssl_);
   // One read(2) takes as many records as the socket holds, not a 5-byte header and then the rest
   // of each record: fewer system calls per request.
   SSL_set_read_ahead(ssl_, 1);

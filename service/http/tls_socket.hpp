@@ -1,5 +1,5 @@
-// The server side of a TLS connection in which OpenSSL reads and writes the socket itself, as
-// nginx does; Asio only says when the socket is ready. asio::ssl::stream keeps two 17 KiB
+// A TLS connection, either side, in which OpenSSL reads and writes the socket itself, as nginx
+// does; Asio only says when the socket is ready. asio::ssl::stream keeps two 17 KiB
 // buffers and a 17 KiB BIO pair for the life of each connection, 74 KiB per idle keep-alive
 // connection measured here; this one keeps only the SSL object, since OpenSSL gives its record
 // buffers back whenever they are empty (SSL_MODE_RELEASE_BUFFERS, set on the context).
@@ -19,6 +19,7 @@
 #include <boost/asio/post.hpp>
 #include <cstddef>
 #include <optional>
+#include <string>
 #include <type_traits>
 
 #include "core/net.hpp"
@@ -29,8 +30,14 @@ class tls_socket {
  public:
   using executor_type = net::ip::tcp::socket::executor_type;
 
-  // Takes over an accepted connection; `context` gives the certificate and the TLS settings.
+  // The server's side: takes over an accepted connection; `context` gives the certificate and
+  // the TLS settings.
   tls_socket(net::ip::tcp::socket socket, SSL_CTX* context);
+  // The client's side: takes over a connection opened to `peer`, a host name (at most 253
+  // characters) or an IP address. The handshake names the host to the server (SNI; names only,
+  // RFC 6066 section 3) and fails unless the server's certificate is for `peer` (RFC 6125),
+  // besides what `context` checks: a chain to a CA it trusts, when it verifies peers.
+  tls_socket(net::ip::tcp::socket socket, SSL_CTX* context, const std::string& peer);
   ~tls_socket();
   tls_socket(const tls_socket&) = delete;
   tls_socket& operator=(const tls_socket&) = delete;
@@ -38,7 +45,7 @@ class tls_socket {
   executor_type get_executor() { return socket_.get_executor(); }
   net::ip::tcp::socket& next_layer() { return socket_; }
 
-  // The server's half of the handshake. Completes with (error_code).
+  // The handshake, as the side this socket was made for. Completes with (error_code).
   template <class Token>
   auto async_handshake(Token&& token) {
     return start<void(error_code)>([this] { return handshake_once(); }, std::forward<Token>(token));
@@ -91,6 +98,9 @@ class tls_socket {
     error_code ec{};
     std::size_t bytes = 0;
   };
+
+  // What both sides set up: OpenSSL on the socket's descriptor, without blocking.
+  void attach();
 
   // One non-blocking OpenSSL call on an open socket: `call(bytes)` returns OpenSSL's result (1
   // for success) and sets the bytes it moved.

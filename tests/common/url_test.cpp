@@ -10,6 +10,10 @@ TEST(Url, OriginsAreSchemeHostAndPortInLowerCase) {
   EXPECT_FALSE(origin_of("ftp://news.example/"));
   EXPECT_FALSE(origin_of("https://user@news.example/"));
   EXPECT_FALSE(origin_of("//news.example/"));
+  // A name as long as DNS allows, and one character more.
+  const std::string longest = std::string(249, 'a') + ".org";
+  EXPECT_EQ(origin_of("https://" + longest + "/"), "https://" + longest);
+  EXPECT_FALSE(origin_of("https://a" + longest + "/"));
 }
 
 TEST(Url, PlainHttpOnlyToThisMachine) {

@@ -3,6 +3,7 @@
 #include "http/outbound_http.hpp"
 
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -14,6 +15,8 @@
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http.hpp>
+#include <optional>
+#include <string>
 
 #include "http/tls_context.hpp"
 #include "support/run_awaitable.hpp"
@@ -34,8 +37,10 @@ struct stalls {
   std::chrono::milliseconds before_answer{0};
 };
 
-// Accepts one connection, then shakes hands and answers 200 "ok", each after its stall.
-awaitable<void> stalling_provider(tcp::acceptor& acceptor, net::ssl::context& tls, stalls s) {
+// Accepts one connection, then shakes hands and answers 200 "ok", each after its stall. The
+// host name the client sent (SNI) goes to `heard_name`, "" for none, once the handshake is done.
+awaitable<void> stalling_provider(tcp::acceptor& acceptor, net::ssl::context& tls, stalls s,
+                                  std::optional<std::string>* heard_name = nullptr) {
   auto [accept_ec, socket] = co_await acceptor.async_accept(use_tuple);
   if (accept_ec) {
     co_return;
@@ -47,6 +52,10 @@ awaitable<void> stalling_provider(tcp::acceptor& acceptor, net::ssl::context& tl
   auto [handshake_ec] = co_await stream.async_handshake(net::ssl::stream_base::server, use_tuple);
   if (handshake_ec) {
     co_return;
+  }
+  if (heard_name != nullptr) {
+    const char* name = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
+    *heard_name = name != nullptr ? name : "";
   }
   boost::beast::flat_buffer buffer;
   bhttp::request<bhttp::string_body> request;
@@ -71,13 +80,24 @@ class OutboundHttp : public ::testing::Test {
     acceptor.listen();
   }
 
-  // One GET through a client whose calls get `timeout`; the result and how long it took.
+  // The provider's certificate, for `alt_names`, instead of the one for 127.0.0.1.
+  void use_certificate(const std::string& alt_names) {
+    test::make_certificate(dir.path() / "cert.pem", dir.path() / "key.pem", "provider", alt_names);
+    server_tls = http::make_server_tls_context((dir.path() / "cert.pem").string(),
+                                               (dir.path() / "key.pem").string());
+  }
+
+  // One GET to `host` through a client whose calls get `timeout` and that trusts `ca_file` (by
+  // default the provider's own certificate); the result and how long it took.
   std::pair<boost::system::result<outbound_response>, std::chrono::milliseconds> call(
-      std::chrono::milliseconds timeout) {
+      std::chrono::milliseconds timeout, const std::string& host = "127.0.0.1",
+      std::string ca_file = {}) {
     auto where =
-        base_url::parse("https://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()));
-    outbound_http client(io, *where, make_client_tls_context((dir.path() / "cert.pem").string()),
-                         timeout);
+        base_url::parse("https://" + host + ":" + std::to_string(acceptor.local_endpoint().port()));
+    if (ca_file.empty()) {
+      ca_file = (dir.path() / "cert.pem").string();
+    }
+    outbound_http client(io, *where, make_client_tls_context(ca_file), timeout);
     outbound_request request{"GET", "/v1/things", {}, {}};
     const auto started = std::chrono::steady_clock::now();
     auto result = test::run(io, client.send(request));
@@ -128,6 +148,47 @@ TEST_F(OutboundHttp, AProviderThatNeverAnswersEndsAtTheDeadline) {
   ASSERT_FALSE(result);
   EXPECT_EQ(result.error(), net::error::timed_out);
   EXPECT_LT(took, 1s);
+}
+
+// The peer is checked as browsers check it: its certificate must be for the host called, and
+// from a CA the client trusts.
+TEST_F(OutboundHttp, ACertificateForAnotherAddressIsRefused) {
+  use_certificate("IP:127.0.0.2");
+  net::co_spawn(io, stalling_provider(acceptor, *server_tls, {}), net::detached);
+  auto [result, took] = call(2s);
+  ASSERT_FALSE(result) << "a certificate for 127.0.0.2 was taken for 127.0.0.1";
+  EXPECT_NE(result.error(), net::error::timed_out) << "refused at once, not at the deadline";
+}
+
+TEST_F(OutboundHttp, AHostNameIsCheckedAgainstTheCertificateAndSentAsSni) {
+  use_certificate("DNS:localhost");
+  std::optional<std::string> heard;
+  net::co_spawn(io, stalling_provider(acceptor, *server_tls, {}, &heard), net::detached);
+  auto [result, took] = call(2s, "localhost");
+  ASSERT_TRUE(result) << result.error().message();
+  EXPECT_EQ(result->body, "ok");
+  EXPECT_EQ(heard, "localhost");
+
+  use_certificate("DNS:provider.example");
+  net::co_spawn(io, stalling_provider(acceptor, *server_tls, {}), net::detached);
+  auto [refused, refused_after] = call(2s, "localhost");
+  EXPECT_FALSE(refused) << "a certificate for provider.example was taken for localhost";
+}
+
+TEST_F(OutboundHttp, AnAddressIsCheckedAgainstTheCertificateAndNotSentAsSni) {
+  std::optional<std::string> heard;
+  net::co_spawn(io, stalling_provider(acceptor, *server_tls, {}, &heard), net::detached);
+  auto [result, took] = call(2s);
+  ASSERT_TRUE(result) << result.error().message();
+  EXPECT_EQ(heard, "") << "RFC 6066: no literal IP address in server_name";
+}
+
+TEST_F(OutboundHttp, ACertificateNoTrustedAuthoritySignedIsRefused) {
+  test::make_certificate(dir.path() / "other.pem", dir.path() / "other-key.pem", "other");
+  net::co_spawn(io, stalling_provider(acceptor, *server_tls, {}), net::detached);
+  auto [result, took] = call(2s, "127.0.0.1", (dir.path() / "other.pem").string());
+  ASSERT_FALSE(result) << "a certificate the client does not trust was taken";
+  EXPECT_NE(result.error(), net::error::timed_out);
 }
 
 }  // namespace

@@ -12,12 +12,12 @@
 namespace supportd::test {
 
 void make_certificate(const std::filesystem::path& cert, const std::filesystem::path& key,
-                      const std::string& common_name) {
+                      const std::string& common_name, const std::string& alt_names) {
   std::string command =
       "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2"
       " -keyout '" +
       key.string() + "' -out '" + cert.string() + "' -subj '/CN=" + common_name +
-      "' -addext subjectAltName=IP:127.0.0.1 >/dev/null 2>&1";
+      "' -addext 'subjectAltName=" + alt_names + "' >/dev/null 2>&1";
   if (std::system(command.c_str()) != 0) {
     throw std::runtime_error("openssl could not make a certificate");
   }

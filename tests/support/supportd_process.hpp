@@ -12,9 +12,11 @@
 
 namespace supportd::test {
 
-// Makes a self-signed certificate and key for 127.0.0.1 with the given common name.
+// Makes a self-signed certificate and key with the given common name, for the names and
+// addresses in `alt_names` (openssl's subjectAltName syntax: "IP:127.0.0.1,DNS:localhost").
 void make_certificate(const std::filesystem::path& cert, const std::filesystem::path& key,
-                      const std::string& common_name);
+                      const std::string& common_name,
+                      const std::string& alt_names = "IP:127.0.0.1");
 
 // `args` then `extra`, with the per-address rate limit off unless `extra` sets one: a test sends
 // far more requests from 127.0.0.1 than a reader would.
