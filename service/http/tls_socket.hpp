@@ -7,8 +7,8 @@
 // Models Asio's AsyncReadStream and AsyncWriteStream, so Beast reads and writes through it.
 // Like any Asio I/O object: one read and one write may be outstanding at a time, from the
 // socket's executor only. The socket may be closed under a pending operation (the worker's
-// connection sweep does that); every OpenSSL call checks first that it is still open, since its
-// descriptor number may already belong to a newly accepted connection.
+// connection sweep does that, and an outbound call's deadline); every OpenSSL call checks first
+// that it is still open, since its descriptor number may already belong to another connection.
 #pragma once
 
 #include <openssl/ssl.h>
