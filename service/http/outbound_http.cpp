@@ -34,11 +34,12 @@ std::string_view outbound_response::header(std::string_view name) const {
 }
 
 std::optional<base_url> base_url::parse(std::string_view url) {
+  // An origin (scheme, host within DNS's length, port), at most with a "/" after it.
+  if (!common::origin_of(url)) {
+    return std::nullopt;
+  }
   auto parsed = boost::urls::parse_uri(url);
-  if (!parsed || (parsed->scheme() != "https" && parsed->scheme() != "http") ||
-      parsed->encoded_host().empty() ||
-      (!parsed->encoded_path().empty() && parsed->encoded_path() != "/") || parsed->has_query() ||
-      parsed->has_userinfo() || parsed->encoded_host().size() > common::max_host_name) {
+  if ((!parsed->encoded_path().empty() && parsed->encoded_path() != "/") || parsed->has_query()) {
     return std::nullopt;
   }
   base_url b;

@@ -175,7 +175,7 @@ TEST_F(OutboundHttp, AHostNameIsCheckedAgainstTheCertificateAndSentAsSni) {
   EXPECT_FALSE(refused) << "a certificate for provider.example was taken for localhost";
 }
 
-TEST_F(OutboundHttp, AnAddressIsCheckedAgainstTheCertificateAndNotSentAsSni) {
+TEST_F(OutboundHttp, AnAddressIsNotSentAsSni) {
   std::optional<std::string> heard;
   net::co_spawn(io, stalling_provider(acceptor, *server_tls, {}, &heard), net::detached);
   auto [result, took] = call(2s);
