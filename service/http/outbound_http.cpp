@@ -16,9 +16,9 @@
 #include <tuple>
 
 #include "common/url.hpp"
+#include "core/tls_socket.hpp"
 #include "core/use_tuple.hpp"
 #include "http/message.hpp"
-#include "http/tls_socket.hpp"
 
 namespace supportd::http {
 namespace bhttp = boost::beast::http;
@@ -68,14 +68,14 @@ std::shared_ptr<net::ssl::context> make_client_tls_context(const std::string& ex
 }
 
 // One keep-alive connection: a socket, and for https bases the TLS layer that takes it over once
-// connected (tls_socket.hpp: OpenSSL on the descriptor, no buffers of its own while idle).
+// connected (core/tls_socket.hpp: OpenSSL on the descriptor, no buffers of its own while idle).
 struct outbound_http::connection {
   explicit connection(net::io_context& io) : socket(io) {}
   // The socket a deadline closes: the TLS layer's, once there is one.
   tcp::socket& transport() { return tls ? tls->next_layer() : socket; }
 
   tcp::socket socket;
-  std::optional<tls_socket> tls;
+  std::optional<core::tls_socket> tls;
   boost::beast::flat_buffer buffer;
 };
 

@@ -10,12 +10,12 @@
 #include <type_traits>
 #include <unordered_map>
 
+#include "core/tls_socket.hpp"
 #include "core/use_tuple.hpp"
 #include "http/framing_of.hpp"
 #include "http/problem.hpp"
 #include "http/request_id.hpp"
 #include "http/response_head.hpp"
-#include "http/tls_socket.hpp"
 #include "log/logger.hpp"
 
 namespace supportd::http {
@@ -106,7 +106,7 @@ class request_metrics_cache {
 template <class Stream>
 class session {
  public:
-  static constexpr bool secure = std::is_same_v<Stream, tls_socket>;
+  static constexpr bool secure = std::is_same_v<Stream, core::tls_socket>;
 
   session(Stream& stream, const session_settings& settings, connection_tracker::entry& entry,
           const router& routes, std::string client_address)
@@ -416,7 +416,7 @@ awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<net::ssl::context>
                           const router& routes) {
   connection_slot slot(*settings.metrics);
   auto address = remote_address(socket);
-  tls_socket stream(std::move(socket), tls_context->native_handle());
+  core::tls_socket stream(std::move(socket), tls_context->native_handle());
   tracked registration(tracker, [&stream] {
     error_code ignored;
     stream.next_layer().close(ignored);
@@ -432,7 +432,7 @@ awaitable<void> serve_tls(tcp::socket socket, std::shared_ptr<net::ssl::context>
     log::debug("tls handshake failed", {{"error", ec.message()}});
     co_return;
   }
-  session<tls_socket> s(stream, settings, entry, routes, std::move(address));
+  session<core::tls_socket> s(stream, settings, entry, routes, std::move(address));
   co_await s.run();
   stream.shutdown();
 }

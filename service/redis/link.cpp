@@ -6,14 +6,14 @@
 #include <boost/asio/connect.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/local/stream_protocol.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
-#include <optional>
+#include <memory>
 #include <stdexcept>
 
+#include "common/url.hpp"
+#include "core/tls_socket.hpp"
 #include "core/use_tuple.hpp"
 #include "redis/command_format.hpp"
 #include "redis/errc.hpp"
@@ -52,16 +52,16 @@ std::shared_ptr<net::ssl::context> make_redis_tls_context(const redis::redis_tls
   return context;
 }
 
-// Exactly one of the sockets is in use; TLS runs over the TCP socket.
+// Exactly one of the sockets is in use; for TLS the TCP socket, once connected, moves into `tls`
+// (OpenSSL reads and writes its descriptor itself: no engine buffers or copies per command).
 struct link::stream {
   explicit stream(net::io_context& io) : resolver(io), tcp(io), unix_socket(io) {}
 
   net::ip::tcp::resolver resolver;  // cancelled by close(), so a slow DNS meets the deadline too
   net::ip::tcp::socket tcp;
   net::local::stream_protocol::socket unix_socket;
-  std::optional<net::ssl::stream<net::ip::tcp::socket&>> tls;
+  std::unique_ptr<core::tls_socket> tls;
   bool is_unix = false;
-  bool writing = false;
 
   template <class Buffer>
   awaitable<std::tuple<error_code, std::size_t>> read_some(Buffer buffer) {
@@ -75,18 +75,10 @@ struct link::stream {
   }
 
   // What TLS has ready without waiting: the rest of a record already read, the records behind
-  // it. OpenSSL hands out one record per read and Asio completes each read on a later turn of
-  // the loop; taken one at a time, the commands their replies release would go out one per TLS
+  // it. OpenSSL hands out one record per read and each read completes on a later turn of the
+  // loop; taken one at a time, the commands their replies release would go out one per TLS
   // record and system call instead of together.
-  // Only while no write is under way: a synchronous and an asynchronous operation must not share
-  // the TLS engine.
-  std::size_t read_ready(net::mutable_buffer buffer) {
-    if (!tls || writing) {
-      return 0;
-    }
-    error_code would_block;
-    return tls->read_some(buffer, would_block);
-  }
+  std::size_t read_ready(net::mutable_buffer buffer) { return tls ? tls->read_held(buffer) : 0; }
 
   template <class Buffer>
   awaitable<std::tuple<error_code, std::size_t>> write(Buffer buffer) {
@@ -105,7 +97,8 @@ link::link(net::io_context& io) : io_(io), stream_(std::make_unique<stream>(io))
 link::~link() = default;
 
 bool link::is_open() const {
-  return stream_->tcp.is_open() || stream_->unix_socket.is_open();
+  return stream_->tcp.is_open() || stream_->unix_socket.is_open() ||
+         (stream_->tls && stream_->tls->next_layer().is_open());
 }
 
 void link::close() {
@@ -113,6 +106,9 @@ void link::close() {
   error_code ignored;
   stream_->tcp.close(ignored);
   stream_->unix_socket.close(ignored);
+  if (stream_->tls) {
+    stream_->tls->next_layer().close(ignored);
+  }
 }
 
 std::shared_ptr<bool> link::close_at(net::steady_timer& deadline,
@@ -162,18 +158,14 @@ awaitable<error_code> link::connect(const link_target& target, std::chrono::mill
   }
   stream_->tcp.set_option(net::ip::tcp::no_delay(true), connect_ec);
   if (target.tls) {
-    // Lets read_ready() return at once when nothing is there.
-    stream_->tcp.non_blocking(true, connect_ec);
-    stream_->tls.emplace(stream_->tcp, *target.tls);
-    error_code not_address;
-    net::ip::make_address(target.host, not_address);
-    if (not_address) {
-      // SNI names the host; an address is not sent (RFC 6066 section 3).
-      SSL_set_tlsext_host_name(stream_->tls->native_handle(), target.host.c_str());
+    if (target.host.size() > common::max_host_name) {  // longer than SNI carries
+      co_return finish(net::error::host_not_found);
     }
-    stream_->tls->set_verify_callback(net::ssl::host_name_verification(target.host));
-    auto [handshake_ec] =
-        co_await stream_->tls->async_handshake(net::ssl::stream_base::client, use_tuple);
+    // SNI names the host (an address is not sent, RFC 6066 section 3) and the certificate must
+    // be for it (RFC 6125).
+    stream_->tls = std::make_unique<core::tls_socket>(std::move(stream_->tcp),
+                                                      target.tls->native_handle(), target.host);
+    auto [handshake_ec] = co_await stream_->tls->async_handshake(use_tuple);
     co_return finish(handshake_ec);
   }
   co_return finish({});
@@ -181,9 +173,7 @@ awaitable<error_code> link::connect(const link_target& target, std::chrono::mill
 
 awaitable<error_code> link::write(std::string_view bytes) {
   auto self = shared_from_this();
-  stream_->writing = true;
   auto [ec, written] = co_await stream_->write(net::buffer(bytes.data(), bytes.size()));
-  stream_->writing = false;
   co_return ec;
 }
 

@@ -2,12 +2,21 @@
 // and as an ACL user. Real redis-server processes on loopback.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <cstdint>
+#include <filesystem>
+#include <numeric>
+#include <vector>
+
 #include "redis/connection.hpp"
 #include "redis/errc.hpp"
 #include "redis/link.hpp"
 #include "support/redis_server.hpp"
 #include "support/run_awaitable.hpp"
 #include "support/supportd_process.hpp"
+#include "support/temp_dir.hpp"
 
 namespace supportd::redis {
 namespace {
@@ -38,10 +47,12 @@ class RedisOverTls : public ::testing::Test {
     return dir;
   }
 
-  std::unique_ptr<connection> connect_with_ca(const std::string& ca_file) {
+  // To the server at `host` (127.0.0.1 unless given) on `port` (this fixture's unless given).
+  std::unique_ptr<connection> connect_with_ca(const std::string& ca_file,
+                                              const std::string& host = "127.0.0.1", int port = 0) {
     std::string why;
-    auto endpoint =
-        redis::parse_redis_url("rediss://127.0.0.1:" + std::to_string(tls_port) + "/0", why);
+    auto endpoint = redis::parse_redis_url(
+        "rediss://" + host + ":" + std::to_string(port != 0 ? port : tls_port) + "/0", why);
     EXPECT_TRUE(endpoint) << why;
     auto c = std::make_unique<connection>(
         io,
@@ -77,6 +88,73 @@ TEST_F(RedisOverTls, AServerCertificateFromAnotherCaIsRefused) {
   EXPECT_FALSE(test::run_until(
       io, [&] { return c->ready(); }, 1500ms));
   EXPECT_EQ(test::run(io, ping(*c)).error(), errc::not_connected);
+}
+
+// Another TLS server for one test, with a certificate of its own (its own CA too).
+test::redis_server tls_server(int port, const std::filesystem::path& cert,
+                              const std::filesystem::path& key) {
+  return test::redis_server{{"--tls-port", std::to_string(port), "--tls-cert-file", cert.string(),
+                             "--tls-key-file", key.string(), "--tls-ca-cert-file", cert.string(),
+                             "--tls-auth-clients", "no"}};
+}
+
+TEST_F(RedisOverTls, ACertificateForAnotherAddressIsRefused) {
+  // Signed by a CA the client trusts, but for 127.0.0.2: not the server it dialled.
+  test::temp_dir dir;
+  test::make_certificate(dir.path() / "elsewhere.pem", dir.path() / "elsewhere.key", "redis",
+                         "IP:127.0.0.2");
+  const int port = test::free_port();
+  auto elsewhere = tls_server(port, dir.path() / "elsewhere.pem", dir.path() / "elsewhere.key");
+  auto c = connect_with_ca((dir.path() / "elsewhere.pem").string(), "127.0.0.1", port);
+  EXPECT_FALSE(test::run_until(
+      io, [&] { return c->ready(); }, 1500ms));
+  EXPECT_EQ(test::run(io, ping(*c)).error(), errc::not_connected);
+}
+
+TEST_F(RedisOverTls, AHostNameIsCheckedAgainstTheCertificate) {
+  // This fixture's certificate names only 127.0.0.1: dialled as localhost, it is refused.
+  auto by_name = connect_with_ca((certs().path() / "redis.pem").string(), "localhost");
+  EXPECT_FALSE(test::run_until(
+      io, [&] { return by_name->ready(); }, 1500ms));
+
+  // One that names localhost is taken.
+  test::temp_dir dir;
+  test::make_certificate(dir.path() / "named.pem", dir.path() / "named.key", "redis",
+                         "DNS:localhost");
+  const int port = test::free_port();
+  auto named = tls_server(port, dir.path() / "named.pem", dir.path() / "named.key");
+  auto c = connect_with_ca((dir.path() / "named.pem").string(), "localhost", port);
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return c->ready(); }, 5s));
+  EXPECT_TRUE(expect_status(test::run(io, ping(*c)).value(), "PONG"));
+}
+
+awaitable<void> increment_into(connection& c, std::vector<std::int64_t>& seen) {
+  std::string_view args[] = {"INCR", "supportd:counter"};
+  auto r = co_await c.command(args);
+  if (r) {
+    if (auto n = as_integer(*r)) {
+      seen.push_back(*n);
+    }
+  }
+}
+
+TEST_F(RedisOverTls, ManyCommandsInFlightEachGetTheirOwnReply) {
+  // Thousands of replies come back many TLS records to a read: none is lost or given twice.
+  auto c = connect_with_ca((certs().path() / "redis.pem").string());
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return c->ready(); }, 5s));
+  constexpr std::size_t commands = 5000;
+  std::vector<std::int64_t> seen;
+  for (std::size_t i = 0; i < commands; ++i) {
+    net::co_spawn(io, increment_into(*c, seen), net::detached);
+  }
+  ASSERT_TRUE(test::run_until(
+      io, [&] { return seen.size() == commands; }, 10s));
+  std::sort(seen.begin(), seen.end());
+  std::vector<std::int64_t> expected(commands);
+  std::iota(expected.begin(), expected.end(), 1);
+  EXPECT_EQ(seen, expected);
 }
 
 TEST_F(RedisOverTls, AnUnreadableCaFileIsASettingError) {

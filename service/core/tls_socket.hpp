@@ -1,14 +1,16 @@
 // A TLS connection, either side, in which OpenSSL reads and writes the socket itself, as nginx
-// does; Asio only says when the socket is ready. asio::ssl::stream keeps two 17 KiB
-// buffers and a 17 KiB BIO pair for the life of each connection, 74 KiB per idle keep-alive
-// connection measured here; this one keeps only the SSL object, since OpenSSL gives its record
-// buffers back whenever they are empty (SSL_MODE_RELEASE_BUFFERS, set on the context).
+// does; Asio only says when the socket is ready. Every TLS connection supportd makes or takes is
+// one: readers' HTTPS, calls to the provider and the notify URL, the Redis link. asio::ssl::stream
+// keeps two 17 KiB buffers and a 17 KiB BIO pair for the life of each connection, 74 KiB per idle
+// keep-alive connection measured here; this one keeps only the SSL object, since OpenSSL gives its
+// record buffers back whenever they are empty (SSL_MODE_RELEASE_BUFFERS, set on the context).
 //
 // Models Asio's AsyncReadStream and AsyncWriteStream, so Beast reads and writes through it.
 // Like any Asio I/O object: one read and one write may be outstanding at a time, from the
 // socket's executor only. The socket may be closed under a pending operation (the worker's
-// connection sweep does that, and an outbound call's deadline); every OpenSSL call checks first
-// that it is still open, since its descriptor number may already belong to another connection.
+// connection sweep does that, an outbound call's deadline, a Redis link's close); every OpenSSL
+// call checks first that it is still open, since its descriptor number may already belong to
+// another connection.
 #pragma once
 
 #include <openssl/ssl.h>
@@ -24,7 +26,7 @@
 
 #include "core/net.hpp"
 
-namespace supportd::http {
+namespace supportd::core {
 
 class tls_socket {
  public:
@@ -85,6 +87,11 @@ class tls_socket {
         },
         std::forward<Token>(token));
   }
+
+  // Reads into `buffer` what OpenSSL already holds (the rest of a record, or records read ahead of
+  // the last read), without waiting; 0 when it holds nothing. For a reader that takes every reply
+  // already here before it waits again. Not while an async_read_some is outstanding.
+  std::size_t read_held(net::mutable_buffer buffer);
 
   // Sends close_notify, without waiting for the peer's: a client that has gone needs no goodbye,
   // and one still there learns the connection ended cleanly, not truncated.
@@ -186,4 +193,4 @@ class tls_socket {
   SSL* ssl_;
 };
 
-}  // namespace supportd::http
+}  // namespace supportd::core

@@ -1,7 +1,7 @@
 // The server's TLS socket against a real OpenSSL client (Asio's ssl::stream) over loopback:
 // HTTP through Beast, answers larger than the socket takes at once, the three ways a connection
 // ends, and bytes that OpenSSL read ahead of the reader.
-#include "http/tls_socket.hpp"
+#include "core/tls_socket.hpp"
 
 #include <gtest/gtest.h>
 
@@ -23,7 +23,7 @@
 #include "support/supportd_process.hpp"
 #include "support/temp_dir.hpp"
 
-namespace supportd::http {
+namespace supportd::core {
 namespace {
 
 using namespace std::chrono_literals;
@@ -35,8 +35,8 @@ class TlsSocket : public ::testing::Test {
  protected:
   void SetUp() override {
     test::make_certificate(dir.path() / "cert.pem", dir.path() / "key.pem", "supportd");
-    server_tls = make_server_tls_context((dir.path() / "cert.pem").string(),
-                                         (dir.path() / "key.pem").string());
+    server_tls = http::make_server_tls_context((dir.path() / "cert.pem").string(),
+                                               (dir.path() / "key.pem").string());
     acceptor.open(tcp::v4());
     acceptor.bind({net::ip::make_address("127.0.0.1"), 0});
     acceptor.listen();
@@ -248,4 +248,4 @@ TEST_F(TlsSocket, PlainHttpInsteadOfAHandshakeFailsTheHandshake) {
 }
 
 }  // namespace
-}  // namespace supportd::http
+}  // namespace supportd::core

@@ -1,4 +1,4 @@
-#include "http/tls_socket.hpp"
+#include "core/tls_socket.hpp"
 
 #include <openssl/err.h>
 #include <openssl/x509_vfy.h>
@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <new>
 
-namespace supportd::http {
+namespace supportd::core {
 namespace {
 
 // Before each OpenSSL call: what SSL_get_error() and errno say afterwards must be about that call.
@@ -93,6 +93,15 @@ tls_socket::attempt tls_socket::read_once(net::mutable_buffer buffer) {
   });
 }
 
+std::size_t tls_socket::read_held(net::mutable_buffer buffer) {
+  if (!holds_input()) {
+    return 0;
+  }
+  // A partial record held makes OpenSSL read the socket, which does not block: it then wants more.
+  auto outcome = read_once(buffer);
+  return outcome.next == next_step::done && !outcome.ec ? outcome.bytes : 0;
+}
+
 tls_socket::attempt tls_socket::write_once(net::const_buffer buffer) {
   if (buffer.size() == 0) {
     return {};
@@ -137,4 +146,4 @@ tls_socket::attempt tls_socket::failed(int ssl_result) {
   return outcome;
 }
 
-}  // namespace supportd::http
+}  // namespace supportd::core
