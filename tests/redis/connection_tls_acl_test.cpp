@@ -6,7 +6,6 @@
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
 #include <cstdint>
-#include <filesystem>
 #include <numeric>
 #include <vector>
 
@@ -90,22 +89,32 @@ TEST_F(RedisOverTls, AServerCertificateFromAnotherCaIsRefused) {
   EXPECT_EQ(test::run(io, ping(*c)).error(), errc::not_connected);
 }
 
-// Another TLS server for one test, with a certificate of its own (its own CA too).
-test::redis_server tls_server(int port, const std::filesystem::path& cert,
-                              const std::filesystem::path& key) {
-  return test::redis_server{{"--tls-port", std::to_string(port), "--tls-cert-file", cert.string(),
-                             "--tls-key-file", key.string(), "--tls-ca-cert-file", cert.string(),
-                             "--tls-auth-clients", "no"}};
-}
+// Another TLS server for one test, its certificate (its own CA too) for `alt_names`.
+struct certified_server {
+  explicit certified_server(const std::string& alt_names) : server(args(dir, port, alt_names)) {}
+  std::string ca() const { return (dir.path() / "cert.pem").string(); }
+
+  static std::vector<std::string> args(const test::temp_dir& dir, int port,
+                                       const std::string& alt_names) {
+    const auto cert = (dir.path() / "cert.pem").string();
+    const auto key = (dir.path() / "key.pem").string();
+    test::make_certificate(cert, key, "redis", alt_names);
+    return {"--tls-port",         std::to_string(port),
+            "--tls-cert-file",    cert,
+            "--tls-key-file",     key,
+            "--tls-ca-cert-file", cert,
+            "--tls-auth-clients", "no"};
+  }
+
+  test::temp_dir dir;
+  int port = test::free_port();
+  test::redis_server server;
+};
 
 TEST_F(RedisOverTls, ACertificateForAnotherAddressIsRefused) {
   // Signed by a CA the client trusts, but for 127.0.0.2: not the server it dialled.
-  test::temp_dir dir;
-  test::make_certificate(dir.path() / "elsewhere.pem", dir.path() / "elsewhere.key", "redis",
-                         "IP:127.0.0.2");
-  const int port = test::free_port();
-  auto elsewhere = tls_server(port, dir.path() / "elsewhere.pem", dir.path() / "elsewhere.key");
-  auto c = connect_with_ca((dir.path() / "elsewhere.pem").string(), "127.0.0.1", port);
+  certified_server elsewhere("IP:127.0.0.2");
+  auto c = connect_with_ca(elsewhere.ca(), "127.0.0.1", elsewhere.port);
   EXPECT_FALSE(test::run_until(
       io, [&] { return c->ready(); }, 1500ms));
   EXPECT_EQ(test::run(io, ping(*c)).error(), errc::not_connected);
@@ -118,12 +127,8 @@ TEST_F(RedisOverTls, AHostNameIsCheckedAgainstTheCertificate) {
       io, [&] { return by_name->ready(); }, 1500ms));
 
   // One that names localhost is taken.
-  test::temp_dir dir;
-  test::make_certificate(dir.path() / "named.pem", dir.path() / "named.key", "redis",
-                         "DNS:localhost");
-  const int port = test::free_port();
-  auto named = tls_server(port, dir.path() / "named.pem", dir.path() / "named.key");
-  auto c = connect_with_ca((dir.path() / "named.pem").string(), "localhost", port);
+  certified_server named("DNS:localhost");
+  auto c = connect_with_ca(named.ca(), "localhost", named.port);
   ASSERT_TRUE(test::run_until(
       io, [&] { return c->ready(); }, 5s));
   EXPECT_TRUE(expect_status(test::run(io, ping(*c)).value(), "PONG"));
