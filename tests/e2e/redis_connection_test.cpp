@@ -39,7 +39,7 @@ class RedisAsProductionRunsIt : public ::testing::Test {
   // supportd on the TLS port as the ACL user, with `ca` as the CA and `password_file`.
   void start(const std::string& ca, const std::string& password_file) {
     service = std::make_unique<supportd_process>(
-        "rediss://127.0.0.1:" + std::to_string(tls_port) + "/0",
+        "rediss://127.0.0.1:" + std::to_string(redis.tls_port()) + "/0",
         std::vector<std::string>{
             "--redis-ca-file=" + (certs.path() / ca).string(),
             "--redis-username=supportd",
@@ -78,32 +78,12 @@ class RedisAsProductionRunsIt : public ::testing::Test {
 
   temp_dir dir;
   certificates certs;
-  int tls_port = free_port();
   // The default user stays for the test's own redis-cli on the plain port.
-  redis_server redis{{"--tls-port",
-                      std::to_string(tls_port),
-                      "--tls-cert-file",
-                      (certs.path() / "redis.pem").string(),
-                      "--tls-key-file",
-                      (certs.path() / "redis.key").string(),
-                      "--tls-ca-cert-file",
-                      (certs.path() / "redis.pem").string(),
-                      "--tls-auth-clients",
-                      "no",
-                      "--user",
-                      "default",
-                      "on",
-                      "nopass",
-                      "~*",
-                      "+@all",
-                      "--user",
-                      "supportd",
-                      "on",
-                      ">right-password",
-                      "~supportd:*",
-                      "+@all",
-                      "-@dangerous",
-                      "+info"}};
+  redis_server redis{redis_server::tls_files{.cert = (certs.path() / "redis.pem").string(),
+                                             .key = (certs.path() / "redis.key").string(),
+                                             .ca = (certs.path() / "redis.pem").string()},
+                     {"--user", "default", "on", "nopass", "~*", "+@all", "--user", "supportd",
+                      "on", ">right-password", "~supportd:*", "+@all", "-@dangerous", "+info"}};
   int stripe_port = 0;
   std::unique_ptr<supportd_process> service;
   std::unique_ptr<child_process> stripe;

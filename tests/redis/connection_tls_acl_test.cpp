@@ -51,7 +51,8 @@ class RedisOverTls : public ::testing::Test {
                                               const std::string& host = "127.0.0.1", int port = 0) {
     std::string why;
     auto endpoint = redis::parse_redis_url(
-        "rediss://" + host + ":" + std::to_string(port != 0 ? port : tls_port) + "/0", why);
+        "rediss://" + host + ":" + std::to_string(port != 0 ? port : server.tls_port()) + "/0",
+        why);
     EXPECT_TRUE(endpoint) << why;
     auto c = std::make_unique<connection>(
         io,
@@ -63,11 +64,11 @@ class RedisOverTls : public ::testing::Test {
     return c;
   }
 
-  int tls_port = test::free_port();
-  test::redis_server server{{"--tls-port", std::to_string(tls_port), "--tls-cert-file",
-                             (certs().path() / "redis.pem").string(), "--tls-key-file",
-                             (certs().path() / "redis.key").string(), "--tls-ca-cert-file",
-                             (certs().path() / "redis.pem").string(), "--tls-auth-clients", "no"}};
+  test::redis_server server{
+      test::redis_server::tls_files{.cert = (certs().path() / "redis.pem").string(),
+                                    .key = (certs().path() / "redis.key").string(),
+                                    .ca = (certs().path() / "redis.pem").string()},
+      {}};
   net::io_context io;
   metrics::registry registry;
   client_metrics stats = client_metrics::create(registry);
@@ -91,24 +92,21 @@ TEST_F(RedisOverTls, AServerCertificateFromAnotherCaIsRefused) {
 
 // Another TLS server for one test, its certificate (its own CA too) for `alt_names`.
 struct certified_server {
-  explicit certified_server(const std::string& alt_names) : server(args(dir, port, alt_names)) {}
+  explicit certified_server(const std::string& alt_names)
+      : server(files(dir, alt_names), {}), port(server.tls_port()) {}
   std::string ca() const { return (dir.path() / "cert.pem").string(); }
 
-  static std::vector<std::string> args(const test::temp_dir& dir, int port,
-                                       const std::string& alt_names) {
+  static test::redis_server::tls_files files(const test::temp_dir& dir,
+                                             const std::string& alt_names) {
     const auto cert = (dir.path() / "cert.pem").string();
     const auto key = (dir.path() / "key.pem").string();
     test::make_certificate(cert, key, "redis", alt_names);
-    return {"--tls-port",         std::to_string(port),
-            "--tls-cert-file",    cert,
-            "--tls-key-file",     key,
-            "--tls-ca-cert-file", cert,
-            "--tls-auth-clients", "no"};
+    return {.cert = cert, .key = key, .ca = cert};
   }
 
   test::temp_dir dir;
-  int port = test::free_port();
   test::redis_server server;
+  int port;
 };
 
 TEST_F(RedisOverTls, ACertificateForAnotherAddressIsRefused) {

@@ -18,6 +18,14 @@ redis_server::redis_server(std::vector<std::string> extra_args)
   start();
 }
 
+redis_server::redis_server(tls_files tls, std::vector<std::string> extra_args)
+    : port_(free_port()),
+      extra_args_(std::move(extra_args)),
+      tls_(std::move(tls)),
+      tls_port_(free_port()) {
+  start();
+}
+
 redis_server::redis_server(int primary_port) : port_(free_port()), primary_port_(primary_port) {
   start();
 }
@@ -72,7 +80,7 @@ redis_server::~redis_server() {
   }
 }
 
-void redis_server::start() {
+std::vector<std::string> redis_server::arguments() const {
   std::vector<std::string> argv = {
       "redis-server", "--port", std::to_string(port_), "--bind", "127.0.0.1", "--dir",
       dir_.path().string(), "--appendonly", "yes", "--appendfsync", "always", "--save", "",
@@ -84,15 +92,54 @@ void redis_server::start() {
   if (primary_port_ != 0) {
     argv.insert(argv.end(), {"--replicaof", "127.0.0.1", std::to_string(primary_port_)});
   }
+  if (tls_) {
+    argv.insert(argv.end(), {"--tls-port", std::to_string(tls_port_), "--tls-cert-file", tls_->cert,
+                             "--tls-key-file", tls_->key, "--tls-ca-cert-file", tls_->ca,
+                             "--tls-auth-clients", "no"});
+  }
   argv.insert(argv.end(), extra_args_.begin(), extra_args_.end());
-  process_ = std::make_unique<child_process>(std::move(argv));
-  auto ready = process_->wait_for_line(
-      [](const std::string& line) {
-        return line.find("Ready to accept connections") != std::string::npos;
-      },
-      std::chrono::seconds(10));
-  if (!ready) {
-    throw std::runtime_error("redis-server did not start");
+  return argv;
+}
+
+bool redis_server::wait_ready() {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (process_->wait_for_line(
+            [](const std::string& line) {
+              return line.find("Ready to accept connections") != std::string::npos;
+            },
+            std::chrono::milliseconds(50))) {
+      return true;
+    }
+    if (!process_->running()) {
+      process_->wait(std::chrono::seconds(1));  // its last lines read
+      return false;
+    }
+  }
+  return false;
+}
+
+void redis_server::start(bool may_move) {
+  for (int attempt = 1;; ++attempt) {
+    process_ = std::make_unique<child_process>(arguments());
+    if (wait_ready()) {
+      return;
+    }
+    const auto output = process_->lines();
+    const bool port_taken = std::any_of(output.begin(), output.end(), [](const std::string& line) {
+      return line.find("Address already in use") != std::string::npos;
+    });
+    if (!port_taken || !may_move || attempt == 5) {
+      std::string why = "redis-server did not start:";
+      for (const auto& line : output) {
+        why += "\n  " + line;
+      }
+      throw std::runtime_error(why);
+    }
+    port_ = free_port();
+    if (tls_) {
+      tls_port_ = free_port();
+    }
   }
 }
 
@@ -112,7 +159,7 @@ void redis_server::kill() {
 }
 
 void redis_server::restart() {
-  start();
+  start(/*may_move=*/false);  // its clients know its port
 }
 
 void redis_server::pause() {
