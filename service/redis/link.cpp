@@ -146,6 +146,9 @@ awaitable<error_code> link::connect(const link_target& target, std::chrono::mill
         net::local::stream_protocol::endpoint(target.socket_path), use_tuple);
     co_return finish(ec);
   }
+  if (target.tls && target.host.size() > common::max_host_name) {
+    co_return finish(net::error::host_not_found);  // longer than DNS allows and SNI carries
+  }
   const auto port = std::to_string(target.port);
   auto [resolve_ec, endpoints] =
       co_await stream_->resolver.async_resolve(target.host, port, use_tuple);
@@ -158,9 +161,6 @@ awaitable<error_code> link::connect(const link_target& target, std::chrono::mill
   }
   stream_->tcp.set_option(net::ip::tcp::no_delay(true), connect_ec);
   if (target.tls) {
-    if (target.host.size() > common::max_host_name) {  // longer than SNI carries
-      co_return finish(net::error::host_not_found);
-    }
     // SNI names the host (an address is not sent, RFC 6066 section 3) and the certificate must
     // be for it (RFC 6125).
     stream_->tls = std::make_unique<core::tls_socket>(std::move(stream_->tcp),

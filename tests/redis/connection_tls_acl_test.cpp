@@ -92,8 +92,7 @@ TEST_F(RedisOverTls, AServerCertificateFromAnotherCaIsRefused) {
 
 // Another TLS server for one test, its certificate (its own CA too) for `alt_names`.
 struct certified_server {
-  explicit certified_server(const std::string& alt_names)
-      : server(files(dir, alt_names), {}), port(server.tls_port()) {}
+  explicit certified_server(const std::string& alt_names) : server(files(dir, alt_names), {}) {}
   std::string ca() const { return (dir.path() / "cert.pem").string(); }
 
   static test::redis_server::tls_files files(const test::temp_dir& dir,
@@ -106,13 +105,12 @@ struct certified_server {
 
   test::temp_dir dir;
   test::redis_server server;
-  int port;
 };
 
 TEST_F(RedisOverTls, ACertificateForAnotherAddressIsRefused) {
   // Signed by a CA the client trusts, but for 127.0.0.2: not the server it dialled.
   certified_server elsewhere("IP:127.0.0.2");
-  auto c = connect_with_ca(elsewhere.ca(), "127.0.0.1", elsewhere.port);
+  auto c = connect_with_ca(elsewhere.ca(), "127.0.0.1", elsewhere.server.tls_port());
   EXPECT_FALSE(test::run_until(
       io, [&] { return c->ready(); }, 1500ms));
   EXPECT_EQ(test::run(io, ping(*c)).error(), errc::not_connected);
@@ -126,7 +124,7 @@ TEST_F(RedisOverTls, AHostNameIsCheckedAgainstTheCertificate) {
 
   // One that names localhost is taken.
   certified_server named("DNS:localhost");
-  auto c = connect_with_ca(named.ca(), "localhost", named.port);
+  auto c = connect_with_ca(named.ca(), "localhost", named.server.tls_port());
   ASSERT_TRUE(test::run_until(
       io, [&] { return c->ready(); }, 5s));
   EXPECT_TRUE(expect_status(test::run(io, ping(*c)).value(), "PONG"));
